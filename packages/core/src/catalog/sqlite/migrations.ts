@@ -1,0 +1,264 @@
+import type BetterSqlite3 from 'better-sqlite3';
+import { QuarryError } from '../../errors.ts';
+
+/** One step of the SQLite catalog schema's history; `up` runs inside the migrating transaction. */
+export interface SqliteMigration {
+  readonly version: number;
+  readonly name: string;
+  up(db: BetterSqlite3.Database): void;
+}
+
+// Never edit a released migration: add a new one. The v1 fixture beside the tests holds v1 as shipped.
+const V1_CORE = `
+CREATE TABLE catalog_state (
+  id INTEGER PRIMARY KEY CHECK (id = 1),
+  seq INTEGER NOT NULL,
+  last_commit_at INTEGER NOT NULL
+);
+INSERT INTO catalog_state (id, seq, last_commit_at) VALUES (1, 0, 0);
+
+CREATE TABLE assets (
+  id INTEGER PRIMARY KEY,
+  asset_key TEXT NOT NULL UNIQUE
+);
+
+CREATE TABLE code_versions (
+  id INTEGER PRIMARY KEY,
+  code_version TEXT NOT NULL UNIQUE
+);
+
+CREATE TABLE runs (
+  id TEXT PRIMARY KEY,
+  status TEXT NOT NULL,
+  kind TEXT NOT NULL,
+  selection TEXT NOT NULL,
+  partitions TEXT,
+  plan TEXT,
+  created_at INTEGER NOT NULL,
+  started_at INTEGER,
+  finished_at INTEGER,
+  pid INTEGER,
+  host TEXT,
+  parent_run_id TEXT,
+  tags TEXT NOT NULL DEFAULT '{}',
+  error TEXT
+);
+CREATE INDEX runs_created ON runs (created_at, id);
+CREATE INDEX runs_status ON runs (status, created_at);
+CREATE INDEX runs_parent ON runs (parent_run_id) WHERE parent_run_id IS NOT NULL;
+
+CREATE TABLE steps (
+  id INTEGER PRIMARY KEY,
+  run_id TEXT NOT NULL,
+  step_id TEXT NOT NULL,
+  asset_key TEXT NOT NULL,
+  partitions TEXT NOT NULL,
+  status TEXT NOT NULL,
+  reason TEXT,
+  attempt INTEGER NOT NULL DEFAULT 0,
+  error TEXT,
+  started_at INTEGER,
+  finished_at INTEGER,
+  timings TEXT,
+  updated_at INTEGER NOT NULL,
+  UNIQUE (run_id, step_id)
+);
+
+CREATE TABLE events (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  run_id TEXT NOT NULL,
+  step_id TEXT,
+  ts INTEGER NOT NULL,
+  level TEXT NOT NULL,
+  type TEXT NOT NULL,
+  message TEXT NOT NULL,
+  data TEXT
+);
+CREATE INDEX events_run ON events (run_id, id);
+
+CREATE TABLE materializations (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  asset_id INTEGER NOT NULL,
+  partition_key TEXT NOT NULL,
+  run_id TEXT,
+  step_id TEXT,
+  created_at INTEGER NOT NULL,
+  files TEXT NOT NULL,
+  row_count INTEGER,
+  bytes INTEGER,
+  data_version TEXT NOT NULL,
+  code_version_id INTEGER NOT NULL,
+  input_fingerprint TEXT,
+  input_seqs TEXT NOT NULL,
+  output_schema TEXT,
+  metadata TEXT NOT NULL,
+  seq INTEGER NOT NULL UNIQUE,
+  data_seq INTEGER NOT NULL
+);
+CREATE INDEX materializations_partition ON materializations (asset_id, partition_key, seq);
+CREATE INDEX materializations_asset ON materializations (asset_id, seq);
+
+-- The current version of each partition. The columns staleness reads are copied in, and the long
+-- version strings live in a twin table, so that one asset's million partitions are one short range scan.
+CREATE TABLE current_partitions (
+  asset_id INTEGER NOT NULL,
+  partition_key TEXT NOT NULL,
+  materialization_id INTEGER NOT NULL,
+  seq INTEGER NOT NULL,
+  data_seq INTEGER NOT NULL,
+  code_version_id INTEGER NOT NULL,
+  max_input_seq INTEGER NOT NULL,
+  created_at INTEGER NOT NULL,
+  PRIMARY KEY (asset_id, partition_key)
+) WITHOUT ROWID;
+CREATE UNIQUE INDEX current_partitions_materialization ON current_partitions (materialization_id);
+
+CREATE TABLE current_versions (
+  asset_id INTEGER NOT NULL,
+  partition_key TEXT NOT NULL,
+  data_version TEXT NOT NULL,
+  input_fingerprint TEXT,
+  PRIMARY KEY (asset_id, partition_key)
+) WITHOUT ROWID;
+
+CREATE TABLE materialization_files (
+  materialization_id INTEGER NOT NULL,
+  path TEXT NOT NULL,
+  PRIMARY KEY (materialization_id, path)
+) WITHOUT ROWID;
+CREATE INDEX materialization_files_path ON materialization_files (path);
+
+CREATE TABLE partition_failures (
+  asset_id INTEGER NOT NULL,
+  partition_key TEXT NOT NULL,
+  kind TEXT NOT NULL,
+  run_id TEXT,
+  message TEXT NOT NULL,
+  failed_at INTEGER NOT NULL,
+  PRIMARY KEY (asset_id, partition_key)
+) WITHOUT ROWID;
+
+CREATE TABLE dynamic_partitions (
+  id INTEGER PRIMARY KEY,
+  name TEXT NOT NULL,
+  partition_key TEXT NOT NULL,
+  added_at INTEGER NOT NULL,
+  UNIQUE (name, partition_key)
+);
+CREATE INDEX dynamic_partitions_order ON dynamic_partitions (name, id);
+
+CREATE TABLE leases (
+  asset_id INTEGER NOT NULL,
+  partition_key TEXT NOT NULL,
+  run_id TEXT NOT NULL,
+  pid INTEGER NOT NULL,
+  host TEXT NOT NULL,
+  acquired_at INTEGER NOT NULL,
+  expires_at INTEGER NOT NULL,
+  PRIMARY KEY (asset_id, partition_key)
+) WITHOUT ROWID;
+CREATE INDEX leases_owner ON leases (run_id, pid, host);
+`;
+
+const V2_CHECKS_AND_LINEAGE = `
+CREATE TABLE check_results (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  asset_id INTEGER NOT NULL,
+  partition_key TEXT NOT NULL,
+  check_name TEXT NOT NULL,
+  run_id TEXT,
+  materialization_id INTEGER,
+  passed INTEGER NOT NULL,
+  severity TEXT NOT NULL,
+  observed_value TEXT,
+  threshold TEXT,
+  failing_count INTEGER,
+  sample_rows TEXT,
+  message TEXT,
+  metadata TEXT NOT NULL,
+  created_at INTEGER NOT NULL
+);
+CREATE INDEX check_results_partition ON check_results (asset_id, partition_key, check_name, id);
+CREATE INDEX check_results_run ON check_results (run_id) WHERE run_id IS NOT NULL;
+
+CREATE TABLE lineage_edges (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  from_asset_id INTEGER NOT NULL,
+  from_partition_key TEXT NOT NULL,
+  from_materialization_id INTEGER,
+  from_data_version TEXT,
+  to_asset_id INTEGER NOT NULL,
+  to_partition_key TEXT NOT NULL,
+  to_materialization_id INTEGER NOT NULL,
+  created_at INTEGER NOT NULL
+);
+CREATE INDEX lineage_edges_to ON lineage_edges (to_asset_id, to_partition_key, id);
+CREATE INDEX lineage_edges_from ON lineage_edges (from_asset_id, from_partition_key, id);
+CREATE INDEX lineage_edges_to_materialization ON lineage_edges (to_materialization_id);
+`;
+
+/** The SQLite catalog's schema history, oldest first; the last entry is the version this code writes. */
+export const SQLITE_MIGRATIONS: readonly SqliteMigration[] = [
+  { version: 1, name: 'core', up: (db) => db.exec(V1_CORE) },
+  { version: 2, name: 'checks and lineage', up: (db) => db.exec(V2_CHECKS_AND_LINEAGE) },
+];
+
+/** The schema version this code reads and writes. */
+export const SQLITE_SCHEMA_VERSION: number = SQLITE_MIGRATIONS[SQLITE_MIGRATIONS.length - 1]!.version;
+
+/**
+ * Brings the catalog database `db` up to `target` (default: the latest version), applying the
+ * pending migrations in one `BEGIN IMMEDIATE` transaction, and returns the resulting version.
+ *
+ * A database written by a newer Quarry, or one that is not a Quarry catalog, throws
+ * `QUARRY_CATALOG_MIGRATION`. Safe to call from several processes at once: the loser of the race
+ * waits for the lock, then finds nothing left to do.
+ */
+export function migrateSqliteCatalog(
+  db: BetterSqlite3.Database,
+  location: string,
+  migrations: readonly SqliteMigration[] = SQLITE_MIGRATIONS,
+  target: number = migrations[migrations.length - 1]?.version ?? 0,
+): number {
+  migrations.forEach((migration, index) => {
+    if (migration.version !== index + 1) throw new Error(`SQLite catalog migrations must be numbered 1, 2, 3…; entry ${index} has version ${migration.version}`);
+  });
+  const latest = migrations[migrations.length - 1]?.version ?? 0;
+  // A read first, so that opening an up-to-date catalog never takes the write lock.
+  if (readSchemaVersion(db, location, latest) === target) return target;
+  return db.transaction(() => {
+    db.exec('CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)');
+    const current = readSchemaVersion(db, location, latest);
+    if (current > target) {
+      throw new QuarryError('QUARRY_CATALOG_MIGRATION', `Catalog ${location} has schema version ${current}, newer than the version ${target} asked for. Use a Quarry release that knows schema version ${current}.`, { details: { location, version: current, target } });
+    }
+    const insert = db.prepare('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)');
+    for (const migration of migrations) {
+      if (migration.version <= current || migration.version > target) continue;
+      try {
+        migration.up(db);
+      } catch (error) {
+        throw new QuarryError('QUARRY_CATALOG_MIGRATION', `Catalog ${location} could not be migrated to schema version ${migration.version} (${migration.name}): ${error instanceof Error ? error.message : String(error)}. The catalog was left at version ${current}; restore it from a backup or report the error.`, { details: { location, version: migration.version }, cause: error });
+      }
+      insert.run(migration.version, migration.name, Date.now());
+    }
+    db.pragma(`user_version = ${target}`);
+    return target;
+  }).immediate();
+}
+
+function readSchemaVersion(db: BetterSqlite3.Database, location: string, latest: number): number {
+  const hasMigrations = db.prepare("SELECT 1 FROM sqlite_schema WHERE type = 'table' AND name = 'schema_migrations'").get() !== undefined;
+  if (!hasMigrations) {
+    const tables = db.prepare("SELECT count(*) FROM sqlite_schema WHERE type = 'table'").pluck().get() as number;
+    if (tables > 0) {
+      throw new QuarryError('QUARRY_CATALOG_MIGRATION', `${location} is a SQLite database but not a Quarry catalog (it has tables and no schema_migrations table). Point Quarry at another file or move this one away.`, { details: { location } });
+    }
+    return 0;
+  }
+  const version = (db.prepare('SELECT max(version) FROM schema_migrations').pluck().get() as number | null) ?? 0;
+  if (version > latest) {
+    throw new QuarryError('QUARRY_CATALOG_MIGRATION', `Catalog ${location} has schema version ${version}, but this Quarry knows versions up to ${latest}: a newer Quarry wrote it. Upgrade Quarry, or use a separate QUARRY_HOME.`, { details: { location, version, latest } });
+  }
+  return version;
+}

@@ -1,0 +1,1140 @@
+import { mkdirSync } from 'node:fs';
+import { hostname } from 'node:os';
+import { dirname, resolve } from 'node:path';
+import Database from 'better-sqlite3';
+import type BetterSqlite3 from 'better-sqlite3';
+import { QuarryError } from '../../errors.ts';
+import type {
+  AcquireLeasesResult, CatalogAssetSummary, Catalog, CheckResultRecord, CurrentPartitions, CurrentPartitionsColumn, CurrentPartitionsOptions,
+  DynamicPartitionStore, EventLevel, EventRecord, JsonValue, LeaseHolder, LeaseItem, LeaseOwner, LineageEdgeRecord,
+  ListCheckResultsOptions, ListEventsOptions, ListLineageEdgesOptions, ListRunsOptions, MaterializationHistoryOptions,
+  MaterializationRecord, NewCheckResult, NewEvent, NewMaterialization, NewRun, PartitionFailure, PartitionFailureKind,
+  RenewLeasesResult, RetentionResult, RunKind, RunRecord, RunStatus, RunUpdate, StepRecord, StepStatus, StepUpsert,
+} from '../catalog.ts';
+import { EVENT_LEVELS, RUN_KINDS, RUN_STATUSES, STEP_STATUSES } from '../catalog.ts';
+import { isProcessAlive } from '../is-process-alive.ts';
+import { createRunId } from '../run-id.ts';
+import { migrateSqliteCatalog } from './migrations.ts';
+import type { SqliteCatalogConfig } from './sqlite-config.ts';
+
+type Row = Record<string, unknown>;
+
+const DEFAULT_BUSY_TIMEOUT_MS = 10_000;
+// Retention deletes in batches so that no write transaction holds the lock for long.
+const RETENTION_BATCH = 2_000;
+// Joins partition keys in one string; keys may not contain control characters, so this never collides.
+const KEY_SEPARATOR = '\u001f';
+// Stands for a null fingerprint in the joined string, for the same reason.
+const NULL_MARKER = '\u001e';
+const CONTROL_CHARACTER = /[\u0000-\u001f\u007f]/;
+
+interface ColumnSql {
+  readonly aggregate: string;
+  readonly inner: string;
+}
+// What `currentPartitions` always reads: the aggregates in result order, over the inner columns.
+const HOT_AGGREGATES: readonly string[] = ['count(*)', 'group_concat(partition_key, char(31))', 'json_group_array(code_version_id)',
+  'json_group_array(data_seq)', 'json_group_array(max_input_seq)'];
+const HOT_INNER: readonly string[] = ['partition_key', 'code_version_id', 'data_seq', 'max_input_seq'];
+const HOT_OPTIONAL_COLUMNS: readonly CurrentPartitionsColumn[] = ['materializationIds', 'seqs', 'createdAt', 'inputSeqs'];
+const VERSION_COLUMNS: readonly CurrentPartitionsColumn[] = ['dataVersions', 'inputFingerprints'];
+const OPTIONAL_COLUMN_SQL: Readonly<Record<CurrentPartitionsColumn, ColumnSql>> = {
+  materializationIds: { aggregate: 'json_group_array(materialization_id)', inner: 'materialization_id' },
+  seqs: { aggregate: 'json_group_array(seq)', inner: 'seq' },
+  createdAt: { aggregate: 'json_group_array(created_at)', inner: 'created_at' },
+  // Kept only with the version itself: a JSON object per partition would widen every scan of current_partitions.
+  inputSeqs: { aggregate: `'[' || group_concat(input_seqs, ',') || ']'`, inner: '(SELECT m.input_seqs FROM materializations m WHERE m.id = materialization_id) AS input_seqs' },
+  dataVersions: { aggregate: 'group_concat(data_version, char(31))', inner: 'data_version' },
+  inputFingerprints: { aggregate: 'group_concat(ifnull(input_fingerprint, char(30)), char(31))', inner: 'input_fingerprint' },
+};
+
+const MATERIALIZATION_COLUMNS = `
+  m.id, a.asset_key, m.partition_key, m.run_id, m.step_id, m.created_at, m.files, m.row_count, m.bytes,
+  m.data_version, cv.code_version, m.input_fingerprint, m.input_seqs, m.output_schema, m.metadata, m.seq, m.data_seq,
+  c.materialization_id IS NOT NULL AS is_current`;
+const MATERIALIZATION_JOINS = `
+  JOIN assets a ON a.id = m.asset_id
+  JOIN code_versions cv ON cv.id = m.code_version_id
+  LEFT JOIN current_partitions c ON c.materialization_id = m.id`;
+
+/**
+ * The embedded `Catalog`: one SQLite file in WAL mode that the CLI, the UI server and parallel
+ * backfills open at once. Every write is a short `BEGIN IMMEDIATE` transaction, and waits up to the
+ * busy timeout for another process's lock instead of failing.
+ *
+ * ```ts
+ * const catalog = openSqliteCatalog({ path: '.quarry/catalog.sqlite' });
+ * const current = catalog.currentPartitions('raw/videos');
+ * catalog.close();
+ * ```
+ */
+export class SqliteCatalog implements Catalog {
+  readonly location: string;
+  readonly dynamicPartitions: DynamicPartitionStore;
+  readonly #db: BetterSqlite3.Database;
+  readonly #clock: () => Date;
+  readonly #host: string;
+  readonly #statements = new Map<string, BetterSqlite3.Statement>();
+  // Ids of interned asset keys and code versions never change once committed, so they are cached for the connection's life.
+  readonly #assetIds = new Map<string, number>();
+  readonly #codeVersionIds = new Map<string, number>();
+  readonly #codeVersionsById = new Map<number, string>();
+  // Interned ids created by the running write transaction; cached only once it commits.
+  #pending: { assets: Map<string, number>; codeVersions: Map<string, number> } | undefined;
+
+  constructor(config: SqliteCatalogConfig) {
+    if (typeof config.path !== 'string' || config.path === '') {
+      throw new QuarryError('QUARRY_BAD_CONFIG', `Catalog path ${JSON.stringify(config.path)} is invalid: give a file path or ":memory:".`);
+    }
+    const inMemory = config.path === ':memory:';
+    this.location = inMemory ? ':memory:' : resolve(config.path);
+    const busyTimeoutMs = config.busyTimeoutMs ?? DEFAULT_BUSY_TIMEOUT_MS;
+    this.#clock = config.now ?? (() => new Date());
+    this.#host = config.hostname ?? hostname();
+    if (!inMemory) mkdirSync(dirname(this.location), { recursive: true });
+    this.#db = new Database(this.location, { timeout: busyTimeoutMs });
+    try {
+      this.#db.pragma(`busy_timeout = ${Math.max(0, Math.floor(busyTimeoutMs))}`);
+      this.#db.pragma('journal_mode = WAL');
+      // WAL + NORMAL never corrupts; a power cut may lose the last commits, which only orphans lake files that vacuum removes.
+      this.#db.pragma('synchronous = NORMAL');
+      migrateSqliteCatalog(this.#db, this.location);
+    } catch (error) {
+      this.#db.close();
+      if (isSqliteError(error, 'SQLITE_NOTADB')) {
+        throw new QuarryError('QUARRY_CATALOG_MIGRATION', `${this.location} is not a SQLite database, so it cannot be a Quarry catalog. Point Quarry at another file or move this one away.`, { details: { location: this.location }, cause: error });
+      }
+      throw translateBusy(error, this.location);
+    }
+    this.dynamicPartitions = {
+      keys: (name) => this.#dynamicKeys(name),
+      add: (name, keys) => this.#addDynamicKeys(name, keys),
+      remove: (name, keys) => this.#removeDynamicKeys(name, keys),
+    };
+  }
+
+  // ---------------------------------------------------------------- runs
+
+  createRun(run: NewRun): RunRecord {
+    checkString(run.selection, 'run selection');
+    checkOneOf(run.kind, RUN_KINDS, 'run kind');
+    const status = run.status ?? 'queued';
+    checkOneOf(status, RUN_STATUSES, 'run status');
+    const partitions = toJson(run.partitions ?? null, 'run partitions');
+    const plan = toJson(run.plan ?? null, 'run plan');
+    const tags = toJson(checkTags(run.tags ?? {}), 'run tags')!;
+    if (run.id !== undefined) checkId(run.id, 'run id');
+    return this.#write(() => {
+      const now = this.#nowMs();
+      let id = run.id ?? createRunId(new Date(now));
+      while (this.#stmt('SELECT 1 FROM runs WHERE id = ?').get(id) !== undefined) {
+        if (run.id !== undefined) throw new QuarryError('QUARRY_BAD_ARGUMENT', `Run id "${run.id}" already exists. Give a new id, or omit it to get a fresh one.`, { details: { runId: run.id } });
+        id = createRunId(new Date(now));
+      }
+      this.#stmt(`INSERT INTO runs (id, status, kind, selection, partitions, plan, created_at, pid, host, parent_run_id, tags)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`).run(id, status, run.kind, run.selection, partitions, plan, now, run.pid ?? null, run.host ?? null, run.parentRunId ?? null, tags);
+      return this.#runOrThrow(id);
+    });
+  }
+
+  updateRun(id: string, update: RunUpdate): RunRecord {
+    if (update.status !== undefined) checkOneOf(update.status, RUN_STATUSES, 'run status');
+    const sets: string[] = [];
+    const values: unknown[] = [];
+    const set = (column: string, value: unknown) => {
+      sets.push(`${column} = ?`);
+      values.push(value);
+    };
+    if (update.status !== undefined) set('status', update.status);
+    if (update.plan !== undefined) set('plan', toJson(update.plan, 'run plan'));
+    if (update.startedAt !== undefined) set('started_at', toMsOrNull(update.startedAt, 'startedAt'));
+    if (update.finishedAt !== undefined) set('finished_at', toMsOrNull(update.finishedAt, 'finishedAt'));
+    if (update.pid !== undefined) set('pid', update.pid);
+    if (update.host !== undefined) set('host', update.host);
+    if (update.error !== undefined) set('error', update.error);
+    if (update.tags !== undefined) set('tags', toJson(checkTags(update.tags), 'run tags'));
+    return this.#write(() => {
+      if (sets.length > 0) {
+        const result = this.#stmt(`UPDATE runs SET ${sets.join(', ')} WHERE id = ?`).run(...values, id);
+        if (result.changes === 0) throw unknownRun(id);
+      }
+      return this.#runOrThrow(id);
+    });
+  }
+
+  getRun(id: string): RunRecord | undefined {
+    const row = this.#stmt('SELECT * FROM runs WHERE id = ?').get(id) as Row | undefined;
+    return row === undefined ? undefined : runFromRow(row);
+  }
+
+  listRuns(options: ListRunsOptions = {}): RunRecord[] {
+    const where: string[] = [];
+    const values: unknown[] = [];
+    if (options.status !== undefined) {
+      const statuses = typeof options.status === 'string' ? [options.status] : [...options.status];
+      for (const status of statuses) checkOneOf(status, RUN_STATUSES, 'run status');
+      where.push(`status IN (${statuses.map(() => '?').join(', ') || 'NULL'})`);
+      values.push(...statuses);
+    }
+    if (options.kind !== undefined) {
+      where.push('kind = ?');
+      values.push(options.kind);
+    }
+    if (options.parentRunId !== undefined) {
+      where.push('parent_run_id = ?');
+      values.push(options.parentRunId);
+    }
+    const sql = `SELECT * FROM runs ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY created_at DESC, id DESC LIMIT ?`;
+    return (this.#stmt(sql).all(...values, checkLimit(options.limit, 50)) as Row[]).map(runFromRow);
+  }
+
+  #runOrThrow(id: string): RunRecord {
+    const run = this.getRun(id);
+    if (run === undefined) throw unknownRun(id);
+    return run;
+  }
+
+  // ---------------------------------------------------------------- steps
+
+  upsertStep(step: StepUpsert): StepRecord {
+    return this.upsertSteps([step])[0]!;
+  }
+
+  upsertSteps(steps: readonly StepUpsert[]): StepRecord[] {
+    for (const step of steps) {
+      checkId(step.runId, 'run id');
+      checkString(step.stepId, 'step id');
+      if (step.status !== undefined) checkOneOf(step.status, STEP_STATUSES, 'step status');
+      if (step.assetKey !== undefined) checkAssetKey(step.assetKey);
+      if (step.attempt !== undefined && !(Number.isInteger(step.attempt) && step.attempt >= 0)) {
+        throw new QuarryError('QUARRY_BAD_ARGUMENT', `Step "${step.stepId}" has attempt ${String(step.attempt)}: an attempt is a whole number from 0.`);
+      }
+    }
+    if (steps.length === 0) return [];
+    return this.#write(() => {
+      const now = this.#nowMs();
+      const knownRuns = new Set<string>();
+      const out: StepRecord[] = [];
+      for (const step of steps) {
+        if (!knownRuns.has(step.runId)) {
+          if (this.#stmt('SELECT 1 FROM runs WHERE id = ?').get(step.runId) === undefined) throw unknownRun(step.runId);
+          knownRuns.add(step.runId);
+        }
+        const existing = this.#stmt('SELECT * FROM steps WHERE run_id = ? AND step_id = ?').get(step.runId, step.stepId) as Row | undefined;
+        const before = existing === undefined ? undefined : stepFromRow(existing);
+        if (before === undefined && step.assetKey === undefined) {
+          throw new QuarryError('QUARRY_BAD_ARGUMENT', `Step "${step.stepId}" of run ${step.runId} is new, so it needs an assetKey.`, { details: { runId: step.runId, stepId: step.stepId } });
+        }
+        const merged: StepRecord = {
+          runId: step.runId,
+          stepId: step.stepId,
+          assetKey: step.assetKey ?? before!.assetKey,
+          partitions: step.partitions !== undefined ? step.partitions : before?.partitions ?? [],
+          status: step.status ?? before?.status ?? 'pending',
+          reason: step.reason !== undefined ? step.reason : before?.reason ?? null,
+          attempt: step.attempt ?? before?.attempt ?? 0,
+          error: step.error !== undefined ? step.error : before?.error ?? null,
+          startedAt: step.startedAt !== undefined ? step.startedAt : before?.startedAt ?? null,
+          finishedAt: step.finishedAt !== undefined ? step.finishedAt : before?.finishedAt ?? null,
+          timings: step.timings !== undefined ? step.timings : before?.timings ?? null,
+          updatedAt: new Date(now),
+        };
+        this.#stmt(`INSERT INTO steps (run_id, step_id, asset_key, partitions, status, reason, attempt, error, started_at, finished_at, timings, updated_at)
+          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+          ON CONFLICT (run_id, step_id) DO UPDATE SET asset_key = excluded.asset_key, partitions = excluded.partitions, status = excluded.status,
+            reason = excluded.reason, attempt = excluded.attempt, error = excluded.error, started_at = excluded.started_at,
+            finished_at = excluded.finished_at, timings = excluded.timings, updated_at = excluded.updated_at`).run(
+          merged.runId, merged.stepId, merged.assetKey, toJson(merged.partitions, 'step partitions'), merged.status, merged.reason, merged.attempt,
+          merged.error, toMsOrNull(merged.startedAt, 'startedAt'), toMsOrNull(merged.finishedAt, 'finishedAt'),
+          merged.timings === null ? null : toJson(merged.timings as JsonValue, 'step timings'), now);
+        out.push(merged);
+      }
+      return out;
+    });
+  }
+
+  listSteps(runId: string): StepRecord[] {
+    return (this.#stmt('SELECT * FROM steps WHERE run_id = ? ORDER BY id').all(runId) as Row[]).map(stepFromRow);
+  }
+
+  // ---------------------------------------------------------------- events
+
+  appendEvents(events: readonly NewEvent[]): EventRecord[] {
+    const rows = events.map((event) => {
+      checkId(event.runId, 'event run id');
+      checkString(event.type, 'event type');
+      const level = event.level ?? 'info';
+      checkOneOf(level, EVENT_LEVELS, 'event level');
+      return { event, level, data: toJson(event.data ?? null, 'event data'), message: event.message ?? '' };
+    });
+    if (rows.length === 0) return [];
+    return this.#write(() => {
+      const now = this.#nowMs();
+      const insert = this.#stmt('INSERT INTO events (run_id, step_id, ts, level, type, message, data) VALUES (?, ?, ?, ?, ?, ?, ?)');
+      return rows.map(({ event, level, data, message }) => {
+        const timestamp = event.timestamp === undefined ? now : toMs(event.timestamp, 'event timestamp');
+        const id = Number(insert.run(event.runId, event.stepId ?? null, timestamp, level, event.type, message, data).lastInsertRowid);
+        return { id, runId: event.runId, stepId: event.stepId ?? null, timestamp: new Date(timestamp), level, type: event.type, message, data: event.data ?? null };
+      });
+    });
+  }
+
+  listEvents(options: ListEventsOptions = {}): EventRecord[] {
+    const where = ['id > ?'];
+    const values: unknown[] = [options.afterId ?? 0];
+    if (options.runId !== undefined) {
+      where.push('run_id = ?');
+      values.push(options.runId);
+    }
+    if (options.stepId !== undefined) {
+      where.push('step_id = ?');
+      values.push(options.stepId);
+    }
+    if (options.types !== undefined) {
+      where.push(`type IN (${options.types.map(() => '?').join(', ') || 'NULL'})`);
+      values.push(...options.types);
+    }
+    const sql = `SELECT * FROM events WHERE ${where.join(' AND ')} ORDER BY id LIMIT ?`;
+    return (this.#stmt(sql).all(...values, checkLimit(options.limit, 1000)) as Row[]).map((row) => ({
+      id: row.id as number,
+      runId: row.run_id as string,
+      stepId: row.step_id as string | null,
+      timestamp: new Date(row.ts as number),
+      level: row.level as EventLevel,
+      type: row.type as string,
+      message: row.message as string,
+      data: fromJson(row.data) ?? null,
+    }));
+  }
+
+  // ---------------------------------------------------------------- materializations
+
+  commitMaterializations(materializations: readonly NewMaterialization[]): MaterializationRecord[] {
+    // Validate and serialize everything before taking the write lock, so a bad input costs other processes nothing.
+    const prepared = materializations.map(prepareMaterialization);
+    if (prepared.length === 0) return [];
+    return this.#write(() => {
+      const state = this.#stmt('SELECT seq, last_commit_at FROM catalog_state WHERE id = 1').raw().get() as [number, number];
+      let seq = state[0];
+      // Commit times never go backwards, even across processes with skewed clocks, so as-of queries follow commit order.
+      const committedAt = Math.max(this.#nowMs(), state[1]);
+      const selectCurrent = this.#stmt(`SELECT v.data_version, c.data_seq FROM current_partitions c JOIN current_versions v USING (asset_id, partition_key)
+        WHERE c.asset_id = ? AND c.partition_key = ?`).raw();
+      const insertMaterialization = this.#stmt(`INSERT INTO materializations (asset_id, partition_key, run_id, step_id, created_at, files, row_count, bytes,
+        data_version, code_version_id, input_fingerprint, input_seqs, output_schema, metadata, seq, data_seq)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
+      const insertFile = this.#stmt('INSERT OR IGNORE INTO materialization_files (materialization_id, path) VALUES (?, ?)');
+      const upsertCurrent = this.#stmt(`INSERT INTO current_partitions (asset_id, partition_key, materialization_id, seq, data_seq, code_version_id,
+        max_input_seq, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+        ON CONFLICT (asset_id, partition_key) DO UPDATE SET materialization_id = excluded.materialization_id, seq = excluded.seq,
+          data_seq = excluded.data_seq, code_version_id = excluded.code_version_id, max_input_seq = excluded.max_input_seq,
+          created_at = excluded.created_at`);
+      const upsertVersions = this.#stmt(`INSERT INTO current_versions (asset_id, partition_key, data_version, input_fingerprint) VALUES (?, ?, ?, ?)
+        ON CONFLICT (asset_id, partition_key) DO UPDATE SET data_version = excluded.data_version, input_fingerprint = excluded.input_fingerprint`);
+      const clearFailure = this.#stmt('DELETE FROM partition_failures WHERE asset_id = ? AND partition_key = ?');
+      const insertEdge = this.#stmt(`INSERT INTO lineage_edges (from_asset_id, from_partition_key, from_materialization_id, from_data_version,
+        to_asset_id, to_partition_key, to_materialization_id, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`);
+      const records: MaterializationRecord[] = [];
+      for (const m of prepared) {
+        const assetId = this.#assetIdForWrite(m.input.assetKey);
+        const codeVersionId = this.#codeVersionIdForWrite(m.input.codeVersion);
+        const previous = selectCurrent.get(assetId, m.input.partitionKey) as [string, number] | undefined;
+        seq += 1;
+        const dataSeq = previous !== undefined && previous[0] === m.input.dataVersion ? previous[1] : seq;
+        const id = Number(insertMaterialization.run(assetId, m.input.partitionKey, m.input.runId ?? null, m.input.stepId ?? null, committedAt,
+          m.files, m.input.rowCount ?? null, m.input.bytes ?? null, m.input.dataVersion, codeVersionId, m.input.inputFingerprint ?? null,
+          m.inputSeqs, m.outputSchema, m.metadata, seq, dataSeq).lastInsertRowid);
+        for (const path of m.input.files) insertFile.run(id, path);
+        upsertCurrent.run(assetId, m.input.partitionKey, id, seq, dataSeq, codeVersionId, m.maxInputSeq, committedAt);
+        upsertVersions.run(assetId, m.input.partitionKey, m.input.dataVersion, m.input.inputFingerprint ?? null);
+        clearFailure.run(assetId, m.input.partitionKey);
+        for (const source of m.input.lineage ?? []) {
+          insertEdge.run(this.#assetIdForWrite(source.assetKey), source.partitionKey, source.materializationId ?? null,
+            source.dataVersion ?? null, assetId, m.input.partitionKey, id, committedAt);
+        }
+        records.push({
+          id, assetKey: m.input.assetKey, partitionKey: m.input.partitionKey, runId: m.input.runId ?? null, stepId: m.input.stepId ?? null,
+          createdAt: new Date(committedAt), files: [...m.input.files], rowCount: m.input.rowCount ?? null, bytes: m.input.bytes ?? null,
+          dataVersion: m.input.dataVersion, codeVersion: m.input.codeVersion, inputFingerprint: m.input.inputFingerprint ?? null,
+          inputSeqs: { ...m.input.inputSeqs }, outputSchema: m.input.outputSchema ?? null, metadata: { ...m.input.metadata },
+          seq, dataSeq, current: true,
+        });
+      }
+      this.#stmt('UPDATE catalog_state SET seq = ?, last_commit_at = ? WHERE id = 1').run(seq, committedAt);
+      // A partition committed twice in one call: only its last version is current.
+      const last = new Map<string, number>();
+      records.forEach((record, index) => last.set(`${record.assetKey}\u0000${record.partitionKey}`, index));
+      return records.map((record, index) => (last.get(`${record.assetKey}\u0000${record.partitionKey}`) === index ? record : { ...record, current: false }));
+    });
+  }
+
+  getMaterialization(id: number): MaterializationRecord | undefined {
+    const row = this.#stmt(`SELECT ${MATERIALIZATION_COLUMNS} FROM materializations m ${MATERIALIZATION_JOINS} WHERE m.id = ?`).get(id) as Row | undefined;
+    return row === undefined ? undefined : materializationFromRow(row);
+  }
+
+  currentMaterialization(asset: string, partition: string): MaterializationRecord | undefined {
+    const assetId = this.#assetIdForRead(asset);
+    if (assetId === undefined) return undefined;
+    const row = this.#stmt(`SELECT ${MATERIALIZATION_COLUMNS} FROM current_partitions cp JOIN materializations m ON m.id = cp.materialization_id ${MATERIALIZATION_JOINS}
+      WHERE cp.asset_id = ? AND cp.partition_key = ?`).get(assetId, partition) as Row | undefined;
+    return row === undefined ? undefined : materializationFromRow(row);
+  }
+
+  currentPartitions(asset: string, options: CurrentPartitionsOptions = {}): CurrentPartitions {
+    const columns = new Set(options.columns ?? []);
+    const assetId = this.#assetIdForRead(asset);
+    if (assetId === undefined) return emptyCurrentPartitions(asset, columns);
+    // One aggregate row instead of a million row objects: SQLite joins each column into one string
+    // (numbers as a JSON array, strings separated by a control character that keys and versions
+    // cannot contain), and JSON.parse or split turn those into arrays. The ordered subqueries fix the
+    // aggregation order, and the primary key delivers that order without sorting.
+    const hotOptional = HOT_OPTIONAL_COLUMNS.filter((c) => columns.has(c));
+    const versions = VERSION_COLUMNS.filter((c) => columns.has(c));
+    const hotSql = `SELECT ${[...HOT_AGGREGATES, ...hotOptional.map((c) => OPTIONAL_COLUMN_SQL[c].aggregate)].join(', ')}
+      FROM (SELECT ${[...HOT_INNER, ...hotOptional.map((c) => OPTIONAL_COLUMN_SQL[c].inner)].join(', ')}
+        FROM current_partitions WHERE asset_id = ? ORDER BY partition_key)`;
+    const versionSql = `SELECT count(*), ${versions.map((c) => OPTIONAL_COLUMN_SQL[c].aggregate).join(', ')}
+      FROM (SELECT ${versions.map((c) => OPTIONAL_COLUMN_SQL[c].inner).join(', ')} FROM current_versions WHERE asset_id = ? ORDER BY partition_key)`;
+    // Both tables change in the same transactions, so reading them in one read transaction keeps the rows aligned.
+    const [row, versionRow] = this.#db.transaction((): [unknown[], unknown[] | undefined] => [
+      this.#stmt(hotSql).raw().get(assetId) as unknown[],
+      versions.length > 0 ? (this.#stmt(versionSql).raw().get(assetId) as unknown[]) : undefined,
+    ]).deferred();
+    const size = row[0] as number;
+    if (size === 0) return emptyCurrentPartitions(asset, columns);
+    const result: { -readonly [K in keyof CurrentPartitions]: CurrentPartitions[K] } = {
+      assetKey: asset,
+      size,
+      keys: (row[1] as string).split(KEY_SEPARATOR),
+      codeVersions: this.#codeVersionStrings(JSON.parse(row[2] as string) as number[]),
+      dataSeqs: numberColumn(row[3]),
+      maxInputSeqs: numberColumn(row[4]),
+    };
+    hotOptional.forEach((column, index) => {
+      const value = row[HOT_AGGREGATES.length + index];
+      if (column === 'materializationIds') result.materializationIds = numberColumn(value);
+      else if (column === 'seqs') result.seqs = numberColumn(value);
+      else if (column === 'createdAt') result.createdAt = numberColumn(value);
+      else result.inputSeqs = JSON.parse(value as string) as Record<string, number>[];
+    });
+    versions.forEach((column, index) => {
+      const value = (versionRow![1 + index] as string).split(KEY_SEPARATOR);
+      if (column === 'dataVersions') result.dataVersions = value;
+      else result.inputFingerprints = value.map((f) => (f === NULL_MARKER ? null : f));
+    });
+    return result;
+  }
+
+  materializationHistory(asset: string, partition?: string, options: MaterializationHistoryOptions = {}): MaterializationRecord[] {
+    const assetId = this.#assetIdForRead(asset);
+    if (assetId === undefined) return [];
+    const where = ['m.asset_id = ?'];
+    const values: unknown[] = [assetId];
+    if (partition !== undefined) {
+      where.push('m.partition_key = ?');
+      values.push(partition);
+    }
+    if (options.beforeSeq !== undefined) {
+      where.push('m.seq < ?');
+      values.push(options.beforeSeq);
+    }
+    const sql = `SELECT ${MATERIALIZATION_COLUMNS} FROM materializations m ${MATERIALIZATION_JOINS} WHERE ${where.join(' AND ')} ORDER BY m.seq DESC LIMIT ?`;
+    return (this.#stmt(sql).all(...values, checkLimit(options.limit, 100)) as Row[]).map(materializationFromRow);
+  }
+
+  materializationsAsOf(asset: string, asOf: Date | number | string): MaterializationRecord[] {
+    const at = parseAsOf(asOf);
+    const assetId = this.#assetIdForRead(asset);
+    if (assetId === undefined) return [];
+    // The version current at `at` is the partition's last commit at or before it: commit times follow commit order.
+    const sql = `WITH picked AS (SELECT max(seq) AS seq FROM materializations WHERE asset_id = ? AND created_at <= ? GROUP BY partition_key)
+      SELECT ${MATERIALIZATION_COLUMNS} FROM picked JOIN materializations m ON m.seq = picked.seq ${MATERIALIZATION_JOINS} ORDER BY m.partition_key`;
+    return (this.#stmt(sql).all(assetId, at) as Row[]).map(materializationFromRow);
+  }
+
+  referencedFiles(): string[] {
+    return this.#stmt('SELECT DISTINCT path FROM materialization_files ORDER BY path').pluck().all() as string[];
+  }
+
+  deleteMaterializationsOlderThan(cutoff: Date): RetentionResult {
+    const cutoffMs = toMs(cutoff, 'retention cutoff');
+    const maxId = (this.#stmt('SELECT max(id) FROM materializations WHERE created_at < ?').pluck().get(cutoffMs) as number | null) ?? 0;
+    let afterId = 0;
+    let deletedCount = 0;
+    const candidates = new Set<string>();
+    for (;;) {
+      const batch = this.#write(() => {
+        const ids = this.#stmt(`SELECT m.id FROM materializations m WHERE m.id > ? AND m.id <= ? AND m.created_at < ?
+          AND NOT EXISTS (SELECT 1 FROM current_partitions c WHERE c.materialization_id = m.id) ORDER BY m.id LIMIT ?`)
+          .pluck().all(afterId, maxId, cutoffMs, RETENTION_BATCH) as number[];
+        const selectFiles = this.#stmt('SELECT path FROM materialization_files WHERE materialization_id = ?').pluck();
+        const deleteFiles = this.#stmt('DELETE FROM materialization_files WHERE materialization_id = ?');
+        const deleteMaterialization = this.#stmt('DELETE FROM materializations WHERE id = ?');
+        for (const id of ids) {
+          for (const path of selectFiles.all(id) as string[]) candidates.add(path);
+          deleteFiles.run(id);
+          deleteMaterialization.run(id);
+        }
+        return ids;
+      });
+      deletedCount += batch.length;
+      if (batch.length < RETENTION_BATCH) break;
+      afterId = batch[batch.length - 1]!;
+    }
+    const stillReferenced = this.#stmt('SELECT 1 FROM materialization_files WHERE path = ? LIMIT 1');
+    const unreferencedFiles = [...candidates].filter((path) => stillReferenced.get(path) === undefined).sort();
+    return { deletedCount, unreferencedFiles };
+  }
+
+  // ---------------------------------------------------------------- failure markers
+
+  recordPartitionFailure(asset: string, partition: string, runId: string | null, message: string, kind: PartitionFailureKind = 'failed'): void {
+    checkAssetKey(asset);
+    checkPartitionKey(partition);
+    checkOneOf(kind, ['failed', 'blocked'] as const, 'failure kind');
+    this.#write(() => {
+      this.#stmt(`INSERT INTO partition_failures (asset_id, partition_key, kind, run_id, message, failed_at) VALUES (?, ?, ?, ?, ?, ?)
+        ON CONFLICT (asset_id, partition_key) DO UPDATE SET kind = excluded.kind, run_id = excluded.run_id, message = excluded.message, failed_at = excluded.failed_at`)
+        .run(this.#assetIdForWrite(asset), partition, kind, runId, String(message), this.#nowMs());
+    });
+  }
+
+  clearPartitionFailures(asset: string, partitions?: readonly string[]): void {
+    const assetId = this.#assetIdForRead(asset);
+    if (assetId === undefined) return;
+    this.#write(() => {
+      if (partitions === undefined) {
+        this.#stmt('DELETE FROM partition_failures WHERE asset_id = ?').run(assetId);
+        return;
+      }
+      const remove = this.#stmt('DELETE FROM partition_failures WHERE asset_id = ? AND partition_key = ?');
+      for (const partition of partitions) remove.run(assetId, partition);
+    });
+  }
+
+  failedPartitions(asset: string): PartitionFailure[] {
+    const assetId = this.#assetIdForRead(asset);
+    if (assetId === undefined) return [];
+    const rows = this.#stmt('SELECT partition_key, kind, run_id, message, failed_at FROM partition_failures WHERE asset_id = ? ORDER BY partition_key').all(assetId) as Row[];
+    return rows.map((row) => ({
+      assetKey: asset,
+      partitionKey: row.partition_key as string,
+      kind: row.kind as PartitionFailureKind,
+      runId: row.run_id as string | null,
+      message: row.message as string,
+      failedAt: new Date(row.failed_at as number),
+    }));
+  }
+
+  // ---------------------------------------------------------------- leases
+
+  acquireLeases(owner: LeaseOwner, items: readonly LeaseItem[], ttlMs: number): AcquireLeasesResult {
+    const host = this.#ownerHost(owner);
+    checkTtl(ttlMs);
+    const wanted = uniqueLeaseItems(items);
+    return this.#write(() => {
+      const now = this.#nowMs();
+      const select = this.#stmt('SELECT run_id, pid, host, acquired_at, expires_at FROM leases WHERE asset_id = ? AND partition_key = ?');
+      const heldBy: LeaseHolder[] = [];
+      const assetIds = wanted.map((item) => this.#assetIdForWrite(item.asset));
+      wanted.forEach((item, index) => {
+        const row = select.get(assetIds[index], item.partition) as Row | undefined;
+        if (row === undefined) return;
+        const holder = leaseHolderFromRow(item.asset, item.partition, row);
+        const own = holder.runId === owner.runId && holder.pid === owner.pid && holder.host === host;
+        const expired = holder.expiresAt.getTime() <= now;
+        const deadHere = holder.host === this.#host && !isProcessAlive(holder.pid);
+        if (!own && !expired && !deadHere) heldBy.push(holder);
+      });
+      if (heldBy.length > 0) return { acquired: false, heldBy };
+      const upsert = this.#stmt(`INSERT INTO leases (asset_id, partition_key, run_id, pid, host, acquired_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?)
+        ON CONFLICT (asset_id, partition_key) DO UPDATE SET run_id = excluded.run_id, pid = excluded.pid, host = excluded.host,
+          acquired_at = excluded.acquired_at, expires_at = excluded.expires_at`);
+      wanted.forEach((item, index) => upsert.run(assetIds[index], item.partition, owner.runId, owner.pid, host, now, now + ttlMs));
+      return { acquired: true, heldBy: [] };
+    });
+  }
+
+  renewLeases(owner: LeaseOwner, ttlMs: number, items?: readonly LeaseItem[]): RenewLeasesResult {
+    const host = this.#ownerHost(owner);
+    checkTtl(ttlMs);
+    return this.#write(() => {
+      const expiresAt = this.#nowMs() + ttlMs;
+      if (items === undefined) {
+        const { changes } = this.#stmt('UPDATE leases SET expires_at = ? WHERE run_id = ? AND pid = ? AND host = ?').run(expiresAt, owner.runId, owner.pid, host);
+        return { renewed: changes, lost: [] };
+      }
+      const update = this.#stmt('UPDATE leases SET expires_at = ? WHERE asset_id = ? AND partition_key = ? AND run_id = ? AND pid = ? AND host = ?');
+      let renewed = 0;
+      const lost: LeaseItem[] = [];
+      for (const item of uniqueLeaseItems(items)) {
+        const assetId = this.#assetIdForRead(item.asset);
+        const changes = assetId === undefined ? 0 : update.run(expiresAt, assetId, item.partition, owner.runId, owner.pid, host).changes;
+        if (changes > 0) renewed += 1;
+        else lost.push(item);
+      }
+      return { renewed, lost };
+    });
+  }
+
+  releaseLeases(owner: LeaseOwner, items?: readonly LeaseItem[]): number {
+    const host = this.#ownerHost(owner);
+    return this.#write(() => {
+      if (items === undefined) {
+        return this.#stmt('DELETE FROM leases WHERE run_id = ? AND pid = ? AND host = ?').run(owner.runId, owner.pid, host).changes;
+      }
+      const remove = this.#stmt('DELETE FROM leases WHERE asset_id = ? AND partition_key = ? AND run_id = ? AND pid = ? AND host = ?');
+      let released = 0;
+      for (const item of uniqueLeaseItems(items)) {
+        const assetId = this.#assetIdForRead(item.asset);
+        if (assetId !== undefined) released += remove.run(assetId, item.partition, owner.runId, owner.pid, host).changes;
+      }
+      return released;
+    });
+  }
+
+  listLeases(asset?: string): LeaseHolder[] {
+    let rows: Row[];
+    if (asset === undefined) {
+      rows = this.#stmt('SELECT a.asset_key, l.* FROM leases l JOIN assets a ON a.id = l.asset_id ORDER BY a.asset_key, l.partition_key').all() as Row[];
+    } else {
+      const assetId = this.#assetIdForRead(asset);
+      if (assetId === undefined) return [];
+      rows = this.#stmt('SELECT a.asset_key, l.* FROM leases l JOIN assets a ON a.id = l.asset_id WHERE l.asset_id = ? ORDER BY l.partition_key').all(assetId) as Row[];
+    }
+    return rows.map((row) => leaseHolderFromRow(row.asset_key as string, row.partition_key as string, row));
+  }
+
+  #ownerHost(owner: LeaseOwner): string {
+    checkId(owner.runId, 'lease owner run id');
+    if (!Number.isInteger(owner.pid) || owner.pid <= 0) {
+      throw new QuarryError('QUARRY_BAD_ARGUMENT', `Lease owner pid ${String(owner.pid)} is invalid: give the owning process id.`);
+    }
+    return owner.host ?? this.#host;
+  }
+
+  // ---------------------------------------------------------------- checks and lineage
+
+  recordCheckResults(results: readonly NewCheckResult[]): CheckResultRecord[] {
+    const prepared = results.map((result) => {
+      checkAssetKey(result.assetKey);
+      checkPartitionKey(result.partitionKey);
+      checkString(result.checkName, 'check name');
+      checkString(result.severity, 'check severity');
+      return {
+        result,
+        observed: toJson(result.observedValue ?? null, 'check observed value'),
+        threshold: toJson(result.threshold ?? null, 'check threshold'),
+        sampleRows: result.sampleRows == null ? null : toJson([...result.sampleRows], 'check sample rows'),
+        metadata: toJson(result.metadata ?? {}, 'check metadata')!,
+      };
+    });
+    if (prepared.length === 0) return [];
+    return this.#write(() => {
+      const now = this.#nowMs();
+      const insert = this.#stmt(`INSERT INTO check_results (asset_id, partition_key, check_name, run_id, materialization_id, passed, severity,
+        observed_value, threshold, failing_count, sample_rows, message, metadata, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
+      return prepared.map(({ result, observed, threshold, sampleRows, metadata }) => {
+        const id = Number(insert.run(this.#assetIdForWrite(result.assetKey), result.partitionKey, result.checkName, result.runId ?? null,
+          result.materializationId ?? null, result.passed ? 1 : 0, result.severity, observed, threshold, result.failingCount ?? null,
+          sampleRows, result.message ?? null, metadata, now).lastInsertRowid);
+        return {
+          id, assetKey: result.assetKey, partitionKey: result.partitionKey, checkName: result.checkName, runId: result.runId ?? null,
+          materializationId: result.materializationId ?? null, passed: result.passed, severity: result.severity,
+          observedValue: result.observedValue ?? null, threshold: result.threshold ?? null, failingCount: result.failingCount ?? null,
+          sampleRows: result.sampleRows == null ? null : [...result.sampleRows], message: result.message ?? null,
+          metadata: { ...result.metadata }, createdAt: new Date(now),
+        };
+      });
+    });
+  }
+
+  listCheckResults(options: ListCheckResultsOptions): CheckResultRecord[] {
+    const assetId = this.#assetIdForRead(options.asset);
+    if (assetId === undefined) return [];
+    const where = ['asset_id = ?'];
+    const values: unknown[] = [assetId];
+    if (options.partition !== undefined) {
+      where.push('partition_key = ?');
+      values.push(options.partition);
+    }
+    if (options.checkName !== undefined) {
+      where.push('check_name = ?');
+      values.push(options.checkName);
+    }
+    if (options.runId !== undefined) {
+      where.push('run_id = ?');
+      values.push(options.runId);
+    }
+    const filter = where.join(' AND ');
+    const sql = options.latestOnly
+      ? `SELECT * FROM check_results WHERE id IN (SELECT max(id) FROM check_results WHERE ${filter} GROUP BY partition_key, check_name)
+         ORDER BY partition_key, check_name LIMIT ?`
+      : `SELECT * FROM check_results WHERE ${filter} ORDER BY id DESC LIMIT ?`;
+    const limit = checkLimit(options.limit, options.latestOnly ? -1 : 1000);
+    return (this.#stmt(sql).all(...values, limit) as Row[]).map((row) => ({
+      id: row.id as number,
+      assetKey: options.asset,
+      partitionKey: row.partition_key as string,
+      checkName: row.check_name as string,
+      runId: row.run_id as string | null,
+      materializationId: row.materialization_id as number | null,
+      passed: row.passed === 1,
+      severity: row.severity as string,
+      observedValue: fromJson(row.observed_value) ?? null,
+      threshold: fromJson(row.threshold) ?? null,
+      failingCount: row.failing_count as number | null,
+      sampleRows: (fromJson(row.sample_rows) as JsonValue[] | undefined) ?? null,
+      message: row.message as string | null,
+      metadata: fromJson(row.metadata) as Record<string, JsonValue>,
+      createdAt: new Date(row.created_at as number),
+    }));
+  }
+
+  listLineageEdges(options: ListLineageEdgesOptions): LineageEdgeRecord[] {
+    const assetId = this.#assetIdForRead(options.asset);
+    if (assetId === undefined) return [];
+    const side = options.direction === 'upstream' ? 'to' : 'from';
+    const where = [`e.${side}_asset_id = ?`];
+    const values: unknown[] = [assetId];
+    if (options.partition !== undefined) {
+      where.push(`e.${side}_partition_key = ?`);
+      values.push(options.partition);
+    }
+    if (options.materializationId !== undefined) {
+      where.push(`e.${side}_materialization_id = ?`);
+      values.push(options.materializationId);
+    }
+    const sql = `SELECT e.*, fa.asset_key AS from_asset_key, ta.asset_key AS to_asset_key FROM lineage_edges e
+      JOIN assets fa ON fa.id = e.from_asset_id JOIN assets ta ON ta.id = e.to_asset_id
+      WHERE ${where.join(' AND ')} ORDER BY e.id DESC LIMIT ?`;
+    return (this.#stmt(sql).all(...values, checkLimit(options.limit, 1000)) as Row[]).map((row) => ({
+      id: row.id as number,
+      fromAssetKey: row.from_asset_key as string,
+      fromPartitionKey: row.from_partition_key as string,
+      fromMaterializationId: row.from_materialization_id as number | null,
+      fromDataVersion: row.from_data_version as string | null,
+      toAssetKey: row.to_asset_key as string,
+      toPartitionKey: row.to_partition_key as string,
+      toMaterializationId: row.to_materialization_id as number,
+      createdAt: new Date(row.created_at as number),
+    }));
+  }
+
+  assetSummaries(): CatalogAssetSummary[] {
+    const rows = this.#stmt(`SELECT a.asset_key,
+        (SELECT count(*) FROM current_partitions c WHERE c.asset_id = a.id) AS current_count,
+        (SELECT count(*) FROM partition_failures f WHERE f.asset_id = a.id) AS failed_count,
+        (SELECT m.seq FROM materializations m WHERE m.asset_id = a.id ORDER BY m.seq DESC LIMIT 1) AS last_seq,
+        (SELECT m.created_at FROM materializations m WHERE m.asset_id = a.id ORDER BY m.seq DESC LIMIT 1) AS last_at
+      FROM assets a ORDER BY a.asset_key`).all() as Row[];
+    return rows.map((row) => ({
+      assetKey: row.asset_key as string,
+      currentPartitions: row.current_count as number,
+      failedPartitions: row.failed_count as number,
+      lastSeq: row.last_seq as number | null,
+      lastMaterializedAt: row.last_at === null ? null : new Date(row.last_at as number),
+    }));
+  }
+
+  close(): void {
+    this.#statements.clear();
+    this.#db.close();
+  }
+
+  // ---------------------------------------------------------------- dynamic partitions
+
+  #dynamicKeys(name: string): readonly string[] {
+    return this.#stmt('SELECT partition_key FROM dynamic_partitions WHERE name = ? ORDER BY id').pluck().all(name) as string[];
+  }
+
+  #addDynamicKeys(name: string, keys: readonly string[]): void {
+    checkString(name, 'dynamic partitions name');
+    for (const key of keys) checkDynamicKey(name, key);
+    if (keys.length === 0) return;
+    this.#write(() => {
+      const now = this.#nowMs();
+      const insert = this.#stmt('INSERT OR IGNORE INTO dynamic_partitions (name, partition_key, added_at) VALUES (?, ?, ?)');
+      for (const key of keys) insert.run(name, key, now);
+    });
+  }
+
+  #removeDynamicKeys(name: string, keys: readonly string[]): void {
+    if (keys.length === 0) return;
+    this.#write(() => {
+      const remove = this.#stmt('DELETE FROM dynamic_partitions WHERE name = ? AND partition_key = ?');
+      for (const key of keys) remove.run(name, key);
+    });
+  }
+
+  // ---------------------------------------------------------------- plumbing
+
+  #nowMs(): number {
+    return this.#clock().getTime();
+  }
+
+  #stmt(sql: string): BetterSqlite3.Statement {
+    let statement = this.#statements.get(sql);
+    if (statement === undefined) {
+      statement = this.#db.prepare(sql);
+      this.#statements.set(sql, statement);
+    }
+    return statement;
+  }
+
+  // Runs `fn` in a BEGIN IMMEDIATE transaction: taking the write lock up front makes SQLite wait for
+  // it (busy_timeout) instead of failing when a read transaction would have to upgrade.
+  #write<T>(fn: () => T): T {
+    if (this.#pending !== undefined) return fn();
+    const pending = { assets: new Map<string, number>(), codeVersions: new Map<string, number>() };
+    this.#pending = pending;
+    try {
+      const result = this.#db.transaction(fn).immediate();
+      for (const [key, id] of pending.assets) this.#assetIds.set(key, id);
+      for (const [version, id] of pending.codeVersions) {
+        this.#codeVersionIds.set(version, id);
+        this.#codeVersionsById.set(id, version);
+      }
+      return result;
+    } catch (error) {
+      throw translateBusy(error, this.location);
+    } finally {
+      this.#pending = undefined;
+    }
+  }
+
+  #assetIdForRead(asset: string): number | undefined {
+    const cached = this.#assetIds.get(asset);
+    if (cached !== undefined) return cached;
+    const id = this.#stmt('SELECT id FROM assets WHERE asset_key = ?').pluck().get(asset) as number | undefined;
+    // Inside a write transaction the row may be this transaction's own uncommitted insert: do not cache that.
+    if (id !== undefined && this.#pending?.assets.has(asset) !== true) this.#assetIds.set(asset, id);
+    return id;
+  }
+
+  #assetIdForWrite(asset: string): number {
+    const known = this.#assetIds.get(asset) ?? this.#pending?.assets.get(asset) ?? this.#assetIdForRead(asset);
+    if (known !== undefined) return known;
+    const id = Number(this.#stmt('INSERT INTO assets (asset_key) VALUES (?)').run(asset).lastInsertRowid);
+    this.#pending!.assets.set(asset, id);
+    return id;
+  }
+
+  #codeVersionIdForWrite(version: string): number {
+    const known = this.#codeVersionIds.get(version) ?? this.#pending?.codeVersions.get(version);
+    if (known !== undefined) return known;
+    const existing = this.#stmt('SELECT id FROM code_versions WHERE code_version = ?').pluck().get(version) as number | undefined;
+    if (existing !== undefined) {
+      this.#codeVersionIds.set(version, existing);
+      this.#codeVersionsById.set(existing, version);
+      return existing;
+    }
+    const id = Number(this.#stmt('INSERT INTO code_versions (code_version) VALUES (?)').run(version).lastInsertRowid);
+    this.#pending!.codeVersions.set(version, id);
+    return id;
+  }
+
+  #codeVersionStrings(ids: readonly number[]): string[] {
+    const out = new Array<string>(ids.length);
+    const lookup = this.#stmt('SELECT code_version FROM code_versions WHERE id = ?').pluck();
+    for (let i = 0; i < ids.length; i++) {
+      const id = ids[i]!;
+      let version = this.#codeVersionsById.get(id);
+      if (version === undefined) {
+        version = lookup.get(id) as string;
+        this.#codeVersionsById.set(id, version);
+        this.#codeVersionIds.set(version, id);
+      }
+      out[i] = version;
+    }
+    return out;
+  }
+}
+
+/**
+ * Opens (creating and migrating as needed) the SQLite catalog at `config.path`.
+ *
+ * ```ts
+ * const catalog = openSqliteCatalog({ path: resolveQuarryHome(projectDir).catalogPath });
+ * ```
+ */
+export function openSqliteCatalog(config: SqliteCatalogConfig): SqliteCatalog {
+  return new SqliteCatalog(config);
+}
+
+// ------------------------------------------------------------------ row mapping
+
+function runFromRow(row: Row): RunRecord {
+  return {
+    id: row.id as string,
+    status: row.status as RunStatus,
+    kind: row.kind as RunKind,
+    selection: row.selection as string,
+    partitions: fromJson(row.partitions) ?? null,
+    plan: fromJson(row.plan) ?? null,
+    createdAt: new Date(row.created_at as number),
+    startedAt: dateOrNull(row.started_at),
+    finishedAt: dateOrNull(row.finished_at),
+    pid: row.pid as number | null,
+    host: row.host as string | null,
+    parentRunId: row.parent_run_id as string | null,
+    tags: fromJson(row.tags) as Record<string, string>,
+    error: row.error as string | null,
+  };
+}
+
+function stepFromRow(row: Row): StepRecord {
+  return {
+    runId: row.run_id as string,
+    stepId: row.step_id as string,
+    assetKey: row.asset_key as string,
+    partitions: fromJson(row.partitions) ?? null,
+    status: row.status as StepStatus,
+    reason: row.reason as string | null,
+    attempt: row.attempt as number,
+    error: row.error as string | null,
+    startedAt: dateOrNull(row.started_at),
+    finishedAt: dateOrNull(row.finished_at),
+    timings: (fromJson(row.timings) as Record<string, number> | undefined) ?? null,
+    updatedAt: new Date(row.updated_at as number),
+  };
+}
+
+function materializationFromRow(row: Row): MaterializationRecord {
+  return {
+    id: row.id as number,
+    assetKey: row.asset_key as string,
+    partitionKey: row.partition_key as string,
+    runId: row.run_id as string | null,
+    stepId: row.step_id as string | null,
+    createdAt: new Date(row.created_at as number),
+    files: fromJson(row.files) as string[],
+    rowCount: row.row_count as number | null,
+    bytes: row.bytes as number | null,
+    dataVersion: row.data_version as string,
+    codeVersion: row.code_version as string,
+    inputFingerprint: row.input_fingerprint as string | null,
+    inputSeqs: fromJson(row.input_seqs) as Record<string, number>,
+    outputSchema: fromJson(row.output_schema) ?? null,
+    metadata: fromJson(row.metadata) as Record<string, JsonValue>,
+    seq: row.seq as number,
+    dataSeq: row.data_seq as number,
+    current: row.is_current === 1,
+  };
+}
+
+function leaseHolderFromRow(asset: string, partition: string, row: Row): LeaseHolder {
+  return {
+    asset,
+    partition,
+    runId: row.run_id as string,
+    pid: row.pid as number,
+    host: row.host as string,
+    acquiredAt: new Date(row.acquired_at as number),
+    expiresAt: new Date(row.expires_at as number),
+  };
+}
+
+function numberColumn(json: unknown): Float64Array {
+  return new Float64Array(JSON.parse(json as string) as number[]);
+}
+
+function emptyCurrentPartitions(asset: string, columns: ReadonlySet<string>): CurrentPartitions {
+  return {
+    assetKey: asset,
+    size: 0,
+    keys: [],
+    codeVersions: [],
+    dataSeqs: new Float64Array(0),
+    maxInputSeqs: new Float64Array(0),
+    ...(columns.has('materializationIds') ? { materializationIds: new Float64Array(0) } : {}),
+    ...(columns.has('seqs') ? { seqs: new Float64Array(0) } : {}),
+    ...(columns.has('dataVersions') ? { dataVersions: [] } : {}),
+    ...(columns.has('inputFingerprints') ? { inputFingerprints: [] } : {}),
+    ...(columns.has('inputSeqs') ? { inputSeqs: [] } : {}),
+    ...(columns.has('createdAt') ? { createdAt: new Float64Array(0) } : {}),
+  };
+}
+
+// ------------------------------------------------------------------ input checks
+
+interface PreparedMaterialization {
+  readonly input: NewMaterialization & { readonly inputSeqs: Readonly<Record<string, number>>; readonly metadata: Readonly<Record<string, JsonValue>> };
+  readonly files: string;
+  readonly inputSeqs: string;
+  readonly maxInputSeq: number;
+  readonly outputSchema: string | null;
+  readonly metadata: string;
+}
+
+function prepareMaterialization(m: NewMaterialization): PreparedMaterialization {
+  checkAssetKey(m.assetKey);
+  checkPartitionKey(m.partitionKey);
+  const what = `Materialization of ${m.assetKey} partition ${JSON.stringify(m.partitionKey)}`;
+  if (!Array.isArray(m.files) || m.files.some((file) => typeof file !== 'string' || file === '')) {
+    throw new QuarryError('QUARRY_BAD_ARGUMENT', `${what} has files ${safeStringify(m.files)}: give a list of object-store paths.`);
+  }
+  if (typeof m.dataVersion !== 'string' || m.dataVersion === '') {
+    throw new QuarryError('QUARRY_BAD_ARGUMENT', `${what} has data version ${safeStringify(m.dataVersion)}: give the content hash of what was written.`);
+  }
+  if (CONTROL_CHARACTER.test(m.dataVersion)) {
+    throw new QuarryError('QUARRY_BAD_ARGUMENT', `${what} has data version ${JSON.stringify(m.dataVersion)} with a control character: use a plain hash string.`);
+  }
+  if (m.inputFingerprint != null && (typeof m.inputFingerprint !== 'string' || m.inputFingerprint === '' || CONTROL_CHARACTER.test(m.inputFingerprint))) {
+    throw new QuarryError('QUARRY_BAD_ARGUMENT', `${what} has input fingerprint ${safeStringify(m.inputFingerprint)}: give a non-empty hash string without control characters, or null.`);
+  }
+  if (typeof m.codeVersion !== 'string') {
+    throw new QuarryError('QUARRY_BAD_ARGUMENT', `${what} has code version ${safeStringify(m.codeVersion)}: give the fingerprint of the code that wrote it.`);
+  }
+  for (const [name, value] of [['rowCount', m.rowCount], ['bytes', m.bytes]] as const) {
+    if (value != null && !(Number.isSafeInteger(value) && value >= 0)) {
+      throw new QuarryError('QUARRY_BAD_ARGUMENT', `${what} has ${name} ${String(value)}: give a whole number from 0, or null.`);
+    }
+  }
+  const inputSeqs = m.inputSeqs ?? {};
+  let maxInputSeq = 0;
+  for (const [upstream, value] of Object.entries(inputSeqs)) {
+    if (!(Number.isSafeInteger(value) && value >= 0)) {
+      throw new QuarryError('QUARRY_BAD_ARGUMENT', `${what} has input seq ${String(value)} for ${upstream}: give the catalog seq (a whole number) that was read.`);
+    }
+    if (value > maxInputSeq) maxInputSeq = value;
+  }
+  for (const source of m.lineage ?? []) {
+    checkAssetKey(source.assetKey);
+    checkPartitionKey(source.partitionKey);
+  }
+  const metadata = m.metadata ?? {};
+  return {
+    input: { ...m, inputSeqs, metadata },
+    files: JSON.stringify(m.files),
+    inputSeqs: JSON.stringify(inputSeqs),
+    maxInputSeq,
+    outputSchema: toJson(m.outputSchema ?? null, `${what}: output schema`),
+    metadata: toJson(metadata, `${what}: metadata`)!,
+  };
+}
+
+function checkString(value: unknown, what: string): asserts value is string {
+  if (typeof value !== 'string' || value === '') {
+    throw new QuarryError('QUARRY_BAD_ARGUMENT', `The ${what} ${safeStringify(value)} is invalid: give a non-empty string.`);
+  }
+}
+
+function checkId(value: unknown, what: string): asserts value is string {
+  checkString(value, what);
+  if (CONTROL_CHARACTER.test(value)) throw new QuarryError('QUARRY_BAD_ARGUMENT', `The ${what} ${JSON.stringify(value)} contains a control character: remove it.`);
+}
+
+function checkAssetKey(value: unknown): asserts value is string {
+  if (typeof value !== 'string' || value === '' || CONTROL_CHARACTER.test(value)) {
+    throw new QuarryError('QUARRY_BAD_ASSET_KEY', `Asset key ${safeStringify(value)} is invalid: give a non-empty key such as "raw/creators" without control characters.`);
+  }
+}
+
+function checkPartitionKey(value: unknown): asserts value is string {
+  if (typeof value !== 'string' || CONTROL_CHARACTER.test(value)) {
+    throw new QuarryError('QUARRY_BAD_PARTITION_KEY', `Partition key ${safeStringify(value)} is invalid: give a string without control characters ('' for an unpartitioned asset).`);
+  }
+}
+
+function checkDynamicKey(name: string, key: unknown): void {
+  if (typeof key !== 'string' || key === '' || CONTROL_CHARACTER.test(key)) {
+    throw new QuarryError('QUARRY_BAD_PARTITION_KEY', `Dynamic partition key ${safeStringify(key)} for "${name}" is invalid: give a non-empty string without control characters.`);
+  }
+}
+
+function checkOneOf<T extends string>(value: unknown, allowed: readonly T[], what: string): asserts value is T {
+  if (!allowed.includes(value as T)) {
+    throw new QuarryError('QUARRY_BAD_ARGUMENT', `The ${what} ${safeStringify(value)} is invalid: use one of ${allowed.join(', ')}.`);
+  }
+}
+
+function checkTags(tags: Readonly<Record<string, string>>): Record<string, string> {
+  for (const [key, value] of Object.entries(tags)) {
+    if (typeof value !== 'string') throw new QuarryError('QUARRY_BAD_ARGUMENT', `Run tag "${key}" has value ${safeStringify(value)}: tag values are strings.`);
+  }
+  return { ...tags };
+}
+
+function checkLimit(limit: number | undefined, fallback: number): number {
+  if (limit === undefined) return fallback;
+  if (!Number.isInteger(limit) || limit < 0) throw new QuarryError('QUARRY_BAD_ARGUMENT', `Limit ${String(limit)} is invalid: give a whole number from 0.`);
+  return limit;
+}
+
+function checkTtl(ttlMs: number): void {
+  if (!Number.isFinite(ttlMs) || ttlMs <= 0) throw new QuarryError('QUARRY_BAD_ARGUMENT', `Lease ttl ${String(ttlMs)} ms is invalid: give a positive number of milliseconds.`);
+}
+
+function uniqueLeaseItems(items: readonly LeaseItem[]): LeaseItem[] {
+  const seen = new Map<string, LeaseItem>();
+  for (const item of items) {
+    checkAssetKey(item.asset);
+    checkPartitionKey(item.partition);
+    seen.set(`${item.asset}\u0000${item.partition}`, { asset: item.asset, partition: item.partition });
+  }
+  return [...seen.values()];
+}
+
+function parseAsOf(asOf: Date | number | string): number {
+  let ms: number;
+  if (asOf instanceof Date) ms = asOf.getTime();
+  else if (typeof asOf === 'number') ms = asOf;
+  else if (typeof asOf === 'string' && /^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d{1,3})?)?(Z|[+-]\d{2}:?\d{2})?)?$/.test(asOf.trim())) ms = Date.parse(asOf.trim().replace(' ', 'T'));
+  else ms = Number.NaN;
+  if (!Number.isFinite(ms)) {
+    throw new QuarryError('QUARRY_BAD_AS_OF', `As-of time ${safeStringify(asOf)} is not a valid timestamp: use an ISO time such as 2026-01-15T10:00:00Z (a date alone means its UTC midnight).`, { details: { asOf: String(asOf) } });
+  }
+  return ms;
+}
+
+// ------------------------------------------------------------------ values
+
+function toJson(value: JsonValue | Readonly<Record<string, JsonValue>> | null, what: string): string | null {
+  if (value === null) return null;
+  try {
+    return JSON.stringify(value);
+  } catch (error) {
+    throw new QuarryError('QUARRY_BAD_ARGUMENT', `The ${what} cannot be stored as JSON: ${error instanceof Error ? error.message : String(error)}. Give plain JSON values.`, { cause: error });
+  }
+}
+
+function fromJson(text: unknown): JsonValue | undefined {
+  return text === null || text === undefined ? undefined : (JSON.parse(text as string) as JsonValue);
+}
+
+function toMs(value: Date, what: string): number {
+  const ms = value instanceof Date ? value.getTime() : Number.NaN;
+  if (!Number.isFinite(ms)) throw new QuarryError('QUARRY_BAD_ARGUMENT', `The ${what} ${safeStringify(value)} is not a valid Date.`);
+  return ms;
+}
+
+function toMsOrNull(value: Date | null, what: string): number | null {
+  return value === null ? null : toMs(value, what);
+}
+
+function dateOrNull(value: unknown): Date | null {
+  return value === null || value === undefined ? null : new Date(value as number);
+}
+
+function safeStringify(value: unknown): string {
+  try {
+    return JSON.stringify(value) ?? String(value);
+  } catch {
+    return String(value);
+  }
+}
+
+function unknownRun(id: string): QuarryError {
+  return new QuarryError('QUARRY_UNKNOWN_RUN', `Run "${id}" does not exist in the catalog. Check the id with \`quarry runs\`.`, { details: { runId: id } });
+}
+
+function isSqliteError(error: unknown, prefix: string): boolean {
+  return typeof error === 'object' && error !== null && typeof (error as { code?: unknown }).code === 'string' && (error as { code: string }).code.startsWith(prefix);
+}
+
+function translateBusy(error: unknown, location: string): unknown {
+  if (!isSqliteError(error, 'SQLITE_BUSY') && !isSqliteError(error, 'SQLITE_LOCKED')) return error;
+  return new QuarryError('QUARRY_CATALOG_BUSY', `Catalog ${location} stayed locked by another process past the busy timeout (${(error as Error).message}). Retry; if it persists, look for a stuck quarry process.`, { details: { location }, cause: error });
+}

@@ -1,0 +1,9 @@
+import type { Command } from '../command.ts';
+import { graphCommand } from './graph-command.ts';
+import { listCommand } from './list-command.ts';
+import { backfillCommand, materializeCommand } from './materialize-command.ts';
+import { partitionsCommand } from './partitions-command.ts';
+import { planCommand } from './plan-command.ts';
+
+/** Every `quarry` command, in the order help lists them. */
+export const commands: readonly Command[] = [listCommand, graphCommand, partitionsCommand, planCommand, materializeCommand, backfillCommand];

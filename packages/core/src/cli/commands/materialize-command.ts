@@ -1,0 +1,101 @@
+import { QuarryError } from '../../errors.ts';
+import { createProgressReporter, type ExecutionEvent } from '../../execution/index.ts';
+import type { Instance, RunOptions } from '../../instance/index.ts';
+import { writeLine, type CliIo } from '../cli-io.ts';
+import { flag, stringOption, type Command, type CommandArgs } from '../command.ts';
+import { openCliInstance } from '../open-instance.ts';
+import { concurrencyOf, PARTITION_OPTIONS, partitionSelectionOf } from '../partition-options.ts';
+import { formatPlan } from './plan-command.ts';
+
+/** Runs (or resumes) a run in this process with a progress display, and returns the exit code. */
+async function runWithProgress(instance: Instance, io: CliIo, start: () => Promise<{ runId: string; stepCount: number; resumed?: number }>): Promise<number> {
+  const progress = createProgressReporter({ stream: io.stderr as unknown as { write(s: string): unknown; isTTY?: boolean }, logLevel: 'warn' });
+  const stopExecutionEvents = instance.onExecutionEvent((event: ExecutionEvent) => progress.onEvent(event));
+  const { runId, stepCount, resumed } = await start();
+  writeLine(io.stdout, `Run ${runId}: ${stepCount} step${stepCount === 1 ? '' : 's'}${resumed ? ` (${resumed} already done)` : ''}`);
+  const onSignal = () => void instance.cancelRun(runId);
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  try {
+    const run = await instance.waitForRun(runId);
+    progress.close();
+    writeLine(io.stdout, `Run ${runId} ${run.status}${run.error ? `: ${run.error}` : ''}`);
+    if (run.status !== 'succeeded') {
+      for (const step of instance.listSteps(runId).filter((s) => s.status === 'failed')) {
+        writeLine(io.stderr, `  ✗ ${step.stepId}: ${step.error ?? 'failed'}`);
+      }
+    }
+    return run.status === 'succeeded' ? 0 : 1;
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+    stopExecutionEvents();
+  }
+}
+
+async function materialize(args: CommandArgs, io: CliIo, kind: 'materialize' | 'backfill'): Promise<number> {
+  const resume = stringOption(args, 'resume');
+  const instance = await openCliInstance(args, io);
+  try {
+    const concurrency = concurrencyOf(args);
+    if (resume !== undefined) {
+      if (args.positionals.length > 0 || partitionSelectionOf(args) !== undefined) {
+        throw new QuarryError('QUARRY_BAD_ARGUMENT', '--resume RUN_ID takes no selection or partitions: the run keeps its own plan.');
+      }
+      return await runWithProgress(instance, io, async () => {
+        const r = await instance.resumeRun(resume, concurrency !== undefined ? { concurrency } : {});
+        return { runId: r.runId, stepCount: r.plan.steps.length, resumed: r.completed };
+      });
+    }
+    const partitions = partitionSelectionOf(args, kind === 'backfill');
+    if (kind === 'backfill' && args.positionals[0] === undefined) {
+      throw new QuarryError('QUARRY_BAD_ARGUMENT', 'quarry backfill needs a selection: quarry backfill SELECTION --from KEY --to KEY.');
+    }
+    const options: RunOptions = {
+      kind,
+      ...(args.positionals[0] !== undefined ? { selection: args.positionals[0] } : {}),
+      ...(partitions ? { partitions } : {}),
+      ...(concurrency !== undefined ? { concurrency } : {}),
+      ...(flag(args, 'force') ? { force: true } : {}),
+    };
+    const plan = await instance.plan(options);
+    if (plan.steps.length === 0) {
+      writeLine(io.stdout, 'Nothing to do: every selected partition is up to date.');
+      return 0;
+    }
+    if (flag(args, 'verbose')) for (const line of formatPlan(plan)) writeLine(io.stdout, line);
+    return await runWithProgress(instance, io, async () => {
+      const r = await instance.startRun(options);
+      return { runId: r.runId, stepCount: r.plan.steps.length };
+    });
+  } finally {
+    await instance.close();
+  }
+}
+
+const RUN_OPTIONS = {
+  ...PARTITION_OPTIONS,
+  concurrency: { type: 'string', help: 'steps run at once (default: the project setting)' },
+  force: { type: 'boolean', help: 'materialize fresh partitions too' },
+  verbose: { type: 'boolean', help: 'print the plan before running' },
+} as const;
+
+/** `quarry materialize [SELECTION] [--partition K | --from A --to B] [--concurrency N]`. */
+export const materializeCommand: Command = {
+  name: 'materialize',
+  usage: 'quarry materialize [SELECTION] [--partition KEY | --from KEY --to KEY] [--concurrency N] [--resume RUN_ID]',
+  summary: 'materialize the stale partitions of the selected assets',
+  options: { ...RUN_OPTIONS, resume: { type: 'string', help: 'resume a killed or failed run' } },
+  maxPositionals: 1,
+  run: (args, io) => materialize(args, io, 'materialize'),
+};
+
+/** `quarry backfill SELECTION --from A --to B [--concurrency N]` and `quarry backfill --resume RUN_ID`. */
+export const backfillCommand: Command = {
+  name: 'backfill',
+  usage: 'quarry backfill SELECTION --from KEY --to KEY [--concurrency N] | quarry backfill --resume RUN_ID',
+  summary: 'materialize a range of partitions (resumable after a crash with --resume)',
+  options: { ...RUN_OPTIONS, resume: { type: 'string', help: 'resume a killed or failed backfill by its run id' } },
+  maxPositionals: 1,
+  run: (args, io) => materialize(args, io, 'backfill'),
+};

@@ -1,0 +1,90 @@
+import { parseArgs } from 'node:util';
+import { isQuarryError, QuarryError } from '../errors.ts';
+import { writeLine, type CliIo } from './cli-io.ts';
+import { COMMON_OPTIONS, type Command, type CommandArgs } from './command.ts';
+import { commands } from './commands/index.ts';
+
+/** Exit code for a user error (bad input, unknown asset, failed run). */
+export const EXIT_USER_ERROR = 1;
+/** Exit code for an internal error (a bug: printed with its stack). */
+export const EXIT_INTERNAL_ERROR = 70;
+
+function helpText(): string {
+  const width = Math.max(...commands.map((c) => c.name.length));
+  return [
+    'quarry: software-defined data assets',
+    '',
+    'Usage: quarry <command> [options]   (every command takes --project PATH)',
+    '',
+    ...commands.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`),
+    '',
+    'Run `quarry <command> --help` for its options.',
+  ].join('\n');
+}
+
+function commandHelp(command: Command): string {
+  const options = { ...command.options, ...COMMON_OPTIONS };
+  const width = Math.max(...Object.keys(options).map((k) => k.length)) + 2;
+  return [
+    `Usage: ${command.usage}`,
+    '',
+    command.summary,
+    '',
+    'Options:',
+    ...Object.entries(options).map(([name, o]) => `  --${name.padEnd(width)} ${o.help}`),
+  ].join('\n');
+}
+
+function parseCommandArgs(command: Command, argv: readonly string[]): CommandArgs {
+  const options = Object.fromEntries(
+    Object.entries({ ...command.options, ...COMMON_OPTIONS }).map(([name, o]) => [
+      name,
+      { type: o.type, ...(o.short ? { short: o.short } : {}), ...(o.multiple ? { multiple: true } : {}) },
+    ]),
+  );
+  let parsed;
+  try {
+    parsed = parseArgs({ args: [...argv], options, allowPositionals: true, strict: true });
+  } catch (error) {
+    const message = error instanceof Error ? error.message.split('\n')[0] : String(error);
+    throw new QuarryError('QUARRY_BAD_ARGUMENT', `${message} Usage: ${command.usage}`);
+  }
+  if (parsed.positionals.length > command.maxPositionals) {
+    const extra = parsed.positionals.slice(command.maxPositionals).map((p) => JSON.stringify(p)).join(' ');
+    throw new QuarryError('QUARRY_BAD_ARGUMENT', `Unexpected argument ${extra}. Usage: ${command.usage}`);
+  }
+  return { positionals: parsed.positionals, values: parsed.values as CommandArgs['values'] };
+}
+
+/**
+ * Runs the `quarry` command line with `argv` (without node and script) and returns the exit code.
+ * User errors print one line naming the bad value; only bugs print a stack trace.
+ */
+export async function runCli(argv: readonly string[], io: CliIo): Promise<number> {
+  const [verb, ...rest] = argv;
+  if (verb === undefined || verb === '--help' || verb === '-h' || verb === 'help') {
+    writeLine(verb === undefined ? io.stderr : io.stdout, helpText());
+    return verb === undefined ? EXIT_USER_ERROR : 0;
+  }
+  const command = commands.find((c) => c.name === verb);
+  if (command === undefined) {
+    writeLine(io.stderr, `quarry: unknown command "${verb}". Commands: ${commands.map((c) => c.name).join(', ')}.`);
+    return EXIT_USER_ERROR;
+  }
+  try {
+    const args = parseCommandArgs(command, rest);
+    if (args.values.help === true) {
+      writeLine(io.stdout, commandHelp(command));
+      return 0;
+    }
+    return await command.run(args, io);
+  } catch (error) {
+    if (isQuarryError(error)) {
+      writeLine(io.stderr, `quarry ${verb}: ${error.message} [${error.code}]`);
+      return EXIT_USER_ERROR;
+    }
+    writeLine(io.stderr, `quarry ${verb}: internal error (this is a bug):`);
+    writeLine(io.stderr, error instanceof Error ? (error.stack ?? error.message) : String(error));
+    return EXIT_INTERNAL_ERROR;
+  }
+}

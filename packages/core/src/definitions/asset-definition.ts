@@ -1,0 +1,341 @@
+import type { z } from 'zod';
+import { QuarryError } from '../errors.ts';
+import type { PartitionMapping, PartitionsDefinition } from '../partitions/index.ts';
+import { parseAssetKey, type AssetKey } from './asset-key.ts';
+
+/** A zod object schema describing an asset's output rows. */
+export type RowSchema = z.ZodObject<z.ZodRawShape>;
+
+/** How a column is classified for privacy: `none`, or a kind of personal data. */
+export type PiiClass = 'none' | 'direct' | 'indirect' | 'sensitive';
+
+/** Documentation of one output column: business definition and PII classification. */
+export interface ColumnDoc {
+  readonly description?: string;
+  readonly pii?: PiiClass;
+  readonly unit?: string;
+}
+
+/** A log sink handed to asset code; lines are stored with the run. */
+export interface AssetLogger {
+  debug(message: string, data?: Record<string, unknown>): void;
+  info(message: string, data?: Record<string, unknown>): void;
+  warn(message: string, data?: Record<string, unknown>): void;
+  error(message: string, data?: Record<string, unknown>): void;
+}
+
+/** The partition (or contiguous partition range, for single-run backfills) a step materializes. */
+export interface PartitionScope {
+  /** Partition keys covered, in order; `['']` for an unpartitioned asset. */
+  readonly keys: readonly string[];
+  /** First key (equal to `lastKey` for a single partition). */
+  readonly firstKey: string;
+  readonly lastKey: string;
+  /** Window start (inclusive) of the first partition, for time-window partitions. */
+  readonly start: Date | undefined;
+  /** Window end (exclusive) of the last partition, for time-window partitions. */
+  readonly end: Date | undefined;
+}
+
+/** A retry policy: how many tries in all and the waits between them. */
+export interface RetryPolicy {
+  /** Tries in all, including the first (default 4: the first and three retries). */
+  readonly maxTries: number;
+  /** Waits in milliseconds before try 2, 3, … (the last value repeats; default 1 min, 5 min, 15 min). */
+  readonly backoffMs: readonly number[];
+}
+
+/** The default retry policy from the design: retry transient failures 3 times, after 1 min → 5 min → 15 min. */
+export const DEFAULT_RETRY_POLICY: RetryPolicy = Object.freeze({
+  maxTries: 4,
+  backoffMs: Object.freeze([60_000, 300_000, 900_000]),
+});
+
+/**
+ * What a compute function sees: its partition scope, its inputs as relation names on the engine's
+ * connection, a query helper, a logger and the run's abort signal.
+ */
+export interface ComputeContext {
+  readonly assetKey: AssetKey;
+  readonly partition: PartitionScope;
+  readonly runId: string;
+  /** The project directory (where quarry.config.ts lives), for reading landing files. */
+  readonly projectDir: string;
+  /** Relation (view) name of each dependency, by the name it has in `deps`. */
+  readonly inputs: Readonly<Record<string, string>>;
+  /** Runs SQL on the engine's connection (inputs are visible as views) and returns plain rows. */
+  query(sql: string, params?: Record<string, unknown>): Promise<Record<string, unknown>[]>;
+  /** The engine's native connection (a `DuckDBConnection` on the DuckDB engine). */
+  readonly connection: unknown;
+  readonly log: AssetLogger;
+  readonly signal: AbortSignal;
+}
+
+/**
+ * What a compute function returns: rows (an array or an async iterable), `{ sql }` to let the engine
+ * run a statement, or an Arrow-like table (anything with `toArray()` of row objects).
+ */
+export type ComputeResult =
+  | readonly object[]
+  | AsyncIterable<object>
+  | { readonly sql: string; readonly params?: Record<string, unknown> }
+  | { toArray(): Iterable<Record<string, unknown>> };
+
+/** A TypeScript compute function of an asset. */
+export type ComputeFunction = (context: ComputeContext) => ComputeResult | Promise<ComputeResult>;
+
+/** A dependency on another asset with an explicit partition mapping. */
+export interface AssetDependency {
+  readonly asset: AnyAssetDefinition;
+  readonly mapping?: PartitionMapping;
+}
+
+/** A dependency as written in `deps`: an asset object, or `{ asset, mapping }`. */
+export type AssetDependencyInput = AnyAssetDefinition | AssetDependency;
+
+/** Opaque declaration of a quality check; the checks layer interprets it. */
+export interface AssetCheckDeclaration {
+  readonly name: string;
+  readonly kind: string;
+  readonly [option: string]: unknown;
+}
+
+/** How a backfill runs this asset: one step per partition, or one step per contiguous range. */
+export interface BackfillPolicy {
+  readonly mode: 'per-partition' | 'single-run';
+  /** With `single-run`, the most partitions one step may cover (default unlimited). */
+  readonly maxPartitionsPerStep?: number;
+}
+
+/** A materializable asset, as returned by `defineAsset`. */
+export interface AssetDefinition<Schema extends RowSchema | undefined = RowSchema | undefined> {
+  readonly type: 'asset';
+  readonly key: AssetKey;
+  readonly deps: Readonly<Record<string, AssetDependency>>;
+  /** Set when the asset reads itself (e.g. yesterday's snapshot); the mapping must look backwards. */
+  readonly selfDependency: { readonly name: string; readonly mapping: PartitionMapping } | undefined;
+  readonly partitions: PartitionsDefinition | undefined;
+  readonly schema: Schema;
+  readonly sql: string | undefined;
+  readonly compute: ComputeFunction | undefined;
+  readonly description: string | undefined;
+  readonly owners: readonly string[];
+  readonly tags: Readonly<Record<string, string>>;
+  readonly group: string;
+  readonly codeVersion: string | undefined;
+  readonly columns: Readonly<Record<string, ColumnDoc>>;
+  readonly checks: readonly AssetCheckDeclaration[];
+  readonly retry: RetryPolicy;
+  readonly backfill: BackfillPolicy;
+  /** Free configuration that is part of the code version (thresholds, options). */
+  readonly config: Readonly<Record<string, unknown>>;
+  /**
+   * The version of the external data this asset reads for a partition (a file hash, an mtime), for
+   * assets that ingest from outside Quarry; a changed value makes the partition stale (`source_changed`).
+   */
+  readonly observe: SourceAssetDefinition['observe'];
+}
+
+/**
+ * An external source asset: data Quarry does not write but observes (landing files, a vendor table).
+ * `observe` returns a version string per partition (a content hash, an mtime); a changed version
+ * makes dependent partitions stale with cause `source_changed`. `undefined` means the partition's
+ * data does not exist yet.
+ */
+export interface SourceAssetDefinition {
+  readonly type: 'source';
+  readonly key: AssetKey;
+  readonly partitions: PartitionsDefinition | undefined;
+  readonly description: string | undefined;
+  readonly owners: readonly string[];
+  readonly tags: Readonly<Record<string, string>>;
+  readonly group: string;
+  readonly columns: Readonly<Record<string, ColumnDoc>>;
+  readonly observe: ((context: SourceObserveContext) => Promise<string | undefined> | string | undefined) | undefined;
+}
+
+/** What a source's `observe` function receives. */
+export interface SourceObserveContext {
+  readonly partitionKey: string;
+  readonly projectDir: string;
+}
+
+/** Any node of the asset graph. */
+export type AnyAssetDefinition = AssetDefinition<RowSchema | undefined> | SourceAssetDefinition;
+
+/** Options of `defineAsset`. */
+export interface AssetConfig<Schema extends RowSchema | undefined> {
+  /** Path-like key, such as `raw/creators`. */
+  key: string;
+  /** Upstream assets by the name the SQL or compute function uses for them. */
+  deps?: Record<string, AssetDependencyInput | SelfDependencyInput>;
+  partitions?: PartitionsDefinition;
+  /** zod object describing the output rows; row types follow via `z.infer`. */
+  schema?: Schema;
+  /** DuckDB SQL; dependencies are views named as in `deps`; `$partition_key`, `$partition_start`, `$partition_end` are typed parameters. */
+  sql?: string;
+  compute?: ComputeFunction;
+  description?: string;
+  owners?: string[];
+  tags?: Record<string, string>;
+  group?: string;
+  /** An explicit code version; when set, edits of the SQL/function do not change it. */
+  codeVersion?: string;
+  columns?: Schema extends RowSchema ? { [K in keyof z.infer<Schema>]?: ColumnDoc } : Record<string, ColumnDoc>;
+  checks?: AssetCheckDeclaration[];
+  retry?: Partial<RetryPolicy>;
+  backfill?: BackfillPolicy;
+  config?: Record<string, unknown>;
+  /** Version of the external data read per partition; see `AssetDefinition.observe`. */
+  observe?: SourceAssetDefinition['observe'];
+}
+
+/** Marker for a dependency of an asset on its own earlier partitions: `deps: { prev: self(mapping) }`. */
+export const SELF: unique symbol = Symbol('quarry.self');
+
+/** A self-dependency marker with its (backward-looking) mapping. */
+export interface SelfDependencyInput {
+  readonly [SELF]: true;
+  readonly mapping: PartitionMapping;
+}
+
+/**
+ * Declares that an asset reads its own earlier partitions, e.g. yesterday's snapshot:
+ *
+ * ```ts
+ * deps: { previous: self(timeWindowMapping({ startOffset: -1, endOffset: -1 })) }
+ * ```
+ */
+export function self(mapping: PartitionMapping): SelfDependencyInput {
+  return Object.freeze({ [SELF]: true as const, mapping });
+}
+
+function isSelfDependency(value: unknown): value is SelfDependencyInput {
+  return typeof value === 'object' && value !== null && SELF in value;
+}
+
+/** True when `value` is an asset or source definition. */
+export function isAssetDefinition(value: unknown): value is AnyAssetDefinition {
+  return (
+    typeof value === 'object' && value !== null && ((value as { type?: unknown }).type === 'asset' || (value as { type?: unknown }).type === 'source')
+  );
+}
+
+function normalizeDependency(key: string, name: string, value: unknown): AssetDependency {
+  if (isAssetDefinition(value)) return Object.freeze({ asset: value });
+  if (typeof value === 'object' && value !== null && isAssetDefinition((value as { asset?: unknown }).asset)) {
+    const dep = value as AssetDependency;
+    return Object.freeze({ asset: dep.asset, ...(dep.mapping ? { mapping: dep.mapping } : {}) });
+  }
+  throw new QuarryError(
+    'QUARRY_BAD_DEFINITION',
+    `Asset "${key}": dependency "${name}" is not an asset. Pass the object returned by defineAsset (or { asset, mapping }), not a string.`,
+  );
+}
+
+const DEP_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+/**
+ * Declares a materializable asset: its key, upstream dependencies, partitions, output schema, and
+ * either SQL or a compute function. Returns a frozen definition.
+ *
+ * ```ts
+ * const dailyViews = defineAsset({
+ *   key: 'marts/daily_views',
+ *   deps: { events: rawEvents },
+ *   partitions: dailyPartitions({ start: '2026-01-01' }),
+ *   schema: z.object({ day: z.string(), views: z.number().int() }),
+ *   sql: `select $partition_key as day, count(*) as views from events`,
+ * });
+ * ```
+ */
+export function defineAsset<Schema extends RowSchema | undefined = undefined>(config: AssetConfig<Schema>): AssetDefinition<Schema> {
+  const key = parseAssetKey(config.key);
+  if ((config.sql === undefined) === (config.compute === undefined)) {
+    throw new QuarryError('QUARRY_BAD_DEFINITION', `Asset "${key}" must have exactly one of sql or compute.`);
+  }
+  if (config.sql !== undefined && (typeof config.sql !== 'string' || config.sql.trim() === '')) {
+    throw new QuarryError('QUARRY_BAD_DEFINITION', `Asset "${key}": sql must be a non-empty string.`);
+  }
+  const deps: Record<string, AssetDependency> = {};
+  let selfDependency: AssetDefinition['selfDependency'];
+  for (const [name, value] of Object.entries(config.deps ?? {})) {
+    if (!DEP_NAME.test(name)) {
+      throw new QuarryError('QUARRY_BAD_DEFINITION', `Asset "${key}": dependency name "${name}" must be a SQL identifier (letters, digits, _).`);
+    }
+    if (isSelfDependency(value)) {
+      if (config.partitions === undefined) {
+        throw new QuarryError('QUARRY_BAD_DEFINITION', `Asset "${key}": a self-dependency ("${name}") needs partitions; an unpartitioned asset cannot read itself.`);
+      }
+      selfDependency = Object.freeze({ name, mapping: value.mapping });
+      continue;
+    }
+    deps[name] = normalizeDependency(key, name, value);
+  }
+  const retry = Object.freeze({
+    maxTries: config.retry?.maxTries ?? DEFAULT_RETRY_POLICY.maxTries,
+    backoffMs: Object.freeze([...(config.retry?.backoffMs ?? DEFAULT_RETRY_POLICY.backoffMs)]),
+  });
+  if (!Number.isInteger(retry.maxTries) || retry.maxTries < 1) {
+    throw new QuarryError('QUARRY_BAD_DEFINITION', `Asset "${key}": retry.maxTries must be a whole number ≥ 1, got ${String(retry.maxTries)}.`);
+  }
+  return Object.freeze({
+    type: 'asset',
+    key,
+    deps: Object.freeze(deps),
+    selfDependency,
+    partitions: config.partitions,
+    schema: config.schema as Schema,
+    sql: config.sql,
+    compute: config.compute,
+    description: config.description,
+    owners: Object.freeze([...(config.owners ?? [])]),
+    tags: Object.freeze({ ...(config.tags ?? {}) }),
+    group: config.group ?? key.split('/')[0] ?? 'default',
+    codeVersion: config.codeVersion,
+    columns: Object.freeze({ ...((config.columns ?? {}) as Record<string, ColumnDoc>) }),
+    checks: Object.freeze([...(config.checks ?? [])]),
+    retry,
+    backfill: Object.freeze({ ...(config.backfill ?? { mode: 'per-partition' as const }) }),
+    config: Object.freeze({ ...(config.config ?? {}) }),
+    observe: config.observe,
+  });
+}
+
+/** Options of `defineSourceAsset`. */
+export interface SourceAssetConfig {
+  key: string;
+  partitions?: PartitionsDefinition;
+  description?: string;
+  owners?: string[];
+  tags?: Record<string, string>;
+  group?: string;
+  columns?: Record<string, ColumnDoc>;
+  observe?: SourceAssetDefinition['observe'];
+}
+
+/**
+ * Declares an external source asset that Quarry observes but does not write.
+ *
+ * ```ts
+ * const landing = defineSourceAsset({
+ *   key: 'landing/orders',
+ *   partitions: daily,
+ *   observe: ({ partitionKey }) => fileVersion(`landing/${partitionKey}.csv`),
+ * });
+ * ```
+ */
+export function defineSourceAsset(config: SourceAssetConfig): SourceAssetDefinition {
+  const key = parseAssetKey(config.key);
+  return Object.freeze({
+    type: 'source',
+    key,
+    partitions: config.partitions,
+    description: config.description,
+    owners: Object.freeze([...(config.owners ?? [])]),
+    tags: Object.freeze({ ...(config.tags ?? {}) }),
+    group: config.group ?? key.split('/')[0] ?? 'default',
+    columns: Object.freeze({ ...(config.columns ?? {}) }),
+    observe: config.observe,
+  });
+}

@@ -1,0 +1,61 @@
+import { QuarryError } from '../errors.ts';
+import { isAssetDefinition, type AnyAssetDefinition } from './asset-definition.ts';
+
+/** Where a project keeps its lake and catalog, and how long old versions stay. */
+export interface ProjectStorageConfig {
+  /** Lake root: a local directory (relative to the project) — the embedded default is `.quarry/lake`. */
+  readonly lakeDir?: string;
+  /** Days superseded partition versions are kept for time travel before `quarry vacuum` removes them. */
+  readonly retentionDays?: number;
+}
+
+/** A Quarry project: its assets and settings, as returned by `defineProject`. */
+export interface ProjectDefinition {
+  readonly name: string;
+  readonly assets: readonly AnyAssetDefinition[];
+  readonly storage: ProjectStorageConfig;
+  /** Steps run at once by default. */
+  readonly concurrency: number;
+}
+
+/** Options of `defineProject`. */
+export interface ProjectConfig {
+  name?: string;
+  assets: readonly AnyAssetDefinition[] | Record<string, AnyAssetDefinition>;
+  storage?: ProjectStorageConfig;
+  concurrency?: number;
+}
+
+/**
+ * Declares a project: the assets Quarry plans and materializes. `quarry.config.ts` default-exports one.
+ *
+ * ```ts
+ * export default defineProject({ name: 'hello', assets: [orders, dailyRevenue] });
+ * ```
+ */
+export function defineProject(config: ProjectConfig): ProjectDefinition {
+  const list = Array.isArray(config.assets) ? [...config.assets] : Object.values(config.assets);
+  list.forEach((asset, index) => {
+    if (!isAssetDefinition(asset)) {
+      throw new QuarryError(
+        'QUARRY_BAD_DEFINITION',
+        `Project assets[${index}] is not an asset definition (got ${typeof asset}). Pass the objects returned by defineAsset/defineSourceAsset.`,
+      );
+    }
+  });
+  const concurrency = config.concurrency ?? 2;
+  if (!Number.isInteger(concurrency) || concurrency < 1) {
+    throw new QuarryError('QUARRY_BAD_DEFINITION', `Project concurrency must be a whole number ≥ 1, got ${String(concurrency)}.`);
+  }
+  return Object.freeze({
+    name: config.name ?? 'quarry-project',
+    assets: Object.freeze(list),
+    storage: Object.freeze({ ...(config.storage ?? {}) }),
+    concurrency,
+  });
+}
+
+/** True when `value` looks like the result of `defineProject`. */
+export function isProjectDefinition(value: unknown): value is ProjectDefinition {
+  return typeof value === 'object' && value !== null && Array.isArray((value as { assets?: unknown }).assets) && typeof (value as { name?: unknown }).name === 'string';
+}

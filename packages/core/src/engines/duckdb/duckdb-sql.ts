@@ -1,0 +1,122 @@
+import { schemaColumns, type LogicalType, type RowSchema } from '../../definitions/index.ts';
+import { QuarryError } from '../../errors.ts';
+import type { ColumnSchema } from '../engine.ts';
+
+/**
+ * Quotes `name` as a DuckDB identifier (`"name"`, inner quotes doubled), so any name is safe in SQL text.
+ *
+ * ```ts
+ * quoteIdentifier('daily views'); // '"daily views"'
+ * ```
+ */
+export function quoteIdentifier(name: string): string {
+  if (name.includes('\u0000')) {
+    throw new QuarryError('QUARRY_ENGINE_ERROR', `Identifier ${JSON.stringify(name)} contains a NUL character; rename it.`);
+  }
+  return `"${name.replaceAll('"', '""')}"`;
+}
+
+/**
+ * Quotes `value` as a DuckDB string literal (`'value'`, inner quotes doubled). DuckDB string literals
+ * have no backslash escapes, so doubling quotes is all it takes.
+ */
+export function quoteString(value: string): string {
+  if (value.includes('\u0000')) {
+    throw new QuarryError('QUARRY_ENGINE_ERROR', `String ${JSON.stringify(value)} contains a NUL character and cannot be a SQL literal.`);
+  }
+  return `'${value.replaceAll("'", "''")}'`;
+}
+
+// Type names come from catalogs and schemas, not users' SQL, but they are pasted into SQL text, so only
+// the characters of real type names pass: words, digits, spaces, commas, parentheses, brackets, quotes.
+const TYPE_NAME = /^[A-Za-z][A-Za-z0-9_ ,()[\]"]*$/;
+
+/** Checks that `type` looks like a DuckDB type name and returns it; throws `QUARRY_ENGINE_ERROR` otherwise. */
+export function checkTypeName(type: string): string {
+  if (!TYPE_NAME.test(type) || type.includes('--')) {
+    throw new QuarryError('QUARRY_ENGINE_ERROR', `Column type ${JSON.stringify(type)} is not a DuckDB type name; use a name such as BIGINT or TIMESTAMP WITH TIME ZONE.`);
+  }
+  return type;
+}
+
+/**
+ * The table expression reading exactly `localFiles` as one relation. Hive partitioning is off so path
+ * segments like `day=1` never turn into columns; `union_by_name` lets partitions written before and
+ * after a column was added be read together.
+ */
+export function parquetScanSql(localFiles: readonly string[]): string {
+  return `read_parquet([${localFiles.map(quoteString).join(', ')}], hive_partitioning = false, union_by_name = true)`;
+}
+
+/** A `CREATE TEMP VIEW` over exactly `localFiles` (connection-local, so concurrent steps never collide). */
+export function createFileViewSql(name: string, localFiles: readonly string[]): string {
+  return `CREATE OR REPLACE TEMP VIEW ${quoteIdentifier(name)} AS SELECT * FROM ${parquetScanSql(localFiles)}`;
+}
+
+/** A `CREATE TEMP VIEW` with the given typed columns and no rows, for an input without files. */
+export function createEmptyViewSql(name: string, columns: readonly ColumnSchema[]): string {
+  const list = columns.map((c) => `CAST(NULL AS ${checkTypeName(c.type)}) AS ${quoteIdentifier(c.name)}`).join(', ');
+  return `CREATE OR REPLACE TEMP VIEW ${quoteIdentifier(name)} AS SELECT ${list} WHERE false`;
+}
+
+/**
+ * Turns an asset's query into a subquery body: trailing semicolons go, and a newline ends it so a
+ * trailing `-- comment` cannot swallow the closing parenthesis. The text starts on the statement's
+ * first line, so line numbers in DuckDB's errors match the asset's SQL string.
+ */
+export function subquerySql(sql: string): string {
+  return `${sql.trimEnd().replace(/[;\s]+$/, '')}\n`;
+}
+
+/** `COPY (query) TO 'file'` as zstd-compressed Parquet; the statement's row count is the rows written. */
+export function copyQueryToParquetSql(sql: string, localFile: string): string {
+  return `COPY (${subquerySql(sql)}) TO ${quoteString(localFile)} (FORMAT parquet, COMPRESSION zstd)`;
+}
+
+/** `COPY table TO 'file'` as zstd-compressed Parquet. */
+export function copyTableToParquetSql(table: string, localFile: string): string {
+  return `COPY ${quoteIdentifier(table)} TO ${quoteString(localFile)} (FORMAT parquet, COMPRESSION zstd)`;
+}
+
+/**
+ * Row count and order-independent digest of a Parquet file: the HUGEINT sum of every row's 64-bit hash.
+ * A sum (unlike XOR) counts duplicate rows; `*COLUMNS(*)` hashes each row's values in column order.
+ */
+export function parquetDigestSql(localFile: string): string {
+  return `SELECT count(*) AS row_count, coalesce(sum(hash(*COLUMNS(*))::HUGEINT), 0)::VARCHAR AS digest FROM read_parquet(${quoteString(localFile)})`;
+}
+
+/** The column names and types of a Parquet file, as DuckDB reads it back. */
+export function describeParquetSql(localFile: string): string {
+  return `DESCRIBE SELECT * FROM read_parquet(${quoteString(localFile)})`;
+}
+
+/** `CREATE TEMP TABLE` with the given columns, for rows a compute function returns. */
+export function createRowsTableSql(table: string, columns: readonly ColumnSchema[]): string {
+  return `CREATE OR REPLACE TEMP TABLE ${quoteIdentifier(table)} (${columns.map((c) => `${quoteIdentifier(c.name)} ${checkTypeName(c.type)}`).join(', ')})`;
+}
+
+/** The DuckDB type of each engine-neutral logical type of a zod schema column. */
+export const DUCKDB_TYPE_OF_LOGICAL: Readonly<Record<LogicalType, string>> = Object.freeze({
+  string: 'VARCHAR',
+  integer: 'BIGINT',
+  number: 'DOUBLE',
+  boolean: 'BOOLEAN',
+  date: 'DATE',
+  timestamp: 'TIMESTAMP WITH TIME ZONE',
+  json: 'JSON',
+});
+
+/**
+ * The DuckDB columns of an asset's zod row schema, in schema order: strings → VARCHAR (enums too),
+ * integers → BIGINT, other numbers → DOUBLE, booleans → BOOLEAN, ISO dates → DATE, `z.date()` and ISO
+ * datetimes → TIMESTAMP WITH TIME ZONE, anything else → JSON; optional/nullable fields are nullable.
+ *
+ * ```ts
+ * duckDbColumnsFromSchema(z.object({ id: z.number().int(), at: z.iso.datetime() }));
+ * // [{ name: 'id', type: 'BIGINT', nullable: false }, { name: 'at', type: 'TIMESTAMP WITH TIME ZONE', nullable: false }]
+ * ```
+ */
+export function duckDbColumnsFromSchema(schema: RowSchema): ColumnSchema[] {
+  return schemaColumns(schema).map((column) => ({ name: column.name, type: DUCKDB_TYPE_OF_LOGICAL[column.type], nullable: column.nullable }));
+}

@@ -1,0 +1,5 @@
+export type { DuckDbEngineConfig } from './duckdb-config.ts';
+export { DuckDbEngine, createDuckDbEngine } from './duckdb-engine.ts';
+export { DUCKDB_TYPE_OF_LOGICAL, duckDbColumnsFromSchema, quoteIdentifier, quoteString } from './duckdb-sql.ts';
+export { jsonSafeValueConverter } from './duckdb-values.ts';
+export type { JsonSafeValue } from './duckdb-values.ts';

@@ -1,0 +1,120 @@
+import { createHash } from 'node:crypto';
+import type { AssetDefinition, AssetLogger, PartitionScope } from '../definitions/index.ts';
+
+/** What an engine can do beyond the required operations, as flags callers test instead of engine names. */
+export interface EngineCapabilities {
+  /** The engine can MERGE into an existing table (incremental upserts). */
+  readonly merge: boolean;
+  /** The engine accepts Arrow record batches as a write source without converting rows in JavaScript. */
+  readonly arrowWrite: boolean;
+  /** The engine reads and writes files on this machine (so object stores with local paths avoid copies). */
+  readonly localFiles: boolean;
+}
+
+/** One column of a relation as the engine types it (`BIGINT`, `VARCHAR`, `TIMESTAMP WITH TIME ZONE`, …). */
+export interface ColumnSchema {
+  readonly name: string;
+  /** The engine's own type name, as its DESCRIBE prints it. */
+  readonly type: string;
+  readonly nullable?: boolean;
+}
+
+/**
+ * An upstream relation a step reads: a view over exactly the Parquet files of the upstream partitions
+ * the partition mapping selects.
+ */
+export interface InputRelation {
+  /** The view name the asset's SQL uses: the dependency's name in `deps` (or an asset's relation name in `query`). */
+  readonly name: string;
+  readonly assetKey: string;
+  /** Object-store paths of the Parquet files to read; may be empty (then `columns` types an empty view). */
+  readonly files: readonly string[];
+  /** The relation's columns, used to create an empty typed view when `files` is empty. */
+  readonly columns?: readonly ColumnSchema[];
+}
+
+/** Everything an engine needs to materialize one step: an asset over a partition scope. */
+export interface MaterializeRequest {
+  readonly asset: AssetDefinition;
+  readonly scope: PartitionScope;
+  readonly inputs: readonly InputRelation[];
+  /** Object-store path of the new Parquet file; unique per version, written atomically. */
+  readonly outputPath: string;
+  readonly runId: string;
+  /** The project directory, handed to compute functions as `ctx.projectDir` (default: the working directory). */
+  readonly projectDir?: string;
+  readonly log: AssetLogger;
+  readonly signal: AbortSignal;
+}
+
+/** What a materialization wrote. */
+export interface MaterializeOutput {
+  /** Object-store paths written (one file per step today). */
+  readonly files: string[];
+  readonly rowCount: number;
+  /** Total size in bytes of `files`. */
+  readonly bytes: number;
+  /** Order-independent content hash of the rows and column schema written (see `combineDataVersion`). */
+  readonly dataVersion: string;
+  /** Columns of the written file, in file order, typed as the engine reads them back. */
+  readonly columns: ColumnSchema[];
+}
+
+/** Per-call options of `Engine.query`. */
+export interface EngineQueryOptions {
+  /** Relations visible to the SQL, typically every asset under its relation name. */
+  readonly views?: readonly InputRelation[];
+  /** Named parameters (`$name` in DuckDB SQL); only the ones the SQL mentions are bound. */
+  readonly params?: Record<string, unknown>;
+  /** Stop reading after this many rows (the result says `truncated`). */
+  readonly maxRows?: number;
+  readonly signal?: AbortSignal;
+}
+
+/** Rows of an ad-hoc query as JSON-safe values. */
+export interface EngineQueryResult {
+  readonly columns: ColumnSchema[];
+  readonly rows: Record<string, unknown>[];
+  /** True when `maxRows` cut the result short. */
+  readonly truncated: boolean;
+}
+
+/**
+ * An execution backend: runs an asset's SQL or compute function over its inputs and writes one Parquet
+ * file to the object store.
+ *
+ * ```ts
+ * const engine = await createDuckDbEngine({ store });
+ * const out = await engine.materialize({ asset, scope, inputs, outputPath, runId, log, signal });
+ * console.log(out.rowCount, out.dataVersion);
+ * await engine.close();
+ * ```
+ */
+export interface Engine {
+  /** The backend's name (`duckdb`, `bigquery`), for logs and catalog records. */
+  readonly name: string;
+  readonly capabilities: EngineCapabilities;
+  /**
+   * Materializes `request.asset` over `request.scope` into `request.outputPath`. Throws a `QuarryError`:
+   * `QUARRY_SQL_ERROR`, `QUARRY_COMPUTE_ERROR`, `QUARRY_BAD_COMPUTE_RESULT`, `QUARRY_SCHEMA_MISMATCH`,
+   * `QUARRY_RUN_CANCELLED` or `QUARRY_ENGINE_ERROR`; nothing is written to `outputPath` on failure.
+   */
+  materialize(request: MaterializeRequest): Promise<MaterializeOutput>;
+  /** Runs ad-hoc SQL (for `quarry query` and the UI) over the given views; values come back JSON-safe. */
+  query(sql: string, options?: EngineQueryOptions): Promise<EngineQueryResult>;
+  /** Releases the engine's resources; the engine is unusable afterwards. */
+  close(): Promise<void>;
+}
+
+/**
+ * The data version of a written relation: sha256 over its column names and types, its row count and an
+ * engine-computed, order-independent `rowDigest` (for DuckDB, the sum of 64-bit row hashes).
+ *
+ * Identical rows in any order give the same version; a changed value, an added or removed duplicate
+ * row, or a changed column name or type gives another. Versions are comparable only within one engine.
+ */
+export function combineDataVersion(columns: readonly ColumnSchema[], rowCount: number, rowDigest: string): string {
+  // JSON keeps the encoding unambiguous whatever characters the column names hold.
+  const payload = JSON.stringify({ v: 1, columns: columns.map((c) => [c.name, c.type]), rows: rowCount, digest: rowDigest });
+  return createHash('sha256').update(payload).digest('hex');
+}

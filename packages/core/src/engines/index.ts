@@ -1,0 +1,13 @@
+export { combineDataVersion } from './engine.ts';
+export type {
+  ColumnSchema,
+  Engine,
+  EngineCapabilities,
+  EngineQueryOptions,
+  EngineQueryResult,
+  InputRelation,
+  MaterializeOutput,
+  MaterializeRequest,
+} from './engine.ts';
+export { DUCKDB_TYPE_OF_LOGICAL, DuckDbEngine, createDuckDbEngine, duckDbColumnsFromSchema, quoteIdentifier, quoteString } from './duckdb/index.ts';
+export type { DuckDbEngineConfig, JsonSafeValue } from './duckdb/index.ts';

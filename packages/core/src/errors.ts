@@ -1,0 +1,79 @@
+/**
+ * Every error Quarry raises on purpose, with a stable code.
+ *
+ * A `QuarryError` is a user-facing error: its message says what was wrong, names the offending
+ * value and says what to do. The CLI prints it as one line and exits non-zero; anything that is not
+ * a `QuarryError` is a bug and gets a stack trace.
+ *
+ * ```ts
+ * throw new QuarryError('QUARRY_BAD_PARTITION_KEY',
+ *   `Partition key "2026-13-01" is not a valid daily key: expected YYYY-MM-DD between 2026-01-01 and 2026-12-31.`);
+ * ```
+ */
+export const QUARRY_ERROR_CODES = {
+  // definitions
+  QUARRY_BAD_ASSET_KEY: 'an asset key is malformed',
+  QUARRY_BAD_DEFINITION: 'an asset or project definition is invalid',
+  QUARRY_PROJECT_NOT_FOUND: 'no quarry.config.ts where one was expected',
+  QUARRY_PROJECT_LOAD_FAILED: 'quarry.config.ts could not be loaded',
+  // partitions
+  QUARRY_BAD_PARTITION_KEY: 'a partition key does not fit its partitions definition',
+  QUARRY_BAD_PARTITIONS_DEFINITION: 'a partitions definition is invalid',
+  QUARRY_BAD_PARTITION_RANGE: 'a partition range is empty or reversed',
+  QUARRY_BAD_PARTITION_MAPPING: 'a partition mapping cannot join the two partitions definitions',
+  QUARRY_BAD_SUBSET: 'a partition subset is malformed or belongs to another definition',
+  // graph
+  QUARRY_ASSET_CYCLE: 'the asset graph has a cycle',
+  QUARRY_DUPLICATE_ASSET: 'two assets share one key',
+  QUARRY_MISSING_ASSET: 'a dependency names an asset that is not in the project',
+  QUARRY_UNKNOWN_ASSET: 'a selection or argument names an unknown asset',
+  QUARRY_BAD_SELECTION: 'a selection string is malformed',
+  // storage, catalog
+  QUARRY_OBJECT_NOT_FOUND: 'an object is missing from the object store',
+  QUARRY_BAD_OBJECT_PATH: 'an object path is outside the store or malformed',
+  QUARRY_CATALOG_MIGRATION: 'the catalog schema could not be migrated',
+  QUARRY_LEASE_HELD: 'another process holds the lease of a partition',
+  QUARRY_UNKNOWN_RUN: 'a run id is unknown',
+  QUARRY_BAD_AS_OF: 'an --as-of timestamp is malformed',
+  // engines, execution
+  QUARRY_ENGINE_ERROR: 'the engine failed to run an asset',
+  QUARRY_SQL_ERROR: 'an asset SQL statement failed',
+  QUARRY_COMPUTE_ERROR: 'an asset compute function threw',
+  QUARRY_BAD_COMPUTE_RESULT: 'an asset compute function returned something that is not a table, rows or SQL',
+  QUARRY_RUN_CANCELLED: 'a run was cancelled',
+  QUARRY_RUN_NOT_RESUMABLE: 'a run cannot be resumed',
+  QUARRY_BAD_PLAN: 'a plan is malformed: a duplicate step id, an unknown dependency or a cycle',
+  QUARRY_BAD_STEP_OUTCOME: 'a step runner returned something other than a step outcome',
+  // checks
+  QUARRY_BAD_CHECK: 'a check definition is invalid',
+  QUARRY_CHECK_BLOCKED: 'a blocking check failed, so the partition was not published',
+  // cli, server
+  QUARRY_BAD_ARGUMENT: 'a command-line or API argument is invalid',
+  QUARRY_UNAUTHORIZED: 'a request lacks the token the server requires',
+  QUARRY_BAD_CONFIG: 'a configuration value is invalid',
+  QUARRY_CATALOG_BUSY: 'the catalog stayed locked by another process for longer than its busy timeout',
+  QUARRY_SCHEMA_MISMATCH: "an asset's output lacks columns its schema declares",
+  QUARRY_NO_DYNAMIC_PARTITIONS: 'dynamic partitions were used without a context that supplies their current keys',
+  QUARRY_ROW_VALIDATION_MISMATCH: 'row validation did not account for every input row (a Quarry bug)',
+} as const;
+
+/** A stable Quarry error code, such as `QUARRY_ASSET_CYCLE`. */
+export type QuarryErrorCode = keyof typeof QUARRY_ERROR_CODES;
+
+/** The one error class Quarry throws for user errors; `code` is stable, `message` is for people. */
+export class QuarryError extends Error {
+  readonly code: QuarryErrorCode;
+  readonly details: Readonly<Record<string, unknown>> | undefined;
+
+  constructor(code: QuarryErrorCode, message: string, options?: { details?: Record<string, unknown>; cause?: unknown }) {
+    super(message, options?.cause === undefined ? undefined : { cause: options.cause });
+    this.name = 'QuarryError';
+    this.code = code;
+    this.details = options?.details;
+  }
+}
+
+/** True when `error` is a `QuarryError`, optionally with the given code. */
+export function isQuarryError(error: unknown, code?: QuarryErrorCode): error is QuarryError {
+  return error instanceof QuarryError && (code === undefined || error.code === code);
+}

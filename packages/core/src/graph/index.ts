@@ -1,0 +1,2 @@
+export * from './asset-graph.ts';
+export * from './selection.ts';

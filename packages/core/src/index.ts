@@ -1,0 +1,20 @@
+/**
+ * Quarry's public API: declare assets and projects, partition them, build their graph, plan and run
+ * materializations, and inspect state through an `Instance`.
+ *
+ * Cloud backends have their own entry points (`@quarry/core/bigquery`, `@quarry/core/gcs`) so this
+ * module never loads a cloud SDK.
+ */
+export * from './errors.ts';
+export * from './definitions/index.ts';
+export * from './partitions/index.ts';
+export * from './graph/index.ts';
+export * from './versioning/index.ts';
+export * from './planner/index.ts';
+export * from './execution/index.ts';
+export * from './engines/index.ts';
+export * from './storage/index.ts';
+export * from './catalog/index.ts';
+// checks: exported once the layer lands
+// export * from './checks/index.ts';
+export * from './instance/index.ts';

@@ -1,0 +1,3 @@
+export * from './instance-types.ts';
+export * from './instance.ts';
+export * from './load-project.ts';

@@ -1,0 +1,67 @@
+import type { AssetKey, ColumnDoc, PiiClass } from '../definitions/index.ts';
+
+/** Why a step runs (or a partition is stale). */
+export type StaleCause = 'missing' | 'code_changed' | 'upstream_changed' | 'upstream_stale' | 'source_changed' | 'failed' | 'forced';
+
+/** The cause of staleness of one partition, with the upstream that caused it when there is one. */
+export interface StaleReason {
+  readonly cause: StaleCause;
+  /** For upstream_changed / upstream_stale / source_changed: which upstream asset and partition. */
+  readonly upstream?: { readonly asset: AssetKey; readonly partition: string };
+  /** Human text, e.g. `code version 3f2a… → 9b1c…`. */
+  readonly detail?: string;
+}
+
+/** Which partitions a command covers: one key, an inclusive range, or (absent) all of them. */
+export type PartitionSelection = { readonly key: string } | { readonly from: string; readonly to: string } | { readonly keys: readonly string[] };
+
+/** Options of `Instance.plan` and the materialize/backfill calls. */
+export interface PlanOptions {
+  /** Selection string (`key`, `+key`, `key+`, `group:x`, …); all assets when absent. */
+  readonly selection?: string;
+  readonly partitions?: PartitionSelection;
+  /** Plan every selected partition even when fresh (reason `forced`). */
+  readonly force?: boolean;
+}
+
+/** Options of a run. */
+export interface RunOptions extends PlanOptions {
+  readonly kind?: 'materialize' | 'backfill';
+  readonly concurrency?: number;
+  readonly tags?: Record<string, string>;
+}
+
+/** The status of one asset's partitions, as ranges of partition indices (fast for 1,000,000 partitions). */
+export interface AssetPartitionStatus {
+  readonly assetKey: AssetKey;
+  readonly partitioned: boolean;
+  readonly total: number;
+  /** Half-open index ranges `[start, end)` per state; together they cover `[0, total)` exactly once. */
+  readonly ranges: {
+    readonly fresh: readonly (readonly [number, number])[];
+    readonly stale: readonly (readonly [number, number])[];
+    readonly missing: readonly (readonly [number, number])[];
+    readonly failed: readonly (readonly [number, number])[];
+  };
+  readonly counts: { readonly fresh: number; readonly stale: number; readonly missing: number; readonly failed: number };
+  /** First and last partition keys (for axis labels), absent when total is 0. */
+  readonly firstKey?: string;
+  readonly lastKey?: string;
+}
+
+/** A summary row of one asset for listings (CLI `list`, UI graph). */
+export interface AssetSummary {
+  readonly key: AssetKey;
+  readonly type: 'asset' | 'source';
+  readonly description: string | undefined;
+  readonly group: string;
+  readonly owners: readonly string[];
+  readonly tags: Readonly<Record<string, string>>;
+  readonly deps: readonly { readonly name: string; readonly asset: AssetKey; readonly mapping: string }[];
+  readonly partitions: { readonly kind: string; readonly id: string; readonly count: number; readonly firstKey?: string; readonly lastKey?: string } | undefined;
+  readonly columns: readonly { readonly name: string; readonly type: string; readonly nullable: boolean; readonly description?: string; readonly pii: PiiClass }[];
+  readonly checks: readonly { readonly name: string; readonly kind: string }[];
+  readonly kind: 'sql' | 'compute' | 'source';
+}
+
+export type { ColumnDoc };

@@ -1,0 +1,607 @@
+import { mkdirSync } from 'node:fs';
+import { hostname } from 'node:os';
+import { join, resolve } from 'node:path';
+import type {
+  Catalog,
+  CheckResultRecord,
+  EventRecord,
+  JsonValue,
+  MaterializationRecord,
+  NewEvent,
+  RunRecord,
+  StepRecord,
+} from '../catalog/index.ts';
+import { createRunId, openSqliteCatalog, resolveQuarryHome } from '../catalog/index.ts';
+import type { AnyAssetDefinition, AssetDefinition, AssetKey, ProjectDefinition } from '../definitions/index.ts';
+import { assetRelationName, schemaColumns } from '../definitions/index.ts';
+import type { Engine, EngineQueryResult, InputRelation } from '../engines/index.ts';
+import { createDuckDbEngine } from '../engines/duckdb/index.ts';
+import { QuarryError } from '../errors.ts';
+import { executePlan, type ExecutionEvent, type RunHandle, type RunSummary } from '../execution/index.ts';
+import { AssetGraph, resolveSelection } from '../graph/index.ts';
+import { defaultMapping, PartitionSubset, type PartitionMapping, type PartitionsContext, type PartitionsDefinition } from '../partitions/index.ts';
+import { createPlan, resolvePartitionTargets, type Plan } from '../planner/index.ts';
+import { createLocalObjectStore, type ObjectStore } from '../storage/index.ts';
+import { AssetState, codeVersionOf, computeStaleness, type AssetStaleness } from '../versioning/index.ts';
+import type { AssetPartitionStatus, AssetSummary, PlanOptions, RunOptions } from './instance-types.ts';
+import { runIdOfFile } from './lake-paths.ts';
+import { loadProject } from './load-project.ts';
+import { createStepRunner } from './step-runner.ts';
+
+/** Options of `openInstance`. */
+export interface InstanceConfig {
+  /** A project directory (holding quarry.config.ts) or the config file itself. */
+  readonly projectDir?: string;
+  /** An already loaded project (tests, embedding); `projectDir` then only locates state. */
+  readonly project?: ProjectDefinition;
+  /** Overrides where state lives (default `$QUARRY_HOME` or `<projectDir>/.quarry`). */
+  readonly quarryHome?: string;
+  /** Fixes "now" for open-ended time partitions (tests). */
+  readonly now?: Date;
+}
+
+/**
+ * The one API the CLI and the UI server use: a loaded project with its graph, catalog, lake and engine.
+ *
+ * ```ts
+ * const instance = await openInstance({ projectDir: 'examples/hello' });
+ * const plan = await instance.plan({ selection: 'marts/revenue+', partitions: { from: '2026-01-01', to: '2026-01-10' } });
+ * ```
+ */
+export class Instance {
+  readonly projectDir: string;
+  readonly project: ProjectDefinition;
+  readonly graph: AssetGraph;
+  /** The state directory (catalog and lake). */
+  readonly home: string;
+  readonly catalog: Catalog;
+  readonly store: ObjectStore;
+  readonly #now: Date | undefined;
+  #engine: Promise<Engine> | undefined;
+  readonly #codeVersions = new Map<AssetKey, string>();
+  readonly #runs = new Map<string, RunHandle>();
+  readonly #listeners = new Set<(event: EventRecord) => void>();
+  readonly #executionListeners = new Set<(event: ExecutionEvent) => void>();
+
+  constructor(projectDir: string, project: ProjectDefinition, options: { now?: Date; quarryHome?: string } = {}) {
+    this.projectDir = projectDir;
+    this.project = project;
+    this.graph = AssetGraph.fromProject(project);
+    this.#now = options.now;
+    const home = resolveQuarryHome(projectDir, options.quarryHome !== undefined ? { QUARRY_HOME: options.quarryHome } : process.env);
+    this.home = home.dir;
+    this.catalog = openSqliteCatalog({ path: home.catalogPath });
+    this.store = createLocalObjectStore({ root: project.storage.lakeDir ? resolve(projectDir, project.storage.lakeDir) : home.lakeDir });
+  }
+
+  /** The partitions context: current time and dynamic partition keys from the catalog. */
+  partitionsContext(): PartitionsContext {
+    const dynamic = this.catalog.dynamicPartitions;
+    return { now: this.#now ?? new Date(), dynamicKeys: (name) => dynamic.keys(name) };
+  }
+
+  /** The engine, started on first use (DuckDB, embedded). */
+  engine(): Promise<Engine> {
+    if (this.#engine === undefined) {
+      const tempDir = join(this.home, 'tmp');
+      mkdirSync(tempDir, { recursive: true });
+      this.#engine = createDuckDbEngine({ store: this.store, tempDir });
+    }
+    return this.#engine;
+  }
+
+  /** The current code version of an asset (memoized per instance). */
+  codeVersion(key: AssetKey): string {
+    let version = this.#codeVersions.get(key);
+    if (version === undefined) {
+      version = codeVersionOf(this.#materializable(key));
+      this.#codeVersions.set(key, version);
+    }
+    return version;
+  }
+
+  #materializable(key: AssetKey): AssetDefinition {
+    const asset = this.graph.get(key);
+    if (asset.type !== 'asset') throw new QuarryError('QUARRY_BAD_ARGUMENT', `"${key}" is a source asset: it is observed, not materialized.`);
+    return asset;
+  }
+
+  /** Loads the current state of assets from the catalog, once per call site. */
+  #stateLoader(ctx: PartitionsContext): (key: AssetKey) => AssetState {
+    const cache = new Map<AssetKey, AssetState>();
+    return (key) => {
+      let state = cache.get(key);
+      if (state === undefined) {
+        const columns = this.catalog.currentPartitions(key, { columns: ['dataVersions', 'inputFingerprints'] });
+        const failed = this.catalog.failedPartitions(key).map((f) => f.partitionKey);
+        state = AssetState.fromColumns(
+          key,
+          this.graph.get(key).partitions,
+          { ...columns, dataVersions: columns.dataVersions ?? [], inputFingerprints: columns.inputFingerprints ?? [] },
+          failed,
+          ctx,
+        );
+        cache.set(key, state);
+      }
+      return state;
+    };
+  }
+
+  /** Staleness of the selected assets over the selected partitions. */
+  async staleness(options: PlanOptions = {}): Promise<{ selected: AssetKey[]; staleness: Map<AssetKey, AssetStaleness>; ctx: PartitionsContext }> {
+    const ctx = this.partitionsContext();
+    const selected = resolveSelection(this.graph, options.selection).filter((k) => this.graph.get(k).type === 'asset');
+    const targets = resolvePartitionTargets(this.graph, selected, options.partitions, ctx);
+    const state = this.#stateLoader(ctx);
+    const observed = new Map<AssetKey, Map<number, string | undefined>>();
+    for (const key of selected) {
+      const asset = this.graph.get(key);
+      if (asset.observe === undefined) continue;
+      const versions = new Map<number, string | undefined>();
+      const materialized = targets.get(key)!.intersect(state(key).materialized);
+      for (const index of materialized.indices()) {
+        const partitionKey = asset.partitions ? asset.partitions.keyAt(index, ctx) : '';
+        versions.set(index, await asset.observe({ partitionKey, projectDir: this.projectDir }));
+      }
+      observed.set(key, versions);
+    }
+    const staleness = computeStaleness({
+      graph: this.graph,
+      selected,
+      targets,
+      state,
+      codeVersion: (k) => this.codeVersion(k),
+      observed,
+      ctx,
+      ...(options.force ? { force: true } : {}),
+    });
+    return { selected, staleness, ctx };
+  }
+
+  /**
+   * Plans the selected assets and partitions: the steps that bring them up to date, each with why it
+   * runs. Unknown assets, bad selections and bad partition keys throw `QuarryError`s naming them.
+   */
+  async plan(options: PlanOptions = {}): Promise<Plan> {
+    const { staleness, ctx } = await this.staleness(options);
+    return createPlan({ graph: this.graph, staleness, selection: options.selection, ctx });
+  }
+
+  /** Per selected asset, its partitions by state (fresh, stale, missing, failed) as index ranges. */
+  async status(selection?: string): Promise<AssetPartitionStatus[]> {
+    const { staleness, ctx } = await this.staleness(selection !== undefined ? { selection } : {});
+    return [...staleness.values()].map((s) => {
+      const definition = this.graph.get(s.assetKey).partitions;
+      const total = s.target.count;
+      const missing = s.missing;
+      const failed = s.failed;
+      const stale = s.planned.difference(missing).difference(failed);
+      const fresh = s.target.difference(s.planned);
+      const ranges = (subset: PartitionSubset) => [...subset.ranges()].map(([a, b]) => [a, b] as const);
+      return {
+        assetKey: s.assetKey,
+        partitioned: definition !== undefined,
+        total,
+        ranges: { fresh: ranges(fresh), stale: ranges(stale), missing: ranges(missing), failed: ranges(failed) },
+        counts: { fresh: fresh.count, stale: stale.count, missing: missing.count, failed: failed.count },
+        ...(total > 0 ? { firstKey: definition ? definition.keyAt(s.target.first!, ctx) : '', lastKey: definition ? definition.keyAt(s.target.last!, ctx) : '' } : {}),
+      };
+    });
+  }
+
+  /** Plans and starts a run in this process; returns its id at once (see `waitForRun`). */
+  async startRun(options: RunOptions = {}): Promise<{ runId: string; plan: Plan }> {
+    const plan = await this.plan(options);
+    const run = this.catalog.createRun({
+      kind: options.kind ?? 'materialize',
+      selection: options.selection ?? '*',
+      status: 'running',
+      partitions: (options.partitions ?? null) as JsonValue,
+      plan: plan as unknown as JsonValue,
+      pid: process.pid,
+      host: hostname(),
+      tags: options.tags ?? {},
+    });
+    this.catalog.updateRun(run.id, { startedAt: new Date() });
+    this.#launch(run.id, plan, options.concurrency ?? this.project.concurrency, new Set(), options.force === true);
+    return { runId: run.id, plan };
+  }
+
+  /**
+   * Resumes a run that was killed or failed: its plan runs again under the same id, skipping the
+   * steps it already committed (and, inside steps, partitions that are up to date).
+   */
+  async resumeRun(runId: string, options: { concurrency?: number } = {}): Promise<{ runId: string; plan: Plan; completed: number }> {
+    const run = this.getRun(runId);
+    if (this.#runs.has(runId)) throw new QuarryError('QUARRY_RUN_NOT_RESUMABLE', `Run ${runId} is still running in this process.`);
+    if (run.status === 'running' && run.pid !== null && run.pid !== process.pid && run.host === hostname() && isAlive(run.pid)) {
+      throw new QuarryError('QUARRY_RUN_NOT_RESUMABLE', `Run ${runId} is still running (pid ${run.pid}); wait for it or cancel it first.`);
+    }
+    if (run.status === 'succeeded') throw new QuarryError('QUARRY_RUN_NOT_RESUMABLE', `Run ${runId} already succeeded; there is nothing to resume.`);
+    const plan = run.plan as unknown as Plan | null;
+    if (plan === null) throw new QuarryError('QUARRY_RUN_NOT_RESUMABLE', `Run ${runId} has no stored plan, so it cannot be resumed: start a new backfill.`);
+    const completed = new Set(this.catalog.listSteps(runId).filter((s) => s.status === 'succeeded').map((s) => s.stepId));
+    this.catalog.updateRun(runId, { status: 'running', pid: process.pid, host: hostname(), finishedAt: null, error: null });
+    this.#launch(runId, plan, options.concurrency ?? this.project.concurrency, completed, false);
+    return { runId, plan, completed: completed.size };
+  }
+
+  #launch(runId: string, plan: Plan, concurrency: number, completed: Set<string>, force: boolean): void {
+    const owner = { runId, pid: process.pid };
+    const handle = executePlan(plan, {
+      runId,
+      concurrency,
+      completed,
+      retryPolicy: (step) => this.#materializable(step.assetKey).retry,
+      runStep: async (step, attempt, signal, log) => {
+        const runner = createStepRunner({
+          graph: this.graph,
+          catalog: this.catalog,
+          engine: await this.engine(),
+          projectDir: this.projectDir,
+          runId,
+          owner,
+          ctx: this.partitionsContext(),
+          codeVersion: (k) => this.codeVersion(k),
+          force,
+        });
+        return runner(step, attempt, signal, log);
+      },
+      onEvent: (event) => this.#record(event),
+    });
+    this.#runs.set(runId, handle);
+    void handle.done
+      .then((summary: RunSummary) => {
+        this.catalog.updateRun(runId, {
+          status: summary.status,
+          finishedAt: new Date(),
+          error: summary.status === 'succeeded' ? null : `${summary.counts.failed} failed, ${summary.counts.skipped} skipped, ${summary.counts.blocked} blocked`,
+        });
+      })
+      .finally(() => {
+        this.catalog.releaseLeases(owner);
+        this.#runs.delete(runId);
+      });
+  }
+
+  /** Stores an execution event (and the step's new state) in the catalog and tells live listeners. */
+  #record(event: ExecutionEvent): void {
+    const stored = this.catalog.appendEvents([toCatalogEvent(event)]);
+    if ('stepId' in event) {
+      const step = this.catalog.upsertStep(stepUpdate(event));
+      void step;
+    }
+    for (const listener of this.#listeners) for (const record of stored) listener(record);
+    for (const listener of this.#executionListeners) listener(event);
+  }
+
+  /** Waits for a run started in this process and returns its final record. */
+  async waitForRun(runId: string): Promise<RunRecord> {
+    const handle = this.#runs.get(runId);
+    if (handle) {
+      await handle.done;
+      // The status update runs in a `then` after `done`; let it land.
+      await new Promise((r) => setImmediate(r));
+    }
+    return this.getRun(runId);
+  }
+
+  /** The summary of a run started in this process (for the CLI's closing line). */
+  runHandle(runId: string): RunHandle | undefined {
+    return this.#runs.get(runId);
+  }
+
+  /** Cancels a run of this process; a run of another process is marked for cancellation in the catalog. */
+  async cancelRun(runId: string): Promise<void> {
+    const run = this.getRun(runId);
+    const handle = this.#runs.get(runId);
+    if (handle) {
+      handle.cancel('cancelled by user');
+      await handle.done;
+      return;
+    }
+    if (run.status === 'running' || run.status === 'queued') {
+      if (run.pid !== null && run.host === hostname() && isAlive(run.pid) && run.pid !== process.pid) {
+        process.kill(run.pid, 'SIGINT');
+      } else {
+        this.catalog.updateRun(runId, { status: 'cancelled', finishedAt: new Date(), error: 'cancelled by user' });
+      }
+    }
+  }
+
+  /** Subscribes to events of runs in this process; returns the unsubscribe function. */
+  onEvent(listener: (event: EventRecord) => void): () => void {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
+  }
+
+  /** Subscribes to the raw executor events of runs in this process (the CLI's progress display). */
+  onExecutionEvent(listener: (event: ExecutionEvent) => void): () => void {
+    this.#executionListeners.add(listener);
+    return () => this.#executionListeners.delete(listener);
+  }
+
+  /** Runs, newest first. */
+  listRuns(options: { limit?: number } = {}): RunRecord[] {
+    return this.catalog.listRuns({ limit: options.limit ?? 50 });
+  }
+
+  /** One run; `QUARRY_UNKNOWN_RUN` naming the id when there is none. */
+  getRun(runId: string): RunRecord {
+    const run = this.catalog.getRun(runId);
+    if (run === undefined) throw new QuarryError('QUARRY_UNKNOWN_RUN', `Unknown run "${runId}". Run \`quarry runs\` to list runs.`);
+    return run;
+  }
+
+  /** The steps of a run. */
+  listSteps(runId: string): StepRecord[] {
+    this.getRun(runId);
+    return this.catalog.listSteps(runId);
+  }
+
+  /** Events of a run (a cursor: pass the last id seen as `afterId`). */
+  listEvents(options: { runId: string; afterId?: number; limit?: number }): EventRecord[] {
+    this.getRun(options.runId);
+    return this.catalog.listEvents(options);
+  }
+
+  /** Partition versions of an asset, newest first. */
+  materializations(assetKey: string, options: { partition?: string; limit?: number } = {}): MaterializationRecord[] {
+    const key = this.graph.get(assetKey).key;
+    return this.catalog.materializationHistory(key, options.partition, { limit: options.limit ?? 100 });
+  }
+
+  /** Latest check results of an asset (optionally of one partition). */
+  checkResults(assetKey: string, options: { partition?: string } = {}): CheckResultRecord[] {
+    const key = this.graph.get(assetKey).key;
+    return this.catalog.listCheckResults({ asset: key, ...(options.partition !== undefined ? { partition: options.partition } : {}), latestOnly: true });
+  }
+
+  /** Upstream and downstream assets, with the partitions a given partition reads or feeds. */
+  lineage(assetKey: string, options: { partition?: string } = {}): {
+    upstream: { asset: AssetKey; partitions?: string[] }[];
+    downstream: { asset: AssetKey; partitions?: string[] }[];
+  } {
+    const asset = this.graph.get(assetKey);
+    const ctx = this.partitionsContext();
+    const partition = options.partition;
+    const index = partition === undefined ? undefined : asset.partitions ? asset.partitions.indexOf(partition, ctx) : 0;
+    const keys = (definition: PartitionsDefinition | undefined, subset: PartitionSubset) => (definition ? [...definition.keysOf(subset, ctx)] : ['']);
+    const upstream = this.graph.edgesInto(asset.key).map((edge) => {
+      const up = this.graph.get(edge.upstream);
+      if (index === undefined || asset.type !== 'asset') return { asset: edge.upstream };
+      const mapping = edge.dependency.mapping;
+      const subset = mappingFor(mapping, up.partitions, asset.partitions).upstreamFor(PartitionSubset.fromRange(index, index + 1), asset.partitions, up.partitions, ctx);
+      return { asset: edge.upstream, partitions: keys(up.partitions, subset) };
+    });
+    const downstream = this.graph.children(asset.key).map((child) => {
+      const down = this.graph.get(child);
+      if (index === undefined || down.type !== 'asset') return { asset: child };
+      const dep = Object.values(down.deps).find((d) => d.asset.key === asset.key)!;
+      const subset = mappingFor(dep.mapping, asset.partitions, down.partitions).downstreamFor(PartitionSubset.fromRange(index, index + 1), asset.partitions, down.partitions, ctx);
+      return { asset: child, partitions: keys(down.partitions, subset) };
+    });
+    return { upstream, downstream };
+  }
+
+  /**
+   * Runs SQL over every asset as a view (named by its key with `/` → `__`, e.g. `raw__orders`), reading
+   * the current versions, or the versions current at `asOf` (time travel).
+   */
+  async query(sql: string, options: { asOf?: string | Date; maxRows?: number } = {}): Promise<EngineQueryResult> {
+    const views: InputRelation[] = [];
+    for (const asset of this.graph.assets()) {
+      if (asset.type !== 'asset') continue;
+      const records =
+        options.asOf !== undefined
+          ? this.catalog.materializationsAsOf(asset.key, options.asOf)
+          : this.catalog.materializationHistory(asset.key, undefined, { limit: Number.MAX_SAFE_INTEGER }).filter((m) => m.current);
+      const files = records.flatMap((r) => r.files);
+      const columns = asset.schema ? (await import('../engines/duckdb/index.ts')).duckDbColumnsFromSchema(asset.schema) : [];
+      if (files.length === 0 && columns.length === 0) continue;
+      views.push({ name: assetRelationName(asset.key), assetKey: asset.key, files, ...(files.length === 0 ? { columns } : {}) });
+    }
+    const engine = await this.engine();
+    return engine.query(sql, { views, ...(options.maxRows !== undefined ? { maxRows: options.maxRows } : {}) });
+  }
+
+  /**
+   * Removes lake files no kept version references (orphans of killed runs), and versions superseded
+   * more than `retentionDays` ago. Files of runs still running are kept.
+   */
+  async vacuum(options: { dryRun?: boolean; retentionDays?: number } = {}): Promise<{ removedFiles: string[]; removedVersions: number; bytes: number }> {
+    const retentionDays = options.retentionDays ?? this.project.storage.retentionDays ?? 30;
+    let removedVersions = 0;
+    if (!options.dryRun) {
+      const result = this.catalog.deleteMaterializationsOlderThan(new Date(Date.now() - retentionDays * 86_400_000));
+      removedVersions = result.deletedCount;
+    }
+    const referenced = new Set(this.catalog.referencedFiles());
+    const live = new Set(
+      this.catalog
+        .listRuns({ status: 'running', limit: 10_000 })
+        .filter((r) => r.pid !== null && (r.host !== hostname() || isAlive(r.pid)))
+        .map((r) => r.id),
+    );
+    const removedFiles: string[] = [];
+    let bytes = 0;
+    for await (const entry of this.store.list('')) {
+      if (referenced.has(entry.path)) continue;
+      const runId = runIdOfFile(entry.path);
+      if (runId !== undefined && live.has(runId)) continue;
+      removedFiles.push(entry.path);
+      bytes += entry.size;
+      if (!options.dryRun) await this.store.delete(entry.path);
+    }
+    return { removedFiles, removedVersions, bytes };
+  }
+
+  /** Cancels this process's runs and closes the engine and catalog. */
+  async close(): Promise<void> {
+    for (const handle of this.#runs.values()) handle.cancel('instance closed');
+    await Promise.allSettled([...this.#runs.values()].map((h) => h.done));
+    if (this.#engine) await (await this.#engine).close();
+    this.catalog.close();
+  }
+
+  /** Summaries of every asset, in topological order. */
+  listAssets(): AssetSummary[] {
+    return this.graph.assets().map((a) => this.#summarize(a));
+  }
+
+  /** The summary of one asset; `QUARRY_UNKNOWN_ASSET` when unknown. */
+  asset(key: string): AssetSummary {
+    return this.#summarize(this.graph.get(key));
+  }
+
+  /** The partitions definition of an asset, or undefined when unpartitioned. */
+  partitionsOf(key: AssetKey): PartitionsDefinition | undefined {
+    return this.graph.get(key).partitions;
+  }
+
+  /**
+   * Partition keys of an asset, optionally within an inclusive key range, paged by offset/limit.
+   * Unknown keys and reversed ranges are `QuarryError`s naming the value.
+   */
+  partitionKeys(key: string, options: { from?: string; to?: string; offset?: number; limit?: number } = {}): { total: number; offset: number; keys: string[] } {
+    const definition = this.partitionsOf(this.graph.get(key).key);
+    if (definition === undefined) {
+      if (options.from !== undefined || options.to !== undefined) {
+        throw new QuarryError('QUARRY_BAD_ARGUMENT', `Asset "${key}" is not partitioned, so --from/--to do not apply.`);
+      }
+      return { total: 1, offset: 0, keys: [''] };
+    }
+    const ctx = this.partitionsContext();
+    const size = definition.size(ctx);
+    const from = options.from ?? (size > 0 ? definition.keyAt(0, ctx) : undefined);
+    const to = options.to ?? (size > 0 ? definition.keyAt(size - 1, ctx) : undefined);
+    if (from === undefined || to === undefined) return { total: 0, offset: 0, keys: [] };
+    const subset = definition.range(from, to, ctx);
+    const total = subset.count;
+    const offset = Math.max(0, options.offset ?? 0);
+    const limit = options.limit ?? Number.POSITIVE_INFINITY;
+    const keys: string[] = [];
+    let i = 0;
+    for (const k of definition.keysOf(subset, ctx)) {
+      if (i >= offset + limit) break;
+      if (i >= offset) keys.push(k);
+      i++;
+    }
+    return { total, offset, keys };
+  }
+
+  #summarize(asset: AnyAssetDefinition): AssetSummary {
+    const ctx = this.partitionsContext();
+    const p = asset.partitions;
+    const count = p?.size(ctx) ?? 1;
+    const docs = asset.columns;
+    const declared = asset.type === 'asset' && asset.schema ? schemaColumns(asset.schema) : [];
+    const columns = declared.map((c) => ({
+      name: c.name,
+      type: c.type,
+      nullable: c.nullable,
+      ...(docs[c.name]?.description !== undefined ? { description: docs[c.name]!.description! } : {}),
+      pii: docs[c.name]?.pii ?? 'none',
+    }));
+    for (const [name, doc] of Object.entries(docs)) {
+      if (!declared.some((c) => c.name === name)) {
+        columns.push({ name, type: 'json', nullable: true, ...(doc.description !== undefined ? { description: doc.description } : {}), pii: doc.pii ?? 'none' });
+      }
+    }
+    return {
+      key: asset.key,
+      type: asset.type,
+      description: asset.description,
+      group: asset.group,
+      owners: asset.owners,
+      tags: asset.tags,
+      deps:
+        asset.type === 'asset'
+          ? Object.entries(asset.deps).map(([name, d]) => ({ name, asset: d.asset.key, mapping: d.mapping?.id ?? 'default' }))
+          : [],
+      partitions:
+        p === undefined
+          ? undefined
+          : {
+              kind: p.kind,
+              id: p.id,
+              count,
+              ...(count > 0 ? { firstKey: p.keyAt(0, ctx), lastKey: p.keyAt(count - 1, ctx) } : {}),
+            },
+      columns,
+      checks: asset.type === 'asset' ? asset.checks.map((c) => ({ name: c.name, kind: c.kind })) : [],
+      kind: asset.type === 'source' ? 'source' : asset.sql !== undefined ? 'sql' : 'compute',
+    };
+  }
+}
+
+/** Loads the project at `config.projectDir` (or uses `config.project`) and opens its instance. */
+export async function openInstance(config: InstanceConfig = {}): Promise<Instance> {
+  const options = { ...(config.now ? { now: config.now } : {}), ...(config.quarryHome !== undefined ? { quarryHome: config.quarryHome } : {}) };
+  if (config.project) return new Instance(config.projectDir ?? process.cwd(), config.project, options);
+  const loaded = await loadProject(config.projectDir ?? process.cwd());
+  return new Instance(loaded.projectDir, loaded.project, options);
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+function mappingFor(mapping: PartitionMapping | undefined, up: PartitionsDefinition | undefined, down: PartitionsDefinition | undefined) {
+  return mapping ?? defaultMapping(up, down);
+}
+
+function toCatalogEvent(event: ExecutionEvent): NewEvent {
+  const stepId = 'stepId' in event ? event.stepId : null;
+  const time = new Date(event.time);
+  switch (event.type) {
+    case 'log':
+      return { runId: event.runId, stepId, timestamp: time, level: event.level, type: 'log', message: event.message, data: (event.data ?? null) as JsonValue };
+    case 'step_failed':
+      return { runId: event.runId, stepId, timestamp: time, level: 'error', type: event.type, message: `${event.assetKey} [${event.partition}] failed: ${event.error.message}`, data: { attempt: event.attempt, error: event.error as unknown as JsonValue } };
+    case 'step_retrying':
+      return { runId: event.runId, stepId, timestamp: time, level: 'warn', type: event.type, message: `${event.assetKey} [${event.partition}] attempt ${event.attempt} failed, retrying in ${Math.round(event.waitMs / 1000)}s: ${event.error.message}`, data: { attempt: event.attempt, waitMs: event.waitMs, reason: event.reason } };
+    case 'step_blocked':
+      return { runId: event.runId, stepId, timestamp: time, level: 'warn', type: event.type, message: `${event.assetKey} [${event.partition}] blocked: ${event.message}`, data: null };
+    case 'step_skipped':
+      return { runId: event.runId, stepId, timestamp: time, level: 'warn', type: event.type, message: `${event.assetKey} [${event.partition}] skipped: ${event.reason}${event.upstreamStepId ? ` (${event.upstreamStepId})` : ''}`, data: { reason: event.reason, upstreamStepId: event.upstreamStepId ?? null } };
+    case 'step_started':
+      return { runId: event.runId, stepId, timestamp: time, level: 'info', type: event.type, message: `${event.assetKey} [${event.partition}] started (attempt ${event.attempt})`, data: { attempt: event.attempt } };
+    case 'step_succeeded':
+      return { runId: event.runId, stepId, timestamp: time, level: 'info', type: event.type, message: `${event.assetKey} [${event.partition}] succeeded in ${event.durationMs} ms`, data: { durationMs: event.durationMs, ...((event.metadata ?? {}) as Record<string, JsonValue>) } };
+    case 'step_cancelled':
+      return { runId: event.runId, stepId, timestamp: time, level: 'warn', type: event.type, message: `${event.assetKey} [${event.partition}] cancelled`, data: null };
+    case 'run_started':
+      return { runId: event.runId, timestamp: time, level: 'info', type: 'run_started', message: `run started: ${event.totalSteps} steps (${event.fromCheckpoint} done before), concurrency ${event.concurrency}`, data: { totalSteps: event.totalSteps, fromCheckpoint: event.fromCheckpoint } };
+    case 'run_finished':
+      return { runId: event.runId, timestamp: time, level: event.status === 'succeeded' ? 'info' : 'error', type: `run_${event.status === 'partially_failed' ? 'failed' : event.status}`, message: `run ${event.status} in ${event.durationMs} ms`, data: { status: event.status, counts: event.counts as unknown as JsonValue } };
+  }
+}
+
+function stepUpdate(event: Extract<ExecutionEvent, { stepId: string }>): import('../catalog/index.ts').StepUpsert {
+  const base = { runId: event.runId, stepId: event.stepId, assetKey: event.assetKey };
+  const time = new Date(event.time);
+  switch (event.type) {
+    case 'step_started':
+      return { ...base, status: 'running', attempt: event.attempt, startedAt: time, finishedAt: null, error: null };
+    case 'step_succeeded':
+      return { ...base, status: 'succeeded', attempt: event.attempt, finishedAt: time, timings: { totalMs: event.durationMs } };
+    case 'step_failed':
+      return { ...base, status: 'failed', attempt: event.attempt, finishedAt: time, error: event.error.message };
+    case 'step_retrying':
+      return { ...base, status: 'pending', attempt: event.attempt, error: event.error.message };
+    case 'step_blocked':
+      return { ...base, status: 'failed', attempt: event.attempt, finishedAt: time, reason: 'blocked_by_check', error: event.message };
+    case 'step_skipped':
+      return { ...base, status: 'skipped', reason: event.reason, finishedAt: time };
+    case 'step_cancelled':
+      return { ...base, status: 'cancelled', finishedAt: time };
+    case 'log':
+      return base;
+  }
+}

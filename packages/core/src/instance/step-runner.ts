@@ -1,0 +1,178 @@
+import type { AssetDefinition, AssetKey, PartitionScope } from '../definitions/index.ts';
+import type { Catalog, LeaseOwner, LineageSource, MaterializationRecord } from '../catalog/index.ts';
+import { duckDbColumnsFromSchema } from '../engines/duckdb/index.ts';
+import type { ColumnSchema, Engine, InputRelation } from '../engines/index.ts';
+import { QuarryError } from '../errors.ts';
+import type { StepLogger, StepOutcome, StepRunner } from '../execution/index.ts';
+import type { AssetGraph } from '../graph/index.ts';
+import { PartitionSubset, type PartitionsContext, type PartitionsDefinition } from '../partitions/index.ts';
+import type { PlanStep } from '../planner/index.ts';
+import { inputFingerprint, resolvedDependencies, upstreamSubset, type DependencyInputs } from '../versioning/index.ts';
+import { partitionFilePath } from './lake-paths.ts';
+
+/** What the step runner needs: the project's graph and the instance's catalog and engine. */
+export interface StepRunnerConfig {
+  readonly graph: AssetGraph;
+  readonly catalog: Catalog;
+  readonly engine: Engine;
+  readonly projectDir: string;
+  readonly runId: string;
+  readonly owner: LeaseOwner;
+  readonly ctx: PartitionsContext;
+  readonly codeVersion: (key: AssetKey) => string;
+  /** Re-materialize even when inputs and code are unchanged. */
+  readonly force: boolean;
+  /** How long a partition lease lasts before another process may take it over (default 10 minutes). */
+  readonly leaseTtlMs?: number;
+}
+
+/** What one partition's materialization did. */
+interface PartitionOutcome {
+  readonly partition: string;
+  readonly upToDate: boolean;
+  readonly rowCount?: number;
+  readonly dataVersion?: string;
+  readonly dataChanged?: boolean;
+}
+
+/**
+ * Creates the function the executor calls for each step: for each partition of the step it takes the
+ * partition's lease, reads the upstream partitions its mappings select (as views over exactly their
+ * files), skips the work when code and inputs are unchanged since the current version (early cut-off,
+ * and what makes an overlapping second backfill a no-op), otherwise materializes through the engine
+ * and commits the new version with its lineage in one catalog transaction.
+ */
+export function createStepRunner(config: StepRunnerConfig): StepRunner {
+  const { graph, catalog, ctx } = config;
+  const leaseTtlMs = config.leaseTtlMs ?? 600_000;
+
+  const materializePartition = async (asset: AssetDefinition, step: PlanStep, key: string, attempt: number, signal: AbortSignal, log: StepLogger): Promise<PartitionOutcome> => {
+    const definition = asset.partitions;
+    const index = definition ? definition.indexOf(key, ctx) : 0;
+    const single = PartitionSubset.fromRange(index, index + 1);
+    const lease = [{ asset: asset.key, partition: key }];
+    const acquired = catalog.acquireLeases(config.owner, lease, leaseTtlMs);
+    if (!acquired.acquired) {
+      const holder = acquired.heldBy[0];
+      throw new QuarryError(
+        'QUARRY_LEASE_HELD',
+        `Partition "${key}" of "${asset.key}" is being written by run ${holder?.runId ?? '?'} (pid ${holder?.pid ?? '?'} on ${holder?.host ?? '?'}); waiting for it.`,
+      );
+    }
+    try {
+      const inputs: InputRelation[] = [];
+      const fingerprintInputs: DependencyInputs[] = [];
+      const inputSeqs: Record<string, number> = {};
+      const lineage: LineageSource[] = [];
+      for (const dep of resolvedDependencies(asset)) {
+        const upstreamAsset = graph.get(dep.upstream);
+        const upstreamKeys = keysOf(dep.upstreamDefinition, upstreamSubset(asset, dep, single, ctx), ctx);
+        const records: MaterializationRecord[] = [];
+        for (const upstreamKey of upstreamKeys) {
+          const record = catalog.currentMaterialization(dep.upstream, upstreamKey);
+          if (record !== undefined) records.push(record);
+        }
+        const files = records.flatMap((r) => r.files);
+        inputs.push({
+          name: dep.name,
+          assetKey: dep.upstream,
+          files,
+          ...(files.length === 0 ? { columns: columnsOf(upstreamAsset.type === 'asset' ? upstreamAsset : undefined, dep.upstream, catalog) } : {}),
+        });
+        fingerprintInputs.push({ name: dep.name, assetKey: dep.upstream, partitions: records.map((r) => ({ key: r.partitionKey, dataVersion: r.dataVersion })) });
+        inputSeqs[dep.upstream] = Math.max(inputSeqs[dep.upstream] ?? 0, ...records.map((r) => r.dataSeq));
+        for (const r of records) lineage.push({ assetKey: dep.upstream, partitionKey: r.partitionKey, materializationId: r.id, dataVersion: r.dataVersion });
+      }
+      const sourceVersion = asset.observe ? await asset.observe({ partitionKey: key, projectDir: config.projectDir }) : undefined;
+      const fingerprint = inputFingerprint(fingerprintInputs, sourceVersion);
+      const codeVersion = config.codeVersion(asset.key);
+      const current = catalog.currentMaterialization(asset.key, key);
+      if (!config.force && step.reason.cause !== 'forced' && current && current.codeVersion === codeVersion && current.inputFingerprint === fingerprint) {
+        log.info(`${asset.key} [${key}] is up to date: same code and inputs as version ${current.id}; skipped.`);
+        return { partition: key, upToDate: true };
+      }
+      const output = await config.engine.materialize({
+        asset,
+        scope: scopeOf(definition, [key], index, index, ctx),
+        inputs,
+        outputPath: partitionFilePath(asset.key, key, config.runId, attempt),
+        runId: config.runId,
+        log,
+        signal,
+      });
+      if (signal.aborted) throw new QuarryError('QUARRY_RUN_CANCELLED', `Run ${config.runId} was cancelled before ${asset.key} [${key}] was committed.`);
+      const [committed] = catalog.commitMaterializations([
+        {
+          assetKey: asset.key,
+          partitionKey: key,
+          runId: config.runId,
+          stepId: step.id,
+          files: output.files,
+          rowCount: output.rowCount,
+          bytes: output.bytes,
+          dataVersion: output.dataVersion,
+          codeVersion,
+          inputFingerprint: fingerprint,
+          inputSeqs,
+          outputSchema: output.columns.map((c) => ({ name: c.name, type: c.type })),
+          metadata: { engine: config.engine.name, ...(sourceVersion !== undefined ? { sourceVersion } : {}) },
+          lineage,
+        },
+      ]);
+      const dataChanged = committed!.dataSeq === committed!.seq;
+      log.info(`${asset.key} [${key}]: ${output.rowCount} rows, data version ${output.dataVersion.slice(0, 12)}${dataChanged ? '' : ' (unchanged)'}`, {
+        rowCount: output.rowCount,
+        bytes: output.bytes,
+      });
+      return { partition: key, upToDate: false, rowCount: output.rowCount, dataVersion: output.dataVersion, dataChanged };
+    } catch (error) {
+      if (!(error instanceof QuarryError && error.code === 'QUARRY_LEASE_HELD')) {
+        catalog.recordPartitionFailure(asset.key, key, config.runId, error instanceof Error ? error.message : String(error));
+      }
+      throw error;
+    } finally {
+      catalog.releaseLeases(config.owner, lease);
+    }
+  };
+
+  return async (step, attempt, signal, log): Promise<StepOutcome> => {
+    const asset = graph.get(step.assetKey);
+    if (asset.type !== 'asset') throw new QuarryError('QUARRY_BAD_ARGUMENT', `"${step.assetKey}" is a source asset and cannot be materialized.`);
+    const outcomes: PartitionOutcome[] = [];
+    // A range step (single-run backfill policy) commits its partitions one by one, in order, so a
+    // killed run resumes after the last committed partition.
+    for (const key of step.partitionKeys) outcomes.push(await materializePartition(asset, step, key, attempt, signal, log));
+    const written = outcomes.filter((o) => !o.upToDate);
+    return {
+      status: 'succeeded',
+      metadata: {
+        partitions: outcomes.length,
+        written: written.length,
+        upToDate: outcomes.length - written.length,
+        rowCount: written.reduce((n, o) => n + (o.rowCount ?? 0), 0),
+        ...(outcomes.length === 1 && outcomes[0]!.dataVersion ? { dataVersion: outcomes[0]!.dataVersion, dataChanged: outcomes[0]!.dataChanged } : {}),
+      },
+    };
+  };
+}
+
+function keysOf(definition: PartitionsDefinition | undefined, subset: PartitionSubset, ctx: PartitionsContext): string[] {
+  if (definition === undefined) return subset.isEmpty ? [] : [''];
+  return [...definition.keysOf(subset, ctx)];
+}
+
+/** The partition scope of keys `first..last` (indices) of a definition, with time bounds for time windows. */
+export function scopeOf(definition: PartitionsDefinition | undefined, keys: readonly string[], first: number, last: number, ctx: PartitionsContext): PartitionScope {
+  const windowed = definition as (PartitionsDefinition & { windowOf?: (i: number, c?: PartitionsContext) => { start: Date; end: Date } }) | undefined;
+  const start = windowed?.windowOf ? windowed.windowOf(first, ctx).start : undefined;
+  const end = windowed?.windowOf ? windowed.windowOf(last, ctx).end : undefined;
+  return { keys, firstKey: keys[0] ?? '', lastKey: keys[keys.length - 1] ?? '', start, end };
+}
+
+function columnsOf(asset: AssetDefinition | undefined, key: AssetKey, catalog: Catalog): ColumnSchema[] {
+  if (asset?.schema) return duckDbColumnsFromSchema(asset.schema);
+  const recent = catalog.materializationHistory(key, undefined, { limit: 1 })[0];
+  const schema = recent?.outputSchema;
+  if (Array.isArray(schema)) return schema as unknown as ColumnSchema[];
+  return [];
+}

@@ -1,0 +1,84 @@
+import { QuarryError } from '../../errors.ts';
+import { PartitionSubset } from '../partition-subset.ts';
+import type { PartitionsContext, PartitionsDefinition } from '../partitions-definition.ts';
+
+/**
+ * How the partitions of a downstream asset relate to those of one upstream asset it reads. Both
+ * directions work on subsets (ranges in, ranges out), never key by key. `undefined` definitions
+ * stand for unpartitioned assets: one partition, index 0, key `''`.
+ *
+ * ```ts
+ * const lastWeek = timeWindowMapping({ startOffset: -6, endOffset: 0 });
+ * lastWeek.upstreamFor(days.range('2026-02-10', '2026-02-10', ctx), days, days, ctx); // 2026-02-04 … 2026-02-10
+ * ```
+ */
+export interface PartitionMapping {
+  /** Which mapping this is (`identity`, `time-window`, `all`, `last`, `static`, `multi-to-single`, `custom`). */
+  readonly kind: string;
+  /** A stable description of the mapping and its options, for code-version fingerprints. */
+  readonly id: string;
+  /** The upstream partitions the given downstream partitions read. */
+  upstreamFor(
+    downstream: PartitionSubset,
+    downstreamDef: PartitionsDefinition | undefined,
+    upstreamDef: PartitionsDefinition | undefined,
+    ctx?: PartitionsContext,
+  ): PartitionSubset;
+  /** The downstream partitions affected by (reading any of) the given upstream partitions. */
+  downstreamFor(
+    upstream: PartitionSubset,
+    upstreamDef: PartitionsDefinition | undefined,
+    downstreamDef: PartitionsDefinition | undefined,
+    ctx?: PartitionsContext,
+  ): PartitionSubset;
+}
+
+/** The number of partitions of a side of a mapping; an unpartitioned asset has one. */
+export function partitionCount(def: PartitionsDefinition | undefined, ctx: PartitionsContext | undefined): number {
+  return def === undefined ? 1 : def.size(ctx);
+}
+
+/** A definition's id, or `unpartitioned`, for messages. */
+export function describePartitions(def: PartitionsDefinition | undefined): string {
+  return def === undefined ? 'unpartitioned' : def.id;
+}
+
+/** Throws `QUARRY_BAD_SUBSET` when a subset reaches past the partitions of its definition. */
+export function assertSubsetFits(subset: PartitionSubset, def: PartitionsDefinition | undefined, ctx: PartitionsContext | undefined, role: string): void {
+  if (subset.last === undefined) return;
+  const size = partitionCount(def, ctx);
+  if (subset.last >= size) {
+    throw new QuarryError(
+      'QUARRY_BAD_SUBSET',
+      `The ${role} partition subset reaches index ${subset.last}, but ${describePartitions(def)} has ${size} partition${size === 1 ? '' : 's'}: ` +
+        'build subsets with the same definition and context (ctx.now) as the mapping.',
+    );
+  }
+}
+
+/** The keys of a subset of either side of a mapping (`''` for the unpartitioned side). */
+export function keysOfSide(def: PartitionsDefinition | undefined, subset: PartitionSubset, ctx: PartitionsContext | undefined): string[] {
+  if (def === undefined) return subset.has(0) ? [''] : [];
+  return [...def.keysOf(subset, ctx)];
+}
+
+/** The subset of keys of either side of a mapping; throws `QUARRY_BAD_PARTITION_KEY` for a key the side lacks. */
+export function subsetOfSideKeys(def: PartitionsDefinition | undefined, keys: Iterable<string>, ctx: PartitionsContext | undefined): PartitionSubset {
+  if (def !== undefined) return def.subsetOfKeys(keys, ctx);
+  let any = false;
+  for (const key of keys) {
+    if (key !== '') {
+      throw new QuarryError('QUARRY_BAD_PARTITION_KEY', `Partition key "${key}" is not a key of an unpartitioned asset: its only partition has the key "".`);
+    }
+    any = true;
+  }
+  return any ? PartitionSubset.fromRange(0, 1) : PartitionSubset.empty();
+}
+
+/** A `QUARRY_BAD_PARTITION_MAPPING` error about a mapping that cannot join two definitions. */
+export function mappingMismatch(mapping: string, upstreamDef: PartitionsDefinition | undefined, downstreamDef: PartitionsDefinition | undefined, need: string): QuarryError {
+  return new QuarryError(
+    'QUARRY_BAD_PARTITION_MAPPING',
+    `${mapping} cannot map ${describePartitions(upstreamDef)} (upstream) to ${describePartitions(downstreamDef)} (downstream): it needs ${need}.`,
+  );
+}

@@ -1,0 +1,116 @@
+import { QuarryError } from '../../errors.ts';
+import type { PartitionSubset } from '../partition-subset.ts';
+import { PartitionSubsetBuilder } from '../partition-subset.ts';
+import type { PartitionsContext, PartitionsDefinition } from '../partitions-definition.ts';
+import type { TimeWindowPartitionsDefinition } from '../time-window-partitions.ts';
+import { isTimeWindowPartitionsDefinition } from '../time-window-partitions.ts';
+import type { PartitionMapping } from './partition-mapping.ts';
+import { assertSubsetFits, mappingMismatch } from './partition-mapping.ts';
+
+/** The options of `timeWindowMapping`: a window of upstream partitions relative to each downstream one. */
+export interface TimeWindowMappingConfig {
+  /** Upstream partitions to reach back (negative) or forward from the first overlapping one; default 0. */
+  readonly startOffset?: number;
+  /** Upstream partitions to reach back (negative) or forward from the last overlapping one; default 0. */
+  readonly endOffset?: number;
+}
+
+/**
+ * Maps a subset between two time-window definitions: a downstream window reads the upstream
+ * windows overlapping it, widened by the offsets (in upstream windows). Works per range: the first
+ * and last window of each range convert through instants, the ranges between follow by monotonicity.
+ */
+function upstreamOf(
+  downstream: PartitionSubset,
+  down: TimeWindowPartitionsDefinition,
+  up: TimeWindowPartitionsDefinition,
+  startOffset: number,
+  endOffset: number,
+  upSize: number,
+): PartitionSubset {
+  const builder = new PartitionSubsetBuilder();
+  const same = down.id === up.id;
+  for (const [a, b] of downstream.ranges()) {
+    const first = (same ? a : up.indexAt(down.windowOf(a).start)) + startOffset;
+    const last = (same ? b - 1 : up.indexAt(down.windowOf(b - 1).end.getTime() - 1)) + endOffset;
+    builder.add(Math.max(0, first), Math.max(0, Math.min(upSize, last + 1)));
+  }
+  return builder.build();
+}
+
+function downstreamOf(
+  upstream: PartitionSubset,
+  up: TimeWindowPartitionsDefinition,
+  down: TimeWindowPartitionsDefinition,
+  startOffset: number,
+  endOffset: number,
+  downSize: number,
+): PartitionSubset {
+  const builder = new PartitionSubsetBuilder();
+  const same = down.id === up.id;
+  for (const [a, b] of upstream.ranges()) {
+    // Downstream d reads upstream u when first(d) + startOffset <= u <= last(d) + endOffset.
+    const first = same ? a - endOffset : down.indexAt(up.windowOf(a - endOffset).start);
+    const last = same ? b - 1 - startOffset : down.indexAt(up.windowOf(b - 1 - startOffset).end.getTime() - 1);
+    builder.add(Math.max(0, first), Math.max(0, Math.min(downSize, last + 1)));
+  }
+  return builder.build();
+}
+
+class TimeWindowMapping implements PartitionMapping {
+  readonly kind = 'time-window';
+  readonly id: string;
+  readonly startOffset: number;
+  readonly endOffset: number;
+
+  constructor(config: TimeWindowMappingConfig) {
+    const startOffset = config.startOffset ?? 0;
+    const endOffset = config.endOffset ?? 0;
+    if (!Number.isSafeInteger(startOffset) || !Number.isSafeInteger(endOffset) || startOffset > endOffset) {
+      throw new QuarryError(
+        'QUARRY_BAD_PARTITION_MAPPING',
+        `timeWindowMapping offsets { startOffset: ${String(startOffset)}, endOffset: ${String(endOffset)} } are not integers with startOffset <= endOffset: ` +
+          'e.g. { startOffset: -6, endOffset: 0 } reads the last 7 upstream windows.',
+      );
+    }
+    this.startOffset = startOffset;
+    this.endOffset = endOffset;
+    this.id = `time-window(startOffset=${startOffset},endOffset=${endOffset})`;
+    Object.freeze(this);
+  }
+
+  upstreamFor(downstream: PartitionSubset, downstreamDef: PartitionsDefinition | undefined, upstreamDef: PartitionsDefinition | undefined, ctx?: PartitionsContext): PartitionSubset {
+    const [down, up] = this.#defs(upstreamDef, downstreamDef);
+    assertSubsetFits(downstream, down, ctx, 'downstream');
+    return upstreamOf(downstream, down, up, this.startOffset, this.endOffset, up.size(ctx));
+  }
+
+  downstreamFor(upstream: PartitionSubset, upstreamDef: PartitionsDefinition | undefined, downstreamDef: PartitionsDefinition | undefined, ctx?: PartitionsContext): PartitionSubset {
+    const [down, up] = this.#defs(upstreamDef, downstreamDef);
+    assertSubsetFits(upstream, up, ctx, 'upstream');
+    return downstreamOf(upstream, up, down, this.startOffset, this.endOffset, down.size(ctx));
+  }
+
+  #defs(up: PartitionsDefinition | undefined, down: PartitionsDefinition | undefined): [TimeWindowPartitionsDefinition, TimeWindowPartitionsDefinition] {
+    if (!isTimeWindowPartitionsDefinition(up) || !isTimeWindowPartitionsDefinition(down)) {
+      throw mappingMismatch('timeWindowMapping', up, down, 'time-window partitions on both sides; use allMapping, staticMapping or customMapping');
+    }
+    return [down, up];
+  }
+}
+
+/**
+ * The mapping between two time-window assets: each downstream window reads the upstream windows
+ * overlapping it, widened by `startOffset`/`endOffset` upstream windows. Grains may differ (a day
+ * reads its 24 hours; an hour reads its day); partitions outside the upstream range are clipped,
+ * so a self-dependency on the previous day (`{ startOffset: -1, endOffset: -1 }`) gives the first
+ * day no upstream partition.
+ *
+ * ```ts
+ * const lastSevenDays = timeWindowMapping({ startOffset: -6, endOffset: 0 });
+ * const previousDay = timeWindowMapping({ startOffset: -1, endOffset: -1 });
+ * ```
+ */
+export function timeWindowMapping(config: TimeWindowMappingConfig = {}): PartitionMapping {
+  return new TimeWindowMapping(config);
+}

@@ -1,0 +1,103 @@
+import type { AnyAssetDefinition, AssetKey } from '../definitions/index.ts';
+import { QuarryError } from '../errors.ts';
+import type { AssetGraph } from '../graph/index.ts';
+import type { PartitionSelection } from '../instance/instance-types.ts';
+import { PartitionSubset, type PartitionsContext, type PartitionsDefinition } from '../partitions/index.ts';
+
+interface TimeWindowed {
+  windowOf(index: number): { start: Date; end: Date };
+}
+
+function isTimeWindowed(definition: PartitionsDefinition): definition is PartitionsDefinition & TimeWindowed {
+  return definition.kind === 'time-window' && typeof (definition as Partial<TimeWindowed>).windowOf === 'function';
+}
+
+/**
+ * Resolves a partition selection into the partitions (index subsets) of each selected asset.
+ *
+ * Keys are read in each asset's own partitions definition. Where an asset's time grain differs from
+ * the keys' (a daily range over an hourly asset), the range's time window selects the partitions it
+ * overlaps. An unpartitioned asset always has its single partition. A key no selected asset accepts
+ * is `QUARRY_BAD_PARTITION_KEY`; `from` after `to` is `QUARRY_BAD_PARTITION_RANGE`.
+ */
+export function resolvePartitionTargets(
+  graph: AssetGraph,
+  selected: readonly AssetKey[],
+  selection: PartitionSelection | undefined,
+  ctx: PartitionsContext,
+): Map<AssetKey, PartitionSubset> {
+  const targets = new Map<AssetKey, PartitionSubset>();
+  const assets = selected.map((k) => graph.get(k));
+  if (selection === undefined) {
+    for (const asset of assets) targets.set(asset.key, asset.partitions ? asset.partitions.all(ctx) : PartitionSubset.fromRange(0, 1));
+    return targets;
+  }
+  const keys = 'key' in selection ? [selection.key, selection.key] : 'from' in selection ? [selection.from, selection.to] : undefined;
+  const partitioned = assets.filter((a) => a.partitions !== undefined);
+  if (partitioned.length === 0 && assets.length > 0) {
+    throw new QuarryError('QUARRY_BAD_ARGUMENT', `None of the selected assets is partitioned, so a partition (${describe(selection)}) does not apply.`);
+  }
+  // The window of a range, from the first selected definition that accepts its keys.
+  let window: { start: Date; end: Date } | undefined;
+  if (keys !== undefined) {
+    const anchor = partitioned.map((a) => a.partitions!).find((p) => p.isValidKey(keys[0]!, ctx) && p.isValidKey(keys[1]!, ctx));
+    if (anchor === undefined) {
+      // Let the first partitioned asset's definition explain what a valid key is.
+      const first = partitioned[0]!.partitions!;
+      first.indexOf(first.isValidKey(keys[0]!, ctx) ? keys[1]! : keys[0]!, ctx);
+      throw new QuarryError('QUARRY_BAD_PARTITION_KEY', `Partition keys "${keys[0]}" and "${keys[1]}" fit none of the selected assets.`);
+    }
+    const range = anchor.range(keys[0]!, keys[1]!, ctx); // throws QUARRY_BAD_PARTITION_RANGE when reversed
+    if (isTimeWindowed(anchor) && !range.isEmpty) {
+      window = { start: anchor.windowOf(range.first!).start, end: anchor.windowOf(range.last!).end };
+    }
+  }
+  for (const asset of assets) targets.set(asset.key, targetOf(asset, selection, keys, window, ctx));
+  return targets;
+}
+
+function targetOf(
+  asset: AnyAssetDefinition,
+  selection: PartitionSelection,
+  keys: string[] | undefined,
+  window: { start: Date; end: Date } | undefined,
+  ctx: PartitionsContext,
+): PartitionSubset {
+  const definition = asset.partitions;
+  if (definition === undefined) return PartitionSubset.fromRange(0, 1);
+  if (keys === undefined) {
+    const list = (selection as { keys: readonly string[] }).keys;
+    return definition.subsetOfKeys(list, ctx);
+  }
+  if (definition.isValidKey(keys[0]!, ctx) && definition.isValidKey(keys[1]!, ctx)) return definition.range(keys[0]!, keys[1]!, ctx);
+  if (window !== undefined && isTimeWindowed(definition)) return overlapping(definition, window, ctx);
+  throw new QuarryError(
+    'QUARRY_BAD_PARTITION_KEY',
+    `Asset "${asset.key}" has partitions ${definition.id}, which do not include ${describe(selection)}: select it separately with its own keys.`,
+  );
+}
+
+/** The partitions of a time-window definition whose windows overlap [start, end), by binary search. */
+function overlapping(definition: PartitionsDefinition & TimeWindowed, window: { start: Date; end: Date }, ctx: PartitionsContext): PartitionSubset {
+  const size = definition.size(ctx);
+  const firstEndingAfter = lowerBound(size, (i) => definition.windowOf(i).end.getTime() > window.start.getTime());
+  const firstStartingAtOrAfterEnd = lowerBound(size, (i) => definition.windowOf(i).start.getTime() >= window.end.getTime());
+  return firstEndingAfter < firstStartingAtOrAfterEnd ? PartitionSubset.fromRange(firstEndingAfter, firstStartingAtOrAfterEnd) : PartitionSubset.empty();
+}
+
+function lowerBound(size: number, predicate: (i: number) => boolean): number {
+  let lo = 0;
+  let hi = size;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (predicate(mid)) hi = mid;
+    else lo = mid + 1;
+  }
+  return lo;
+}
+
+function describe(selection: PartitionSelection): string {
+  if ('key' in selection) return `partition "${selection.key}"`;
+  if ('from' in selection) return `partitions "${selection.from}" to "${selection.to}"`;
+  return `partitions ${selection.keys.map((k) => `"${k}"`).join(', ')}`;
+}

@@ -1,0 +1,6 @@
+export type { ObjectEntry, ObjectStat, ObjectStore, ObjectStoreCapabilities } from './object-store.ts';
+export { OBJECT_TEMP_PREFIX, validateObjectPath, validateObjectPrefix } from './object-path.ts';
+export { LocalObjectStore, createLocalObjectStore } from './local/index.ts';
+export type { LocalObjectStoreConfig } from './local/index.ts';
+export { MemoryObjectStore, createMemoryObjectStore } from './memory/index.ts';
+export type { MemoryObjectStoreConfig } from './memory/index.ts';

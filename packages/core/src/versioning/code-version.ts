@@ -1,0 +1,37 @@
+import { createHash } from 'node:crypto';
+import type { AssetDefinition } from '../definitions/index.ts';
+import { schemaColumns } from '../definitions/index.ts';
+import { normalizeSource } from './normalize-source.ts';
+
+/** A 16-hex-digit SHA-256 prefix of `text`: short enough to read, long enough not to collide. */
+export function shortHash(text: string): string {
+  return createHash('sha256').update(text).digest('hex').slice(0, 16);
+}
+
+/**
+ * The code version of an asset: its explicit `codeVersion` when set, otherwise a fingerprint of
+ * its normalized SQL or function source, its config, its output schema, its partitions and the
+ * names and mappings of its dependencies (changing any of them changes what the asset computes).
+ */
+export function codeVersionOf(asset: AssetDefinition): string {
+  if (asset.codeVersion !== undefined) return `v:${asset.codeVersion}`;
+  const body = asset.sql !== undefined ? normalizeSource(asset.sql, 'sql') : normalizeSource(String(asset.compute), 'js');
+  const fingerprint = JSON.stringify({
+    body,
+    config: stableJson(asset.config),
+    schema: asset.schema ? schemaColumns(asset.schema) : null,
+    partitions: asset.partitions?.id ?? null,
+    deps: Object.entries(asset.deps)
+      .map(([name, d]) => [name, d.asset.key, d.mapping?.id ?? 'default'])
+      .sort(),
+    self: asset.selfDependency ? [asset.selfDependency.name, asset.selfDependency.mapping.id] : null,
+  });
+  return shortHash(fingerprint);
+}
+
+/** JSON with object keys sorted, so equal configs give equal text whatever their key order. */
+export function stableJson(value: unknown): string {
+  return JSON.stringify(value, (_key, v: unknown) =>
+    v && typeof v === 'object' && !Array.isArray(v) ? Object.fromEntries(Object.entries(v as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : 1))) : v,
+  );
+}

@@ -1,0 +1,5 @@
+export * from './asset-state.ts';
+export * from './code-version.ts';
+export * from './input-fingerprint.ts';
+export * from './normalize-source.ts';
+export * from './staleness.ts';

@@ -1,0 +1,215 @@
+import type { AssetDefinition, AssetKey } from '../definitions/index.ts';
+import type { AssetGraph } from '../graph/index.ts';
+import type { StaleReason } from '../instance/instance-types.ts';
+import { defaultMapping, PartitionSubset, type PartitionMapping, type PartitionsContext, type PartitionsDefinition } from '../partitions/index.ts';
+import type { AssetState } from './asset-state.ts';
+import { inputFingerprint, sourceVersionOf, type DependencyInputs } from './input-fingerprint.ts';
+
+/** What staleness is computed from: a graph, the selected assets and partitions, and catalog state. */
+export interface StalenessInput {
+  readonly graph: AssetGraph;
+  /** Selected materializable assets, in topological order. */
+  readonly selected: readonly AssetKey[];
+  /** The partitions considered per selected asset (index subsets of its definition). */
+  readonly targets: ReadonlyMap<AssetKey, PartitionSubset>;
+  /** The current state of any asset (selected or upstream), loaded once and cached by the caller. */
+  readonly state: (key: AssetKey) => AssetState;
+  readonly codeVersion: (key: AssetKey) => string;
+  /** Observed source versions of target partitions, for assets with `observe` (index → version). */
+  readonly observed?: ReadonlyMap<AssetKey, ReadonlyMap<number, string | undefined>>;
+  readonly ctx: PartitionsContext;
+  /** Plan every target partition (reason `forced` when otherwise fresh). */
+  readonly force?: boolean;
+}
+
+/** The stale partitions of one asset by cause (disjoint subsets), with the cause of each. */
+export interface AssetStaleness {
+  readonly assetKey: AssetKey;
+  readonly target: PartitionSubset;
+  readonly missing: PartitionSubset;
+  readonly failed: PartitionSubset;
+  readonly codeChanged: PartitionSubset;
+  readonly sourceChanged: PartitionSubset;
+  readonly upstreamChanged: PartitionSubset;
+  readonly upstreamStale: PartitionSubset;
+  readonly forced: PartitionSubset;
+  /** Every partition that must run: the union of the above. */
+  readonly planned: PartitionSubset;
+  /** Why partition `index` is planned (undefined when it is fresh). */
+  reasonAt(index: number): StaleReason | undefined;
+}
+
+/** One upstream edge as staleness sees it: the upstream asset and the mapping in force. */
+export interface ResolvedDependency {
+  readonly name: string;
+  readonly upstream: AssetKey;
+  readonly mapping: PartitionMapping;
+  readonly upstreamDefinition: PartitionsDefinition | undefined;
+}
+
+/** The dependencies of an asset with their effective mappings, its self-dependency included. */
+export function resolvedDependencies(asset: AssetDefinition): ResolvedDependency[] {
+  const deps: ResolvedDependency[] = Object.entries(asset.deps).map(([name, d]) => ({
+    name,
+    upstream: d.asset.key,
+    mapping: d.mapping ?? defaultMapping(d.asset.partitions, asset.partitions),
+    upstreamDefinition: d.asset.partitions,
+  }));
+  if (asset.selfDependency) {
+    deps.push({ name: asset.selfDependency.name, upstream: asset.key, mapping: asset.selfDependency.mapping, upstreamDefinition: asset.partitions });
+  }
+  return deps;
+}
+
+/** The upstream partitions (index subset) that partitions `indices` of `asset` read through `dep`. */
+export function upstreamSubset(asset: AssetDefinition, dep: ResolvedDependency, indices: PartitionSubset, ctx: PartitionsContext): PartitionSubset {
+  return dep.mapping.upstreamFor(indices, asset.partitions, dep.upstreamDefinition, ctx);
+}
+
+/**
+ * The inputs partition `index` of `asset` reads now, with their current data versions, from catalog
+ * state: the same list the executor fingerprints when it runs the partition.
+ */
+export function currentInputs(
+  asset: AssetDefinition,
+  indices: PartitionSubset,
+  state: (key: AssetKey) => AssetState,
+  ctx: PartitionsContext,
+): DependencyInputs[] {
+  return resolvedDependencies(asset).map((dep) => {
+    const up = upstreamSubset(asset, dep, indices, ctx);
+    const upState = state(dep.upstream);
+    const partitions: { key: string; dataVersion: string }[] = [];
+    for (const i of up.intersect(upState.materialized).indices()) {
+      partitions.push({ key: dep.upstreamDefinition ? dep.upstreamDefinition.keyAt(i, ctx) : '', dataVersion: upState.dataVersionAt(i)! });
+    }
+    return { name: dep.name, assetKey: dep.upstream, partitions };
+  });
+}
+
+/**
+ * Computes, for each selected asset, which target partitions are stale and why. Exact for every
+ * mapping and any fan-in: a sequence filter finds candidates in O(partitions) and each candidate is
+ * confirmed by recomputing its input fingerprint, so an upstream that changed and changed back does
+ * not count. Partitions downstream of planned ones are `upstream_stale` (the executor cuts them off
+ * if the upstream turns out unchanged).
+ */
+export function computeStaleness(input: StalenessInput): Map<AssetKey, AssetStaleness> {
+  const result = new Map<AssetKey, AssetStaleness>();
+  const { ctx } = input;
+  for (const key of input.selected) {
+    const asset = input.graph.get(key);
+    if (asset.type !== 'asset') continue;
+    const target = input.targets.get(key) ?? PartitionSubset.empty();
+    const state = input.state(key);
+    const codeVersion = input.codeVersion(key);
+    const deps = resolvedDependencies(asset);
+
+    const absent = target.difference(state.materialized);
+    const failed = absent.intersect(state.failed);
+    const missing = absent.difference(failed);
+    const present = target.intersect(state.materialized);
+
+    const codeChangedIdx: number[] = [];
+    const sourceChangedIdx: number[] = [];
+    const upstreamChangedIdx: number[] = [];
+    const upstreamDetail = new Map<number, { asset: AssetKey; partition: string }>();
+    const observed = input.observed?.get(key);
+
+    for (const i of present.indices()) {
+      if (state.codeVersionAt(i) !== codeVersion) {
+        codeChangedIdx.push(i);
+        continue;
+      }
+      const fingerprint = state.fingerprintAt(i);
+      if (observed !== undefined && observed.has(i) && observed.get(i) !== sourceVersionOf(fingerprint)) {
+        sourceChangedIdx.push(i);
+        continue;
+      }
+      const inputSeq = state.inputSeqAt(i);
+      let culprit: { asset: AssetKey; partition: string } | undefined;
+      for (const dep of deps) {
+        const up = upstreamSubset(asset, dep, PartitionSubset.fromRange(i, i + 1), ctx);
+        const upState = input.state(dep.upstream);
+        if (upState.maxDataSeq(up) > inputSeq) {
+          culprit = firstNewer(upState, up, inputSeq, dep, ctx);
+          break;
+        }
+      }
+      if (culprit === undefined) continue;
+      // Confirm with the fingerprint: a change undone since (same versions again) is not a change.
+      const now = inputFingerprint(currentInputs(asset, PartitionSubset.fromRange(i, i + 1), input.state, ctx), sourceVersionOf(fingerprint));
+      if (now !== fingerprint) {
+        upstreamChangedIdx.push(i);
+        upstreamDetail.set(i, culprit);
+      }
+    }
+    const codeChanged = PartitionSubset.fromIndices(codeChangedIdx);
+    const sourceChanged = PartitionSubset.fromIndices(sourceChangedIdx);
+    const upstreamChanged = PartitionSubset.fromIndices(upstreamChangedIdx);
+    let direct = missing.union(failed).union(codeChanged).union(sourceChanged).union(upstreamChanged);
+
+    // Partitions reading partitions planned upstream will see new data.
+    let upstreamStale = PartitionSubset.empty();
+    for (const dep of deps) {
+      if (dep.upstream === key) continue;
+      const planned = result.get(dep.upstream)?.planned;
+      if (planned === undefined || planned.isEmpty) continue;
+      const affected = dep.mapping.downstreamFor(planned, dep.upstreamDefinition, asset.partitions, ctx).intersect(target);
+      upstreamStale = upstreamStale.union(affected);
+    }
+    upstreamStale = upstreamStale.difference(direct);
+    if (asset.selfDependency) {
+      // A self-dependent asset (each day builds on the previous one) is stale from its first planned
+      // partition to the end of each contiguous target range.
+      const seeds = direct.union(upstreamStale);
+      const chained: [number, number][] = [];
+      for (const [start, end] of target.ranges()) {
+        const first = seeds.intersect(PartitionSubset.fromRange(start, end)).first;
+        if (first !== undefined) chained.push([first, end]);
+      }
+      upstreamStale = upstreamStale.union(PartitionSubset.fromRanges(chained)).difference(direct);
+    }
+    direct = direct.union(upstreamStale);
+    const forced = input.force ? target.difference(direct) : PartitionSubset.empty();
+    const planned = direct.union(forced);
+
+    const definition = asset.partitions;
+    const reasonAt = (index: number): StaleReason | undefined => {
+      if (!planned.has(index)) return undefined;
+      if (missing.has(index)) return { cause: 'missing' };
+      if (failed.has(index)) return { cause: 'failed', detail: 'the last attempt failed' };
+      if (codeChanged.has(index)) return { cause: 'code_changed', detail: `code version ${state.codeVersionAt(index)} → ${codeVersion}` };
+      if (sourceChanged.has(index)) {
+        return { cause: 'source_changed', detail: `source version ${sourceVersionOf(state.fingerprintAt(index)) ?? 'none'} → ${observed?.get(index) ?? 'none'}` };
+      }
+      if (upstreamChanged.has(index)) return { cause: 'upstream_changed', upstream: upstreamDetail.get(index)! };
+      if (upstreamStale.has(index)) return { cause: 'upstream_stale', upstream: plannedUpstreamOf(index) };
+      return { cause: 'forced' };
+    };
+    const plannedUpstreamOf = (index: number): { asset: AssetKey; partition: string } => {
+      const single = PartitionSubset.fromRange(index, index + 1);
+      for (const dep of deps) {
+        const plannedUp = dep.upstream === key ? planned : result.get(dep.upstream)?.planned;
+        if (plannedUp === undefined) continue;
+        const hit = upstreamSubset(asset, dep, single, ctx).intersect(plannedUp).first;
+        if (hit !== undefined && !(dep.upstream === key && hit >= index)) {
+          return { asset: dep.upstream, partition: dep.upstreamDefinition ? dep.upstreamDefinition.keyAt(hit, ctx) : '' };
+        }
+      }
+      // Self-dependent chains: the nearest earlier planned partition of the asset itself.
+      let j = index - 1;
+      while (j >= 0 && !planned.has(j)) j--;
+      return { asset: key, partition: definition && j >= 0 ? definition.keyAt(j, ctx) : '' };
+    };
+    result.set(key, { assetKey: key, target, missing, failed, codeChanged, sourceChanged, upstreamChanged, upstreamStale, forced, planned, reasonAt });
+  }
+  return result;
+}
+
+function firstNewer(state: AssetState, subset: PartitionSubset, seq: number, dep: ResolvedDependency, ctx: PartitionsContext): { asset: AssetKey; partition: string } {
+  for (const i of subset.indices()) {
+    if (state.dataSeqAt(i) > seq) return { asset: dep.upstream, partition: dep.upstreamDefinition ? dep.upstreamDefinition.keyAt(i, ctx) : '' };
+  }
+  return { asset: dep.upstream, partition: '' };
+}
