@@ -4,6 +4,22 @@ import { listCommand } from './list-command.ts';
 import { backfillCommand, materializeCommand } from './materialize-command.ts';
 import { partitionsCommand } from './partitions-command.ts';
 import { planCommand } from './plan-command.ts';
+import { queryCommand } from './query-command.ts';
+import { runCommand, runsCommand } from './runs-command.ts';
+import { statusCommand } from './status-command.ts';
+import { vacuumCommand } from './vacuum-command.ts';
 
 /** Every `quarry` command, in the order help lists them. */
-export const commands: readonly Command[] = [listCommand, graphCommand, partitionsCommand, planCommand, materializeCommand, backfillCommand];
+export const commands: readonly Command[] = [
+  listCommand,
+  graphCommand,
+  partitionsCommand,
+  planCommand,
+  materializeCommand,
+  backfillCommand,
+  statusCommand,
+  runsCommand,
+  runCommand,
+  queryCommand,
+  vacuumCommand,
+];

@@ -1,0 +1,68 @@
+import { QuarryError } from '../../errors.ts';
+import { formatTable, writeLine } from '../cli-io.ts';
+import { flag, stringOption, type Command } from '../command.ts';
+import { openCliInstance } from '../open-instance.ts';
+
+function duration(start: Date | null, end: Date | null): string {
+  if (start === null) return '-';
+  const ms = (end ?? new Date()).getTime() - start.getTime();
+  return ms < 1000 ? `${ms}ms` : `${(ms / 1000).toFixed(1)}s`;
+}
+
+/** `quarry runs [--limit N] [--json]`: recent runs, newest first. */
+export const runsCommand: Command = {
+  name: 'runs',
+  usage: 'quarry runs [--limit N] [--json]',
+  summary: 'list recent runs',
+  options: { limit: { type: 'string', help: 'how many (default 20)' }, json: { type: 'boolean', help: 'print JSON' } },
+  maxPositionals: 0,
+  async run(args, io) {
+    const text = stringOption(args, 'limit') ?? '20';
+    const limit = Number(text);
+    if (!Number.isInteger(limit) || limit < 1) throw new QuarryError('QUARRY_BAD_ARGUMENT', `--limit must be a whole number ≥ 1, got "${text}".`);
+    const instance = await openCliInstance(args, io);
+    try {
+      const runs = instance.listRuns({ limit });
+      if (flag(args, 'json')) {
+        writeLine(io.stdout, JSON.stringify({ runs: runs.map(({ plan: _plan, ...r }) => r) }));
+        return 0;
+      }
+      const rows = runs.map((r) => [r.id, r.kind, r.status, r.selection, JSON.stringify(r.partitions ?? 'all'), r.createdAt.toISOString(), duration(r.startedAt, r.finishedAt)]);
+      writeLine(io.stdout, formatTable(['RUN', 'KIND', 'STATUS', 'SELECTION', 'PARTITIONS', 'CREATED', 'DURATION'], rows));
+      return 0;
+    } finally {
+      await instance.close();
+    }
+  },
+};
+
+/** `quarry run RUN_ID [--logs] [--json]`: one run with its steps (and its log lines). */
+export const runCommand: Command = {
+  name: 'run',
+  usage: 'quarry run RUN_ID [--logs] [--json]',
+  summary: 'show one run: status, steps and (with --logs) its log',
+  options: { logs: { type: 'boolean', help: 'print the run log' }, json: { type: 'boolean', help: 'print JSON' } },
+  maxPositionals: 1,
+  async run(args, io) {
+    const runId = args.positionals[0];
+    if (runId === undefined) throw new QuarryError('QUARRY_BAD_ARGUMENT', 'quarry run needs a run id: quarry run RUN_ID (see quarry runs).');
+    const instance = await openCliInstance(args, io);
+    try {
+      const { plan: _plan, ...run } = instance.getRun(runId);
+      const steps = instance.listSteps(runId);
+      const events = flag(args, 'logs') ? instance.listEvents({ runId, limit: 100_000 }) : [];
+      if (flag(args, 'json')) {
+        writeLine(io.stdout, JSON.stringify({ run, steps, ...(flag(args, 'logs') ? { events } : {}) }));
+        return 0;
+      }
+      writeLine(io.stdout, `Run ${run.id}  ${run.kind}  ${run.status}  selection ${run.selection}  ${duration(run.startedAt, run.finishedAt)}`);
+      if (run.error) writeLine(io.stdout, `  ${run.error}`);
+      const rows = steps.map((s) => [s.stepId, s.status, String(s.attempt), duration(s.startedAt, s.finishedAt), s.error ?? s.reason ?? '']);
+      writeLine(io.stdout, formatTable(['STEP', 'STATUS', 'TRIES', 'DURATION', 'NOTE'], rows));
+      for (const e of events) writeLine(io.stdout, `${e.timestamp.toISOString()} ${e.level.padEnd(5)} ${e.stepId ?? '-'} ${e.message}`);
+      return 0;
+    } finally {
+      await instance.close();
+    }
+  },
+};

@@ -1,0 +1,47 @@
+import type { AssetPartitionStatus } from '../../instance/index.ts';
+import { formatTable, writeLine } from '../cli-io.ts';
+import { flag, type Command } from '../command.ts';
+import { openCliInstance } from '../open-instance.ts';
+
+/** Formats index ranges as key ranges (`2026-01-01..2026-01-10, 2026-01-15`), at most `max` of them. */
+function formatRanges(ranges: readonly (readonly [number, number])[], keyAt: (i: number) => string, max = 4): string {
+  if (ranges.length === 0) return '-';
+  const shown = ranges.slice(0, max).map(([a, b]) => (b - a === 1 ? keyAt(a) : `${keyAt(a)}..${keyAt(b - 1)}`));
+  return shown.join(', ') + (ranges.length > max ? `, … (+${ranges.length - max} ranges)` : '');
+}
+
+/** `quarry status [SELECTION] [--json]`: per asset, fresh / stale / missing / failed partitions as ranges. */
+export const statusCommand: Command = {
+  name: 'status',
+  usage: 'quarry status [SELECTION] [--json]',
+  summary: 'show fresh, stale, missing and failed partitions per asset',
+  options: { json: { type: 'boolean', help: 'print JSON (ranges are half-open partition index ranges)' } },
+  maxPositionals: 1,
+  async run(args, io) {
+    const instance = await openCliInstance(args, io);
+    try {
+      const statuses: AssetPartitionStatus[] = await instance.status(args.positionals[0]);
+      if (flag(args, 'json')) {
+        writeLine(io.stdout, JSON.stringify({ assets: statuses }));
+        return 0;
+      }
+      const ctx = instance.partitionsContext();
+      const rows = statuses.map((s) => {
+        const definition = instance.partitionsOf(s.assetKey);
+        const keyAt = (i: number) => (definition ? definition.keyAt(i, ctx) : '(unpartitioned)');
+        return [
+          s.assetKey,
+          String(s.total),
+          String(s.counts.fresh),
+          s.counts.stale ? `${s.counts.stale} (${formatRanges(s.ranges.stale, keyAt)})` : '0',
+          s.counts.missing ? `${s.counts.missing} (${formatRanges(s.ranges.missing, keyAt)})` : '0',
+          s.counts.failed ? `${s.counts.failed} (${formatRanges(s.ranges.failed, keyAt)})` : '0',
+        ];
+      });
+      writeLine(io.stdout, formatTable(['ASSET', 'PARTITIONS', 'FRESH', 'STALE', 'MISSING', 'FAILED'], rows));
+      return 0;
+    } finally {
+      await instance.close();
+    }
+  },
+};

@@ -1,0 +1,41 @@
+import { QuarryError } from '../../errors.ts';
+import { writeLine } from '../cli-io.ts';
+import { flag, stringOption, type Command } from '../command.ts';
+import { openCliInstance } from '../open-instance.ts';
+
+/** `quarry vacuum [--dry-run] [--retention-days N] [--json]`: remove orphan files and expired versions. */
+export const vacuumCommand: Command = {
+  name: 'vacuum',
+  usage: 'quarry vacuum [--dry-run] [--retention-days N] [--json]',
+  summary: 'remove lake files no version references and versions older than retention',
+  options: {
+    'dry-run': { type: 'boolean', help: 'list what would be removed, remove nothing' },
+    'retention-days': { type: 'string', help: 'keep superseded versions this many days (default: project setting or 30)' },
+    json: { type: 'boolean', help: 'print JSON' },
+  },
+  maxPositionals: 0,
+  async run(args, io) {
+    const text = stringOption(args, 'retention-days');
+    const retentionDays = text === undefined ? undefined : Number(text);
+    if (retentionDays !== undefined && !(Number.isFinite(retentionDays) && retentionDays >= 0)) {
+      throw new QuarryError('QUARRY_BAD_ARGUMENT', `--retention-days must be a number ≥ 0, got "${text}".`);
+    }
+    const instance = await openCliInstance(args, io);
+    try {
+      const dryRun = flag(args, 'dry-run');
+      const result = await instance.vacuum({ dryRun, ...(retentionDays !== undefined ? { retentionDays } : {}) });
+      if (flag(args, 'json')) {
+        writeLine(io.stdout, JSON.stringify({ dryRun, ...result }));
+        return 0;
+      }
+      for (const file of result.removedFiles) writeLine(io.stdout, `${dryRun ? 'would remove' : 'removed'} ${file}`);
+      writeLine(
+        io.stdout,
+        `${dryRun ? 'Would remove' : 'Removed'} ${result.removedFiles.length} file${result.removedFiles.length === 1 ? '' : 's'} (${result.bytes} bytes)${dryRun ? '' : ` and ${result.removedVersions} expired version${result.removedVersions === 1 ? '' : 's'}`}.`,
+      );
+      return 0;
+    } finally {
+      await instance.close();
+    }
+  },
+};
