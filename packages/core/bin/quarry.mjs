@@ -4,6 +4,13 @@
 import { register } from 'tsx/esm/api';
 
 register();
+// `quarry plan | head` closes the pipe early; that is not an error.
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on('error', (error) => {
+    if (error.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+    throw error;
+  });
+}
 const { runCli } = await import('../src/cli/main.ts');
 const code = await runCli(process.argv.slice(2), {
   stdout: process.stdout,

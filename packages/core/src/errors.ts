@@ -55,6 +55,8 @@ export const QUARRY_ERROR_CODES = {
   QUARRY_SCHEMA_MISMATCH: "an asset's output lacks columns its schema declares",
   QUARRY_NO_DYNAMIC_PARTITIONS: 'dynamic partitions were used without a context that supplies their current keys',
   QUARRY_ROW_VALIDATION_MISMATCH: 'row validation did not account for every input row (a Quarry bug)',
+  QUARRY_SOURCE_MISSING: 'a landing or source file an asset reads does not exist',
+  QUARRY_NOT_MATERIALIZED: 'an asset a query needs has not been materialized yet',
 } as const;
 
 /** A stable Quarry error code, such as `QUARRY_ASSET_CYCLE`. */

@@ -479,8 +479,9 @@ export interface Catalog {
   /** Versions of one partition (or of every partition of the asset), newest first. */
   materializationHistory(asset: string, partition?: string, options?: MaterializationHistoryOptions): MaterializationRecord[];
   /**
-   * For each partition, the version that was current at `asOf` (a `Date`, epoch ms or ISO string;
-   * malformed input throws `QUARRY_BAD_AS_OF`), in partition-key order. Versions removed by retention are gone.
+   * For each partition, the version that was current at `asOf` (a `Date`, epoch ms, or an ISO date
+   * or time, UTC unless it has an offset; anything else throws `QUARRY_BAD_AS_OF`), in partition-key
+   * order. Versions removed by retention are gone.
    */
   materializationsAsOf(asset: string, asOf: Date | number | string): MaterializationRecord[];
   /** Every object-store path named by a kept version, sorted, without duplicates. */
@@ -516,7 +517,7 @@ export interface Catalog {
 
   listLineageEdges(options: ListLineageEdgesOptions): LineageEdgeRecord[];
 
-  /** One line per asset that has versions, failures or leases, sorted by asset key. */
+  /** One line per asset the catalog has recorded anything for (versions, failures, leases, checks, lineage), sorted by asset key. */
   assetSummaries(): CatalogAssetSummary[];
 
   /** Closes the connection; the catalog must not be used afterwards. */

@@ -112,15 +112,12 @@ export class Instance {
     return (key) => {
       let state = cache.get(key);
       if (state === undefined) {
-        const columns = this.catalog.currentPartitions(key, { columns: ['dataVersions', 'inputFingerprints'] });
+        const columns = this.catalog.currentPartitions(key);
         const failed = this.catalog.failedPartitions(key).map((f) => f.partitionKey);
-        state = AssetState.fromColumns(
-          key,
-          this.graph.get(key).partitions,
-          { ...columns, dataVersions: columns.dataVersions ?? [], inputFingerprints: columns.inputFingerprints ?? [] },
-          failed,
-          ctx,
-        );
+        state = AssetState.fromColumns(key, this.graph.get(key).partitions, columns, failed, ctx, () => {
+          const wide = this.catalog.currentPartitions(key, { columns: ['dataVersions', 'inputFingerprints'] });
+          return { keys: wide.keys, dataVersions: wide.dataVersions ?? [], inputFingerprints: wide.inputFingerprints ?? [] };
+        });
         cache.set(key, state);
       }
       return state;

