@@ -50,6 +50,8 @@ export const QUARRY_ERROR_CODES = {
   // cli, server
   QUARRY_BAD_ARGUMENT: 'a command-line or API argument is invalid',
   QUARRY_UNAUTHORIZED: 'a request lacks the token the server requires',
+  QUARRY_NOT_FOUND: 'no such HTTP route',
+  QUARRY_INTERNAL: 'an internal server error (a bug)',
   QUARRY_BAD_CONFIG: 'a configuration value is invalid',
   QUARRY_CATALOG_BUSY: 'the catalog stayed locked by another process for longer than its busy timeout',
   QUARRY_SCHEMA_MISMATCH: "an asset's output lacks columns its schema declares",

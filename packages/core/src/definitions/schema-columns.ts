@@ -13,7 +13,16 @@ export interface SchemaColumn {
 }
 
 interface ZodInternals {
-  _zod: { def: { type: string; innerType?: ZodInternals; format?: string; checks?: { _zod: { def: { format?: string } } }[]; entries?: Record<string, string> } };
+  _zod: {
+    def: {
+      type: string;
+      innerType?: ZodInternals;
+      format?: string;
+      checks?: { _zod: { def: { format?: string } } }[];
+      entries?: Record<string, string>;
+      values?: unknown[];
+    };
+  };
 }
 
 /** The columns of a zod object schema, in declaration order, with engine-neutral types. */
@@ -27,18 +36,33 @@ function describeField(name: string, field: ZodInternals): SchemaColumn {
   // Unwrap optional/nullable/default wrappers to reach the value type.
   for (;;) {
     const def = current._zod.def;
-    if ((def.type === 'optional' || def.type === 'nullable' || def.type === 'default' || def.type === 'prefault') && def.innerType) {
+    if ((def.type === 'optional' || def.type === 'nullable') && def.innerType) {
       nullable = true;
+      current = def.innerType;
+      continue;
+    }
+    // A default fills in missing values, so the column itself is not nullable.
+    if ((def.type === 'default' || def.type === 'prefault' || def.type === 'readonly') && def.innerType) {
       current = def.innerType;
       continue;
     }
     break;
   }
   const def = current._zod.def;
+  // zod 4 keeps a format on the def itself (`z.int()`, `z.iso.date()`) or in a check (`z.number().int()`, `z.string().date()`).
+  const formats = new Set([def.format, ...(def.checks ?? []).map((c) => c._zod.def.format)].filter((f): f is string => f !== undefined));
   switch (def.type) {
     case 'number': {
-      const integer = (def.checks ?? []).some((c) => c._zod.def.format === 'safeint' || c._zod.def.format === 'int32' || c._zod.def.format === 'int64');
+      const integer = ['safeint', 'int32', 'uint32', 'int64', 'uint64'].some((f) => formats.has(f));
       return { name, type: integer ? 'integer' : 'number', nullable };
+    }
+    case 'literal': {
+      const values = def.values ?? [];
+      const kinds = new Set(values.map((v) => typeof v));
+      if (kinds.size === 1 && kinds.has('string')) return { name, type: 'string', nullable, values: values as string[] };
+      if (kinds.size === 1 && kinds.has('number')) return { name, type: values.every((v) => Number.isInteger(v)) ? 'integer' : 'number', nullable };
+      if (kinds.size === 1 && kinds.has('boolean')) return { name, type: 'boolean', nullable };
+      return { name, type: 'json', nullable };
     }
     case 'bigint':
       return { name, type: 'integer', nullable };
@@ -49,8 +73,8 @@ function describeField(name: string, field: ZodInternals): SchemaColumn {
     case 'enum':
       return { name, type: 'string', nullable, values: Object.values(def.entries ?? {}) };
     case 'string':
-      if (def.format === 'date') return { name, type: 'date', nullable };
-      if (def.format === 'datetime') return { name, type: 'timestamp', nullable };
+      if (formats.has('date')) return { name, type: 'date', nullable };
+      if (formats.has('datetime')) return { name, type: 'timestamp', nullable };
       return { name, type: 'string', nullable };
     default:
       return { name, type: 'json', nullable };

@@ -21,7 +21,7 @@ import { executePlan, type ExecutionEvent, type RunHandle, type RunSummary } fro
 import { AssetGraph, resolveSelection } from '../graph/index.ts';
 import { defaultMapping, PartitionSubset, type PartitionMapping, type PartitionsContext, type PartitionsDefinition } from '../partitions/index.ts';
 import { createPlan, resolvePartitionTargets, type Plan } from '../planner/index.ts';
-import { createLocalObjectStore, type ObjectStore } from '../storage/index.ts';
+import { createLocalObjectStore, type LocalObjectStore } from '../storage/index.ts';
 import { AssetState, codeVersionOf, computeStaleness, type AssetStaleness } from '../versioning/index.ts';
 import type { AssetPartitionStatus, AssetSummary, PlanOptions, RunOptions } from './instance-types.ts';
 import { runIdOfFile } from './lake-paths.ts';
@@ -55,7 +55,7 @@ export class Instance {
   /** The state directory (catalog and lake). */
   readonly home: string;
   readonly catalog: Catalog;
-  readonly store: ObjectStore;
+  readonly store: LocalObjectStore;
   readonly #now: Date | undefined;
   #engine: Promise<Engine> | undefined;
   readonly #codeVersions = new Map<AssetKey, string>();
@@ -225,6 +225,13 @@ export class Instance {
 
   #launch(runId: string, plan: Plan, concurrency: number, completed: Set<string>, force: boolean): void {
     const owner = { runId, pid: process.pid };
+    // Every step is on record (pending, with its partitions and reason) before the first one starts.
+    const known = new Set(this.catalog.listSteps(runId).map((s) => s.stepId));
+    this.catalog.upsertSteps(
+      plan.steps
+        .filter((s) => !known.has(s.id))
+        .map((s) => ({ runId, stepId: s.id, assetKey: s.assetKey, partitions: [...s.partitionKeys], status: 'pending' as const, reason: s.reason.cause })),
+    );
     const handle = executePlan(plan, {
       runId,
       concurrency,
@@ -429,6 +436,13 @@ export class Instance {
       removedFiles.push(entry.path);
       bytes += entry.size;
       if (!options.dryRun) await this.store.delete(entry.path);
+    }
+    if (!options.dryRun) {
+      // Half-written files of killed processes; while a run is live, only old ones (it may be writing).
+      const cutoff = live.size === 0 ? new Date() : new Date(Date.now() - 3_600_000);
+      const swept = await this.store.sweepTemporary(cutoff);
+      removedFiles.push(...swept.removed);
+      bytes += swept.bytes;
     }
     return { removedFiles, removedVersions, bytes };
   }

@@ -97,6 +97,7 @@ export function createStepRunner(config: StepRunnerConfig): StepRunner {
         inputs,
         outputPath: partitionFilePath(asset.key, key, config.runId, attempt),
         runId: config.runId,
+        projectDir: config.projectDir,
         log,
         signal,
       });

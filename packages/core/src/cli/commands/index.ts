@@ -6,6 +6,7 @@ import { partitionsCommand } from './partitions-command.ts';
 import { planCommand } from './plan-command.ts';
 import { queryCommand } from './query-command.ts';
 import { runCommand, runsCommand } from './runs-command.ts';
+import { serveCommand } from './serve-command.ts';
 import { statusCommand } from './status-command.ts';
 import { vacuumCommand } from './vacuum-command.ts';
 
@@ -22,4 +23,5 @@ export const commands: readonly Command[] = [
   runCommand,
   queryCommand,
   vacuumCommand,
+  serveCommand,
 ];

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { constants as fsConstants } from 'node:fs';
-import { copyFile, mkdir, open, opendir, readFile, rename, stat, unlink } from 'node:fs/promises';
+import { copyFile, mkdir, open, opendir, readFile, rename, rm, stat, unlink } from 'node:fs/promises';
 import { dirname, join, resolve, sep } from 'node:path';
 import { posix } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -122,6 +122,37 @@ export class LocalObjectStore implements ObjectStore {
 
   localPath(path: string): string {
     return this.#file(path);
+  }
+
+  /**
+   * Removes half-written temporary files (`.quarry-tmp-*`, left by a process killed mid-write) last
+   * modified before `olderThan`, and returns their paths and total size. `vacuum` calls it.
+   */
+  async sweepTemporary(olderThan: Date): Promise<{ removed: string[]; bytes: number }> {
+    const removed: string[] = [];
+    let bytes = 0;
+    const visit = async (dir: string): Promise<void> => {
+      let handle;
+      try {
+        handle = await opendir(dir);
+      } catch (error) {
+        if (errorCode(error) === 'ENOENT') return;
+        throw error;
+      }
+      for await (const entry of handle) {
+        const full = join(dir, entry.name);
+        if (entry.isDirectory()) await visit(full);
+        else if (entry.isFile() && entry.name.startsWith(OBJECT_TEMP_PREFIX)) {
+          const info = await stat(full).catch(() => undefined);
+          if (info === undefined || info.mtime >= olderThan) continue;
+          await rm(full, { force: true });
+          removed.push(full.slice(this.root.length + 1).split(sep).join('/'));
+          bytes += info.size;
+        }
+      }
+    };
+    await visit(this.root);
+    return { removed, bytes };
   }
 
   uri(path: string): string {

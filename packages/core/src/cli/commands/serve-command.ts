@@ -1,0 +1,55 @@
+import { QuarryError } from '../../errors.ts';
+import { writeLine } from '../cli-io.ts';
+import { stringOption, type Command } from '../command.ts';
+
+interface UiServerModule {
+  startServer(options: { projectDir: string; quarryHome?: string; host?: string; port?: number; token?: string }): Promise<{ url: string; close(): Promise<void> }>;
+}
+
+/**
+ * `quarry serve [--host 127.0.0.1] [--port 3000] [--token T]`: the web UI and HTTP API over this project.
+ * The server lives in `@quarry/ui-server`, loaded only here, so the core never depends on it.
+ */
+export const serveCommand: Command = {
+  name: 'serve',
+  usage: 'quarry serve [--host 127.0.0.1] [--port 3000] [--token TOKEN]',
+  summary: 'start the web UI and HTTP API (binds 127.0.0.1; another host needs --token)',
+  options: {
+    host: { type: 'string', help: 'address to bind (default 127.0.0.1)' },
+    port: { type: 'string', help: 'port (default 3000; 0 picks a free one)' },
+    token: { type: 'string', help: 'token required by mutating requests (required off loopback); or QUARRY_TOKEN' },
+  },
+  maxPositionals: 0,
+  async run(args, io) {
+    const portText = stringOption(args, 'port') ?? '3000';
+    const port = Number(portText);
+    if (!Number.isInteger(port) || port < 0 || port > 65535) throw new QuarryError('QUARRY_BAD_ARGUMENT', `--port must be a whole number from 0 to 65535, got "${portText}".`);
+    const specifier = '@quarry/ui-server';
+    let module: UiServerModule;
+    try {
+      module = (await import(specifier)) as UiServerModule;
+    } catch (error) {
+      throw new QuarryError('QUARRY_BAD_CONFIG', `The web UI package @quarry/ui-server is not installed here: run npm install at the repository root. (${(error as Error).message})`);
+    }
+    const token = stringOption(args, 'token') ?? io.env.QUARRY_TOKEN;
+    const host = stringOption(args, 'host');
+    const server = await module.startServer({
+      projectDir: stringOption(args, 'project') ?? io.cwd,
+      ...(io.env.QUARRY_HOME ? { quarryHome: io.env.QUARRY_HOME } : {}),
+      ...(host !== undefined ? { host } : {}),
+      port,
+      ...(token !== undefined ? { token } : {}),
+    });
+    writeLine(io.stdout, `Quarry UI at ${server.url} (Ctrl-C to stop)`);
+    await new Promise<void>((resolve) => {
+      const stop = () => {
+        process.off('SIGINT', stop);
+        process.off('SIGTERM', stop);
+        void server.close().then(resolve, resolve);
+      };
+      process.on('SIGINT', stop);
+      process.on('SIGTERM', stop);
+    });
+    return 0;
+  },
+};

@@ -1,0 +1,176 @@
+import { resolveSelection } from '@quarry/core';
+import {
+  assetDetailSchema,
+  assetGraphSchema,
+  assetListSchema,
+  assetParamsSchema,
+  checkListSchema,
+  lineageSchema,
+  materializationListSchema,
+  partitionKeysQuerySchema,
+  partitionKeysSchema,
+  partitionLimitQuerySchema,
+  partitionQuerySchema,
+  partitionStatusSchema,
+  selectionQuerySchema,
+  type GraphNode,
+} from './api-schemas.ts';
+import { defineRoute, type ApiRoute } from './api-route.ts';
+import { assetStateOf, emptyStatus, runningAssetKeys, runningRanges } from './asset-state.ts';
+import type { UiInstance } from './ui-instance.ts';
+
+/** Throws the instance's own error (unknown asset, bad key, not partitioned) unless `partition` is one of the asset's partitions. */
+export function checkPartition(instance: UiInstance, assetKey: string, partition: string | undefined): void {
+  if (partition === undefined) return;
+  instance.partitionKeys(assetKey, { from: partition, to: partition, limit: 1 });
+}
+
+async function statusOf(instance: UiInstance, key: string) {
+  const [found] = await instance.status(key);
+  const summary = instance.asset(key);
+  const status = found ?? emptyStatus(key, summary.partitions?.count ?? 1, summary.partitions !== undefined);
+  return { ...status, running: runningRanges(instance, key) };
+}
+
+/** The asset routes: list, one, graph, partition status and keys, materializations, checks, lineage. */
+export function assetRoutes(instance: UiInstance): ApiRoute[] {
+  return [
+    defineRoute({
+      method: 'GET',
+      url: '/api/assets',
+      tag: 'assets',
+      summary: 'List assets (optionally those matching a selection), in topological order.',
+      query: selectionQuerySchema,
+      response: assetListSchema,
+      handle: ({ query }) => {
+        const all = instance.listAssets();
+        if (query.selection === undefined) return { assets: [...all] };
+        const selected = new Set(resolveSelection(instance.graph, query.selection));
+        return { assets: all.filter((a) => selected.has(a.key)) };
+      },
+    }),
+    defineRoute({
+      method: 'GET',
+      url: '/api/graph',
+      tag: 'assets',
+      summary: 'The asset graph: nodes with their state (fresh, stale, missing, failed, running) and edges.',
+      query: selectionQuerySchema,
+      response: assetGraphSchema,
+      handle: async ({ query }) => {
+        const keys = resolveSelection(instance.graph, query.selection);
+        const selected = new Set(keys);
+        const statuses = new Map((await instance.status(query.selection)).map((s) => [s.assetKey, s]));
+        const running = runningAssetKeys(instance);
+        const summaries = new Map(instance.listAssets().map((a) => [a.key, a]));
+        const nodes: GraphNode[] = keys.map((key) => {
+          const a = summaries.get(key) ?? instance.asset(key);
+          const total = a.partitions?.count ?? 1;
+          const status = statuses.get(key) ?? emptyStatus(key, total, a.partitions !== undefined);
+          return {
+            key,
+            group: a.group,
+            kind: a.kind,
+            ...(a.description !== undefined ? { description: a.description } : {}),
+            partitioned: a.partitions !== undefined,
+            total: status.total,
+            counts: { ...status.counts },
+            state: assetStateOf(status, running.has(key)),
+          };
+        });
+        const edges = keys.flatMap((key) => instance.graph.parents(key).filter((p) => selected.has(p)).map((from) => ({ from, to: key })));
+        return { project: instance.project?.name ?? 'quarry', nodes, edges };
+      },
+    }),
+    defineRoute({
+      method: 'GET',
+      url: '/api/assets/:key',
+      tag: 'assets',
+      summary: 'One asset: its summary (description, owners, tags, columns, checks), neighbours and state.',
+      params: assetParamsSchema,
+      response: assetDetailSchema,
+      handle: async ({ params }) => {
+        const asset = instance.asset(params.key);
+        const status = await statusOf(instance, asset.key);
+        return {
+          asset,
+          parents: instance.graph.parents(asset.key),
+          children: instance.graph.children(asset.key),
+          state: assetStateOf(status, runningAssetKeys(instance).has(asset.key)),
+          status,
+        };
+      },
+    }),
+    defineRoute({
+      method: 'GET',
+      url: '/api/assets/:key/partitions',
+      tag: 'partitions',
+      summary: "An asset's partition status as half-open index ranges per state (fresh, stale, missing, failed), plus the ranges being materialized now (running).",
+      params: assetParamsSchema,
+      response: partitionStatusSchema,
+      handle: async ({ params }) => {
+        instance.asset(params.key);
+        return statusOf(instance, params.key);
+      },
+    }),
+    defineRoute({
+      method: 'GET',
+      url: '/api/assets/:key/partition-keys',
+      tag: 'partitions',
+      summary: "A page of an asset's partition keys, optionally within an inclusive key range (offset/limit index into it).",
+      params: assetParamsSchema,
+      query: partitionKeysQuerySchema,
+      response: partitionKeysSchema,
+      handle: ({ params, query }) => instance.partitionKeys(params.key, { ...query, limit: query.limit ?? 100 }),
+    }),
+    defineRoute({
+      method: 'GET',
+      url: '/api/assets/:key/materializations',
+      tag: 'materializations',
+      summary: 'Materializations of an asset (or one partition) with their data and code versions, newest first.',
+      params: assetParamsSchema,
+      query: partitionLimitQuerySchema,
+      response: materializationListSchema,
+      handle: ({ params, query }) => {
+        instance.asset(params.key);
+        checkPartition(instance, params.key, query.partition);
+        return { materializations: [...instance.materializations(params.key, { ...query, limit: query.limit ?? 50 })] };
+      },
+    }),
+    defineRoute({
+      method: 'GET',
+      url: '/api/assets/:key/checks',
+      tag: 'checks',
+      summary: 'Check results of an asset (or one partition) and its quality score per partition.',
+      params: assetParamsSchema,
+      query: partitionQuerySchema,
+      response: checkListSchema,
+      handle: ({ params, query }) => {
+        instance.asset(params.key);
+        checkPartition(instance, params.key, query.partition);
+        return { results: [...instance.checkResults(params.key, query)], scores: [...(instance.qualityScores?.(params.key) ?? [])] };
+      },
+    }),
+    defineRoute({
+      method: 'GET',
+      url: '/api/assets/:key/lineage',
+      tag: 'lineage',
+      summary: 'Upstream and downstream lineage of an asset, or of one partition (which partitions it read and feeds).',
+      params: assetParamsSchema,
+      query: partitionQuerySchema,
+      response: lineageSchema,
+      handle: ({ params, query }) => {
+        instance.asset(params.key);
+        checkPartition(instance, params.key, query.partition);
+        const lineage = instance.lineage(params.key, query);
+        const strip = (edges: typeof lineage.upstream) =>
+          edges.map((e) => ({ ...e, asset: e.asset, ...(e.partitions !== undefined ? { partitions: [...e.partitions] } : {}) }));
+        return {
+          asset: params.key,
+          ...(query.partition !== undefined ? { partition: query.partition } : {}),
+          upstream: strip(lineage.upstream),
+          downstream: strip(lineage.downstream),
+        };
+      },
+    }),
+  ];
+}

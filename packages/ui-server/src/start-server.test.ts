@@ -1,0 +1,76 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { spawn } from 'node:child_process';
+import { isQuarryError } from '@quarry/core';
+import { REPO_ROOT, copyExampleProject } from './example-project-fixture.ts';
+import { checkServeOptions, startServer } from './start-server.ts';
+
+test('startServer opens the project, listens on loopback and answers over real HTTP', async () => {
+  const copy = copyExampleProject('hello');
+  const server = await startServer({ projectDir: copy.dir, quarryHome: join(copy.dir, '.quarry'), port: 0 });
+  try {
+    assert.match(server.url, /^http:\/\/127\.0\.0\.1:\d+$/);
+    const info = await (await fetch(`${server.url}/api/info`)).json();
+    assert.equal(info.project, 'hello');
+    assert.equal(info.assetCount, 3);
+    const page = await fetch(`${server.url}/`);
+    assert.match(await page.text(), /Quarry/);
+  } finally {
+    await server.close();
+    copy.remove();
+  }
+});
+
+test('the CLI backfills in another process while the server runs; the server lists and streams that run', async () => {
+  const copy = copyExampleProject('hello');
+  const home = join(copy.dir, '.quarry');
+  const server = await startServer({ projectDir: copy.dir, quarryHome: home, port: 0 });
+  try {
+    const cli = spawn(process.execPath, [join(REPO_ROOT, 'packages/core/bin/quarry.mjs'), 'backfill', 'raw/orders+', '--from', '2026-02-01', '--to', '2026-02-06', '--project', copy.dir], {
+      env: { ...process.env, QUARRY_HOME: home },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let output = '';
+    cli.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    cli.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    const exited = new Promise<number | null>((resolve) => cli.on('close', resolve));
+    let runId: string | undefined;
+    for (let i = 0; i < 300 && runId === undefined; i++) {
+      const { runs } = (await (await fetch(`${server.url}/api/runs`)).json()) as { runs: { id: string }[] };
+      runId = runs[0]?.id;
+      if (runId === undefined) await new Promise((r) => setTimeout(r, 50));
+    }
+    assert.ok(runId, `the server sees the CLI's run (${output})`);
+    const stream = await (await fetch(`${server.url}/api/runs/${runId}/events`)).text();
+    assert.equal(await exited, 0, output);
+    assert.match(stream, /event: end\ndata: \{"runId":"[^"]+","status":"succeeded"\}/);
+    const logs = (await (await fetch(`${server.url}/api/runs/${runId}/logs?limit=5000`)).json()) as { events: unknown[] };
+    assert.equal(stream.match(/^event: log$/gm)?.length, logs.events.length);
+    const status = (await (await fetch(`${server.url}/api/assets/marts%2Frevenue_7d/partitions`)).json()) as { counts: { fresh: number } };
+    assert.equal(status.counts.fresh, 6);
+  } finally {
+    await server.close();
+    copy.remove();
+  }
+});
+
+test('startServer refuses a non-loopback host without a token before opening anything', async () => {
+  await assert.rejects(startServer({ projectDir: '/nonexistent', host: '0.0.0.0', port: 0 }), (error: unknown) => isQuarryError(error));
+  const copy = copyExampleProject('hello');
+  try {
+    await assert.rejects(
+      startServer({ projectDir: copy.dir, quarryHome: join(copy.dir, '.quarry'), host: '0.0.0.0', port: 0 }),
+      (error: unknown) => isQuarryError(error, 'QUARRY_BAD_CONFIG'),
+    );
+  } finally {
+    copy.remove();
+  }
+});
+
+test('checkServeOptions validates port and host', () => {
+  assert.deepEqual(checkServeOptions({}), { host: '127.0.0.1', port: 3000 });
+  assert.throws(() => checkServeOptions({ port: 70000 }), /--port 70000/);
+  assert.throws(() => checkServeOptions({ port: 1.5 }), /--port/);
+  assert.throws(() => checkServeOptions({ host: 'a b' }), /--host/);
+});

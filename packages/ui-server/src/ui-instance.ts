@@ -1,0 +1,76 @@
+import type { AssetGraph, AssetPartitionStatus, AssetSummary, PlanOptions, RunOptions, StaleReason } from '@quarry/core';
+
+/** One step of a plan, as the server reads it (the structural subset of core's `PlanStep`). */
+export interface UiPlanStep {
+  readonly id: string;
+  readonly assetKey: string;
+  readonly partitionKeys: readonly string[];
+  readonly reason: StaleReason;
+  readonly dependsOn: readonly string[];
+}
+
+/** A plan, as the server reads it. */
+export interface UiPlan {
+  readonly steps: readonly UiPlanStep[];
+}
+
+/** A run row, as the server reads it; the other fields the catalog records pass through to the client. */
+export interface UiRunRecord {
+  readonly id: string;
+  readonly status: string;
+}
+
+/** A step row of a run. */
+export interface UiStepRecord {
+  readonly stepId: string;
+  readonly assetKey: string;
+  readonly status: string;
+}
+
+/** A run event (log line, step started/finished, …). */
+export interface UiEventRecord {
+  readonly id: number;
+  readonly runId: string;
+}
+
+/** A materialization row (partition version); served as the catalog records it. */
+export type UiMaterializationRecord = object;
+
+/** A check result row; served as the catalog records it. */
+export type UiCheckResultRecord = object;
+
+/** Upstream/downstream lineage of an asset (or of one of its partitions). */
+export interface UiLineage {
+  readonly upstream: readonly { readonly asset: string; readonly partitions?: readonly string[] | undefined }[];
+  readonly downstream: readonly { readonly asset: string; readonly partitions?: readonly string[] | undefined }[];
+}
+
+/**
+ * The structural subset of core's `Instance` that the UI server calls.
+ *
+ * Typed as a subset (not the class) so the server states exactly what it depends on; a real
+ * `Instance` from `openInstance` satisfies it.
+ */
+export interface UiInstance {
+  readonly projectDir: string;
+  readonly graph: AssetGraph;
+  readonly project?: { readonly name: string };
+  listAssets(): readonly AssetSummary[];
+  asset(key: string): AssetSummary;
+  partitionKeys(key: string, options?: { from?: string; to?: string; offset?: number; limit?: number }): { total: number; offset: number; keys: string[] };
+  status(selection?: string): Promise<readonly AssetPartitionStatus[]>;
+  plan(options: PlanOptions): Promise<UiPlan>;
+  startRun(options: RunOptions): Promise<{ runId: string }>;
+  cancelRun(runId: string): Promise<void>;
+  listRuns(options?: { limit?: number }): readonly UiRunRecord[];
+  getRun(runId: string): UiRunRecord;
+  listSteps(runId: string): readonly UiStepRecord[];
+  listEvents(options: { runId: string; afterId?: number; limit?: number }): readonly UiEventRecord[];
+  onEvent(listener: (event: UiEventRecord) => void): () => void;
+  materializations(assetKey: string, options?: { partition?: string; limit?: number }): readonly UiMaterializationRecord[];
+  checkResults(assetKey: string, options?: { partition?: string }): readonly UiCheckResultRecord[];
+  /** Composite quality score per partition; optional until every instance implementation has it. */
+  qualityScores?(assetKey: string): readonly { readonly partitionKey: string; readonly score: number }[];
+  lineage(assetKey: string, options?: { partition?: string }): UiLineage;
+  close(): Promise<void>;
+}

@@ -1,0 +1,322 @@
+import type {
+  AssetDetailResponse,
+  CheckListResponse,
+  LineageResponse,
+  MaterializationListResponse,
+  PartitionKeysResponse,
+  PartitionStatusResponse,
+} from '../api-schemas.ts';
+import { api, keySegment, query } from './api-client.ts';
+import { barChart } from './bar-chart.ts';
+import { h, replaceChildren } from './dom-builder.ts';
+import { formatBytes, formatCount, formatTime, pick } from './formatters.ts';
+import { createHealthBar, type HealthBar } from './health-bar.ts';
+import { mergeRanges, stateAt } from './health-bar-model.ts';
+import { openLaunchDialog } from './launch-dialog.ts';
+import { lineChart } from './line-chart.ts';
+import { card, errorBox, pill, type PageContext } from './page-context.ts';
+import { routeHash, type Route } from './router.ts';
+
+const PII_LABELS: Record<string, string> = { direct: 'PII: direct', indirect: 'PII: indirect', sensitive: 'PII: sensitive' };
+
+function text(value: unknown): string {
+  if (value === undefined || value === null) return '—';
+  if (typeof value === 'number') return formatCount(value);
+  return String(value);
+}
+
+function shortVersion(value: unknown): string {
+  return typeof value === 'string' ? value.slice(0, 10) : '—';
+}
+
+/** The asset page: header, partition health bar, schema, materializations, checks and lineage. */
+export async function assetPage(context: PageContext, route: Extract<Route, { page: 'asset' }>): Promise<void> {
+  const base = `/api/assets/${keySegment(route.key)}`;
+  const detail = await api.get<AssetDetailResponse>(base, context.signal);
+  if (context.signal.aborted) return;
+  const { asset } = detail;
+  performance.mark('quarry:asset-start');
+
+  const stateHolder = h('span', { class: 'asset-state' }, pill(detail.state));
+  const launch = h('button', { type: 'button', class: 'btn btn-primary', 'data-action': 'open-launch' }, 'Materialize…');
+  const header = h(
+    'div',
+    { class: 'asset-header' },
+    h('div', { class: 'breadcrumb' }, h('a', { href: '#/' }, 'Assets'), ' / ', h('span', {}, asset.group)),
+    h('div', { class: 'title-row' }, h('h1', { class: 'asset-title' }, asset.key), stateHolder, h('span', { class: 'spacer' }), h('a', { class: 'btn btn-ghost', href: routeHash({ page: 'graph', selection: `+${asset.key}+` }) }, 'Lineage graph'), launch),
+    h('p', { class: 'description' }, asset.description ?? h('span', { class: 'muted' }, 'No description.')),
+    h(
+      'dl',
+      { class: 'facts' },
+      h('div', {}, h('dt', {}, 'Kind'), h('dd', {}, `${asset.kind}${asset.type === 'source' ? ' (observed source)' : ''}`)),
+      h('div', {}, h('dt', {}, 'Group'), h('dd', {}, asset.group)),
+      h('div', {}, h('dt', {}, 'Owners'), h('dd', {}, asset.owners.length ? asset.owners.join(', ') : '—')),
+      h('div', {}, h('dt', {}, 'Partitions'), h('dd', {}, asset.partitions ? `${asset.partitions.id.split('(')[0] || asset.partitions.kind} · ${formatCount(asset.partitions.count)}${asset.partitions.firstKey ? ` · ${asset.partitions.firstKey} → ${asset.partitions.lastKey}` : ''}` : 'unpartitioned')),
+      h('div', {}, h('dt', {}, 'Tags'), h('dd', { class: 'tags' }, ...(Object.entries(asset.tags).length ? Object.entries(asset.tags).map(([k, v]) => h('span', { class: 'tag' }, v === '' ? k : `${k}=${v}`)) : ['—']))),
+      h('div', {}, h('dt', {}, 'Checks'), h('dd', {}, asset.checks.length ? asset.checks.map((c) => c.name).join(', ') : '—')),
+    ),
+  );
+
+  const partitionPanel = h('div', { class: 'partition-panel' });
+  const healthHost = h('div', { class: 'health-host' });
+  const partitionsCard = card('Partitions', healthHost, partitionPanel);
+  const schemaCard = card(
+    'Schema',
+    asset.columns.length === 0
+      ? h('p', { class: 'muted' }, 'No declared schema.')
+      : h(
+          'table',
+          { class: 'table schema-table' },
+          h('thead', {}, h('tr', {}, h('th', {}, 'Column'), h('th', {}, 'Type'), h('th', {}, 'Description'), h('th', {}, 'Privacy'))),
+          h(
+            'tbody',
+            {},
+            ...asset.columns.map((c) =>
+              h(
+                'tr',
+                { 'data-column': c.name },
+                h('td', { class: 'mono' }, c.name),
+                h('td', { class: 'mono muted' }, `${c.type}${c.nullable ? '' : ' not null'}`),
+                h('td', {}, c.description ?? h('span', { class: 'muted' }, '—')),
+                h('td', {}, c.pii !== 'none' ? h('span', { class: `pii pii-${c.pii}` }, PII_LABELS[c.pii] ?? c.pii) : h('span', { class: 'muted' }, '—')),
+              ),
+            ),
+          ),
+        ),
+  );
+  const materializationsCard = card('Materializations', h('p', { class: 'muted' }, 'Loading…'));
+  const checksCard = card('Checks and quality score', h('p', { class: 'muted' }, 'Loading…'));
+  const lineageCard = card('Lineage', h('p', { class: 'muted' }, 'Loading…'));
+  context.container.appendChild(
+    h('div', { class: 'page asset-page' }, header, partitionsCard, h('div', { class: 'grid-2' }, materializationsCard, checksCard), h('div', { class: 'grid-2' }, schemaCard, lineageCard)),
+  );
+
+  let status: PartitionStatusResponse = detail.status;
+  let selectedPartition = route.partition;
+  // Selecting a partition changes the address (so it can be shared) without rebuilding the page,
+  // which keeps the bar's zoom.
+  const selectPartition = (key: string | undefined) => {
+    selectedPartition = key;
+    history.replaceState(null, '', routeHash({ page: 'asset', key: asset.key, partition: key }));
+    void loadPartition();
+  };
+  const keyAt = async (index: number) => {
+    const page = await api.get<PartitionKeysResponse>(`${base}/partition-keys${query({ offset: index, limit: 1 })}`);
+    return page.keys[0] ?? '';
+  };
+
+  let bar: HealthBar | undefined;
+  if (asset.partitions !== undefined) {
+    bar = createHealthBar(status, {
+      keyAt,
+      onSelect: (_index, key) => selectPartition(key),
+    });
+    healthHost.appendChild(bar.element);
+    context.onLeave(() => bar?.destroy());
+  } else {
+    healthHost.appendChild(h('p', { class: 'unpartitioned' }, pill(detail.state), ' ', 'This asset is not partitioned: one materialization holds all of it.'));
+  }
+
+  launch.addEventListener('click', async () => {
+    let from: string | undefined;
+    let to: string | undefined;
+    if (bar && asset.partitions) {
+      const { first, last } = bar.visibleRange();
+      if (last - first + 1 < asset.partitions.count) [from, to] = await Promise.all([keyAt(first), keyAt(last)]);
+      else if (selectedPartition !== undefined) from = to = selectedPartition;
+    }
+    openLaunchDialog(context.info, {
+      selection: asset.key,
+      partitioned: asset.partitions !== undefined,
+      from,
+      to,
+      firstKey: asset.partitions?.firstKey,
+      lastKey: asset.partitions?.lastKey,
+    });
+  });
+
+  const loadPartition = async () => {
+    if (selectedPartition === undefined || asset.partitions === undefined) {
+      replaceChildren(partitionPanel, h('p', { class: 'muted' }, asset.partitions ? 'Click a partition in the bar to see its versions, checks and lineage.' : ''));
+      return;
+    }
+    const p = selectedPartition;
+    try {
+      // Keys from the first up to p: their count locates p in the bar (and checks that p exists).
+      const [upTo, materializations, lineage, checks] = await Promise.all([
+        api.get<PartitionKeysResponse>(`${base}/partition-keys${query({ to: p, limit: 1 })}`),
+        api.get<MaterializationListResponse>(`${base}/materializations${query({ partition: p, limit: 20 })}`),
+        api.get<LineageResponse>(`${base}/lineage${query({ partition: p })}`),
+        api.get<CheckListResponse>(`${base}/checks${query({ partition: p })}`),
+      ]);
+      if (context.signal.aborted) return;
+      const index = upTo.total - 1;
+      const closeButton = h('button', { type: 'button', class: 'btn btn-ghost btn-small' }, 'Close');
+      closeButton.addEventListener('click', () => {
+        bar?.select(undefined);
+        selectPartition(undefined);
+      });
+      bar?.select(index);
+      const state = stateAt(mergeRanges(status.ranges), index) ?? 'missing';
+      replaceChildren(
+        partitionPanel,
+        h('div', { class: 'partition-head' }, h('h3', {}, `Partition ${p}`), pill(state), closeButton),
+        h(
+          'div',
+          { class: 'grid-3' },
+          h(
+            'div',
+            {},
+            h('h4', {}, 'Versions'),
+            materializations.materializations.length === 0
+              ? h('p', { class: 'muted' }, 'Never materialized.')
+              : h(
+                  'ul',
+                  { class: 'plain-list' },
+                  ...materializations.materializations.map((m, i) =>
+                    h('li', {}, h('span', { class: 'mono' }, shortVersion(pick(m, 'dataVersion'))), ' ', i === 0 ? h('span', { class: 'pill pill-fresh' }, 'current') : null, h('div', { class: 'muted small' }, `${formatTime(pick(m, 'createdAt'))} · ${text(pick(m, 'rowCount'))} rows · code ${shortVersion(pick(m, 'codeVersion'))}`)),
+                  ),
+                ),
+          ),
+          h('div', {}, h('h4', {}, 'Checks'), checksList(checks)),
+          h('div', {}, h('h4', {}, 'Lineage of this partition'), lineageLists(lineage, undefined, true)),
+        ),
+      );
+    } catch (error) {
+      replaceChildren(partitionPanel, errorBox(error));
+    }
+  };
+
+  const loadHistory = async () => {
+    const [materializations, checks, lineage] = await Promise.all([
+      api.get<MaterializationListResponse>(`${base}/materializations${query({ limit: 50 })}`, context.signal),
+      api.get<CheckListResponse>(`${base}/checks`, context.signal),
+      api.get<LineageResponse>(`${base}/lineage`, context.signal),
+    ]);
+    if (context.signal.aborted) return;
+    const rows = [...materializations.materializations].reverse();
+    replaceChildren(
+      materializationsCard,
+      h('h2', { class: 'card-title' }, 'Materializations'),
+      rows.length === 0
+        ? h('p', { class: 'muted', 'data-empty': 'materializations' }, 'No materializations yet. Use Materialize… to run this asset.')
+        : h(
+            'div',
+            {},
+            h('div', { class: 'chart-title' }, 'Rows written per materialization'),
+            barChart(rows.map((m) => ({ label: String(pick(m, 'partitionKey') || formatTime(pick(m, 'createdAt'))), value: Number(pick(m, 'rowCount') ?? 0) })), { unit: 'rows' }),
+            h(
+              'div',
+              { class: 'table-scroll short' },
+              h(
+                'table',
+                { class: 'table materializations-table' },
+                h('thead', {}, h('tr', {}, h('th', {}, 'Partition'), h('th', {}, 'When'), h('th', { class: 'num' }, 'Rows'), h('th', { class: 'num' }, 'Size'), h('th', {}, 'Data version'), h('th', {}, 'Run'))),
+                h(
+                  'tbody',
+                  {},
+                  ...materializations.materializations.slice(0, 20).map((m) => {
+                    const partition = pick(m, 'partitionKey');
+                    const runId = pick(m, 'runId');
+                    return h(
+                      'tr',
+                      {},
+                      h('td', {}, typeof partition === 'string' ? h('a', { href: routeHash({ page: 'asset', key: asset.key, partition }) }, partition) : '—'),
+                      h('td', { class: 'muted' }, formatTime(pick(m, 'createdAt'))),
+                      h('td', { class: 'num' }, text(pick(m, 'rowCount'))),
+                      h('td', { class: 'num' }, typeof pick(m, 'bytes') === 'number' ? formatBytes(pick(m, 'bytes') as number) : '—'),
+                      h('td', { class: 'mono' }, shortVersion(pick(m, 'dataVersion'))),
+                      h('td', {}, typeof runId === 'string' ? h('a', { href: routeHash({ page: 'run', runId }), class: 'mono' }, runId.slice(0, 8)) : '—'),
+                    );
+                  }),
+                ),
+              ),
+            ),
+          ),
+    );
+    const scores = [...checks.scores].sort((a, b) => (a.partitionKey < b.partitionKey ? -1 : 1));
+    replaceChildren(
+      checksCard,
+      h('h2', { class: 'card-title' }, 'Checks and quality score'),
+      scores.length > 0
+        ? h('div', {}, h('div', { class: 'chart-title' }, `Quality score (0–100), latest ${scores[scores.length - 1]!.score.toFixed(1)}`), lineChart(scores.slice(-60).map((s) => ({ label: s.partitionKey || 'all', value: s.score })), { threshold: 80 }))
+        : null,
+      checksList(checks, asset.checks.length === 0 ? 'This asset declares no checks.' : 'No check results yet.'),
+    );
+    replaceChildren(lineageCard, h('h2', { class: 'card-title' }, 'Lineage'), lineageLists(lineage, detail));
+  };
+
+  const refreshStatus = async () => {
+    const [next, info] = await Promise.all([api.get<PartitionStatusResponse>(`${base}/partitions`, context.signal), api.get<AssetDetailResponse>(base, context.signal)]);
+    if (context.signal.aborted) return;
+    const changed = JSON.stringify([next.counts, next.ranges, next.running]) !== JSON.stringify([status.counts, status.ranges, status.running]);
+    status = next;
+    replaceChildren(stateHolder, pill(info.state));
+    if (changed) {
+      bar?.update(next);
+      await loadHistory();
+    }
+  };
+
+  await Promise.all([loadHistory().catch((error: unknown) => replaceChildren(materializationsCard, errorBox(error))), loadPartition()]);
+  performance.mark('quarry:asset-rendered');
+  document.body.dataset['assetRendered'] = asset.key;
+  context.every(2000, refreshStatus);
+}
+
+function checksList(checks: CheckListResponse, empty = 'No check results.'): HTMLElement {
+  if (checks.results.length === 0) return h('p', { class: 'muted' }, empty);
+  return h(
+    'div',
+    { class: 'table-scroll short' },
+    h(
+      'table',
+      { class: 'table checks-table' },
+      h('thead', {}, h('tr', {}, h('th', {}, 'Check'), h('th', {}, 'Partition'), h('th', {}, 'Result'), h('th', {}, 'Details'))),
+      h(
+        'tbody',
+        {},
+        ...checks.results.slice(0, 50).map((r) => {
+          const passed = pick(r, 'passed');
+          const outcome = typeof passed === 'boolean' ? (passed ? 'passed' : 'failed') : String(pick(r, 'status', 'outcome') ?? '—');
+          return h(
+            'tr',
+            {},
+            h('td', {}, String(pick(r, 'checkName', 'name', 'check') ?? '—')),
+            h('td', { class: 'mono' }, String(pick(r, 'partitionKey', 'partition') ?? '—')),
+            h('td', {}, pill(outcome), pick(r, 'severity') ? h('span', { class: 'muted small' }, ` ${String(pick(r, 'severity'))}`) : null),
+            h('td', { class: 'muted' }, String(pick(r, 'message', 'detail') ?? '')),
+          );
+        }),
+      ),
+    ),
+  );
+}
+
+function lineageLists(lineage: LineageResponse, detail?: AssetDetailResponse, compact = false): HTMLElement {
+  const upstream = lineage.upstream.length > 0 ? lineage.upstream : (detail?.parents ?? []).map((asset) => ({ asset, partitions: undefined }));
+  const downstream = lineage.downstream.length > 0 ? lineage.downstream : (detail?.children ?? []).map((asset) => ({ asset, partitions: undefined }));
+  const list = (title: string, edges: readonly { asset: string; partitions?: readonly string[] | undefined }[], cls: string) =>
+    h(
+      'div',
+      { class: `lineage-col ${cls}` },
+      h('h4', {}, title),
+      edges.length === 0
+        ? h('p', { class: 'muted' }, 'None.')
+        : h(
+            'ul',
+            { class: 'plain-list' },
+            ...edges.map((e) =>
+              h(
+                'li',
+                {},
+                h('a', { href: routeHash({ page: 'asset', key: e.asset, partition: e.partitions?.length === 1 ? e.partitions[0] : undefined }) }, e.asset),
+                e.partitions && e.partitions.length > 0 ? h('div', { class: 'muted small mono' }, e.partitions.length <= 4 ? e.partitions.join(', ') : `${e.partitions[0]} … ${e.partitions[e.partitions.length - 1]} (${e.partitions.length})`) : null,
+              ),
+            ),
+          ),
+    );
+  if (compact) return h('div', { class: 'lineage lineage-compact' }, list('Reads', upstream, 'upstream'), list('Feeds', downstream, 'downstream'));
+  return h('div', { class: 'lineage' }, list('Upstream', upstream, 'upstream'), h('div', { class: 'lineage-self' }, '→ ', lineage.asset, lineage.partition ? ` [${lineage.partition}]` : '', ' →'), list('Downstream', downstream, 'downstream'));
+}
+

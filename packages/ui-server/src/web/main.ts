@@ -1,0 +1,105 @@
+import './styles.css';
+import type { ServerInfoResponse } from '../api-schemas.ts';
+import { adoptTokenFromUrl, api } from './api-client.ts';
+import { assetPage } from './asset-page.ts';
+import { h, replaceChildren } from './dom-builder.ts';
+import { graphPage } from './graph-page.ts';
+import { errorBox, type PageContext } from './page-context.ts';
+import { parseRoute, type Route } from './router.ts';
+import { runPage } from './run-page.ts';
+import { runsPage } from './runs-page.ts';
+
+type PageFn = (context: PageContext, route: Route) => void | Promise<void>;
+
+const PAGES: Record<Route['page'], PageFn> = {
+  graph: (c, r) => graphPage(c, r as Extract<Route, { page: 'graph' }>),
+  asset: (c, r) => assetPage(c, r as Extract<Route, { page: 'asset' }>),
+  runs: (c) => runsPage(c),
+  run: (c, r) => runPage(c, r as Extract<Route, { page: 'run' }>),
+  'not-found': (c, r) => {
+    c.container.appendChild(h('div', { class: 'page' }, h('h1', {}, 'Not found'), h('p', {}, `Nothing at ${(r as { hash: string }).hash}. `, h('a', { href: '#/' }, 'Back to the asset graph'))));
+  },
+};
+
+function shell(info: ServerInfoResponse): { main: HTMLElement; nav: HTMLElement } {
+  const nav = h(
+    'nav',
+    { class: 'nav' },
+    h('a', { href: '#/', 'data-nav': 'graph' }, 'Assets'),
+    h('a', { href: '#/runs', 'data-nav': 'runs' }, 'Runs'),
+  );
+  const header = h(
+    'header',
+    { class: 'topbar' },
+    h('a', { class: 'brand', href: '#/' }, h('span', { class: 'brand-mark' }), 'Quarry'),
+    h('span', { class: 'project', title: info.projectDir }, info.project),
+    nav,
+    h('span', { class: 'spacer' }),
+    h('a', { class: 'api-link', href: '/api/openapi.json', target: '_blank', rel: 'noopener' }, 'API'),
+  );
+  const main = h('main', { id: 'main' });
+  replaceChildren(document.getElementById('app')!, header, main);
+  return { main, nav };
+}
+
+async function start(): Promise<void> {
+  adoptTokenFromUrl();
+  let info: ServerInfoResponse;
+  try {
+    info = await api.get<ServerInfoResponse>('/api/info');
+  } catch (error) {
+    replaceChildren(document.getElementById('app')!, errorBox(error));
+    return;
+  }
+  document.title = `${info.project} · Quarry`;
+  const { main, nav } = shell(info);
+  let leave: AbortController | undefined;
+  const show = async () => {
+    leave?.abort();
+    const controller = new AbortController();
+    leave = controller;
+    const route = parseRoute(location.hash);
+    for (const link of nav.querySelectorAll('a')) link.classList.toggle('active', link.dataset['nav'] === (route.page === 'asset' ? 'graph' : route.page === 'run' ? 'runs' : route.page));
+    replaceChildren(main);
+    const container = h('div', { class: `page-host page-${route.page}` });
+    main.appendChild(container);
+    const context: PageContext = {
+      info,
+      container,
+      signal: controller.signal,
+      every(ms, task) {
+        let running = false;
+        const tick = async () => {
+          if (running || controller.signal.aborted || document.hidden) return;
+          running = true;
+          try {
+            await task();
+          } catch {
+            // A failed refresh keeps the last good view; the next tick tries again.
+          } finally {
+            running = false;
+          }
+        };
+        const timer = setInterval(() => void tick(), ms);
+        const onVisible = () => void tick();
+        document.addEventListener('visibilitychange', onVisible);
+        controller.signal.addEventListener('abort', () => {
+          clearInterval(timer);
+          document.removeEventListener('visibilitychange', onVisible);
+        });
+      },
+      onLeave(cleanup) {
+        controller.signal.addEventListener('abort', cleanup);
+      },
+    };
+    try {
+      await PAGES[route.page](context, route);
+    } catch (error) {
+      if (!controller.signal.aborted) container.appendChild(h('div', { class: 'page' }, errorBox(error)));
+    }
+  };
+  window.addEventListener('hashchange', () => void show());
+  await show();
+}
+
+void start();
