@@ -9,10 +9,12 @@ const root = new URL('..', import.meta.url).pathname;
 const listed = readFileSync(join(root, 'test/test-files.txt'), 'utf8')
   .split('\n').map((l) => l.trim()).filter((l) => l && !l.startsWith('#'));
 
+// Build output, dependencies and scratch folders of tests and benchmarks hold no tests of ours.
+const SKIPPED_DIRS = new Set(['node_modules', 'dist', 'test-output', 'bench-output', 'landing']);
 const found = [];
 (function walk(dir) {
   for (const entry of readdirSync(dir, { withFileTypes: true })) {
-    if (entry.name === 'node_modules' || entry.name === 'dist' || entry.name.startsWith('.')) continue;
+    if (SKIPPED_DIRS.has(entry.name) || entry.name.startsWith('.')) continue;
     const path = join(dir, entry.name);
     if (entry.isDirectory()) walk(path);
     else if (entry.name.endsWith('.test.ts')) found.push(relative(root, path));

@@ -1,5 +1,6 @@
 /**
  * The TikTok creator/video analytics pipeline on Quarry: its synthetic source generator (ground truth
- * for tests and the demo) and, as they land, its asset definitions and checks.
+ * for tests and the demo), its asset definitions and point-in-time queries.
  */
-export {};
+export * from './generator/index.ts';
+export * from './pipeline/index.ts';

@@ -5,6 +5,7 @@ import { generateCommand } from './generate-command.ts';
 /** The `quarry-tiktok` subcommands by verb; add a verb by adding an entry. */
 export const COMMANDS: Readonly<Record<string, CommandDefinition>> = {
   generate: generateCommand,
+  asof: (await import('../pipeline/asof-command.ts')).asofCommand,
 };
 
 const processIo: CommandIo = {

@@ -20,13 +20,25 @@ export function codeVersionOf(asset: AssetDefinition): string {
     body,
     config: stableJson(asset.config),
     schema: asset.schema ? schemaColumns(asset.schema) : null,
-    partitions: asset.partitions?.id ?? null,
+    partitions: partitionsShape(asset.partitions),
     deps: Object.entries(asset.deps)
       .map(([name, d]) => [name, d.asset.key, d.mapping?.id ?? 'default'])
       .sort(),
     self: asset.selfDependency ? [asset.selfDependency.name, asset.selfDependency.mapping.id] : null,
   });
   return shortHash(fingerprint);
+}
+
+/**
+ * What of a partitions definition changes what one partition computes: its kind and, for time
+ * windows, grain, time zone, key format and week start — not its start or end, which only say how
+ * many partitions exist (a growing range must not make every partition stale).
+ */
+function partitionsShape(partitions: AssetDefinition['partitions']): unknown {
+  if (partitions === undefined) return null;
+  const p = partitions as unknown as Record<string, unknown>;
+  if (partitions.kind === 'time-window') return { kind: p.kind, grain: p.grain, timezone: p.timezone, format: p.format, weekStartsOn: p.weekStartsOn };
+  return { kind: partitions.kind };
 }
 
 /** JSON with object keys sorted, so equal configs give equal text whatever their key order. */

@@ -1,0 +1,17 @@
+// The TikTok creator/video analytics pipeline over a generated landing folder.
+//   landing:  $TIKTOK_LANDING, or ./landing next to this file (gitignored); create it with
+//             `npx quarry-tiktok generate --creators 10000 --days 30 --start 2026-01-01 --out examples/tiktok/landing`
+//             or `npm run demo`.
+//   partitions: daily, from the landing manifest's first day to its last, so they match the generated range.
+import { dirname, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { defineProject } from '@quarry/core';
+import { defineTikTokPipelineFromLanding } from '@quarry/assets';
+
+const here = dirname(fileURLToPath(import.meta.url));
+// Resolved here (not from the working directory) so `quarry … --project examples/tiktok` works from anywhere.
+const landingDir = resolve(here, process.env.TIKTOK_LANDING || './landing');
+
+const pipeline = defineTikTokPipelineFromLanding(landingDir);
+
+export default defineProject({ name: 'tiktok', assets: pipeline.assets, concurrency: 2 });

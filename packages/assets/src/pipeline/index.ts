@@ -1,0 +1,11 @@
+// The TikTok pipeline as Quarry assets, and point-in-time queries over it.
+export { defineTikTokPipeline, defineTikTokPipelineFromLanding, creatorClassificationSql, videoClassificationSql } from './tiktok-pipeline.ts';
+export type { TikTokPipeline, TikTokPipelineConfig } from './tiktok-pipeline.ts';
+export { REASON_CODES, compileLandingClassification } from './landing-row-classifier.ts';
+export type { LandingClassification, ReasonCode } from './landing-row-classifier.ts';
+export { landingFilePath, landingFileVersion, readLandingManifest } from './landing-files.ts';
+export type { LandingFileName, LandingManifestInfo } from './landing-files.ts';
+export * from './tiktok-schemas.ts';
+export { asOfInstant, creatorAsOf, followersAsOf } from './followers-as-of.ts';
+export type { CreatorVersionAsOf } from './followers-as-of.ts';
+export { asofCommand } from './asof-command.ts';

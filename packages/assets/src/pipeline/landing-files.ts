@@ -1,0 +1,140 @@
+import { createHash } from 'node:crypto';
+import { closeSync, existsSync, openSync, readFileSync, readSync, readdirSync, statSync } from 'node:fs';
+import { basename, join } from 'node:path';
+import { QuarryError, type QuarryErrorCode } from '@quarry/core';
+
+/** A data file of one landing day folder. */
+export type LandingFileName = 'creators.ndjson' | 'videos.csv';
+
+/** What the pipeline needs from a landing folder's `_truth/manifest.json`. */
+export interface LandingManifestInfo {
+  /** First day of the landing (`YYYY-MM-DD`), the first partition of every daily asset. */
+  readonly start: string;
+  /** Every day of the landing, in order. */
+  readonly days: readonly string[];
+  readonly creators: number;
+  readonly seed: number;
+  readonly defectRate: number;
+  /** High-priority creators (with intraday extracts). */
+  readonly priorityCreators: readonly string[];
+  /** False while the generator is still writing the folder. */
+  readonly complete: boolean;
+}
+
+/** The path of a day's landing file. */
+export function landingFilePath(landingDir: string, day: string, file: LandingFileName): string {
+  return join(landingDir, day, file);
+}
+
+/**
+ * Reads the landing manifest; throws `QUARRY_SOURCE_MISSING` naming the folder and how to create it
+ * when there is none.
+ */
+export function readLandingManifest(landingDir: string): LandingManifestInfo {
+  const path = join(landingDir, '_truth', 'manifest.json');
+  if (!existsSync(path)) {
+    throw new QuarryError(
+      'QUARRY_SOURCE_MISSING',
+      `No TikTok landing at ${landingDir} (${path} does not exist): generate one with ` +
+        `\`npx quarry-tiktok generate --creators 1000 --days 7 --start 2026-01-01 --out ${landingDir}\` or run \`npm run demo\`, ` +
+        'or point TIKTOK_LANDING at an existing landing folder.',
+    );
+  }
+  const manifest = JSON.parse(readFileSync(path, 'utf8')) as {
+    complete?: boolean;
+    days?: string[];
+    options?: { start?: string; creators?: number; seed?: number; defectRate?: number };
+    priorityCreators?: string[];
+  };
+  const days = manifest.days ?? [];
+  const start = manifest.options?.start ?? days[0];
+  if (start === undefined || days.length === 0) {
+    throw new QuarryError('QUARRY_BAD_CONFIG', `Landing manifest ${path} lists no days: regenerate the landing folder.`);
+  }
+  return Object.freeze({
+    start,
+    days: Object.freeze([...days]),
+    creators: Number(manifest.options?.creators ?? 0),
+    seed: Number(manifest.options?.seed ?? 0),
+    defectRate: Number(manifest.options?.defectRate ?? 0),
+    priorityCreators: Object.freeze([...(manifest.priorityCreators ?? [])]),
+    complete: manifest.complete === true,
+  });
+}
+
+const versionCache = new Map<string, { size: number; mtimeMs: number; version: string }>();
+
+/**
+ * The version of a landing file: a SHA-256 prefix of its content (so a copied folder keeps its
+ * versions), remembered per size and mtime so planning does not re-hash unchanged files. `undefined`
+ * when the file does not exist yet.
+ */
+export function landingFileVersion(path: string): string | undefined {
+  let info;
+  try {
+    info = statSync(path);
+  } catch {
+    return undefined;
+  }
+  const cached = versionCache.get(path);
+  if (cached && cached.size === info.size && cached.mtimeMs === info.mtimeMs) return cached.version;
+  const version = `sha256:${createHash('sha256').update(readFileSync(path)).digest('hex').slice(0, 16)}`;
+  versionCache.set(path, { size: info.size, mtimeMs: info.mtimeMs, version });
+  return version;
+}
+
+/** The path of a day's landing file; throws `QUARRY_SOURCE_MISSING` naming it when it does not exist. */
+export function requireLandingFile(landingDir: string, day: string, file: LandingFileName, assetKey: string): string {
+  const path = landingFilePath(landingDir, day, file);
+  if (!existsSync(path)) {
+    throw landingError(
+      'QUARRY_SOURCE_MISSING',
+      `Asset "${assetKey}" partition "${day}": landing file ${path} does not exist. Generate that day ` +
+        `(quarry-tiktok generate … --out ${landingDir}) or check TIKTOK_LANDING.`,
+    );
+  }
+  return path;
+}
+
+/** The first line of a file (without its line break), reading only its first 4 KiB. */
+export function readFirstLine(path: string): string {
+  const fd = openSync(path, 'r');
+  const buffer = Buffer.alloc(4096);
+  let read: number;
+  try {
+    read = readSync(fd, buffer, 0, buffer.length, 0);
+  } finally {
+    closeSync(fd);
+  }
+  const text = buffer.subarray(0, read).toString('utf8');
+  const end = text.indexOf('\n');
+  return (end < 0 ? text : text.slice(0, end)).replace(/\r$/, '');
+}
+
+/** The quarter-hour files of a day's `intraday/` folder (sorted), or none (day 0 has no folder). */
+export function intradayFiles(landingDir: string, day: string): string[] {
+  const dir = join(landingDir, day, 'intraday');
+  if (!existsSync(dir)) return [];
+  return readdirSync(dir)
+    .filter((name) => /^\d{2}-\d{2}\.ndjson$/.test(name))
+    .sort()
+    .map((name) => join(dir, name));
+}
+
+/** The version of a day's intraday folder: a hash over its files' versions; `none` without a folder. */
+export function intradayVersion(landingDir: string, day: string): string {
+  const files = intradayFiles(landingDir, day);
+  if (files.length === 0) return 'none';
+  const hash = createHash('sha256');
+  for (const file of files) hash.update(`${basename(file)}=${landingFileVersion(file) ?? ''}\n`);
+  return `sha256:${hash.digest('hex').slice(0, 16)}`;
+}
+
+/**
+ * A `QuarryError` about landing data that the executor does not retry: a missing or malformed file
+ * stays so until someone regenerates it, and a retry after 1, 5 and 15 minutes would only delay the
+ * failure.
+ */
+export function landingError(code: QuarryErrorCode, message: string): QuarryError {
+  return Object.assign(new QuarryError(code, message), { retryable: false });
+}

@@ -1,0 +1,657 @@
+import { createHash } from 'node:crypto';
+import {
+  allMapping,
+  quoteString,
+  dailyPartitions,
+  defineAsset,
+  schemaColumns,
+  self,
+  timeWindowMapping,
+  type AssetConfig,
+  type AssetDefinition,
+  type PartitionsDefinition,
+  type RowSchema,
+} from '@quarry/core';
+import { CREATOR_FIELDS, VIDEO_FIELDS, type FieldSchema } from '../generator/index.ts';
+import { intradayFiles, intradayVersion, landingError, landingFilePath, landingFileVersion, readFirstLine, readLandingManifest, requireLandingFile, type LandingFileName } from './landing-files.ts';
+import { compileLandingClassification, typedColumnsSql } from './landing-row-classifier.ts';
+import {
+  CREATOR_COLUMN_DOCS,
+  SOURCE_COLUMN_DOCS,
+  VIDEO_COLUMN_DOCS,
+  categoryDailyMetricsSchema,
+  creatorChangeSchema,
+  creatorDailyMetricsSchema,
+  creatorHistorySchema,
+  creatorSnapshotSchema,
+  followerSpikeSchema,
+  intradaySchema,
+  priorityDailySchema,
+  quarantineSchema,
+  videoChangeSchema,
+  videoStateSchema,
+  viewSumMismatchSchema,
+} from './tiktok-schemas.ts';
+
+/** Options of `defineTikTokPipeline`. */
+export interface TikTokPipelineConfig {
+  /** Absolute path of the landing folder (`<day>/creators.ndjson`, `<day>/videos.csv`, …). */
+  readonly landingDir: string;
+  /** First landing day, `YYYY-MM-DD`: the first partition of every daily asset. */
+  readonly start: string;
+  /** Exclusive end day (the day after the last landing day); open-ended when absent. */
+  readonly end?: string;
+  /** Days of history (including the day itself) the follower-spike z-score looks at (default 14). */
+  readonly spikeWindowDays?: number;
+  /** |z| at or above which a follower delta is a spike (default 3). */
+  readonly spikeZThreshold?: number;
+  /**
+   * Smallest scale of the z-score, as a share of the previous followers (default 0.1): most creators
+   * do not change on most days, so the plain standard deviation of their deltas is often 0 and any
+   * ordinary move would look infinitely unusual. With 0.1, ordinary moves (−3%..+13% a day, a little
+   * more after rounding small counts) score below 2 whatever the history, and a ×5 jump scores 40.
+   */
+  readonly spikeMinScale?: number;
+  /** Least |reported − video sum| views, absolute and relative, for a view-sum mismatch (default 1,000 and 0.2). */
+  readonly viewMismatchMinViews?: number;
+  readonly viewMismatchMinRatio?: number;
+  /** Owners of every asset (default `['team:creator-analytics']`). */
+  readonly owners?: readonly string[];
+}
+
+/** The assets of the TikTok pipeline, by role. */
+export interface TikTokPipeline {
+  readonly partitions: PartitionsDefinition;
+  readonly creatorChanges: AssetDefinition;
+  readonly creatorQuarantine: AssetDefinition;
+  readonly creatorSnapshots: AssetDefinition;
+  readonly creatorHistory: AssetDefinition;
+  readonly videoChanges: AssetDefinition;
+  readonly videoQuarantine: AssetDefinition;
+  readonly videos: AssetDefinition;
+  readonly creatorDailyMetrics: AssetDefinition;
+  readonly categoryDailyMetrics: AssetDefinition;
+  readonly followerSpikes: AssetDefinition;
+  readonly viewSumMismatches: AssetDefinition;
+  readonly priorityIntraday: AssetDefinition;
+  readonly priorityDaily: AssetDefinition;
+  /** Every asset, in dependency order (pass to `defineProject`). */
+  readonly assets: readonly AssetDefinition[];
+}
+
+const CREATOR_COLUMNS = CREATOR_FIELDS.map((f) => f.name);
+const VIDEO_COLUMNS = VIDEO_FIELDS.map((f) => f.name);
+const EXPECTED_VIDEO_HEADER = VIDEO_COLUMNS.join(',');
+
+function list(columns: readonly string[], alias = ''): string {
+  return columns.map((c) => (alias ? `${alias}.${c}` : c)).join(', ');
+}
+
+/** The classification SQL of a day's creators file. */
+export function creatorClassificationSql(file: string, sourceFile: string): string {
+  return compileLandingClassification({ format: 'json', file, sourceFile, fields: CREATOR_FIELDS, keyField: 'creator_id' });
+}
+
+/** The classification SQL of a day's videos file; `knownCreators` is a relation with a `creator_id` column. */
+export function videoClassificationSql(file: string, sourceFile: string, knownCreators: string): string {
+  return compileLandingClassification({
+    format: 'csv',
+    file,
+    sourceFile,
+    fields: VIDEO_FIELDS,
+    keyField: 'video_id',
+    joins: [`LEFT JOIN (SELECT DISTINCT creator_id AS _known_creator FROM ${knownCreators}) _known ON _known._known_creator = _typed.f_creator_id`],
+    rules: [
+      {
+        code: 'engagement_gt_1',
+        when: `(f_likes > f_views OR coalesce(f_engagement_rate, (f_likes + coalesce(f_comments, 0) + coalesce(f_shares, 0)) / nullif(f_views, 0)) > 1)`,
+        reason: `'engagement above 1: likes ' || f_likes || ', views ' || f_views`,
+      },
+      { code: 'unknown_creator', when: '_known._known_creator IS NULL', reason: `'creator_id "' || f_creator_id || '" has no accepted creator row'` },
+    ],
+  });
+}
+
+function acceptedSql(classification: string, fields: readonly FieldSchema[]): string {
+  return (
+    `SELECT $partition_key::DATE AS day, _source_file, _source_line, ${typedColumnsSql(fields)} ` +
+    `FROM (${classification}) WHERE reason_code IS NULL ORDER BY _source_line`
+  );
+}
+
+function quarantinedSql(classification: string): string {
+  return (
+    `SELECT $partition_key::DATE AS day, _source_file, _source_line, record_key, reason_code, reason, raw_line ` +
+    `FROM (${classification}) WHERE reason_code IS NOT NULL ORDER BY _source_line`
+  );
+}
+
+/**
+ * Declares the TikTok creator/video pipeline over a landing folder: raw change partitions with
+ * quarantine, daily creator snapshots and SCD2 history, video state with daily deltas, creator and
+ * category marts, and anomaly assets (follower spikes, view-sum mismatches). Every daily asset shares
+ * one partitions definition starting at `start`.
+ *
+ * ```ts
+ * const pipeline = defineTikTokPipeline({ landingDir: '/data/landing', start: '2026-01-01', end: '2026-01-31' });
+ * export default defineProject({ name: 'tiktok', assets: pipeline.assets });
+ * ```
+ */
+export function defineTikTokPipeline(config: TikTokPipelineConfig): TikTokPipeline {
+  const { landingDir, start } = config;
+  const owners = [...(config.owners ?? ['team:creator-analytics'])];
+  const daily = dailyPartitions({ start, ...(config.end !== undefined ? { end: config.end } : {}) });
+  const spike = {
+    windowDays: config.spikeWindowDays ?? 14,
+    zThreshold: config.spikeZThreshold ?? 3,
+    minScale: config.spikeMinScale ?? 0.1,
+  };
+  const mismatch = { minViews: config.viewMismatchMinViews ?? 1000, minRatio: config.viewMismatchMinRatio ?? 0.2 };
+
+  // The partitions definition's id names its end, which moves each time a landing day is added; the
+  // default code version fingerprints that id, so every asset would look changed. The explicit code
+  // version fingerprints what the asset computes (its SQL template, schema, deps, config, start) instead.
+  const define = <S extends RowSchema>(asset: AssetConfig<S> & { versionSource?: string }): AssetDefinition => {
+    const { versionSource, ...rest } = asset;
+    const deps = Object.entries(rest.deps ?? {}).map(([name, d]) => {
+      const dep = d as { asset?: { key: string }; key?: string; mapping?: { id: string } };
+      return [name, dep.asset?.key ?? dep.key ?? 'self', dep.mapping?.id ?? 'default'];
+    });
+    const fingerprint = JSON.stringify({
+      body: rest.sql ?? versionSource ?? String(rest.compute),
+      schema: rest.schema ? schemaColumns(rest.schema) : null,
+      deps,
+      config: rest.config ?? {},
+      start,
+    });
+    const codeVersion = `tiktok-${createHash('sha256').update(fingerprint).digest('hex').slice(0, 16)}`;
+    return defineAsset({ owners, ...rest, codeVersion }) as AssetDefinition;
+  };
+
+  const observeFile = (file: LandingFileName) => ({ partitionKey }: { partitionKey: string }) => landingFileVersion(landingFilePath(landingDir, partitionKey, file));
+  const creatorsSql = (day: string, assetKey: string) =>
+    creatorClassificationSql(requireLandingFile(landingDir, day, 'creators.ndjson', assetKey), `${day}/creators.ndjson`);
+  const videosSql = (day: string, assetKey: string) => {
+    const file = requireLandingFile(landingDir, day, 'videos.csv', assetKey);
+    const header = readFirstLine(file);
+    if (header !== EXPECTED_VIDEO_HEADER) {
+      throw landingError('QUARRY_SOURCE_MISSING', `${file} starts with "${header.slice(0, 200)}", not the header "${EXPECTED_VIDEO_HEADER}": the landing format changed; regenerate it or update the pipeline.`);
+    }
+    return videoClassificationSql(file, `${day}/videos.csv`, 'creators');
+  };
+  const creatorTemplate = creatorClassificationSql('<landing>/<day>/creators.ndjson', '<day>/creators.ndjson');
+  const videoTemplate = videoClassificationSql('<landing>/<day>/videos.csv', '<day>/videos.csv', 'creators');
+
+  const creatorChanges = define({
+    key: 'raw/creator_changes',
+    description:
+      "Accepted rows of each day's creator CDC extract (creators.ndjson): typed, validated, with their source file and line. " +
+      'Rows failing validation go to quality/creator_quarantine instead; duplicates are kept here and resolved downstream.',
+    tags: { layer: 'raw', source: 'tiktok-landing' },
+    partitions: daily,
+    schema: creatorChangeSchema,
+    columns: { ...SOURCE_COLUMN_DOCS, ...CREATOR_COLUMN_DOCS },
+    observe: observeFile('creators.ndjson'),
+    versionSource: acceptedSql(creatorTemplate, CREATOR_FIELDS),
+    compute: (ctx) => ({ sql: acceptedSql(creatorsSql(ctx.partition.firstKey, ctx.assetKey), CREATOR_FIELDS) }),
+  });
+
+  const creatorQuarantine = define({
+    key: 'quality/creator_quarantine',
+    description:
+      "Rows of each day's creators.ndjson that failed validation, with a reason code (missing_required, wrong_type, " +
+      'malformed_timestamp, future_timestamp, negative_followers, …), the file, the line and the raw text. ' +
+      'Together with raw/creator_changes it accounts for every input row.',
+    tags: { layer: 'quality', source: 'tiktok-landing' },
+    partitions: daily,
+    schema: quarantineSchema,
+    columns: {
+      ...SOURCE_COLUMN_DOCS,
+      record_key: { description: 'creator_id as written (may be missing)', pii: 'indirect' },
+      reason_code: { description: 'Why the row was rejected (first failing rule)' },
+      reason: { description: 'Human-readable detail naming the field and value' },
+      raw_line: { description: 'The rejected line as written; holds handles and display names', pii: 'direct' },
+    },
+    observe: observeFile('creators.ndjson'),
+    versionSource: quarantinedSql(creatorTemplate),
+    compute: (ctx) => ({ sql: quarantinedSql(creatorsSql(ctx.partition.firstKey, ctx.assetKey)) }),
+  });
+
+  const creatorSnapshots = define({
+    key: 'core/creator_snapshots',
+    description:
+      "Every known creator's accepted state at the end of each day: the previous day's snapshot upserted with the day's " +
+      'accepted changes (the newest updated_at wins; equal updated_at: the later line within a file, the earlier day across files).',
+    tags: { layer: 'core' },
+    partitions: daily,
+    deps: { previous: self(timeWindowMapping({ startOffset: -1, endOffset: -1 })), changes: creatorChanges },
+    schema: creatorSnapshotSchema,
+    columns: {
+      day: { description: 'Snapshot day (state at the end of it)' },
+      ...CREATOR_COLUMN_DOCS,
+      first_seen_day: { description: 'First day the creator had an accepted row' },
+      last_changed_day: { description: 'Day of the accepted row this state comes from' },
+    },
+    sql: `
+      WITH today AS (
+        SELECT * FROM changes
+        QUALIFY row_number() OVER (PARTITION BY creator_id ORDER BY updated_at DESC, _source_line DESC) = 1
+      ),
+      candidates AS (
+        SELECT ${list(CREATOR_COLUMNS)}, first_seen_day, last_changed_day, 1 AS _from_previous FROM previous
+        UNION ALL
+        SELECT ${list(CREATOR_COLUMNS)}, $partition_key::DATE, $partition_key::DATE, 0 FROM today
+      )
+      SELECT $partition_key::DATE AS day, ${list(CREATOR_COLUMNS)},
+             min(first_seen_day) OVER (PARTITION BY creator_id) AS first_seen_day, last_changed_day
+      FROM candidates
+      QUALIFY row_number() OVER (PARTITION BY creator_id ORDER BY updated_at DESC, _from_previous DESC) = 1
+      ORDER BY creator_id
+    `,
+  });
+
+  const creatorHistory = define({
+    key: 'core/creator_history',
+    description:
+      'SCD type-2 history of creators: one version per distinct accepted (creator_id, updated_at), valid from its updated_at ' +
+      "until the next version's (valid_to NULL for the current one). Derived from every change partition at once (allMapping), " +
+      'so it is always a pure function of the append-only CDC input and can be rebuilt from it at any time.',
+    tags: { layer: 'core', scd: 'type-2' },
+    deps: { changes: { asset: creatorChanges, mapping: allMapping() } },
+    schema: creatorHistorySchema,
+    columns: {
+      ...CREATOR_COLUMN_DOCS,
+      version: { description: "1-based version number within the creator's history" },
+      valid_from: { description: 'Start of validity (inclusive): the version’s updated_at' },
+      valid_to: { description: 'End of validity (exclusive): the next version’s updated_at; NULL while current' },
+      is_current: { description: 'True for the latest version' },
+      source_day: { description: 'Landing day the version was first accepted from' },
+      _source_file: SOURCE_COLUMN_DOCS._source_file!,
+      _source_line: SOURCE_COLUMN_DOCS._source_line!,
+    },
+    sql: `
+      WITH versions AS (
+        SELECT * FROM changes
+        QUALIFY row_number() OVER (PARTITION BY creator_id, updated_at ORDER BY day ASC, _source_line DESC) = 1
+      )
+      SELECT ${list(CREATOR_COLUMNS)},
+             row_number() OVER w AS version,
+             updated_at AS valid_from,
+             lead(updated_at) OVER w AS valid_to,
+             lead(updated_at) OVER w IS NULL AS is_current,
+             day AS source_day, _source_file, _source_line
+      FROM versions
+      WINDOW w AS (PARTITION BY creator_id ORDER BY updated_at)
+      ORDER BY creator_id, valid_from
+    `,
+  });
+
+  const videoChanges = define({
+    key: 'raw/video_changes',
+    description:
+      "Accepted rows of each day's video extract (videos.csv): typed and validated, including referential integrity " +
+      '(the creator must have an accepted row by that day, per core/creator_snapshots). Rejected rows go to quality/video_quarantine.',
+    tags: { layer: 'raw', source: 'tiktok-landing' },
+    partitions: daily,
+    deps: { creators: creatorSnapshots },
+    schema: videoChangeSchema,
+    columns: { ...SOURCE_COLUMN_DOCS, ...VIDEO_COLUMN_DOCS },
+    observe: observeFile('videos.csv'),
+    versionSource: acceptedSql(videoTemplate, VIDEO_FIELDS),
+    compute: (ctx) => ({ sql: acceptedSql(videosSql(ctx.partition.firstKey, ctx.assetKey), VIDEO_FIELDS) }),
+  });
+
+  const videoQuarantine = define({
+    key: 'quality/video_quarantine',
+    description:
+      "Rows of each day's videos.csv that failed validation, with a reason code (missing_required, wrong_type, malformed_timestamp, " +
+      'future_timestamp, engagement_gt_1, unknown_creator, …), the file, the line and the raw text.',
+    tags: { layer: 'quality', source: 'tiktok-landing' },
+    partitions: daily,
+    deps: { creators: creatorSnapshots },
+    schema: quarantineSchema,
+    columns: {
+      ...SOURCE_COLUMN_DOCS,
+      record_key: { description: 'video_id as written (may be missing)' },
+      reason_code: { description: 'Why the row was rejected (first failing rule)' },
+      reason: { description: 'Human-readable detail naming the field and value' },
+      raw_line: { description: 'The rejected line as written', pii: 'indirect' },
+    },
+    observe: observeFile('videos.csv'),
+    versionSource: quarantinedSql(videoTemplate),
+    compute: (ctx) => ({ sql: quarantinedSql(videosSql(ctx.partition.firstKey, ctx.assetKey)) }),
+  });
+
+  const videos = define({
+    key: 'core/videos',
+    description:
+      "Every accepted video's state at the end of each day (previous day upserted with the day's deduplicated changes), " +
+      "with the change of views, likes, comments and shares since the previous day's state (a video's first day counts in full).",
+    tags: { layer: 'core' },
+    partitions: daily,
+    deps: { previous: self(timeWindowMapping({ startOffset: -1, endOffset: -1 })), changes: videoChanges },
+    schema: videoStateSchema,
+    columns: {
+      day: { description: 'State day (end of it)' },
+      ...VIDEO_COLUMN_DOCS,
+      first_seen_day: { description: 'First day the video had an accepted row' },
+      last_changed_day: { description: 'Day of the accepted row this state comes from' },
+      views_delta: { description: 'Views gained since the previous day', unit: 'views' },
+      likes_delta: { description: 'Likes gained since the previous day', unit: 'likes' },
+      comments_delta: { description: 'Comments gained since the previous day', unit: 'comments' },
+      shares_delta: { description: 'Shares gained since the previous day', unit: 'shares' },
+    },
+    sql: `
+      WITH today AS (
+        SELECT * FROM changes
+        QUALIFY row_number() OVER (PARTITION BY video_id ORDER BY updated_at DESC, _source_line DESC) = 1
+      ),
+      candidates AS (
+        SELECT ${list(VIDEO_COLUMNS)}, first_seen_day, last_changed_day, 1 AS _from_previous FROM previous
+        UNION ALL
+        SELECT ${list(VIDEO_COLUMNS)}, $partition_key::DATE, $partition_key::DATE, 0 FROM today
+      ),
+      current AS (
+        SELECT *, min(first_seen_day) OVER (PARTITION BY video_id) AS _first_seen FROM candidates
+        QUALIFY row_number() OVER (PARTITION BY video_id ORDER BY updated_at DESC, _from_previous DESC) = 1
+      )
+      SELECT $partition_key::DATE AS day, ${list(VIDEO_COLUMNS, 'c')},
+             c._first_seen AS first_seen_day, c.last_changed_day,
+             c.views - coalesce(p.views, 0) AS views_delta,
+             c.likes - coalesce(p.likes, 0) AS likes_delta,
+             coalesce(c.comments, 0) - coalesce(p.comments, 0) AS comments_delta,
+             coalesce(c.shares, 0) - coalesce(p.shares, 0) AS shares_delta
+      FROM current c LEFT JOIN previous p ON p.video_id = c.video_id
+      ORDER BY c.video_id
+    `,
+  });
+
+  const creatorDailyMetrics = define({
+    key: 'marts/creator_daily_metrics',
+    description:
+      'One row per known creator per day: followers at the end of the day and their change, videos posted that day, views/likes/' +
+      "comments/shares gained that day over the creator's videos, lifetime totals over its accepted videos, and the engagement rate " +
+      '(likes + comments + shares) / views over those videos, in [0, 1].',
+    tags: { layer: 'marts' },
+    partitions: daily,
+    deps: {
+      snapshot: creatorSnapshots,
+      previous_snapshot: { asset: creatorSnapshots, mapping: timeWindowMapping({ startOffset: -1, endOffset: -1 }) },
+      videos,
+    },
+    schema: creatorDailyMetricsSchema,
+    columns: {
+      day: { description: 'Metrics day' },
+      creator_id: CREATOR_COLUMN_DOCS.creator_id!,
+      category: CREATOR_COLUMN_DOCS.category!,
+      country: CREATOR_COLUMN_DOCS.country!,
+      followers: { description: 'Followers at the end of the day', unit: 'accounts' },
+      follower_delta: { description: 'Change of followers since the previous day; NULL on the first day the creator is known', unit: 'accounts' },
+      videos_posted: { description: 'Accepted videos whose posted_at falls on the day', unit: 'videos' },
+      views: { description: 'Views gained that day over the creator’s videos', unit: 'views' },
+      likes: { description: 'Likes gained that day', unit: 'likes' },
+      comments: { description: 'Comments gained that day', unit: 'comments' },
+      shares: { description: 'Shares gained that day', unit: 'shares' },
+      video_count: { description: 'Accepted videos of the creator', unit: 'videos' },
+      total_views: { description: 'Views over the accepted videos', unit: 'views' },
+      total_likes: { description: 'Likes over the accepted videos', unit: 'likes' },
+      total_comments: { description: 'Comments over the accepted videos', unit: 'comments' },
+      total_shares: { description: 'Shares over the accepted videos', unit: 'shares' },
+      engagement_rate: { description: '(total_likes + total_comments + total_shares) / total_views, 0 without views', unit: 'ratio' },
+    },
+    sql: `
+      WITH v AS (
+        SELECT creator_id,
+               count(*) AS video_count,
+               sum(views) AS total_views, sum(likes) AS total_likes,
+               sum(coalesce(comments, 0)) AS total_comments, sum(coalesce(shares, 0)) AS total_shares,
+               sum(views_delta) AS views, sum(likes_delta) AS likes, sum(comments_delta) AS comments, sum(shares_delta) AS shares,
+               count(*) FILTER (WHERE posted_at >= $partition_start AND posted_at < $partition_end) AS videos_posted
+        FROM videos GROUP BY creator_id
+      )
+      SELECT $partition_key::DATE AS day, s.creator_id, s.category, s.country, s.followers,
+             s.followers - p.followers AS follower_delta,
+             coalesce(v.videos_posted, 0)::BIGINT AS videos_posted,
+             coalesce(v.views, 0)::BIGINT AS views, coalesce(v.likes, 0)::BIGINT AS likes,
+             coalesce(v.comments, 0)::BIGINT AS comments, coalesce(v.shares, 0)::BIGINT AS shares,
+             coalesce(v.video_count, 0)::BIGINT AS video_count,
+             coalesce(v.total_views, 0)::BIGINT AS total_views, coalesce(v.total_likes, 0)::BIGINT AS total_likes,
+             coalesce(v.total_comments, 0)::BIGINT AS total_comments, coalesce(v.total_shares, 0)::BIGINT AS total_shares,
+             CASE WHEN coalesce(v.total_views, 0) > 0
+                  THEN least(1.0, (v.total_likes + v.total_comments + v.total_shares)::DOUBLE / v.total_views::DOUBLE)
+                  ELSE 0.0 END AS engagement_rate
+      FROM snapshot s
+      LEFT JOIN previous_snapshot p ON p.creator_id = s.creator_id
+      LEFT JOIN v ON v.creator_id = s.creator_id
+      ORDER BY s.creator_id
+    `,
+  });
+
+  const categoryDailyMetrics = define({
+    key: 'marts/category_daily_metrics',
+    description: 'Creator daily metrics summed per category: creators, followers and their change, videos posted, engagement gained, engagement rate.',
+    tags: { layer: 'marts' },
+    partitions: daily,
+    deps: { metrics: creatorDailyMetrics },
+    schema: categoryDailyMetricsSchema,
+    columns: {
+      day: { description: 'Metrics day' },
+      category: CREATOR_COLUMN_DOCS.category!,
+      creators: { description: 'Known creators in the category', unit: 'creators' },
+      followers: { description: 'Followers summed over the category', unit: 'accounts' },
+      follower_delta: { description: 'Change of followers since the previous day (new creators count 0)', unit: 'accounts' },
+      videos_posted: { description: 'Videos posted that day', unit: 'videos' },
+      views: { description: 'Views gained that day', unit: 'views' },
+      likes: { description: 'Likes gained that day', unit: 'likes' },
+      comments: { description: 'Comments gained that day', unit: 'comments' },
+      shares: { description: 'Shares gained that day', unit: 'shares' },
+      total_views: { description: 'Views over all accepted videos of the category', unit: 'views' },
+      engagement_rate: { description: '(likes + comments + shares) / views over all accepted videos of the category', unit: 'ratio' },
+    },
+    sql: `
+      SELECT $partition_key::DATE AS day, category,
+             count(*)::BIGINT AS creators,
+             sum(followers)::BIGINT AS followers,
+             coalesce(sum(follower_delta), 0)::BIGINT AS follower_delta,
+             sum(videos_posted)::BIGINT AS videos_posted,
+             sum(views)::BIGINT AS views, sum(likes)::BIGINT AS likes, sum(comments)::BIGINT AS comments, sum(shares)::BIGINT AS shares,
+             sum(total_views)::BIGINT AS total_views,
+             CASE WHEN sum(total_views) > 0
+                  THEN least(1.0, (sum(total_likes) + sum(total_comments) + sum(total_shares))::DOUBLE / sum(total_views)::DOUBLE)
+                  ELSE 0.0 END AS engagement_rate
+      FROM metrics
+      GROUP BY category
+      ORDER BY category
+    `,
+  });
+
+  const followerSpikes = define({
+    key: 'quality/follower_spikes',
+    description:
+      `Suspicious follower jumps: a creator's follower change of the day scored against its own changes over the previous ` +
+      `${spike.windowDays - 1} days, z = (delta − mean) / max(stddev, ${spike.minScale} × previous followers, 1); |z| ≥ ${spike.zThreshold} is flagged.`,
+    tags: { layer: 'quality', check: 'z-score' },
+    partitions: daily,
+    deps: { metrics: { asset: creatorDailyMetrics, mapping: timeWindowMapping({ startOffset: -(spike.windowDays - 1), endOffset: 0 }) } },
+    schema: followerSpikeSchema,
+    config: spike,
+    columns: {
+      day: { description: 'Day of the change' },
+      creator_id: CREATOR_COLUMN_DOCS.creator_id!,
+      previous_followers: { description: 'Followers at the end of the previous day', unit: 'accounts' },
+      followers: { description: 'Followers at the end of the day', unit: 'accounts' },
+      follower_delta: { description: 'Change of followers', unit: 'accounts' },
+      history_days: { description: 'Days of history the mean and deviation use' },
+      mean_delta: { description: 'Mean daily change over the history', unit: 'accounts' },
+      stddev_delta: { description: 'Population standard deviation of the daily change over the history', unit: 'accounts' },
+      z_score: { description: 'How unusual the change is against the creator’s own history' },
+    },
+    sql: `
+      WITH today AS (
+        SELECT * FROM metrics WHERE day = $partition_key::DATE AND follower_delta IS NOT NULL
+      ),
+      history AS (
+        SELECT creator_id, count(*) AS history_days, avg(follower_delta) AS mean_delta,
+               coalesce(stddev_pop(follower_delta), 0) AS stddev_delta
+        FROM metrics WHERE day < $partition_key::DATE AND follower_delta IS NOT NULL
+        GROUP BY creator_id
+      ),
+      scored AS (
+        SELECT t.day, t.creator_id, t.followers - t.follower_delta AS previous_followers, t.followers, t.follower_delta,
+               coalesce(h.history_days, 0)::BIGINT AS history_days,
+               coalesce(h.mean_delta, 0)::DOUBLE AS mean_delta,
+               coalesce(h.stddev_delta, 0)::DOUBLE AS stddev_delta
+        FROM today t LEFT JOIN history h ON h.creator_id = t.creator_id
+      )
+      SELECT *, (follower_delta - mean_delta) / greatest(stddev_delta, ${spike.minScale} * previous_followers, 1.0) AS z_score
+      FROM scored
+      WHERE abs((follower_delta - mean_delta) / greatest(stddev_delta, ${spike.minScale} * previous_followers, 1.0)) >= ${spike.zThreshold}
+      ORDER BY creator_id
+    `,
+  });
+
+  const viewSumMismatches = define({
+    key: 'quality/view_sum_mismatches',
+    description:
+      `Creators whose accepted row of the day reports total_views differing from the sum of views over their accepted videos by at ` +
+      `least ${mismatch.minViews} views and ${mismatch.minRatio * 100}% (aggregation consistency).`,
+    tags: { layer: 'quality', check: 'reconciliation' },
+    partitions: daily,
+    deps: { snapshot: creatorSnapshots, videos },
+    schema: viewSumMismatchSchema,
+    config: mismatch,
+    columns: {
+      day: { description: 'Day of the creator row' },
+      creator_id: CREATOR_COLUMN_DOCS.creator_id!,
+      reported_total_views: { description: 'total_views on the creator row', unit: 'views' },
+      video_views: { description: 'Sum of views over the accepted videos', unit: 'views' },
+      difference: { description: 'reported − video sum', unit: 'views' },
+    },
+    sql: `
+      WITH v AS (SELECT creator_id, sum(views)::BIGINT AS video_views FROM videos GROUP BY creator_id),
+      compared AS (
+        SELECT $partition_key::DATE AS day, s.creator_id, s.total_views AS reported_total_views,
+               coalesce(v.video_views, 0)::BIGINT AS video_views,
+               s.total_views - coalesce(v.video_views, 0) AS difference
+        FROM snapshot s LEFT JOIN v ON v.creator_id = s.creator_id
+        WHERE s.last_changed_day = $partition_key::DATE AND s.total_views IS NOT NULL
+      )
+      SELECT * FROM compared
+      WHERE abs(difference) >= ${mismatch.minViews} AND abs(difference) >= ${mismatch.minRatio} * video_views
+      ORDER BY creator_id
+    `,
+  });
+
+  const intradayColumns = `{creator_id: 'VARCHAR', ts: 'VARCHAR', followers: 'BIGINT', total_views: 'BIGINT', total_likes: 'BIGINT'}`;
+  const intradaySql = (files: readonly string[]) =>
+    files.length === 0
+      ? `SELECT CAST(NULL AS TIMESTAMP WITH TIME ZONE) AS ts, CAST(NULL AS VARCHAR) AS creator_id, CAST(NULL AS BIGINT) AS followers,
+                CAST(NULL AS BIGINT) AS total_views, CAST(NULL AS BIGINT) AS total_likes, CAST(NULL AS VARCHAR) AS _source_file WHERE false`
+      : `SELECT timezone('UTC', strptime(ts, '%Y-%m-%dT%H:%M:%SZ')) AS ts, creator_id, followers, total_views, total_likes,
+                $partition_key || '/intraday/' || parse_filename(filename) AS _source_file
+         FROM read_json([${files.map(quoteString).join(', ')}], format = 'newline_delimited', columns = ${intradayColumns}, filename = true)
+         ORDER BY ts, creator_id`;
+
+  const priorityIntraday = define({
+    key: 'raw/priority_creator_intraday',
+    description:
+      "High-priority creators' quarter-hour extracts (<day>/intraday/HH-MM.ndjson) of each day: followers and running totals every " +
+      '15 minutes they were updated. Kept in daily partitions: 96 tiny files a day read as one partition cost far less than 96 steps.',
+    tags: { layer: 'raw', source: 'tiktok-landing', cadence: '15min' },
+    partitions: daily,
+    schema: intradaySchema,
+    columns: {
+      ts: { description: 'Quarter hour of the extract (UTC)' },
+      creator_id: CREATOR_COLUMN_DOCS.creator_id!,
+      followers: { description: 'Followers at ts', unit: 'accounts' },
+      total_views: { description: 'Views over accepted videos at ts', unit: 'views' },
+      total_likes: { description: 'Likes over accepted videos at ts', unit: 'likes' },
+      _source_file: SOURCE_COLUMN_DOCS._source_file!,
+    },
+    observe: ({ partitionKey }) => intradayVersion(landingDir, partitionKey),
+    versionSource: intradaySql(['<landing>/<day>/intraday/HH-MM.ndjson']),
+    compute: (ctx) => ({ sql: intradaySql(intradayFiles(landingDir, ctx.partition.firstKey)) }),
+  });
+
+  const priorityDaily = define({
+    key: 'marts/priority_creator_daily',
+    description:
+      "Priority creators' intraday movement rolled up per day: quarter hours with an update, followers at the first and last " +
+      'of them with the low and high, and views and likes gained between the first and last.',
+    tags: { layer: 'marts', cadence: 'daily' },
+    partitions: daily,
+    deps: { intraday: priorityIntraday },
+    schema: priorityDailySchema,
+    columns: {
+      day: { description: 'Day' },
+      creator_id: CREATOR_COLUMN_DOCS.creator_id!,
+      quarters_updated: { description: 'Quarter hours with an extract record', unit: 'quarter hours' },
+      followers_open: { description: 'Followers at the first update of the day', unit: 'accounts' },
+      followers_close: { description: 'Followers at the last update of the day', unit: 'accounts' },
+      followers_min: { description: 'Lowest followers of the day', unit: 'accounts' },
+      followers_max: { description: 'Highest followers of the day', unit: 'accounts' },
+      views_gained: { description: 'total_views at the last update minus at the first', unit: 'views' },
+      likes_gained: { description: 'total_likes at the last update minus at the first', unit: 'likes' },
+    },
+    sql: `
+      SELECT $partition_key::DATE AS day, creator_id, count(*)::BIGINT AS quarters_updated,
+             arg_min(followers, ts) AS followers_open, arg_max(followers, ts) AS followers_close,
+             min(followers) AS followers_min, max(followers) AS followers_max,
+             arg_max(total_views, ts) - arg_min(total_views, ts) AS views_gained,
+             arg_max(total_likes, ts) - arg_min(total_likes, ts) AS likes_gained
+      FROM intraday
+      GROUP BY creator_id
+      ORDER BY creator_id
+    `,
+  });
+
+  const assets = [
+    creatorChanges,
+    creatorQuarantine,
+    creatorSnapshots,
+    creatorHistory,
+    videoChanges,
+    videoQuarantine,
+    videos,
+    creatorDailyMetrics,
+    categoryDailyMetrics,
+    followerSpikes,
+    viewSumMismatches,
+    priorityIntraday,
+    priorityDaily,
+  ];
+  return Object.freeze({
+    partitions: daily,
+    creatorChanges,
+    creatorQuarantine,
+    creatorSnapshots,
+    creatorHistory,
+    videoChanges,
+    videoQuarantine,
+    videos,
+    creatorDailyMetrics,
+    categoryDailyMetrics,
+    followerSpikes,
+    viewSumMismatches,
+    priorityIntraday,
+    priorityDaily,
+    assets: Object.freeze(assets),
+  });
+}
+
+/** The day after `day` (`YYYY-MM-DD`, UTC). */
+function nextDay(day: string): string {
+  const date = new Date(`${day}T00:00:00Z`);
+  date.setUTCDate(date.getUTCDate() + 1);
+  return date.toISOString().slice(0, 10);
+}
+
+/**
+ * Declares the pipeline over a generated landing folder, taking the partition range from its
+ * manifest (`_truth/manifest.json`): the first day to the last, so partitions match the landing.
+ */
+export function defineTikTokPipelineFromLanding(landingDir: string, options: Omit<TikTokPipelineConfig, 'landingDir' | 'start' | 'end'> = {}): TikTokPipeline {
+  const manifest = readLandingManifest(landingDir);
+  const last = manifest.days[manifest.days.length - 1]!;
+  return defineTikTokPipeline({ ...options, landingDir, start: manifest.start, end: nextDay(last) });
+}
