@@ -487,10 +487,12 @@ export interface Catalog {
   /** Every object-store path named by a kept version, sorted, without duplicates. */
   referencedFiles(): string[];
   /**
-   * Deletes superseded versions committed before `cutoff`; a current version is never deleted.
-   * Returns the files no kept version names any more.
+   * Deletes the versions superseded at or before `cutoff` (a newer version of their partition was
+   * committed by then), which no as-of read at or after `cutoff` can need; a current version is never
+   * deleted. Returns the files no kept version names any more. With `dryRun` it deletes nothing and
+   * returns what it would delete.
    */
-  deleteMaterializationsOlderThan(cutoff: Date): RetentionResult;
+  deleteMaterializationsOlderThan(cutoff: Date, options?: { readonly dryRun?: boolean }): RetentionResult;
 
   /** Marks the latest attempt at a partition as failed (or blocked); a later commit of the partition clears it. */
   recordPartitionFailure(asset: string, partition: string, runId: string | null, message: string, kind?: PartitionFailureKind): void;

@@ -415,12 +415,11 @@ export class Instance {
    */
   async vacuum(options: { dryRun?: boolean; retentionDays?: number } = {}): Promise<{ removedFiles: string[]; removedVersions: number; bytes: number }> {
     const retentionDays = options.retentionDays ?? this.project.storage.retentionDays ?? 30;
-    let removedVersions = 0;
-    if (!options.dryRun) {
-      const result = this.catalog.deleteMaterializationsOlderThan(new Date(Date.now() - retentionDays * 86_400_000));
-      removedVersions = result.deletedCount;
-    }
-    const referenced = new Set(this.catalog.referencedFiles());
+    // A dry run asks the catalog what retention would delete, so it lists what the real run removes.
+    const retention = this.catalog.deleteMaterializationsOlderThan(new Date(Date.now() - retentionDays * 86_400_000), { dryRun: options.dryRun === true });
+    const removedVersions = retention.deletedCount;
+    const expiring = new Set(options.dryRun ? retention.unreferencedFiles : []);
+    const referenced = new Set(this.catalog.referencedFiles().filter((path) => !expiring.has(path)));
     const live = new Set(
       this.catalog
         .listRuns({ status: 'running', limit: 10_000 })
@@ -437,13 +436,12 @@ export class Instance {
       bytes += entry.size;
       if (!options.dryRun) await this.store.delete(entry.path);
     }
-    if (!options.dryRun) {
-      // Half-written files of killed processes; while a run is live, only old ones (it may be writing).
-      const cutoff = live.size === 0 ? new Date() : new Date(Date.now() - 3_600_000);
-      const swept = await this.store.sweepTemporary(cutoff);
-      removedFiles.push(...swept.removed);
-      bytes += swept.bytes;
-    }
+    // Half-written files of killed processes; while a run is live, only old ones (it may be writing).
+    // A dry run lists them too: it shows exactly what the real run would remove.
+    const cutoff = live.size === 0 ? new Date() : new Date(Date.now() - 3_600_000);
+    const swept = await this.store.sweepTemporary(cutoff, { dryRun: options.dryRun === true });
+    removedFiles.push(...swept.removed);
+    bytes += swept.bytes;
     return { removedFiles, removedVersions, bytes };
   }
 

@@ -127,7 +127,9 @@ export function createStepRunner(config: StepRunnerConfig): StepRunner {
       });
       return { partition: key, upToDate: false, rowCount: output.rowCount, dataVersion: output.dataVersion, dataChanged };
     } catch (error) {
-      if (!(error instanceof QuarryError && error.code === 'QUARRY_LEASE_HELD')) {
+      // A lease held by another run is a wait, and a cancelled step did not fail: neither marks the partition failed.
+      const notAFailure = signal.aborted || (error instanceof QuarryError && (error.code === 'QUARRY_LEASE_HELD' || error.code === 'QUARRY_RUN_CANCELLED'));
+      if (!notAFailure) {
         catalog.recordPartitionFailure(asset.key, key, config.runId, error instanceof Error ? error.message : String(error));
       }
       throw error;

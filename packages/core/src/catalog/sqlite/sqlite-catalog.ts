@@ -457,17 +457,38 @@ export class SqliteCatalog implements Catalog {
     return this.#stmt('SELECT DISTINCT path FROM materialization_files ORDER BY path').pluck().all() as string[];
   }
 
-  deleteMaterializationsOlderThan(cutoff: Date): RetentionResult {
+  deleteMaterializationsOlderThan(cutoff: Date, options: { readonly dryRun?: boolean } = {}): RetentionResult {
     const cutoffMs = toMs(cutoff, 'retention cutoff');
-    const maxId = (this.#stmt('SELECT max(id) FROM materializations WHERE created_at < ?').pluck().get(cutoffMs) as number | null) ?? 0;
+    const maxId = (this.#stmt('SELECT max(id) FROM materializations WHERE created_at <= ?').pluck().get(cutoffMs) as number | null) ?? 0;
+    // Superseded by cutoff: an as-of read at any time from cutoff on sees the newer version instead.
+    const expired = () =>
+      this.#stmt(`SELECT m.id FROM materializations m WHERE m.id > ? AND m.id <= ?
+        AND NOT EXISTS (SELECT 1 FROM current_partitions c WHERE c.materialization_id = m.id)
+        AND EXISTS (SELECT 1 FROM materializations n WHERE n.asset_id = m.asset_id AND n.partition_key = m.partition_key
+                    AND n.seq > m.seq AND n.created_at <= ?)
+        ORDER BY m.id LIMIT ?`).pluck();
     let afterId = 0;
     let deletedCount = 0;
     const candidates = new Set<string>();
+    if (options.dryRun === true) {
+      const ids = new Set<number>();
+      const selectFiles = this.#stmt('SELECT path FROM materialization_files WHERE materialization_id = ?').pluck();
+      for (;;) {
+        const batch = expired().all(afterId, maxId, cutoffMs, RETENTION_BATCH) as number[];
+        for (const id of batch) {
+          ids.add(id);
+          for (const path of selectFiles.all(id) as string[]) candidates.add(path);
+        }
+        if (batch.length < RETENTION_BATCH) break;
+        afterId = batch[batch.length - 1]!;
+      }
+      const namedBy = this.#stmt('SELECT materialization_id FROM materialization_files WHERE path = ?').pluck();
+      const unreferencedFiles = [...candidates].filter((path) => (namedBy.all(path) as number[]).every((id) => ids.has(id))).sort();
+      return { deletedCount: ids.size, unreferencedFiles };
+    }
     for (;;) {
       const batch = this.#write(() => {
-        const ids = this.#stmt(`SELECT m.id FROM materializations m WHERE m.id > ? AND m.id <= ? AND m.created_at < ?
-          AND NOT EXISTS (SELECT 1 FROM current_partitions c WHERE c.materialization_id = m.id) ORDER BY m.id LIMIT ?`)
-          .pluck().all(afterId, maxId, cutoffMs, RETENTION_BATCH) as number[];
+        const ids = expired().all(afterId, maxId, cutoffMs, RETENTION_BATCH) as number[];
         const selectFiles = this.#stmt('SELECT path FROM materialization_files WHERE materialization_id = ?').pluck();
         const deleteFiles = this.#stmt('DELETE FROM materialization_files WHERE materialization_id = ?');
         const deleteMaterialization = this.#stmt('DELETE FROM materializations WHERE id = ?');

@@ -126,9 +126,10 @@ export class LocalObjectStore implements ObjectStore {
 
   /**
    * Removes half-written temporary files (`.quarry-tmp-*`, left by a process killed mid-write) last
-   * modified before `olderThan`, and returns their paths and total size. `vacuum` calls it.
+   * modified before `olderThan`, and returns their paths and total size; with `dryRun` it only lists
+   * them. `vacuum` calls it.
    */
-  async sweepTemporary(olderThan: Date): Promise<{ removed: string[]; bytes: number }> {
+  async sweepTemporary(olderThan: Date, options: { dryRun?: boolean } = {}): Promise<{ removed: string[]; bytes: number }> {
     const removed: string[] = [];
     let bytes = 0;
     const visit = async (dir: string): Promise<void> => {
@@ -145,7 +146,7 @@ export class LocalObjectStore implements ObjectStore {
         else if (entry.isFile() && entry.name.startsWith(OBJECT_TEMP_PREFIX)) {
           const info = await stat(full).catch(() => undefined);
           if (info === undefined || info.mtime >= olderThan) continue;
-          await rm(full, { force: true });
+          if (options.dryRun !== true) await rm(full, { force: true });
           removed.push(full.slice(this.root.length + 1).split(sep).join('/'));
           bytes += info.size;
         }
