@@ -15,6 +15,5 @@ export * from './execution/index.ts';
 export * from './engines/index.ts';
 export * from './storage/index.ts';
 export * from './catalog/index.ts';
-// checks: exported once the layer lands
-// export * from './checks/index.ts';
+export * from './checks/index.ts';
 export * from './instance/index.ts';

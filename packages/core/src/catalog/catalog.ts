@@ -461,6 +461,11 @@ export interface Catalog {
   upsertSteps(steps: readonly StepUpsert[]): StepRecord[];
   /** The steps of a run, in the order they were first inserted. */
   listSteps(runId: string): StepRecord[];
+  /**
+   * Partitions of `asset` among `partitions` that another running run (not `exceptRunId`) still has
+   * to write: its step for them is pending or running. Callers check the run's process is alive.
+   */
+  partitionsPendingElsewhere(asset: string, partitions: readonly string[], exceptRunId: string): { runId: string; partition: string; pid: number | null; host: string | null }[];
 
   /** Appends events in one transaction and returns them with their ids. */
   appendEvents(events: readonly NewEvent[]): EventRecord[];

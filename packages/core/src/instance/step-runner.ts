@@ -8,7 +8,10 @@ import type { AssetGraph } from '../graph/index.ts';
 import { PartitionSubset, type PartitionsContext, type PartitionsDefinition } from '../partitions/index.ts';
 import type { PlanStep } from '../planner/index.ts';
 import { inputFingerprint, resolvedDependencies, upstreamSubset, type DependencyInputs } from '../versioning/index.ts';
+import { hostname } from 'node:os';
+import { isProcessAlive } from '../catalog/index.ts';
 import { partitionFilePath } from './lake-paths.ts';
+import { auditPartition, toCatalogCheckResult } from './partition-audit.ts';
 
 /** What the step runner needs: the project's graph and the instance's catalog and engine. */
 export interface StepRunnerConfig {
@@ -33,6 +36,8 @@ interface PartitionOutcome {
   readonly rowCount?: number;
   readonly dataVersion?: string;
   readonly dataChanged?: boolean;
+  /** Set when a blocking check failed and the version was not published. */
+  readonly blocked?: string;
 }
 
 /**
@@ -68,9 +73,20 @@ export function createStepRunner(config: StepRunnerConfig): StepRunner {
         const upstreamAsset = graph.get(dep.upstream);
         const upstreamKeys = keysOf(dep.upstreamDefinition, upstreamSubset(asset, dep, single, ctx), ctx);
         const records: MaterializationRecord[] = [];
+        const absent: string[] = [];
         for (const upstreamKey of upstreamKeys) {
           const record = catalog.currentMaterialization(dep.upstream, upstreamKey);
           if (record !== undefined) records.push(record);
+          else absent.push(upstreamKey);
+        }
+        // An upstream partition another live run is about to write: wait for it rather than commit a
+        // result over incomplete inputs (overlapping backfills).
+        const awaited = catalog.partitionsPendingElsewhere(dep.upstream, absent, config.runId).find((p) => p.pid !== null && (p.host !== hostname() || isProcessAlive(p.pid)));
+        if (awaited !== undefined) {
+          throw new QuarryError(
+            'QUARRY_LEASE_HELD',
+            `"${asset.key}" [${key}] reads "${dep.upstream}" [${awaited.partition}], which run ${awaited.runId} (pid ${awaited.pid}) is still writing; waiting for it.`,
+          );
         }
         const files = records.flatMap((r) => r.files);
         inputs.push({
@@ -91,9 +107,10 @@ export function createStepRunner(config: StepRunnerConfig): StepRunner {
         log.info(`${asset.key} [${key}] is up to date: same code and inputs as version ${current.id}; skipped.`);
         return { partition: key, upToDate: true };
       }
+      const scope = scopeOf(definition, [key], index, index, ctx);
       const output = await config.engine.materialize({
         asset,
-        scope: scopeOf(definition, [key], index, index, ctx),
+        scope,
         inputs,
         outputPath: partitionFilePath(asset.key, key, config.runId, attempt),
         runId: config.runId,
@@ -102,6 +119,18 @@ export function createStepRunner(config: StepRunnerConfig): StepRunner {
         signal,
       });
       if (signal.aborted) throw new QuarryError('QUARRY_RUN_CANCELLED', `Run ${config.runId} was cancelled before ${asset.key} [${key}] was committed.`);
+      // Write–audit–publish: the staged version is checked before anyone can see it.
+      const audit = asset.checks.length > 0 ? await auditPartition({ asset, partitionKey: key, partitionIndex: index, scope, files: output.files, engine: config.engine, catalog, ctx }) : undefined;
+      if (audit !== undefined && audit.blocking.length > 0) {
+        catalog.recordCheckResults(audit.results.map((r) => toCatalogCheckResult(r, asset.key, key, config.runId, null, output.files)));
+        const message = `blocking check${audit.blocking.length === 1 ? '' : 's'} failed: ${audit.blocking.map((r) => `${r.checkName} (${r.message})`).join('; ')}`;
+        catalog.recordPartitionFailure(asset.key, key, config.runId, message, 'blocked');
+        log.error(`${asset.key} [${key}] not published: ${message}; the previous version stays current.`);
+        return { partition: key, upToDate: false, blocked: message };
+      }
+      for (const r of audit?.results ?? []) {
+        if (r.status !== 'passed') log.warn(`${asset.key} [${key}] check ${r.checkName} ${r.status}: ${r.message}`);
+      }
       const [committed] = catalog.commitMaterializations([
         {
           assetKey: asset.key,
@@ -120,6 +149,7 @@ export function createStepRunner(config: StepRunnerConfig): StepRunner {
           lineage,
         },
       ]);
+      if (audit !== undefined) catalog.recordCheckResults(audit.results.map((r) => toCatalogCheckResult(r, asset.key, key, config.runId, committed!.id, output.files)));
       const dataChanged = committed!.dataSeq === committed!.seq;
       log.info(`${asset.key} [${key}]: ${output.rowCount} rows, data version ${output.dataVersion.slice(0, 12)}${dataChanged ? '' : ' (unchanged)'}`, {
         rowCount: output.rowCount,
@@ -144,7 +174,11 @@ export function createStepRunner(config: StepRunnerConfig): StepRunner {
     const outcomes: PartitionOutcome[] = [];
     // A range step (single-run backfill policy) commits its partitions one by one, in order, so a
     // killed run resumes after the last committed partition.
-    for (const key of step.partitionKeys) outcomes.push(await materializePartition(asset, step, key, attempt, signal, log));
+    for (const key of step.partitionKeys) {
+      const outcome = await materializePartition(asset, step, key, attempt, signal, log);
+      if (outcome.blocked !== undefined) return { status: 'blocked', message: `${asset.key} [${key}]: ${outcome.blocked}` };
+      outcomes.push(outcome);
+    }
     const written = outcomes.filter((o) => !o.upToDate);
     return {
       status: 'succeeded',

@@ -257,6 +257,17 @@ export class SqliteCatalog implements Catalog {
     return (this.#stmt('SELECT * FROM steps WHERE run_id = ? ORDER BY id').all(runId) as Row[]).map(stepFromRow);
   }
 
+  partitionsPendingElsewhere(asset: string, partitions: readonly string[], exceptRunId: string): { runId: string; partition: string; pid: number | null; host: string | null }[] {
+    if (partitions.length === 0) return [];
+    const rows = this.#stmt(
+      `SELECT s.run_id AS runId, p.value AS partition, r.pid AS pid, r.host AS host
+         FROM steps s JOIN runs r ON r.id = s.run_id, json_each(s.partitions) p
+        WHERE s.asset_key = ? AND s.status IN ('pending', 'running') AND r.status = 'running' AND s.run_id <> ?
+          AND p.value IN (SELECT value FROM json_each(?))`,
+    ).all(asset, exceptRunId, JSON.stringify(partitions)) as { runId: string; partition: string; pid: number | null; host: string | null }[];
+    return rows;
+  }
+
   // ---------------------------------------------------------------- events
 
   appendEvents(events: readonly NewEvent[]): EventRecord[] {

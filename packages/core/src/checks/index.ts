@@ -1,0 +1,13 @@
+export * from './check-threshold.ts';
+export * from './check-declaration.ts';
+export * from './check-factories.ts';
+export * from './check-dialect.ts';
+export * from './check-query-runner.ts';
+export * from './duckdb-check-runner.ts';
+export * from './check-result.ts';
+export type { CheckRelations, CheckMeasurement, ColumnTypes } from './check-compiler.ts';
+export * from './evaluate-checks.ts';
+export * from './zod-field.ts';
+export * from './auto-fix.ts';
+export * from './row-validation.ts';
+export * from './quality-score.ts';
