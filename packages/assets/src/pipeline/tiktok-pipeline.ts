@@ -187,7 +187,7 @@ export function defineTikTokPipeline(config: TikTokPipelineConfig): TikTokPipeli
     description:
       "Accepted rows of each day's creator CDC extract (creators.ndjson): typed, validated, with their source file and line. " +
       'Rows failing validation go to quality/creator_quarantine instead; duplicates are kept here and resolved downstream.',
-    tags: { layer: 'raw', source: 'tiktok-landing' },
+    tags: { layer: 'raw', source: 'tiktok-landing', quarantine: 'quality/creator_quarantine' },
     partitions: daily,
     schema: creatorChangeSchema,
     columns: { ...SOURCE_COLUMN_DOCS, ...CREATOR_COLUMN_DOCS },
@@ -291,7 +291,7 @@ export function defineTikTokPipeline(config: TikTokPipelineConfig): TikTokPipeli
     description:
       "Accepted rows of each day's video extract (videos.csv): typed and validated, including referential integrity " +
       '(the creator must have an accepted row by that day, per core/creator_snapshots). Rejected rows go to quality/video_quarantine.',
-    tags: { layer: 'raw', source: 'tiktok-landing' },
+    tags: { layer: 'raw', source: 'tiktok-landing', quarantine: 'quality/video_quarantine' },
     partitions: daily,
     deps: { creators: creatorSnapshots },
     schema: videoChangeSchema,

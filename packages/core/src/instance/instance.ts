@@ -22,6 +22,7 @@ import { AssetGraph, resolveSelection } from '../graph/index.ts';
 import { defaultMapping, PartitionSubset, type PartitionMapping, type PartitionsContext, type PartitionsDefinition } from '../partitions/index.ts';
 import { createPlan, resolvePartitionTargets, type Plan } from '../planner/index.ts';
 import { createLocalObjectStore, type LocalObjectStore } from '../storage/index.ts';
+import { qualityScore, type CheckResult, type QualityScore } from '../checks/index.ts';
 import { AssetState, codeVersionOf, computeStaleness, type AssetStaleness } from '../versioning/index.ts';
 import type { AssetPartitionStatus, AssetSummary, PlanOptions, RunOptions } from './instance-types.ts';
 import { runIdOfFile } from './lake-paths.ts';
@@ -361,6 +362,32 @@ export class Instance {
     return this.catalog.listCheckResults({ asset: key, ...(options.partition !== undefined ? { partition: options.partition } : {}), latestOnly: true });
   }
 
+  /**
+   * Quality scores (0–100) per partition from the latest check results, plus the score over all
+   * of them (row-weighted, see docs/quality-score.md).
+   */
+  qualityScores(assetKey: string, options: { partition?: string } = {}): { partitionKey: string; score: number | null; dimensions: QualityScore['dimensions'] }[] {
+    const byPartition = new Map<string, CheckResult[]>();
+    for (const record of this.checkResults(assetKey, options)) {
+      const list = byPartition.get(record.partitionKey) ?? [];
+      list.push(checkResultOf(record));
+      byPartition.set(record.partitionKey, list);
+    }
+    return [...byPartition].map(([partitionKey, results]) => ({ partitionKey, ...qualityScore(results) }));
+  }
+
+  /** The rows of one partition's current version (for `quarry quarantine` and the UI), at most `limit`. */
+  async partitionRows(assetKey: string, partitionKey: string, options: { limit?: number } = {}): Promise<EngineQueryResult> {
+    const asset = this.graph.get(assetKey);
+    if (asset.partitions) asset.partitions.indexOf(partitionKey, this.partitionsContext());
+    const version = this.catalog.currentMaterialization(asset.key, partitionKey);
+    if (version === undefined) {
+      throw new QuarryError('QUARRY_BAD_ARGUMENT', `"${asset.key}" [${partitionKey}] has not been materialized yet: run quarry materialize ${asset.key} --partition ${partitionKey} first.`);
+    }
+    const engine = await this.engine();
+    return engine.query('SELECT * FROM partition_rows', { views: [{ name: 'partition_rows', assetKey: asset.key, files: version.files }], maxRows: options.limit ?? 1000 });
+  }
+
   /** Upstream and downstream assets, with the partitions a given partition reads or feeds. */
   lineage(assetKey: string, options: { partition?: string } = {}): {
     upstream: { asset: AssetKey; partitions?: string[] }[];
@@ -550,6 +577,32 @@ export async function openInstance(config: InstanceConfig = {}): Promise<Instanc
   if (config.project) return new Instance(config.projectDir ?? process.cwd(), config.project, options);
   const loaded = await loadProject(config.projectDir ?? process.cwd());
   return new Instance(loaded.projectDir, loaded.project, options);
+}
+
+/** A stored check result back in the checks layer's shape (the full result rides in its metadata). */
+function checkResultOf(record: CheckResultRecord): CheckResult {
+  const m = record.metadata as Record<string, unknown>;
+  return {
+    assetKey: record.assetKey,
+    partitionKey: record.partitionKey,
+    checkName: record.checkName,
+    kind: String(m.kind ?? 'custom_sql'),
+    dimension: (m.dimension ?? 'validity') as CheckResult['dimension'],
+    severity: record.severity as CheckResult['severity'],
+    blocking: m.blocking === true,
+    status: (m.status ?? (record.passed ? 'passed' : 'failed')) as CheckResult['status'],
+    passed: record.passed,
+    unit: (m.unit ?? 'rows') as CheckResult['unit'],
+    observedValue: typeof record.observedValue === 'number' ? record.observedValue : null,
+    threshold: typeof record.threshold === 'string' ? record.threshold : JSON.stringify(record.threshold),
+    failingCount: record.failingCount,
+    totalCount: typeof m.totalCount === 'number' ? m.totalCount : null,
+    failingRatio: typeof m.failingRatio === 'number' ? m.failingRatio : null,
+    sample: (record.sampleRows ?? []) as CheckResult['sample'],
+    message: record.message ?? '',
+    durationMs: typeof m.durationMs === 'number' ? m.durationMs : 0,
+    evaluatedAt: record.createdAt.toISOString(),
+  };
 }
 
 function isAlive(pid: number): boolean {

@@ -1,9 +1,11 @@
 import type { Command } from '../command.ts';
+import { checksCommand } from './checks-command.ts';
 import { graphCommand } from './graph-command.ts';
 import { listCommand } from './list-command.ts';
 import { backfillCommand, materializeCommand } from './materialize-command.ts';
 import { partitionsCommand } from './partitions-command.ts';
 import { planCommand } from './plan-command.ts';
+import { quarantineCommand } from './quarantine-command.ts';
 import { queryCommand } from './query-command.ts';
 import { runCommand, runsCommand } from './runs-command.ts';
 import { serveCommand } from './serve-command.ts';
@@ -22,6 +24,8 @@ export const commands: readonly Command[] = [
   runsCommand,
   runCommand,
   queryCommand,
+  checksCommand,
+  quarantineCommand,
   vacuumCommand,
   serveCommand,
 ];

@@ -1,0 +1,57 @@
+import { resolveSelection } from '../../graph/index.ts';
+import { formatTable, writeLine } from '../cli-io.ts';
+import { flag, type Command } from '../command.ts';
+import { openCliInstance } from '../open-instance.ts';
+import { PARTITION_OPTIONS, partitionSelectionOf } from '../partition-options.ts';
+
+/** `quarry checks [SELECTION] [--partition K | --from A --to B] [--json]`: latest check results, samples and scores. */
+export const checksCommand: Command = {
+  name: 'checks',
+  usage: 'quarry checks [SELECTION] [--partition KEY | --from KEY --to KEY] [--json]',
+  summary: 'show the latest quality check results, failing samples and 0–100 scores',
+  options: { ...PARTITION_OPTIONS, json: { type: 'boolean', help: 'print JSON' } },
+  maxPositionals: 1,
+  async run(args, io) {
+    const instance = await openCliInstance(args, io);
+    try {
+      const partitions = partitionSelectionOf(args);
+      const ctx = instance.partitionsContext();
+      const keys = resolveSelection(instance.graph, args.positionals[0]).filter((k) => {
+        const a = instance.graph.get(k);
+        return a.type === 'asset' && a.checks.length > 0;
+      });
+      const report = keys.map((key) => {
+        const definition = instance.partitionsOf(key);
+        let inRange = (_partition: string) => true;
+        if (partitions !== undefined && definition !== undefined) {
+          const subset = 'key' in partitions ? definition.range(partitions.key, partitions.key, ctx) : 'from' in partitions ? definition.range(partitions.from, partitions.to, ctx) : definition.subsetOfKeys(partitions.keys, ctx);
+          inRange = (p) => definition.isValidKey(p, ctx) && subset.has(definition.indexOf(p, ctx));
+        }
+        const results = instance.checkResults(key).filter((r) => inRange(r.partitionKey));
+        const scores = instance.qualityScores(key).filter((s) => inRange(s.partitionKey));
+        const scored = scores.filter((s) => s.score !== null);
+        const mean = scored.length === 0 ? null : Math.round((100 * scored.reduce((a, s) => a + s.score!, 0)) / scored.length) / 100;
+        return { asset: key, score: mean, partitions: scores, results };
+      });
+      if (flag(args, 'json')) {
+        writeLine(io.stdout, JSON.stringify({ assets: report }));
+        return 0;
+      }
+      if (report.length === 0) writeLine(io.stdout, 'No selected asset declares checks.');
+      for (const a of report) {
+        writeLine(io.stdout, `${a.asset}  score ${a.score ?? '-'} over ${a.partitions.length} partition${a.partitions.length === 1 ? '' : 's'}`);
+        const rows = a.results.map((r) => {
+          const status = String((r.metadata as Record<string, unknown>).status ?? (r.passed ? 'passed' : 'failed'));
+          return [r.partitionKey || '-', r.checkName, status, r.severity, r.failingCount === null ? '-' : String(r.failingCount), r.message ?? ''];
+        });
+        if (rows.length > 0) writeLine(io.stdout, formatTable(['PARTITION', 'CHECK', 'STATUS', 'SEVERITY', 'FAILING', 'MESSAGE'], rows));
+        for (const r of a.results.filter((x) => !x.passed && (x.sampleRows?.length ?? 0) > 0)) {
+          writeLine(io.stdout, `  sample of ${r.checkName} [${r.partitionKey}]: ${JSON.stringify(r.sampleRows!.slice(0, 3))}`);
+        }
+      }
+      return 0;
+    } finally {
+      await instance.close();
+    }
+  },
+};
