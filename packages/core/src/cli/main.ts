@@ -46,7 +46,16 @@ function parseCommandArgs(command: Command, argv: readonly string[]): CommandArg
   try {
     parsed = parseArgs({ args: [...argv], options, allowPositionals: true, strict: true });
   } catch (error) {
-    const message = error instanceof Error ? error.message.split('\n')[0] : String(error);
+    const code = (error as { code?: string }).code;
+    const option = /'(-[^']*)'/.exec(error instanceof Error ? error.message : '')?.[1];
+    const message =
+      code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION' && option !== undefined
+        ? `Unknown option ${option}.`
+        : code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE' && option !== undefined
+          ? `Option ${option} needs a value.`
+          : error instanceof Error
+            ? (error.message.split('\n')[0] ?? error.message)
+            : String(error);
     throw new QuarryError('QUARRY_BAD_ARGUMENT', `${message} Usage: ${command.usage}`);
   }
   if (parsed.positionals.length > command.maxPositionals) {

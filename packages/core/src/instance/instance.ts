@@ -212,7 +212,7 @@ export class Instance {
   async resumeRun(runId: string, options: { concurrency?: number } = {}): Promise<{ runId: string; plan: Plan; completed: number }> {
     const run = this.getRun(runId);
     if (this.#runs.has(runId)) throw new QuarryError('QUARRY_RUN_NOT_RESUMABLE', `Run ${runId} is still running in this process.`);
-    if (run.status === 'running' && run.pid !== null && run.pid !== process.pid && run.host === hostname() && isAlive(run.pid)) {
+    if (run.status === 'running' && run.pid !== null && run.pid !== process.pid && (run.host !== hostname() || isAlive(run.pid))) {
       throw new QuarryError('QUARRY_RUN_NOT_RESUMABLE', `Run ${runId} is still running (pid ${run.pid}); wait for it or cancel it first.`);
     }
     if (run.status === 'succeeded') throw new QuarryError('QUARRY_RUN_NOT_RESUMABLE', `Run ${runId} already succeeded; there is nothing to resume.`);
@@ -260,7 +260,12 @@ export class Instance {
         this.catalog.updateRun(runId, {
           status: summary.status,
           finishedAt: new Date(),
-          error: summary.status === 'succeeded' ? null : `${summary.counts.failed} failed, ${summary.counts.skipped} skipped, ${summary.counts.blocked} blocked`,
+          error:
+            summary.status === 'succeeded'
+              ? null
+              : summary.status === 'cancelled'
+                ? `cancelled${summary.cancelReason ? `: ${summary.cancelReason}` : ''} (${summary.counts.succeeded} of ${summary.counts.total} steps done)`
+                : `${summary.counts.failed} failed, ${summary.counts.skipped} skipped, ${summary.counts.blocked} blocked`,
         });
       })
       .finally(() => {
@@ -328,14 +333,22 @@ export class Instance {
 
   /** Runs, newest first. */
   listRuns(options: { limit?: number } = {}): RunRecord[] {
-    return this.catalog.listRuns({ limit: options.limit ?? 50 });
+    return this.catalog.listRuns({ limit: options.limit ?? 50 }).map((r) => this.#settleDeadRun(r));
   }
 
   /** One run; `QUARRY_UNKNOWN_RUN` naming the id when there is none. */
   getRun(runId: string): RunRecord {
     const run = this.catalog.getRun(runId);
     if (run === undefined) throw new QuarryError('QUARRY_UNKNOWN_RUN', `Unknown run "${runId}". Run \`quarry runs\` to list runs.`);
-    return run;
+    return this.#settleDeadRun(run);
+  }
+
+  // A run marked running whose process died (kill -9, power loss) is failed: say so once, durably,
+  // so `quarry runs` does not show it running forever. `--resume` still continues it.
+  #settleDeadRun(run: RunRecord): RunRecord {
+    if (run.status !== 'running' || run.pid === null || run.host !== hostname() || this.#runs.has(run.id)) return run;
+    if (run.pid === process.pid || isAlive(run.pid)) return run;
+    return this.catalog.updateRun(run.id, { status: 'failed', finishedAt: new Date(), error: `process ${run.pid} died before the run finished; resume it with quarry backfill --resume ${run.id}` });
   }
 
   /** The steps of a run. */

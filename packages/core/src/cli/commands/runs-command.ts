@@ -57,7 +57,8 @@ export const runCommand: Command = {
       }
       writeLine(io.stdout, `Run ${run.id}  ${run.kind}  ${run.status}  selection ${run.selection}  ${duration(run.startedAt, run.finishedAt)}`);
       if (run.error) writeLine(io.stdout, `  ${run.error}`);
-      const rows = steps.map((s) => [s.stepId, s.status, String(s.attempt), duration(s.startedAt, s.finishedAt), s.error ?? s.reason ?? '']);
+      // Engine errors span lines (SQL context, a caret); the table shows the first, --json has all.
+      const rows = steps.map((s) => [s.stepId, s.status, String(s.attempt), duration(s.startedAt, s.finishedAt), (s.error ?? s.reason ?? '').split('\n')[0] ?? '']);
       writeLine(io.stdout, formatTable(['STEP', 'STATUS', 'TRIES', 'DURATION', 'NOTE'], rows));
       for (const e of events) writeLine(io.stdout, `${e.timestamp.toISOString()} ${e.level.padEnd(5)} ${e.stepId ?? '-'} ${e.message}`);
       return 0;
