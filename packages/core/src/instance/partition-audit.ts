@@ -1,5 +1,5 @@
 import type { Catalog, JsonValue, NewCheckResult } from '../catalog/index.ts';
-import { checkRequirements, evaluateChecks, type CheckResult } from '../checks/index.ts';
+import { blockingFailures, checkRequirements, evaluateChecks, type CheckResult } from '../checks/index.ts';
 import type { AssetDefinition, PartitionScope } from '../definitions/index.ts';
 import type { Engine, InputRelation } from '../engines/index.ts';
 import type { PartitionsContext } from '../partitions/index.ts';
@@ -7,7 +7,7 @@ import type { PartitionsContext } from '../partitions/index.ts';
 /** What auditing a staged partition version found. */
 export interface PartitionAudit {
   readonly results: CheckResult[];
-  /** The failed checks that are blocking errors: the version must not be published. */
+  /** Blocking checks that failed or could not run: the version must not be published. */
   readonly blocking: CheckResult[];
 }
 
@@ -72,7 +72,8 @@ export async function auditPartition(options: {
       ...(asset.schema ? { schema: asset.schema } : {}),
     },
   );
-  const blocking = results.filter((r) => r.blocking && r.status === 'failed');
+  // A blocking check that could not run (errored) cannot vouch for the data either.
+  const blocking = blockingFailures(results);
   return { results, blocking };
 }
 
