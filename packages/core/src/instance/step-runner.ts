@@ -64,6 +64,9 @@ export function createStepRunner(config: StepRunnerConfig): StepRunner {
         `Partition "${key}" of "${asset.key}" is being written by run ${holder?.runId ?? '?'} (pid ${holder?.pid ?? '?'} on ${holder?.host ?? '?'}); waiting for it.`,
       );
     }
+    // A long step keeps its lease alive; a dead process stops renewing and its lease lapses.
+    const renewal = setInterval(() => catalog.renewLeases(config.owner, leaseTtlMs, lease), Math.max(1_000, leaseTtlMs / 3));
+    renewal.unref();
     try {
       const inputs: InputRelation[] = [];
       const fingerprintInputs: DependencyInputs[] = [];
@@ -164,6 +167,7 @@ export function createStepRunner(config: StepRunnerConfig): StepRunner {
       }
       throw error;
     } finally {
+      clearInterval(renewal);
       catalog.releaseLeases(config.owner, lease);
     }
   };
