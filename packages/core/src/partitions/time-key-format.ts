@@ -30,6 +30,11 @@ export class TimeKeyFormat {
   readonly #segments: readonly Segment[];
   readonly #regex: RegExp;
   readonly #tokenOrder: readonly Token[];
+  // Where each token's digits and each literal character sit in a key without an offset suffix, for
+  // the fast path of `parse` (a million keys read from the catalog per plan).
+  readonly #fixedLength: number;
+  readonly #digitsAt: readonly { readonly token: Token; readonly at: number; readonly width: number }[];
+  readonly #literalsAt: readonly { readonly at: number; readonly code: number }[];
 
   private constructor(pattern: string, segments: readonly Segment[]) {
     this.pattern = pattern;
@@ -46,6 +51,22 @@ export class TimeKeyFormat {
     }
     this.#regex = new RegExp(`${source}(?:([+-])(\\d{2}):(\\d{2})(?::(\\d{2}))?)?$`);
     this.#tokenOrder = tokens;
+    const digitsAt: { token: Token; at: number; width: number }[] = [];
+    const literalsAt: { at: number; code: number }[] = [];
+    let at = 0;
+    for (const segment of segments) {
+      if ('token' in segment) {
+        const width = segment.token === 'yyyy' ? 4 : 2;
+        digitsAt.push({ token: segment.token, at, width });
+        at += width;
+      } else {
+        for (let i = 0; i < segment.literal.length; i++) literalsAt.push({ at: at + i, code: segment.literal.charCodeAt(i) });
+        at += segment.literal.length;
+      }
+    }
+    this.#fixedLength = at;
+    this.#digitsAt = digitsAt;
+    this.#literalsAt = literalsAt;
   }
 
   /** Compiles a pattern for a grain; throws `QUARRY_BAD_PARTITIONS_DEFINITION` when it cannot name every window. */
@@ -113,6 +134,7 @@ export class TimeKeyFormat {
 
   /** The wall-clock time a key names, or undefined when the key does not match or names no real date. */
   parse(key: string): ParsedTimeKey | undefined {
+    if (key.length === this.#fixedLength) return this.#parseFixed(key);
     const match = this.#regex.exec(key);
     if (!match) return undefined;
     const value: Record<Token, number> = { yyyy: 0, MM: 1, dd: 1, HH: 0, mm: 0 };
@@ -127,6 +149,31 @@ export class TimeKeyFormat {
     if (sign === undefined) return { local, offset: undefined };
     const offset = ((Number(match[n + 2]) * 60 + Number(match[n + 3])) * 60 + Number(match[n + 4] ?? 0)) * 1000;
     return { local, offset: sign === '-' ? -offset : offset };
+  }
+
+  // `parse` without a regex or allocations, for keys without an offset suffix.
+  #parseFixed(key: string): ParsedTimeKey | undefined {
+    for (const { at, code } of this.#literalsAt) if (key.charCodeAt(at) !== code) return undefined;
+    let yyyy = 0;
+    let MM = 1;
+    let dd = 1;
+    let HH = 0;
+    let mm = 0;
+    for (const { token, at, width } of this.#digitsAt) {
+      let n = 0;
+      for (let i = at; i < at + width; i++) {
+        const d = key.charCodeAt(i) - 48;
+        if (d < 0 || d > 9) return undefined;
+        n = n * 10 + d;
+      }
+      if (token === 'yyyy') yyyy = n;
+      else if (token === 'MM') MM = n;
+      else if (token === 'dd') dd = n;
+      else if (token === 'HH') HH = n;
+      else mm = n;
+    }
+    if (MM < 1 || MM > 12 || dd < 1 || dd > daysInMonth(yyyy, MM) || HH > 23 || mm > 59) return undefined;
+    return { local: daysFromCivil(yyyy, MM, dd) * DAY_MS + HH * 3_600_000 + mm * 60_000, offset: undefined };
   }
 }
 

@@ -83,9 +83,14 @@ export class AssetState {
   ): AssetState {
     const size = definition ? definition.size(ctx) : 1;
     const rowOf = new Int32Array(size).fill(-1);
+    // One parse per key: keys no longer valid (the definition changed) are rare, so their throw is cheap overall.
     const indexOf = (key: string): number => {
       if (definition === undefined) return key === '' ? 0 : -1;
-      return definition.isValidKey(key, ctx) ? definition.indexOf(key, ctx) : -1;
+      try {
+        return definition.indexOf(key, ctx);
+      } catch {
+        return -1;
+      }
     };
     for (let row = 0; row < columns.keys.length; row++) {
       const index = indexOf(columns.keys[row]!);

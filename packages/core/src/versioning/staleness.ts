@@ -121,8 +121,8 @@ export function computeStaleness(input: StalenessInput): Map<AssetKey, AssetStal
         codeChangedIdx.push(i);
         continue;
       }
-      const fingerprint = state.fingerprintAt(i);
-      if (observed !== undefined && observed.has(i) && observed.get(i) !== sourceVersionOf(fingerprint)) {
+      // The fingerprint lives in the wide columns: read it only when a question needs it.
+      if (observed !== undefined && observed.has(i) && observed.get(i) !== sourceVersionOf(state.fingerprintAt(i))) {
         sourceChangedIdx.push(i);
         continue;
       }
@@ -138,6 +138,7 @@ export function computeStaleness(input: StalenessInput): Map<AssetKey, AssetStal
       }
       if (culprit === undefined) continue;
       // Confirm with the fingerprint: a change undone since (same versions again) is not a change.
+      const fingerprint = state.fingerprintAt(i);
       const now = inputFingerprint(currentInputs(asset, PartitionSubset.fromRange(i, i + 1), input.state, ctx), sourceVersionOf(fingerprint));
       if (now !== fingerprint) {
         upstreamChangedIdx.push(i);
