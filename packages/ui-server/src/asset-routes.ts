@@ -147,7 +147,7 @@ export function assetRoutes(instance: UiInstance): ApiRoute[] {
       handle: ({ params, query }) => {
         instance.asset(params.key);
         checkPartition(instance, params.key, query.partition);
-        return { results: [...instance.checkResults(params.key, query)], scores: [...(instance.qualityScores?.(params.key) ?? [])] };
+        return { results: [...instance.checkResults(params.key, query)], scores: (instance.qualityScores?.(params.key) ?? []).flatMap((s) => (s.score === null ? [] : [{ partitionKey: s.partitionKey, score: s.score }])) };
       },
     }),
     defineRoute({

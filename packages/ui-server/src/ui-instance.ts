@@ -70,7 +70,7 @@ export interface UiInstance {
   materializations(assetKey: string, options?: { partition?: string; limit?: number }): readonly UiMaterializationRecord[];
   checkResults(assetKey: string, options?: { partition?: string }): readonly UiCheckResultRecord[];
   /** Composite quality score per partition; optional until every instance implementation has it. */
-  qualityScores?(assetKey: string): readonly { readonly partitionKey: string; readonly score: number }[];
+  qualityScores?(assetKey: string): readonly { readonly partitionKey: string; readonly score: number | null }[];
   lineage(assetKey: string, options?: { partition?: string }): UiLineage;
   close(): Promise<void>;
 }
