@@ -9,3 +9,4 @@ export * from './tiktok-schemas.ts';
 export { asOfInstant, creatorAsOf, followersAsOf } from './followers-as-of.ts';
 export type { CreatorVersionAsOf } from './followers-as-of.ts';
 export { asofCommand } from './asof-command.ts';
+export * from './tiktok-checks.ts';

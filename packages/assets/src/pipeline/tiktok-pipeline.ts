@@ -16,6 +16,16 @@ import { CREATOR_FIELDS, VIDEO_FIELDS, type FieldSchema } from '../generator/ind
 import { intradayFiles, intradayVersion, landingError, landingFilePath, landingFileVersion, readFirstLine, readLandingManifest, requireLandingFile, type LandingFileName } from './landing-files.ts';
 import { compileLandingClassification, typedColumnsSql } from './landing-row-classifier.ts';
 import {
+  creatorChangeChecks,
+  creatorDailyMetricsChecks,
+  creatorQuarantineChecks,
+  creatorSnapshotChecks,
+  followerSpikeChecks,
+  videoChangeChecks,
+  videoQuarantineChecks,
+  viewSumMismatchChecks,
+} from './tiktok-checks.ts';
+import {
   CREATOR_COLUMN_DOCS,
   SOURCE_COLUMN_DOCS,
   VIDEO_COLUMN_DOCS,
@@ -192,6 +202,7 @@ export function defineTikTokPipeline(config: TikTokPipelineConfig): TikTokPipeli
     schema: creatorChangeSchema,
     columns: { ...SOURCE_COLUMN_DOCS, ...CREATOR_COLUMN_DOCS },
     observe: observeFile('creators.ndjson'),
+    checks: creatorChangeChecks(),
     versionSource: acceptedSql(creatorTemplate, CREATOR_FIELDS),
     compute: (ctx) => ({ sql: acceptedSql(creatorsSql(ctx.partition.firstKey, ctx.assetKey), CREATOR_FIELDS) }),
   });
@@ -213,6 +224,7 @@ export function defineTikTokPipeline(config: TikTokPipelineConfig): TikTokPipeli
       raw_line: { description: 'The rejected line as written; holds handles and display names', pii: 'direct' },
     },
     observe: observeFile('creators.ndjson'),
+    checks: creatorQuarantineChecks(),
     versionSource: quarantinedSql(creatorTemplate),
     compute: (ctx) => ({ sql: quarantinedSql(creatorsSql(ctx.partition.firstKey, ctx.assetKey)) }),
   });
@@ -226,6 +238,7 @@ export function defineTikTokPipeline(config: TikTokPipelineConfig): TikTokPipeli
     partitions: daily,
     deps: { previous: self(timeWindowMapping({ startOffset: -1, endOffset: -1 })), changes: creatorChanges },
     schema: creatorSnapshotSchema,
+    checks: creatorSnapshotChecks(),
     columns: {
       day: { description: 'Snapshot day (state at the end of it)' },
       ...CREATOR_COLUMN_DOCS,
@@ -297,6 +310,7 @@ export function defineTikTokPipeline(config: TikTokPipelineConfig): TikTokPipeli
     schema: videoChangeSchema,
     columns: { ...SOURCE_COLUMN_DOCS, ...VIDEO_COLUMN_DOCS },
     observe: observeFile('videos.csv'),
+    checks: videoChangeChecks({ creators: creatorChanges }),
     versionSource: acceptedSql(videoTemplate, VIDEO_FIELDS),
     compute: (ctx) => ({ sql: acceptedSql(videosSql(ctx.partition.firstKey, ctx.assetKey), VIDEO_FIELDS) }),
   });
@@ -318,6 +332,7 @@ export function defineTikTokPipeline(config: TikTokPipelineConfig): TikTokPipeli
       raw_line: { description: 'The rejected line as written', pii: 'indirect' },
     },
     observe: observeFile('videos.csv'),
+    checks: videoQuarantineChecks(),
     versionSource: quarantinedSql(videoTemplate),
     compute: (ctx) => ({ sql: quarantinedSql(videosSql(ctx.partition.firstKey, ctx.assetKey)) }),
   });
@@ -380,6 +395,7 @@ export function defineTikTokPipeline(config: TikTokPipelineConfig): TikTokPipeli
       videos,
     },
     schema: creatorDailyMetricsSchema,
+    checks: creatorDailyMetricsChecks(),
     columns: {
       day: { description: 'Metrics day' },
       creator_id: CREATOR_COLUMN_DOCS.creator_id!,
@@ -474,6 +490,7 @@ export function defineTikTokPipeline(config: TikTokPipelineConfig): TikTokPipeli
     partitions: daily,
     deps: { metrics: { asset: creatorDailyMetrics, mapping: timeWindowMapping({ startOffset: -(spike.windowDays - 1), endOffset: 0 }) } },
     schema: followerSpikeSchema,
+    checks: followerSpikeChecks(),
     config: spike,
     columns: {
       day: { description: 'Day of the change' },
@@ -519,6 +536,7 @@ export function defineTikTokPipeline(config: TikTokPipelineConfig): TikTokPipeli
     partitions: daily,
     deps: { snapshot: creatorSnapshots, videos },
     schema: viewSumMismatchSchema,
+    checks: viewSumMismatchChecks(),
     config: mismatch,
     columns: {
       day: { description: 'Day of the creator row' },
