@@ -6,9 +6,10 @@
 //      answer checked against the generator's ground truth, and the elapsed time.
 //
 // Options: --days N (default 30), --creators N (10000), --seed S (42), --start DAY (2026-01-01),
-// --keep (keep the existing landing and state: only stale partitions run), --concurrency N.
-// A fresh state is the default; `--days N` larger than the kept landing implies --keep, so
-// `npm run demo -- --days 31` adds day 31 and materializes only it and what depends on it.
+// --fresh (start from an empty landing and state), --concurrency N.
+// An existing landing of the same creators, seed and start is kept with its state, so running the
+// demo again plans nothing and says so, and `npm run demo -- --days 31` adds day 31 and
+// materializes only it and what depends on it. Asking for fewer days than are kept starts fresh.
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -27,13 +28,13 @@ const { values } = parseArgs({
     creators: { type: 'string', default: '10000' },
     seed: { type: 'string', default: '42' },
     start: { type: 'string', default: '2026-01-01' },
-    keep: { type: 'boolean', default: false },
+    fresh: { type: 'boolean', default: false },
     concurrency: { type: 'string' },
     help: { type: 'boolean', short: 'h' },
   },
 });
 if (values.help) {
-  process.stdout.write('Usage: npm run demo -- [--days N] [--creators N] [--seed S] [--start YYYY-MM-DD] [--keep] [--concurrency N]\n');
+  process.stdout.write('Usage: npm run demo -- [--days N] [--creators N] [--seed S] [--start YYYY-MM-DD] [--fresh] [--concurrency N]\n');
   process.exit(0);
 }
 
@@ -49,8 +50,8 @@ const creators = wholeNumber('creators', values.creators, 10_000);
 const seed = wholeNumber('seed', values.seed, 42);
 const start = values.start!;
 const kept = keptLandingDays();
-// --keep alone keeps the landing's own length, so a 31-day landing is not cut back to 30 days.
-const days = wholeNumber('days', values.days, values.keep && kept !== undefined ? kept : 30);
+// Without --days a kept landing keeps its own length, so a 31-day landing is not cut back to 30 days.
+const days = wholeNumber('days', values.days, !values.fresh && kept !== undefined ? Math.max(kept, 30) : 30);
 const fmt = (n: number) => n.toLocaleString('en-US');
 const secs = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
 const out = (line = '') => process.stdout.write(`${line}\n`);
@@ -66,7 +67,7 @@ function keptLandingDays(): number | undefined {
 }
 
 const started = performance.now();
-const keep = values.keep || (values.days !== undefined && kept !== undefined && kept < days);
+const keep = !values.fresh && kept !== undefined && kept <= days;
 if (!keep) {
   rmSync(landingDir, { recursive: true, force: true });
   rmSync(stateDir, { recursive: true, force: true });
