@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
-import { closeSync, existsSync, openSync, readFileSync, readSync, readdirSync, statSync } from 'node:fs';
-import { basename, join } from 'node:path';
+import { closeSync, existsSync, openSync, readFileSync, readSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
 import { QuarryError, type QuarryErrorCode } from '@quarry/core';
 
 /** A data file of one landing day folder. */
@@ -63,11 +63,45 @@ export function readLandingManifest(landingDir: string): LandingManifestInfo {
 }
 
 const versionCache = new Map<string, { size: number; mtimeMs: number; version: string }>();
+/** Landing folders whose on-disk version cache has been read into `versionCache`. */
+const loadedCacheFiles = new Set<string>();
+
+/** Where a landing day's file versions are remembered across processes: beside the files. */
+function cacheFileOf(path: string): string {
+  return join(dirname(path), '.quarry-versions.json');
+}
+
+function loadCacheFile(cacheFile: string): void {
+  if (loadedCacheFiles.has(cacheFile)) return;
+  loadedCacheFiles.add(cacheFile);
+  try {
+    const entries = JSON.parse(readFileSync(cacheFile, 'utf8')) as Record<string, { size: number; mtimeMs: number; version: string }>;
+    for (const [name, entry] of Object.entries(entries)) versionCache.set(join(dirname(cacheFile), name), entry);
+  } catch {
+    // No cache yet, or a damaged one: versions are recomputed from the files.
+  }
+}
+
+function saveCacheFile(cacheFile: string): void {
+  const dir = dirname(cacheFile);
+  const entries: Record<string, { size: number; mtimeMs: number; version: string }> = {};
+  for (const [path, entry] of versionCache) if (dirname(path) === dir) entries[basename(path)] = entry;
+  const temp = `${cacheFile}.${process.pid}.tmp`;
+  try {
+    // Written atomically (temp file + rename), so a concurrent reader sees an old or a new cache, never half of one.
+    writeFileSync(temp, JSON.stringify(entries));
+    renameSync(temp, cacheFile);
+  } catch {
+    // A read-only landing folder only costs re-hashing in the next process.
+    rmSync(temp, { force: true });
+  }
+}
 
 /**
  * The version of a landing file: a SHA-256 prefix of its content (so a copied folder keeps its
- * versions), remembered per size and mtime so planning does not re-hash unchanged files. `undefined`
- * when the file does not exist yet.
+ * versions), remembered per size and mtime — in memory and in a `.quarry-versions.json` beside the
+ * day's files — so planning in a new process does not re-hash unchanged files. `undefined` when the
+ * file does not exist yet.
  */
 export function landingFileVersion(path: string): string | undefined {
   let info;
@@ -76,10 +110,13 @@ export function landingFileVersion(path: string): string | undefined {
   } catch {
     return undefined;
   }
+  const cacheFile = cacheFileOf(path);
+  loadCacheFile(cacheFile);
   const cached = versionCache.get(path);
   if (cached && cached.size === info.size && cached.mtimeMs === info.mtimeMs) return cached.version;
   const version = `sha256:${createHash('sha256').update(readFileSync(path)).digest('hex').slice(0, 16)}`;
   versionCache.set(path, { size: info.size, mtimeMs: info.mtimeMs, version });
+  saveCacheFile(cacheFile);
   return version;
 }
 
