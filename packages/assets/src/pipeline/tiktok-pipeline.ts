@@ -250,15 +250,19 @@ export function defineTikTokPipeline(config: TikTokPipelineConfig): TikTokPipeli
         SELECT * FROM changes
         QUALIFY row_number() OVER (PARTITION BY creator_id ORDER BY updated_at DESC, _source_line DESC) = 1
       ),
-      candidates AS (
-        SELECT ${list(CREATOR_COLUMNS)}, first_seen_day, last_changed_day, 1 AS _from_previous FROM previous
-        UNION ALL
-        SELECT ${list(CREATOR_COLUMNS)}, $partition_key::DATE, $partition_key::DATE, 0 FROM today
+      -- One pass: each creator's previous state beside its newest change of the day. The change wins
+      -- only when strictly newer (a re-sent older row never rolls a creator back).
+      joined AS (
+        SELECT ${CREATOR_COLUMNS.map((c) => `p.${c} AS p_${c}, t.${c} AS t_${c}`).join(', ')},
+               p.first_seen_day AS p_first_seen_day, p.last_changed_day AS p_last_changed_day,
+               (t.creator_id IS NOT NULL AND (p.creator_id IS NULL OR t.updated_at > p.updated_at)) AS _take
+        FROM previous p FULL OUTER JOIN today t ON t.creator_id = p.creator_id
       )
-      SELECT $partition_key::DATE AS day, ${list(CREATOR_COLUMNS)},
-             min(first_seen_day) OVER (PARTITION BY creator_id) AS first_seen_day, last_changed_day
-      FROM candidates
-      QUALIFY row_number() OVER (PARTITION BY creator_id ORDER BY updated_at DESC, _from_previous DESC) = 1
+      SELECT $partition_key::DATE AS day,
+             ${CREATOR_COLUMNS.map((c) => (c === 'creator_id' ? 'coalesce(p_creator_id, t_creator_id) AS creator_id' : `CASE WHEN _take THEN t_${c} ELSE p_${c} END AS ${c}`)).join(', ')},
+             coalesce(p_first_seen_day, $partition_key::DATE) AS first_seen_day,
+             CASE WHEN _take THEN $partition_key::DATE ELSE p_last_changed_day END AS last_changed_day
+      FROM joined
       ORDER BY creator_id
     `,
   });
@@ -361,23 +365,24 @@ export function defineTikTokPipeline(config: TikTokPipelineConfig): TikTokPipeli
         SELECT * FROM changes
         QUALIFY row_number() OVER (PARTITION BY video_id ORDER BY updated_at DESC, _source_line DESC) = 1
       ),
-      candidates AS (
-        SELECT ${list(VIDEO_COLUMNS)}, first_seen_day, last_changed_day, 1 AS _from_previous FROM previous
-        UNION ALL
-        SELECT ${list(VIDEO_COLUMNS)}, $partition_key::DATE, $partition_key::DATE, 0 FROM today
-      ),
-      current AS (
-        SELECT *, min(first_seen_day) OVER (PARTITION BY video_id) AS _first_seen FROM candidates
-        QUALIFY row_number() OVER (PARTITION BY video_id ORDER BY updated_at DESC, _from_previous DESC) = 1
+      -- One pass: each video's previous state beside its newest change of the day. The change wins
+      -- only when strictly newer (a re-sent older row never rolls a video back).
+      joined AS (
+        SELECT ${VIDEO_COLUMNS.map((c) => `p.${c} AS p_${c}, t.${c} AS t_${c}`).join(', ')},
+               p.first_seen_day AS p_first_seen_day, p.last_changed_day AS p_last_changed_day,
+               (t.video_id IS NOT NULL AND (p.video_id IS NULL OR t.updated_at > p.updated_at)) AS _take
+        FROM previous p FULL OUTER JOIN today t ON t.video_id = p.video_id
       )
-      SELECT $partition_key::DATE AS day, ${list(VIDEO_COLUMNS, 'c')},
-             c._first_seen AS first_seen_day, c.last_changed_day,
-             c.views - coalesce(p.views, 0) AS views_delta,
-             c.likes - coalesce(p.likes, 0) AS likes_delta,
-             coalesce(c.comments, 0) - coalesce(p.comments, 0) AS comments_delta,
-             coalesce(c.shares, 0) - coalesce(p.shares, 0) AS shares_delta
-      FROM current c LEFT JOIN previous p ON p.video_id = c.video_id
-      ORDER BY c.video_id
+      SELECT $partition_key::DATE AS day,
+             ${VIDEO_COLUMNS.map((c) => (c === 'video_id' ? 'coalesce(p_video_id, t_video_id) AS video_id' : `CASE WHEN _take THEN t_${c} ELSE p_${c} END AS ${c}`)).join(', ')},
+             coalesce(p_first_seen_day, $partition_key::DATE) AS first_seen_day,
+             CASE WHEN _take THEN $partition_key::DATE ELSE p_last_changed_day END AS last_changed_day,
+             (CASE WHEN _take THEN t_views ELSE p_views END) - coalesce(p_views, 0) AS views_delta,
+             (CASE WHEN _take THEN t_likes ELSE p_likes END) - coalesce(p_likes, 0) AS likes_delta,
+             coalesce(CASE WHEN _take THEN t_comments ELSE p_comments END, 0) - coalesce(p_comments, 0) AS comments_delta,
+             coalesce(CASE WHEN _take THEN t_shares ELSE p_shares END, 0) - coalesce(p_shares, 0) AS shares_delta
+      FROM joined
+      ORDER BY video_id
     `,
   });
 
