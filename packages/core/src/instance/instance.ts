@@ -15,9 +15,9 @@ import { createRunId, openSqliteCatalog, resolveQuarryHome } from '../catalog/in
 import type { AnyAssetDefinition, AssetDefinition, AssetKey, ProjectDefinition } from '../definitions/index.ts';
 import { assetRelationName, schemaColumns } from '../definitions/index.ts';
 import type { Engine, EngineQueryResult, InputRelation } from '../engines/index.ts';
-import { createDuckDbEngine } from '../engines/duckdb/index.ts';
+import { createDuckDbEngine, duckDbColumnsFromSchema } from '../engines/duckdb/index.ts';
 import { QuarryError } from '../errors.ts';
-import { executePlan, type ExecutionEvent, type RunHandle, type RunSummary } from '../execution/index.ts';
+import { executePlan, type ExecutionEvent, type RunHandle, type RunSummary, type StepRunner } from '../execution/index.ts';
 import { AssetGraph, resolveSelection } from '../graph/index.ts';
 import { defaultMapping, PartitionSubset, type PartitionMapping, type PartitionsContext, type PartitionsDefinition } from '../partitions/index.ts';
 import { createPlan, resolvePartitionTargets, type Plan } from '../planner/index.ts';
@@ -233,25 +233,28 @@ export class Instance {
         .filter((s) => !known.has(s.id))
         .map((s) => ({ runId, stepId: s.id, assetKey: s.assetKey, partitions: [...s.partitionKeys], status: 'pending' as const, reason: s.reason.cause })),
     );
-    const handle = executePlan(plan, {
-      runId,
-      concurrency,
-      completed,
-      retryPolicy: (step) => this.#materializable(step.assetKey).retry,
-      runStep: async (step, attempt, signal, log) => {
-        const runner = createStepRunner({
+    // One step runner per run, made when the first step starts (that is when the engine is needed).
+    let stepRunner: Promise<StepRunner> | undefined;
+    const runner = (): Promise<StepRunner> =>
+      (stepRunner ??= this.engine().then((engine) =>
+        createStepRunner({
           graph: this.graph,
           catalog: this.catalog,
-          engine: await this.engine(),
+          engine,
           projectDir: this.projectDir,
           runId,
           owner,
           ctx: this.partitionsContext(),
           codeVersion: (k) => this.codeVersion(k),
           force,
-        });
-        return runner(step, attempt, signal, log);
-      },
+        }),
+      ));
+    const handle = executePlan(plan, {
+      runId,
+      concurrency,
+      completed,
+      retryPolicy: (step) => this.#materializable(step.assetKey).retry,
+      runStep: async (step, attempt, signal, log) => (await runner())(step, attempt, signal, log),
       onEvent: (event) => this.#record(event),
     });
     this.#runs.set(runId, handle);
@@ -441,7 +444,7 @@ export class Instance {
           ? this.catalog.materializationsAsOf(asset.key, options.asOf)
           : this.catalog.materializationHistory(asset.key, undefined, { limit: Number.MAX_SAFE_INTEGER }).filter((m) => m.current);
       const files = records.flatMap((r) => r.files);
-      const columns = asset.schema ? (await import('../engines/duckdb/index.ts')).duckDbColumnsFromSchema(asset.schema) : [];
+      const columns = asset.schema ? duckDbColumnsFromSchema(asset.schema) : [];
       if (files.length === 0 && columns.length === 0) continue;
       views.push({ name: assetRelationName(asset.key), assetKey: asset.key, files, ...(files.length === 0 ? { columns } : {}) });
     }
