@@ -198,6 +198,20 @@ export const SOURCE_COLUMN_DOCS: Record<string, ColumnDoc> = {
   _source_line: { description: '1-based physical line in the landing file (the CSV header is line 1)' },
 };
 
+/**
+ * Column docs of a quarantine asset (`quarantineSchema`): the source location, the reason, and the
+ * two columns whose meaning and PII class depend on the file (the record key and the raw line).
+ */
+export function quarantineColumnDocs(recordKey: ColumnDoc, rawLine: ColumnDoc): Record<string, ColumnDoc> {
+  return {
+    ...SOURCE_COLUMN_DOCS,
+    record_key: recordKey,
+    reason_code: { description: 'Why the row was rejected (first failing rule)' },
+    reason: { description: 'Human-readable detail naming the field and value' },
+    raw_line: rawLine,
+  };
+}
+
 /** Column docs of video fields. */
 export const VIDEO_COLUMN_DOCS: Record<string, ColumnDoc> = {
   video_id: { description: 'Video key (v_<creator digits>_<sequence>)' },
