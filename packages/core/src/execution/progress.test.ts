@@ -48,7 +48,7 @@ test('plain output: one line per step transition', async () => {
         case 'raw/creators':
           return { status: 'blocked', message: 'check unique_ids failed: 2 duplicates' };
         case 'stg/orders':
-          if (attempt === 1) throw new Error('socket hang up');
+          if (attempt === 1) throw Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' });
           clock.advance(1_200);
           return { status: 'succeeded' };
         case 'marts/top':
@@ -65,7 +65,7 @@ test('plain output: one line per step transition', async () => {
     '✓ raw/orders [2026-01-03] 0.4s',
     '⊘ raw/creators blocked: check unique_ids failed: 2 duplicates',
     '− marts/daily [2026-01-03] skipped (blocked_by_check: raw/creators)',
-    '↻ stg/orders [2026-01-03] retry 2/4 in 60s: socket hang up',
+    '↻ retrying stg/orders [2026-01-03] in 60s (attempt 2 of 4): socket hang up',
     '✓ stg/orders [2026-01-03] 1.2s',
     '✗ marts/top [2026-01-03] 0.0s: Binder Error: column "views" not found …',
     '− marts/weekly [2026-01-03] skipped (upstream_failed: marts/top[2026-01-03])',

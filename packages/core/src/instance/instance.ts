@@ -12,12 +12,12 @@ import type {
   StepRecord,
 } from '../catalog/index.ts';
 import { createRunId, openSqliteCatalog, resolveQuarryHome } from '../catalog/index.ts';
-import type { AnyAssetDefinition, AssetDefinition, AssetKey, ProjectDefinition } from '../definitions/index.ts';
-import { assetRelationName, schemaColumns } from '../definitions/index.ts';
+import type { AnyAssetDefinition, AssetDefinition, AssetKey, ProjectDefinition, RetryPolicy } from '../definitions/index.ts';
+import { assetRelationName, DEFAULT_RETRY_POLICY, resolveRetryPolicy, schemaColumns } from '../definitions/index.ts';
 import type { Engine, EngineQueryResult, InputRelation } from '../engines/index.ts';
 import { createDuckDbEngine, duckDbColumnsFromSchema } from '../engines/duckdb/index.ts';
 import { QuarryError } from '../errors.ts';
-import { executePlan, type ExecutionEvent, type RunHandle, type RunSummary, type StepRunner } from '../execution/index.ts';
+import { executePlan, systemClock, type Clock, type ExecutionEvent, type RunHandle, type RunSummary, type StepRunner } from '../execution/index.ts';
 import { AssetGraph, resolveSelection } from '../graph/index.ts';
 import { defaultMapping, PartitionSubset, type PartitionMapping, type PartitionsContext, type PartitionsDefinition } from '../partitions/index.ts';
 import { createPlan, resolvePartitionTargets, type Plan } from '../planner/index.ts';
@@ -39,6 +39,8 @@ export interface InstanceConfig {
   readonly quarryHome?: string;
   /** Fixes "now" for open-ended time partitions (tests). */
   readonly now?: Date;
+  /** Time and waiting of runs (retry backoff, lease waits); tests pass `createManualClock()`. */
+  readonly clock?: Clock;
 }
 
 /**
@@ -58,17 +60,20 @@ export class Instance {
   readonly catalog: Catalog;
   readonly store: LocalObjectStore;
   readonly #now: Date | undefined;
+  readonly #clock: Clock;
+  readonly #retryPolicies = new Map<AssetKey, RetryPolicy>();
   #engine: Promise<Engine> | undefined;
   readonly #codeVersions = new Map<AssetKey, string>();
   readonly #runs = new Map<string, RunHandle>();
   readonly #listeners = new Set<(event: EventRecord) => void>();
   readonly #executionListeners = new Set<(event: ExecutionEvent) => void>();
 
-  constructor(projectDir: string, project: ProjectDefinition, options: { now?: Date; quarryHome?: string } = {}) {
+  constructor(projectDir: string, project: ProjectDefinition, options: { now?: Date; quarryHome?: string; clock?: Clock } = {}) {
     this.projectDir = projectDir;
     this.project = project;
     this.graph = AssetGraph.fromProject(project);
     this.#now = options.now;
+    this.#clock = options.clock ?? systemClock;
     const home = resolveQuarryHome(projectDir, options.quarryHome !== undefined ? { QUARRY_HOME: options.quarryHome } : process.env);
     this.home = home.dir;
     this.catalog = openSqliteCatalog({ path: home.catalogPath });
@@ -99,6 +104,16 @@ export class Instance {
       this.#codeVersions.set(key, version);
     }
     return version;
+  }
+
+  /** The retry policy of an asset's steps: its own `retry` over the project's (see docs/retries.md). */
+  retryPolicy(key: AssetKey): RetryPolicy {
+    let policy = this.#retryPolicies.get(key);
+    if (policy === undefined) {
+      policy = resolveRetryPolicy(this.#materializable(key).retry, this.project.retry ?? DEFAULT_RETRY_POLICY, `Asset "${key}"`);
+      this.#retryPolicies.set(key, policy);
+    }
+    return policy;
   }
 
   #materializable(key: AssetKey): AssetDefinition {
@@ -253,7 +268,8 @@ export class Instance {
       runId,
       concurrency,
       completed,
-      retryPolicy: (step) => this.#materializable(step.assetKey).retry,
+      retryPolicy: (step) => this.retryPolicy(step.assetKey),
+      clock: this.#clock,
       runStep: async (step, attempt, signal, log) => (await runner())(step, attempt, signal, log),
       onEvent: (event) => this.#record(event),
     });
@@ -589,7 +605,11 @@ export class Instance {
 
 /** Loads the project at `config.projectDir` (or uses `config.project`) and opens its instance. */
 export async function openInstance(config: InstanceConfig = {}): Promise<Instance> {
-  const options = { ...(config.now ? { now: config.now } : {}), ...(config.quarryHome !== undefined ? { quarryHome: config.quarryHome } : {}) };
+  const options = {
+    ...(config.now ? { now: config.now } : {}),
+    ...(config.quarryHome !== undefined ? { quarryHome: config.quarryHome } : {}),
+    ...(config.clock !== undefined ? { clock: config.clock } : {}),
+  };
   if (config.project) return new Instance(config.projectDir ?? process.cwd(), config.project, options);
   const loaded = await loadProject(config.projectDir ?? process.cwd());
   return new Instance(loaded.projectDir, loaded.project, options);
