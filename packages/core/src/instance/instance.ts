@@ -27,6 +27,7 @@ import { AssetState, codeVersionOf, computeStaleness, type AssetStaleness } from
 import type { AssetPartitionStatus, AssetSummary, PlanOptions, RunOptions } from './instance-types.ts';
 import { runIdOfFile } from './lake-paths.ts';
 import { loadProject } from './load-project.ts';
+import { RUN_HEARTBEAT_MS, settleDeadRun } from './settle-dead-run.ts';
 import { createStepRunner } from './step-runner.ts';
 
 /** Options of `openInstance`. */
@@ -182,6 +183,7 @@ export class Instance {
 
   /** Per selected asset, its partitions by state (fresh, stale, missing, failed) as index ranges. */
   async status(selection?: string): Promise<AssetPartitionStatus[]> {
+    for (const run of this.catalog.listRuns({ status: 'running', limit: 1000 })) this.#settleDeadRun(run);
     const { staleness, ctx } = await this.staleness(selection !== undefined ? { selection } : {});
     return [...staleness.values()].map((s) => {
       const definition = this.graph.get(s.assetKey).partitions;
@@ -248,6 +250,16 @@ export class Instance {
         .filter((s) => !known.has(s.id))
         .map((s) => ({ runId, stepId: s.id, assetKey: s.assetKey, partitions: [...s.partitionKeys], status: 'pending' as const, reason: s.reason.cause })),
     );
+    // Started steps are touched now and then, so a reader finding this process dead knows when it was last alive.
+    const begun = new Set<string>();
+    const heartbeat = setInterval(() => {
+      try {
+        if (begun.size > 0) this.catalog.upsertSteps([...begun].map((stepId) => ({ runId, stepId })));
+      } catch {
+        // A busy catalog skips one beat; the next one comes soon.
+      }
+    }, RUN_HEARTBEAT_MS);
+    heartbeat.unref();
     // One step runner per run, made when the first step starts (that is when the engine is needed).
     let stepRunner: Promise<StepRunner> | undefined;
     const runner = (): Promise<StepRunner> =>
@@ -271,7 +283,11 @@ export class Instance {
       retryPolicy: (step) => this.retryPolicy(step.assetKey),
       clock: this.#clock,
       runStep: async (step, attempt, signal, log) => (await runner())(step, attempt, signal, log),
-      onEvent: (event) => this.#record(event),
+      onEvent: (event) => {
+        if (event.type === 'step_started') begun.add(event.stepId);
+        else if (event.type !== 'step_retrying' && event.type !== 'log' && 'stepId' in event) begun.delete(event.stepId);
+        this.#record(event);
+      },
     });
     this.#runs.set(runId, handle);
     void handle.done
@@ -288,6 +304,7 @@ export class Instance {
         });
       })
       .finally(() => {
+        clearInterval(heartbeat);
         this.catalog.releaseLeases(owner);
         this.#runs.delete(runId);
       });
@@ -362,12 +379,12 @@ export class Instance {
     return this.#settleDeadRun(run);
   }
 
-  // A run marked running whose process died (kill -9, power loss) is failed: say so once, durably,
-  // so `quarry runs` does not show it running forever. `--resume` still continues it.
+  // A run marked running whose process died (kill -9, power loss) is failed: every read path says so
+  // once, durably, with its end frozen at its last activity (see settleDeadRun). `--resume` continues it.
   #settleDeadRun(run: RunRecord): RunRecord {
     if (run.status !== 'running' || run.pid === null || run.host !== hostname() || this.#runs.has(run.id)) return run;
     if (run.pid === process.pid || isAlive(run.pid)) return run;
-    return this.catalog.updateRun(run.id, { status: 'failed', finishedAt: new Date(), error: `process ${run.pid} died before the run finished; resume it with quarry backfill --resume ${run.id}` });
+    return settleDeadRun(this.catalog, run);
   }
 
   /** The steps of a run. */
