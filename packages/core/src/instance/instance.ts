@@ -17,7 +17,7 @@ import { assetRelationName, DEFAULT_RETRY_POLICY, resolveRetryPolicy, schemaColu
 import type { Engine, EngineQueryResult, InputRelation } from '../engines/index.ts';
 import { createDuckDbEngine, duckDbColumnsFromSchema } from '../engines/duckdb/index.ts';
 import { QuarryError } from '../errors.ts';
-import { executePlan, systemClock, type Clock, type ExecutionEvent, type RunHandle, type RunSummary, type StepRunner } from '../execution/index.ts';
+import { executePlan, formatRunDuration, systemClock, type Clock, type ExecutionEvent, type RunHandle, type RunSummary, type StepRunner } from '../execution/index.ts';
 import { AssetGraph, resolveSelection } from '../graph/index.ts';
 import { defaultMapping, PartitionSubset, type PartitionMapping, type PartitionsContext, type PartitionsDefinition } from '../partitions/index.ts';
 import { createPlan, resolvePartitionTargets, type Plan } from '../planner/index.ts';
@@ -680,7 +680,18 @@ function toCatalogEvent(event: ExecutionEvent): NewEvent {
     case 'step_failed':
       return { runId: event.runId, stepId, timestamp: time, level: 'error', type: event.type, message: `${event.assetKey} [${event.partition}] failed: ${event.error.message}`, data: { attempt: event.attempt, error: event.error as unknown as JsonValue } };
     case 'step_retrying':
-      return { runId: event.runId, stepId, timestamp: time, level: 'warn', type: event.type, message: `${event.assetKey} [${event.partition}] attempt ${event.attempt} failed, retrying in ${Math.round(event.waitMs / 1000)}s: ${event.error.message}`, data: { attempt: event.attempt, waitMs: event.waitMs, reason: event.reason } };
+      return {
+        runId: event.runId,
+        stepId,
+        timestamp: time,
+        level: 'warn',
+        type: event.type,
+        message:
+          event.reason === 'lease_held'
+            ? `${event.assetKey} [${event.partition}] waiting ${formatRunDuration(event.waitMs)} for a lease: ${event.error.message}`
+            : `${event.assetKey} [${event.partition}] retrying in ${formatRunDuration(event.waitMs)} (attempt ${event.nextTry} of ${event.maxTries}): ${event.error.message}`,
+        data: { attempt: event.attempt, waitMs: event.waitMs, reason: event.reason, nextTry: event.nextTry, maxTries: event.maxTries },
+      };
     case 'step_blocked':
       return { runId: event.runId, stepId, timestamp: time, level: 'warn', type: event.type, message: `${event.assetKey} [${event.partition}] blocked: ${event.message}`, data: null };
     case 'step_skipped':
