@@ -67,15 +67,27 @@ test('a SQL binder error in a compute function fails in one attempt, with no ret
   });
 });
 
-test('a TypeError in a compute function and a schema mismatch fail in one attempt', async () => {
+test('a TypeError in a compute function or in observe, and a schema mismatch, fail in one attempt naming asset and partition', async () => {
   const buggy = defineAsset({ key: 'raw/buggy', partitions: daily, compute: () => (undefined as unknown as { rows: { id: number }[] }).rows });
   const short = defineAsset({ key: 'raw/short', partitions: daily, schema: rowSchema, compute: () => [{ id: 1 }] });
-  await withInstance({ assets: [buggy, short] }, async (instance, clock) => {
-    for (const key of ['raw/buggy', 'raw/short']) {
+  const observed = defineAsset({
+    key: 'raw/observed',
+    partitions: daily,
+    observe: () => (undefined as unknown as { hash: string }).hash,
+    compute: () => [{ id: 1 }],
+  });
+  await withInstance({ assets: [buggy, short, observed] }, async (instance, clock) => {
+    for (const [key, message] of [
+      ['raw/buggy', /compute threw: Cannot read properties of undefined/],
+      ['raw/short', /lacks|schema|amount/],
+      ['raw/observed', /observe threw: Cannot read properties of undefined/],
+    ] as const) {
       const { steps, retries } = await runOneDay(instance, key);
       assert.equal(steps[0]!.status, 'failed', key);
       assert.equal(steps[0]!.attempt, 1, `${key}: one attempt`);
       assert.deepEqual(retries, [], `${key}: no retry`);
+      assert.ok(steps[0]!.error?.startsWith(`Asset "${key}" partition "${DAY}": `), `${key}: ${steps[0]!.error}`);
+      assert.match(steps[0]!.error ?? '', message);
     }
     assert.deepEqual(clock.sleeps, []);
   });

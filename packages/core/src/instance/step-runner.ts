@@ -104,7 +104,7 @@ export function createStepRunner(config: StepRunnerConfig): StepRunner {
         inputSeqs[dep.upstream] = Math.max(inputSeqs[dep.upstream] ?? 0, ...records.map((r) => r.dataSeq));
         for (const r of records) lineage.push({ assetKey: dep.upstream, partitionKey: r.partitionKey, materializationId: r.id, dataVersion: r.dataVersion });
       }
-      const sourceVersion = asset.observe ? await asset.observe({ partitionKey: key, projectDir: config.projectDir }) : undefined;
+      const sourceVersion = asset.observe ? await observeSource(asset, key, config.projectDir) : undefined;
       const fingerprint = inputFingerprint(fingerprintInputs, sourceVersion);
       const codeVersion = config.codeVersion(asset.key);
       const current = catalog.currentMaterialization(asset.key, key);
@@ -209,6 +209,16 @@ export function createStepRunner(config: StepRunnerConfig): StepRunner {
       },
     };
   };
+}
+
+/** The source version `observe` reports; what it throws keeps its cause (so retries follow it) and names the partition. */
+async function observeSource(asset: AssetDefinition, key: string, projectDir: string): Promise<string | undefined> {
+  try {
+    return await asset.observe!({ partitionKey: key, projectDir });
+  } catch (error) {
+    if (error instanceof QuarryError) throw error;
+    throw new QuarryError('QUARRY_COMPUTE_ERROR', `Asset "${asset.key}" partition "${key}": observe threw: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+  }
 }
 
 function keysOf(definition: PartitionsDefinition | undefined, subset: PartitionSubset, ctx: PartitionsContext): string[] {
