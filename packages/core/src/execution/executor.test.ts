@@ -162,16 +162,23 @@ test('a step that succeeds on its third try succeeds', async () => {
   assert.deepEqual(clock.sleeps, [60_000, 300_000]);
 });
 
-test('SQL errors, bad compute results, QUARRY_BAD_* and retryable:false errors fail at once', async () => {
+test('SQL errors, compute bugs, schema mismatches, missing sources, QUARRY_BAD_*, retryable:false and unknown errors fail at once', async () => {
   const flagged = Object.assign(new Error('quota exceeded for good'), { retryable: false });
   for (const error of [
     new QuarryError('QUARRY_SQL_ERROR', 'Binder Error: column "x" not found'),
+    new QuarryError('QUARRY_COMPUTE_ERROR', 'compute threw: Binder Error: column "x" not found', { cause: new Error('Binder Error: column "x" not found') }),
+    new QuarryError('QUARRY_COMPUTE_ERROR', "compute threw: Cannot read properties of undefined (reading 'id')", { cause: new TypeError("Cannot read properties of undefined (reading 'id')") }),
+    new QuarryError('QUARRY_SCHEMA_MISMATCH', 'output lacks "views"'),
+    new QuarryError('QUARRY_SOURCE_MISSING', 'landing/2026-01-03/videos.csv does not exist'),
     new QuarryError('QUARRY_BAD_COMPUTE_RESULT', 'compute returned 42'),
     new QuarryError('QUARRY_BAD_PARTITION_KEY', 'bad key'),
     flagged,
+    new Error('something nobody classified'),
   ]) {
     const clock = createManualClock();
-    const summary = await run(planOf(step('a')), { clock, runStep: () => Promise.reject(error) }).done;
+    const events: ExecutionEvent[] = [];
+    const summary = await run(planOf(step('a')), { clock, onEvent: (e) => events.push(e), runStep: () => Promise.reject(error) }).done;
+    assert.deepEqual(events.filter((e) => e.type === 'step_retrying'), [], error.message);
     assert.equal(summary.steps['a']?.status, 'failed');
     assert.equal(summary.steps['a']?.attempts, 1);
     assert.equal(summary.steps['a']?.error?.message, error.message);
