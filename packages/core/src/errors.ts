@@ -59,6 +59,8 @@ export const QUARRY_ERROR_CODES = {
   QUARRY_ROW_VALIDATION_MISMATCH: 'row validation did not account for every input row (a Quarry bug)',
   QUARRY_SOURCE_MISSING: 'a landing or source file an asset reads does not exist',
   QUARRY_NOT_MATERIALIZED: 'an asset a query needs has not been materialized yet',
+  // execution: retries and checks
+  QUARRY_CHECK_ERROR: 'a quality check could not be evaluated (an engine or I/O error), so the partition was not published',
 } as const;
 
 /** A stable Quarry error code, such as `QUARRY_ASSET_CYCLE`. */

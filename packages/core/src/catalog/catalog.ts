@@ -462,6 +462,11 @@ export interface Catalog {
   /** The steps of a run, in the order they were first inserted. */
   listSteps(runId: string): StepRecord[];
   /**
+   * When a run last showed a sign of life: its latest event or step update (running steps are
+   * touched by a heartbeat), or `null` when it has neither. What a dead run's end time is frozen at.
+   */
+  lastRunActivity(runId: string): Date | null;
+  /**
    * Partitions of `asset` among `partitions` that another running run (not `exceptRunId`) still has
    * to write: its step for them is pending or running. Callers check the run's process is alive.
    */

@@ -2,6 +2,7 @@ import type { z } from 'zod';
 import { QuarryError } from '../errors.ts';
 import type { PartitionMapping, PartitionsDefinition } from '../partitions/index.ts';
 import { parseAssetKey, type AssetKey } from './asset-key.ts';
+import { DEFAULT_RETRY_POLICY, resolveRetryPolicy, type RetryPolicyConfig } from './retry-policy.ts';
 
 /** A zod object schema describing an asset's output rows. */
 export type RowSchema = z.ZodObject<z.ZodRawShape>;
@@ -36,20 +37,6 @@ export interface PartitionScope {
   /** Window end (exclusive) of the last partition, for time-window partitions. */
   readonly end: Date | undefined;
 }
-
-/** A retry policy: how many tries in all and the waits between them. */
-export interface RetryPolicy {
-  /** Tries in all, including the first (default 4: the first and three retries). */
-  readonly maxTries: number;
-  /** Waits in milliseconds before try 2, 3, … (the last value repeats; default 1 min, 5 min, 15 min). */
-  readonly backoffMs: readonly number[];
-}
-
-/** The default retry policy from the design: retry transient failures 3 times, after 1 min → 5 min → 15 min. */
-export const DEFAULT_RETRY_POLICY: RetryPolicy = Object.freeze({
-  maxTries: 4,
-  backoffMs: Object.freeze([60_000, 300_000, 900_000]),
-});
 
 /**
  * What a compute function sees: its partition scope, its inputs as relation names on the engine's
@@ -125,7 +112,11 @@ export interface AssetDefinition<Schema extends RowSchema | undefined = RowSchem
   readonly codeVersion: string | undefined;
   readonly columns: Readonly<Record<string, ColumnDoc>>;
   readonly checks: readonly AssetCheckDeclaration[];
-  readonly retry: RetryPolicy;
+  /**
+   * The asset's own retry policy, as declared (validated); its fields override the project's
+   * `retry` (see `resolveRetryPolicy`). Undefined when the asset follows the project.
+   */
+  readonly retry: RetryPolicyConfig | undefined;
   readonly backfill: BackfillPolicy;
   /** Free configuration that is part of the code version (thresholds, options). */
   readonly config: Readonly<Record<string, unknown>>;
@@ -183,7 +174,8 @@ export interface AssetConfig<Schema extends RowSchema | undefined> {
   codeVersion?: string;
   columns?: Schema extends RowSchema ? { [K in keyof z.infer<Schema>]?: ColumnDoc } : Record<string, ColumnDoc>;
   checks?: AssetCheckDeclaration[];
-  retry?: Partial<RetryPolicy>;
+  /** Overrides the project's retry policy for this asset, e.g. `{ maxAttempts: 1 }` for no retries. */
+  retry?: RetryPolicyConfig;
   backfill?: BackfillPolicy;
   config?: Record<string, unknown>;
   /** Version of the external data read per partition; see `AssetDefinition.observe`. */
@@ -272,13 +264,9 @@ export function defineAsset<Schema extends RowSchema | undefined = undefined>(co
     }
     deps[name] = normalizeDependency(key, name, value);
   }
-  const retry = Object.freeze({
-    maxTries: config.retry?.maxTries ?? DEFAULT_RETRY_POLICY.maxTries,
-    backoffMs: Object.freeze([...(config.retry?.backoffMs ?? DEFAULT_RETRY_POLICY.backoffMs)]),
-  });
-  if (!Number.isInteger(retry.maxTries) || retry.maxTries < 1) {
-    throw new QuarryError('QUARRY_BAD_DEFINITION', `Asset "${key}": retry.maxTries must be a whole number ≥ 1, got ${String(retry.maxTries)}.`);
-  }
+  // Checked now, so a bad policy fails when the project loads, not when a step first fails.
+  resolveRetryPolicy(config.retry, DEFAULT_RETRY_POLICY, `Asset "${key}"`);
+  const retry = config.retry === undefined ? undefined : Object.freeze({ ...config.retry, ...(config.retry.backoff ? { backoff: Object.freeze([...config.retry.backoff]) } : {}) });
   return Object.freeze({
     type: 'asset',
     key,

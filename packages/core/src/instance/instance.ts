@@ -12,12 +12,12 @@ import type {
   StepRecord,
 } from '../catalog/index.ts';
 import { createRunId, openSqliteCatalog, resolveQuarryHome } from '../catalog/index.ts';
-import type { AnyAssetDefinition, AssetDefinition, AssetKey, ProjectDefinition } from '../definitions/index.ts';
-import { assetRelationName, schemaColumns } from '../definitions/index.ts';
+import type { AnyAssetDefinition, AssetDefinition, AssetKey, ProjectDefinition, RetryPolicy } from '../definitions/index.ts';
+import { assetRelationName, DEFAULT_RETRY_POLICY, resolveRetryPolicy, schemaColumns } from '../definitions/index.ts';
 import type { Engine, EngineQueryResult, InputRelation } from '../engines/index.ts';
 import { createDuckDbEngine, duckDbColumnsFromSchema } from '../engines/duckdb/index.ts';
 import { QuarryError } from '../errors.ts';
-import { executePlan, type ExecutionEvent, type RunHandle, type RunSummary, type StepRunner } from '../execution/index.ts';
+import { executePlan, formatRunDuration, systemClock, type Clock, type ExecutionEvent, type RunHandle, type RunSummary, type StepRunner } from '../execution/index.ts';
 import { AssetGraph, resolveSelection } from '../graph/index.ts';
 import { defaultMapping, PartitionSubset, type PartitionMapping, type PartitionsContext, type PartitionsDefinition } from '../partitions/index.ts';
 import { createPlan, resolvePartitionTargets, type Plan } from '../planner/index.ts';
@@ -27,6 +27,7 @@ import { AssetState, codeVersionOf, computeStaleness, type AssetStaleness } from
 import type { AssetPartitionStatus, AssetSummary, PlanOptions, RunOptions } from './instance-types.ts';
 import { runIdOfFile } from './lake-paths.ts';
 import { loadProject } from './load-project.ts';
+import { RUN_HEARTBEAT_MS, settleDeadRun } from './settle-dead-run.ts';
 import { createStepRunner } from './step-runner.ts';
 
 /** Options of `openInstance`. */
@@ -39,6 +40,8 @@ export interface InstanceConfig {
   readonly quarryHome?: string;
   /** Fixes "now" for open-ended time partitions (tests). */
   readonly now?: Date;
+  /** Time and waiting of runs (retry backoff, lease waits); tests pass `createManualClock()`. */
+  readonly clock?: Clock;
 }
 
 /**
@@ -58,17 +61,20 @@ export class Instance {
   readonly catalog: Catalog;
   readonly store: LocalObjectStore;
   readonly #now: Date | undefined;
+  readonly #clock: Clock;
+  readonly #retryPolicies = new Map<AssetKey, RetryPolicy>();
   #engine: Promise<Engine> | undefined;
   readonly #codeVersions = new Map<AssetKey, string>();
   readonly #runs = new Map<string, RunHandle>();
   readonly #listeners = new Set<(event: EventRecord) => void>();
   readonly #executionListeners = new Set<(event: ExecutionEvent) => void>();
 
-  constructor(projectDir: string, project: ProjectDefinition, options: { now?: Date; quarryHome?: string } = {}) {
+  constructor(projectDir: string, project: ProjectDefinition, options: { now?: Date; quarryHome?: string; clock?: Clock } = {}) {
     this.projectDir = projectDir;
     this.project = project;
     this.graph = AssetGraph.fromProject(project);
     this.#now = options.now;
+    this.#clock = options.clock ?? systemClock;
     const home = resolveQuarryHome(projectDir, options.quarryHome !== undefined ? { QUARRY_HOME: options.quarryHome } : process.env);
     this.home = home.dir;
     this.catalog = openSqliteCatalog({ path: home.catalogPath });
@@ -99,6 +105,16 @@ export class Instance {
       this.#codeVersions.set(key, version);
     }
     return version;
+  }
+
+  /** The retry policy of an asset's steps: its own `retry` over the project's (see docs/retries.md). */
+  retryPolicy(key: AssetKey): RetryPolicy {
+    let policy = this.#retryPolicies.get(key);
+    if (policy === undefined) {
+      policy = resolveRetryPolicy(this.#materializable(key).retry, this.project.retry ?? DEFAULT_RETRY_POLICY, `Asset "${key}"`);
+      this.#retryPolicies.set(key, policy);
+    }
+    return policy;
   }
 
   #materializable(key: AssetKey): AssetDefinition {
@@ -167,6 +183,7 @@ export class Instance {
 
   /** Per selected asset, its partitions by state (fresh, stale, missing, failed) as index ranges. */
   async status(selection?: string): Promise<AssetPartitionStatus[]> {
+    for (const run of this.catalog.listRuns({ status: 'running', limit: 1000 })) this.#settleDeadRun(run);
     const { staleness, ctx } = await this.staleness(selection !== undefined ? { selection } : {});
     return [...staleness.values()].map((s) => {
       const definition = this.graph.get(s.assetKey).partitions;
@@ -233,6 +250,16 @@ export class Instance {
         .filter((s) => !known.has(s.id))
         .map((s) => ({ runId, stepId: s.id, assetKey: s.assetKey, partitions: [...s.partitionKeys], status: 'pending' as const, reason: s.reason.cause })),
     );
+    // Started steps are touched now and then, so a reader finding this process dead knows when it was last alive.
+    const begun = new Set<string>();
+    const heartbeat = setInterval(() => {
+      try {
+        if (begun.size > 0) this.catalog.upsertSteps([...begun].map((stepId) => ({ runId, stepId })));
+      } catch {
+        // A busy catalog skips one beat; the next one comes soon.
+      }
+    }, RUN_HEARTBEAT_MS);
+    heartbeat.unref();
     // One step runner per run, made when the first step starts (that is when the engine is needed).
     let stepRunner: Promise<StepRunner> | undefined;
     const runner = (): Promise<StepRunner> =>
@@ -253,9 +280,14 @@ export class Instance {
       runId,
       concurrency,
       completed,
-      retryPolicy: (step) => this.#materializable(step.assetKey).retry,
+      retryPolicy: (step) => this.retryPolicy(step.assetKey),
+      clock: this.#clock,
       runStep: async (step, attempt, signal, log) => (await runner())(step, attempt, signal, log),
-      onEvent: (event) => this.#record(event),
+      onEvent: (event) => {
+        if (event.type === 'step_started') begun.add(event.stepId);
+        else if (event.type !== 'step_retrying' && event.type !== 'log' && 'stepId' in event) begun.delete(event.stepId);
+        this.#record(event);
+      },
     });
     this.#runs.set(runId, handle);
     void handle.done
@@ -272,6 +304,7 @@ export class Instance {
         });
       })
       .finally(() => {
+        clearInterval(heartbeat);
         this.catalog.releaseLeases(owner);
         this.#runs.delete(runId);
       });
@@ -346,12 +379,12 @@ export class Instance {
     return this.#settleDeadRun(run);
   }
 
-  // A run marked running whose process died (kill -9, power loss) is failed: say so once, durably,
-  // so `quarry runs` does not show it running forever. `--resume` still continues it.
+  // A run marked running whose process died (kill -9, power loss) is failed: every read path says so
+  // once, durably, with its end frozen at its last activity (see settleDeadRun). `--resume` continues it.
   #settleDeadRun(run: RunRecord): RunRecord {
     if (run.status !== 'running' || run.pid === null || run.host !== hostname() || this.#runs.has(run.id)) return run;
     if (run.pid === process.pid || isAlive(run.pid)) return run;
-    return this.catalog.updateRun(run.id, { status: 'failed', finishedAt: new Date(), error: `process ${run.pid} died before the run finished; resume it with quarry backfill --resume ${run.id}` });
+    return settleDeadRun(this.catalog, run);
   }
 
   /** The steps of a run. */
@@ -589,7 +622,11 @@ export class Instance {
 
 /** Loads the project at `config.projectDir` (or uses `config.project`) and opens its instance. */
 export async function openInstance(config: InstanceConfig = {}): Promise<Instance> {
-  const options = { ...(config.now ? { now: config.now } : {}), ...(config.quarryHome !== undefined ? { quarryHome: config.quarryHome } : {}) };
+  const options = {
+    ...(config.now ? { now: config.now } : {}),
+    ...(config.quarryHome !== undefined ? { quarryHome: config.quarryHome } : {}),
+    ...(config.clock !== undefined ? { clock: config.clock } : {}),
+  };
   if (config.project) return new Instance(config.projectDir ?? process.cwd(), config.project, options);
   const loaded = await loadProject(config.projectDir ?? process.cwd());
   return new Instance(loaded.projectDir, loaded.project, options);
@@ -643,7 +680,18 @@ function toCatalogEvent(event: ExecutionEvent): NewEvent {
     case 'step_failed':
       return { runId: event.runId, stepId, timestamp: time, level: 'error', type: event.type, message: `${event.assetKey} [${event.partition}] failed: ${event.error.message}`, data: { attempt: event.attempt, error: event.error as unknown as JsonValue } };
     case 'step_retrying':
-      return { runId: event.runId, stepId, timestamp: time, level: 'warn', type: event.type, message: `${event.assetKey} [${event.partition}] attempt ${event.attempt} failed, retrying in ${Math.round(event.waitMs / 1000)}s: ${event.error.message}`, data: { attempt: event.attempt, waitMs: event.waitMs, reason: event.reason } };
+      return {
+        runId: event.runId,
+        stepId,
+        timestamp: time,
+        level: 'warn',
+        type: event.type,
+        message:
+          event.reason === 'lease_held'
+            ? `${event.assetKey} [${event.partition}] waiting ${formatRunDuration(event.waitMs)} for a lease: ${event.error.message}`
+            : `${event.assetKey} [${event.partition}] retrying in ${formatRunDuration(event.waitMs)} (attempt ${event.nextTry} of ${event.maxTries}): ${event.error.message}`,
+        data: { attempt: event.attempt, waitMs: event.waitMs, reason: event.reason, nextTry: event.nextTry, maxTries: event.maxTries },
+      };
     case 'step_blocked':
       return { runId: event.runId, stepId, timestamp: time, level: 'warn', type: event.type, message: `${event.assetKey} [${event.partition}] blocked: ${event.message}`, data: null };
     case 'step_skipped':

@@ -62,6 +62,7 @@ export function createStepRunner(config: StepRunnerConfig): StepRunner {
       throw new QuarryError(
         'QUARRY_LEASE_HELD',
         `Partition "${key}" of "${asset.key}" is being written by run ${holder?.runId ?? '?'} (pid ${holder?.pid ?? '?'} on ${holder?.host ?? '?'}); waiting for it.`,
+        { details: { runId: holder?.runId ?? null, pid: holder?.pid ?? null, host: holder?.host ?? null } },
       );
     }
     // A long step keeps its lease alive; a dead process stops renewing and its lease lapses.
@@ -89,6 +90,7 @@ export function createStepRunner(config: StepRunnerConfig): StepRunner {
           throw new QuarryError(
             'QUARRY_LEASE_HELD',
             `"${asset.key}" [${key}] reads "${dep.upstream}" [${awaited.partition}], which run ${awaited.runId} (pid ${awaited.pid}) is still writing; waiting for it.`,
+            { details: { runId: awaited.runId, pid: awaited.pid, host: awaited.host } },
           );
         }
         const files = records.flatMap((r) => r.files);
@@ -102,7 +104,7 @@ export function createStepRunner(config: StepRunnerConfig): StepRunner {
         inputSeqs[dep.upstream] = Math.max(inputSeqs[dep.upstream] ?? 0, ...records.map((r) => r.dataSeq));
         for (const r of records) lineage.push({ assetKey: dep.upstream, partitionKey: r.partitionKey, materializationId: r.id, dataVersion: r.dataVersion });
       }
-      const sourceVersion = asset.observe ? await asset.observe({ partitionKey: key, projectDir: config.projectDir }) : undefined;
+      const sourceVersion = asset.observe ? await observeSource(asset, key, config.projectDir) : undefined;
       const fingerprint = inputFingerprint(fingerprintInputs, sourceVersion);
       const codeVersion = config.codeVersion(asset.key);
       const current = catalog.currentMaterialization(asset.key, key);
@@ -124,6 +126,18 @@ export function createStepRunner(config: StepRunnerConfig): StepRunner {
       if (signal.aborted) throw new QuarryError('QUARRY_RUN_CANCELLED', `Run ${config.runId} was cancelled before ${asset.key} [${key}] was committed.`);
       // Write–audit–publish: the staged version is checked before anyone can see it.
       const audit = asset.checks.length > 0 ? await auditPartition({ asset, partitionKey: key, partitionIndex: index, scope, files: output.files, engine: config.engine, catalog, ctx }) : undefined;
+      // A blocking check that could not run (the engine failed reading the staged file, bad check SQL)
+      // says nothing about the data: that is an error of the step, not a failed check.
+      const unevaluated = audit?.blocking.filter((r) => r.status === 'errored') ?? [];
+      if (audit !== undefined && unevaluated.length > 0 && unevaluated.length === audit.blocking.length) {
+        catalog.recordCheckResults(audit.results.map((r) => toCatalogCheckResult(r, asset.key, key, config.runId, null, output.files)));
+        const names = unevaluated.map((r) => `${r.checkName} (${r.message})`).join('; ');
+        throw new QuarryError(
+          'QUARRY_CHECK_ERROR',
+          `Asset "${asset.key}" partition "${key}": blocking check${unevaluated.length === 1 ? '' : 's'} could not be evaluated: ${names}. The new version was not published; the previous one stays current.`,
+          { cause: audit.errors[0], details: { checks: unevaluated.map((r) => r.checkName) } },
+        );
+      }
       if (audit !== undefined && audit.blocking.length > 0) {
         catalog.recordCheckResults(audit.results.map((r) => toCatalogCheckResult(r, asset.key, key, config.runId, null, output.files)));
         const message = `blocking check${audit.blocking.length === 1 ? '' : 's'} failed: ${audit.blocking.map((r) => `${r.checkName} (${r.message})`).join('; ')}`;
@@ -195,6 +209,16 @@ export function createStepRunner(config: StepRunnerConfig): StepRunner {
       },
     };
   };
+}
+
+/** The source version `observe` reports; what it throws keeps its cause (so retries follow it) and names the partition. */
+async function observeSource(asset: AssetDefinition, key: string, projectDir: string): Promise<string | undefined> {
+  try {
+    return await asset.observe!({ partitionKey: key, projectDir });
+  } catch (error) {
+    if (error instanceof QuarryError) throw error;
+    throw new QuarryError('QUARRY_COMPUTE_ERROR', `Asset "${asset.key}" partition "${key}": observe threw: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+  }
 }
 
 function keysOf(definition: PartitionsDefinition | undefined, subset: PartitionSubset, ctx: PartitionsContext): string[] {

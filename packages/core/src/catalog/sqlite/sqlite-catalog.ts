@@ -257,6 +257,15 @@ export class SqliteCatalog implements Catalog {
     return (this.#stmt('SELECT * FROM steps WHERE run_id = ? ORDER BY id').all(runId) as Row[]).map(stepFromRow);
   }
 
+  lastRunActivity(runId: string): Date | null {
+    // Both lookups ride an index: events (run_id, id) and steps (run_id, step_id).
+    const row = this.#stmt(
+      `SELECT MAX(t) AS t FROM (SELECT (SELECT ts FROM events WHERE run_id = ? ORDER BY id DESC LIMIT 1) AS t
+         UNION ALL SELECT MAX(updated_at) FROM steps WHERE run_id = ?)`,
+    ).get(runId, runId) as { t: number | null } | undefined;
+    return row?.t === null || row?.t === undefined ? null : new Date(row.t);
+  }
+
   partitionsPendingElsewhere(asset: string, partitions: readonly string[], exceptRunId: string): { runId: string; partition: string; pid: number | null; host: string | null }[] {
     if (partitions.length === 0) return [];
     const rows = this.#stmt(
