@@ -1,4 +1,4 @@
-import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyServerOptions } from 'fastify';
 import { QuarryError } from '@quarry/core';
 import { serverInfoSchema } from './api-schemas.ts';
 import { defineRoute, registerRoutes, type ApiRoute } from './api-route.ts';
@@ -105,6 +105,16 @@ export async function buildApp(config: UiServerConfig): Promise<FastifyInstance>
     requestTimeout: limits.requestTimeoutMs,
     connectionTimeout: Math.max(limits.connectionTimeoutMs, 2 * (config.stream?.heartbeatMs ?? 15_000)),
     routerOptions: { maxParamLength: 300 },
+    // Errors the router raises before any route or hook runs get the same JSON error body as the rest.
+    frameworkErrors: (error, _request, reply) => {
+      const body =
+        error.code === 'FST_ERR_MAX_PARAM_LENGTH'
+          ? { statusCode: 414, code: 'QUARRY_BAD_ARGUMENT', message: 'A path segment is longer than 300 characters: asset keys and run ids are shorter (encode / in an asset key as %2F).' }
+          : error.code === 'FST_ERR_BAD_URL'
+            ? { statusCode: 400, code: 'QUARRY_BAD_ARGUMENT', message: 'The URL path is not valid percent-encoding: encode each segment with encodeURIComponent.' }
+            : errorResponseOf(error);
+      return (reply as FastifyReply).code(body.statusCode).type('application/json; charset=utf-8').send(body);
+    },
   });
 
   // JSON bodies are parsed only after their nesting is checked: 10,000 nested arrays fit in 64 KiB
