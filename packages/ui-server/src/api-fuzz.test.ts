@@ -53,6 +53,7 @@ const body = fc.oneof(
   ).map((v) => JSON.stringify(v)),
   text,
   fc.constantFrom('', '{', '{"selection":', 'null', '[]', '"x"', '{"__proto__":{"x":1}}', '{"constructor":{"prototype":{}}}', '['.repeat(2000), '{"a":'.repeat(500), 'x'.repeat(70 * 1024)),
+  fc.constantFrom('['.repeat(8000) + ']'.repeat(8000), '{"a":'.repeat(4000) + '1' + '}'.repeat(4000), `{"selection":"raw/orders","partitions":${'['.repeat(6000)}${']'.repeat(6000)}}`),
 );
 const contentType = fc.constantFrom(undefined, 'application/json', 'application/json', 'application/json', 'application/json; charset=utf-8', 'application/json; charset=utf-16', 'text/plain', 'application/x-www-form-urlencoded', 'multipart/form-data; boundary=z', 'application/jsonx', ';;;', 'application/json\u00e9');
 const oddHeaders = fc.record(
