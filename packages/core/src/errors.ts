@@ -61,6 +61,11 @@ export const QUARRY_ERROR_CODES = {
   QUARRY_NOT_MATERIALIZED: 'an asset a query needs has not been materialized yet',
   // execution: retries and checks
   QUARRY_CHECK_ERROR: 'a quality check could not be evaluated (an engine or I/O error), so the partition was not published',
+  // server trust (issue 10)
+  QUARRY_PLAN_TOO_LARGE: 'a plan would have more steps or partitions than the caller allows',
+  QUARRY_PORT_IN_USE: 'the port the server should listen on is taken by another process',
+  QUARRY_FORBIDDEN: 'a request comes from another origin or lacks a JSON content type',
+  QUARRY_REQUEST_TIMEOUT: 'a request took longer than the server allows',
 } as const;
 
 /** A stable Quarry error code, such as `QUARRY_ASSET_CYCLE`. */

@@ -178,7 +178,14 @@ export class Instance {
    */
   async plan(options: PlanOptions = {}): Promise<Plan> {
     const { staleness, ctx } = await this.staleness(options);
-    return createPlan({ graph: this.graph, staleness, selection: options.selection, ctx });
+    return createPlan({
+      graph: this.graph,
+      staleness,
+      selection: options.selection,
+      ctx,
+      ...(options.maxSteps !== undefined ? { maxSteps: options.maxSteps } : {}),
+      ...(options.maxPartitions !== undefined ? { maxPartitions: options.maxPartitions } : {}),
+    });
   }
 
   /** Per selected asset, its partitions by state (fresh, stale, missing, failed) as index ranges. */
@@ -437,29 +444,42 @@ export class Instance {
     return engine.query('SELECT * FROM partition_rows', { views: [{ name: 'partition_rows', assetKey: asset.key, files: version.files }], maxRows: options.limit ?? 1000 });
   }
 
-  /** Upstream and downstream assets, with the partitions a given partition reads or feeds. */
+  /**
+   * Upstream and downstream assets, with the partitions a given partition reads or feeds (the first
+   * `LINEAGE_KEY_LIMIT` keys; `partitionCount` says how many there are).
+   */
   lineage(assetKey: string, options: { partition?: string } = {}): {
-    upstream: { asset: AssetKey; partitions?: string[] }[];
-    downstream: { asset: AssetKey; partitions?: string[] }[];
+    upstream: { asset: AssetKey; partitions?: string[]; partitionCount?: number }[];
+    downstream: { asset: AssetKey; partitions?: string[]; partitionCount?: number }[];
   } {
     const asset = this.graph.get(assetKey);
     const ctx = this.partitionsContext();
     const partition = options.partition;
     const index = partition === undefined ? undefined : asset.partitions ? asset.partitions.indexOf(partition, ctx) : 0;
-    const keys = (definition: PartitionsDefinition | undefined, subset: PartitionSubset) => (definition ? [...definition.keysOf(subset, ctx)] : ['']);
+    // An "all partitions" mapping over ten million partitions must not list them all: the first
+    // LINEAGE_KEY_LIMIT keys and the count say enough.
+    const keys = (definition: PartitionsDefinition | undefined, subset: PartitionSubset) => {
+      if (definition === undefined) return [''];
+      const list: string[] = [];
+      for (const key of definition.keysOf(subset, ctx)) {
+        if (list.length >= LINEAGE_KEY_LIMIT) break;
+        list.push(key);
+      }
+      return list;
+    };
     const upstream = this.graph.edgesInto(asset.key).map((edge) => {
       const up = this.graph.get(edge.upstream);
       if (index === undefined || asset.type !== 'asset') return { asset: edge.upstream };
       const mapping = edge.dependency.mapping;
       const subset = mappingFor(mapping, up.partitions, asset.partitions).upstreamFor(PartitionSubset.fromRange(index, index + 1), asset.partitions, up.partitions, ctx);
-      return { asset: edge.upstream, partitions: keys(up.partitions, subset) };
+      return { asset: edge.upstream, partitions: keys(up.partitions, subset), partitionCount: up.partitions ? subset.count : 1 };
     });
     const downstream = this.graph.children(asset.key).map((child) => {
       const down = this.graph.get(child);
       if (index === undefined || down.type !== 'asset') return { asset: child };
       const dep = Object.values(down.deps).find((d) => d.asset.key === asset.key)!;
       const subset = mappingFor(dep.mapping, asset.partitions, down.partitions).downstreamFor(PartitionSubset.fromRange(index, index + 1), asset.partitions, down.partitions, ctx);
-      return { asset: child, partitions: keys(down.partitions, subset) };
+      return { asset: child, partitions: keys(down.partitions, subset), partitionCount: down.partitions ? subset.count : 1 };
     });
     return { upstream, downstream };
   }
@@ -566,11 +586,16 @@ export class Instance {
     const offset = Math.max(0, options.offset ?? 0);
     const limit = options.limit ?? Number.POSITIVE_INFINITY;
     const keys: string[] = [];
-    let i = 0;
-    for (const k of definition.keysOf(subset, ctx)) {
-      if (i >= offset + limit) break;
-      if (i >= offset) keys.push(k);
-      i++;
+    // Skip whole ranges to the offset: a page deep into ten million partitions costs its own size only.
+    let skip = offset;
+    for (const [start, end] of subset.ranges()) {
+      if (keys.length >= limit) break;
+      if (skip >= end - start) {
+        skip -= end - start;
+        continue;
+      }
+      for (let i = start + skip; i < end && keys.length < limit; i++) keys.push(definition.keyAt(i, ctx));
+      skip = 0;
     }
     return { total, offset, keys };
   }
@@ -619,6 +644,9 @@ export class Instance {
     };
   }
 }
+
+/** The most partition keys `Instance.lineage` lists per edge (the count is always exact). */
+export const LINEAGE_KEY_LIMIT = 1000;
 
 /** Loads the project at `config.projectDir` (or uses `config.project`) and opens its instance. */
 export async function openInstance(config: InstanceConfig = {}): Promise<Instance> {
