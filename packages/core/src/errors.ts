@@ -59,6 +59,9 @@ export const QUARRY_ERROR_CODES = {
   QUARRY_ROW_VALIDATION_MISMATCH: 'row validation did not account for every input row (a Quarry bug)',
   QUARRY_SOURCE_MISSING: 'a landing or source file an asset reads does not exist',
   QUARRY_NOT_MATERIALIZED: 'an asset a query needs has not been materialized yet',
+  // engines: declared inputs only, read-only query
+  QUARRY_BAD_FILE_ACCESS: "SQL read or wrote a file outside its declared inputs (another asset's files, a local file not in sourceFiles)",
+  QUARRY_QUERY_READ_ONLY: 'quarry query got a statement other than one SELECT (COPY, ATTACH, EXPORT, SET, INSTALL, …)',
 } as const;
 
 /** A stable Quarry error code, such as `QUARRY_ASSET_CYCLE`. */
