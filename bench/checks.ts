@@ -81,8 +81,9 @@ const dir = await mkdtemp(join(tmpdir(), 'quarry-bench-checks-'));
 const instance = await DuckDBInstance.create(':memory:', { threads: String(threads) });
 const connection = await instance.connect();
 const file = join(dir, 'videos.parquet');
-// The runner locks the instance to the files it is given: the audited file is the only one.
-const runner = createDuckDbCheckRunner(connection, { files: [file] });
+// The runner locks the instance to what it is given: the bench's own directory (rewriting the file
+// goes through a tmp_ file beside it).
+const runner = createDuckDbCheckRunner(connection, { directories: [dir] });
 try {
   await connection.run(`CREATE TABLE creators AS SELECT i AS creator_id, 'creator_' || i AS handle FROM range(${CREATORS}) r(i)`);
   const generate = `SELECT i AS video_id,
