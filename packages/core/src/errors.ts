@@ -66,6 +66,9 @@ export const QUARRY_ERROR_CODES = {
   QUARRY_PORT_IN_USE: 'the port the server should listen on is taken by another process',
   QUARRY_FORBIDDEN: 'a request comes from another origin or lacks a JSON content type',
   QUARRY_REQUEST_TIMEOUT: 'a request took longer than the server allows',
+  // engines: declared inputs only, read-only query
+  QUARRY_BAD_FILE_ACCESS: "SQL read or wrote a file outside its declared inputs (another asset's files, a local file not in sourceFiles)",
+  QUARRY_QUERY_READ_ONLY: 'quarry query got a statement other than one SELECT (COPY, ATTACH, EXPORT, SET, INSTALL, …)',
 } as const;
 
 /** A stable Quarry error code, such as `QUARRY_ASSET_CYCLE`. */

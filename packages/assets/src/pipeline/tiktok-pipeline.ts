@@ -180,6 +180,8 @@ export function defineTikTokPipeline(config: TikTokPipelineConfig): TikTokPipeli
   };
 
   const observeFile = (file: LandingFileName) => ({ partitionKey }: { partitionKey: string }) => landingFileVersion(landingFilePath(landingDir, partitionKey, file));
+  // The landing file a raw asset's SQL reads: the engine lets that SQL open it and nothing else.
+  const landingFileOf = (file: LandingFileName) => ({ partition }: { partition: { firstKey: string } }) => [landingFilePath(landingDir, partition.firstKey, file)];
   const creatorsSql = (day: string, assetKey: string) =>
     creatorClassificationSql(requireLandingFile(landingDir, day, 'creators.ndjson', assetKey), `${day}/creators.ndjson`);
   const videosSql = (day: string, assetKey: string) => {
@@ -203,6 +205,7 @@ export function defineTikTokPipeline(config: TikTokPipelineConfig): TikTokPipeli
     schema: creatorChangeSchema,
     columns: { ...SOURCE_COLUMN_DOCS, ...CREATOR_COLUMN_DOCS },
     observe: observeFile('creators.ndjson'),
+    sourceFiles: landingFileOf('creators.ndjson'),
     checks: creatorChangeChecks(),
     versionSource: acceptedSql(creatorTemplate, CREATOR_FIELDS),
     compute: (ctx) => ({ sql: acceptedSql(creatorsSql(ctx.partition.firstKey, ctx.assetKey), CREATOR_FIELDS) }),
@@ -222,6 +225,7 @@ export function defineTikTokPipeline(config: TikTokPipelineConfig): TikTokPipeli
       { description: 'The rejected line as written; holds handles and display names', pii: 'direct' },
     ),
     observe: observeFile('creators.ndjson'),
+    sourceFiles: landingFileOf('creators.ndjson'),
     checks: creatorQuarantineChecks(),
     versionSource: quarantinedSql(creatorTemplate),
     compute: (ctx) => ({ sql: quarantinedSql(creatorsSql(ctx.partition.firstKey, ctx.assetKey)) }),
@@ -312,6 +316,7 @@ export function defineTikTokPipeline(config: TikTokPipelineConfig): TikTokPipeli
     schema: videoChangeSchema,
     columns: { ...SOURCE_COLUMN_DOCS, ...VIDEO_COLUMN_DOCS },
     observe: observeFile('videos.csv'),
+    sourceFiles: landingFileOf('videos.csv'),
     checks: videoChangeChecks({ creators: creatorChanges }),
     versionSource: acceptedSql(videoTemplate, VIDEO_FIELDS),
     compute: (ctx) => ({ sql: acceptedSql(videosSql(ctx.partition.firstKey, ctx.assetKey), VIDEO_FIELDS) }),
@@ -328,6 +333,7 @@ export function defineTikTokPipeline(config: TikTokPipelineConfig): TikTokPipeli
     schema: quarantineSchema,
     columns: quarantineColumnDocs({ description: 'video_id as written (may be missing)' }, { description: 'The rejected line as written', pii: 'indirect' }),
     observe: observeFile('videos.csv'),
+    sourceFiles: landingFileOf('videos.csv'),
     checks: videoQuarantineChecks(),
     versionSource: quarantinedSql(videoTemplate),
     compute: (ctx) => ({ sql: quarantinedSql(videosSql(ctx.partition.firstKey, ctx.assetKey)) }),
@@ -584,6 +590,7 @@ export function defineTikTokPipeline(config: TikTokPipelineConfig): TikTokPipeli
       _source_file: SOURCE_COLUMN_DOCS._source_file!,
     },
     observe: ({ partitionKey }) => intradayVersion(landingDir, partitionKey),
+    sourceFiles: ({ partition }) => intradayFiles(landingDir, partition.firstKey),
     versionSource: intradaySql(['<landing>/<day>/intraday/HH-MM.ndjson']),
     compute: (ctx) => ({ sql: intradaySql(intradayFiles(landingDir, ctx.partition.firstKey)) }),
   });

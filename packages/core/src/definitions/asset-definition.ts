@@ -125,7 +125,17 @@ export interface AssetDefinition<Schema extends RowSchema | undefined = RowSchem
    * assets that ingest from outside Quarry; a changed value makes the partition stale (`source_changed`).
    */
   readonly observe: SourceAssetDefinition['observe'];
+  /** Local files and directories the asset's SQL reads itself (landing files); see `AssetConfig.sourceFiles`. */
+  readonly sourceFiles?: SourceFiles;
 }
+
+/**
+ * Local files or directories an asset's SQL reads directly, besides its deps (which it reads as
+ * views): a list, or a function of the step's partition scope. Relative paths are resolved against
+ * the project directory; a directory allows everything under it. The engine lets the SQL open these
+ * and nothing else.
+ */
+export type SourceFiles = readonly string[] | ((context: { readonly partition: PartitionScope; readonly projectDir: string }) => readonly string[]);
 
 /**
  * An external source asset: data Quarry does not write but observes (landing files, a vendor table).
@@ -180,6 +190,12 @@ export interface AssetConfig<Schema extends RowSchema | undefined> {
   config?: Record<string, unknown>;
   /** Version of the external data read per partition; see `AssetDefinition.observe`. */
   observe?: SourceAssetDefinition['observe'];
+  /**
+   * Local files the SQL (or the `{ sql }` a compute function returns) reads itself, such as landing
+   * files: `sourceFiles: ({ partition }) => [\`landing/${partition.firstKey}/orders.csv\`]`. SQL can open
+   * nothing else but its deps' views.
+   */
+  sourceFiles?: SourceFiles;
 }
 
 /** Marker for a dependency of an asset on its own earlier partitions: `deps: { prev: self(mapping) }`. */
@@ -287,6 +303,7 @@ export function defineAsset<Schema extends RowSchema | undefined = undefined>(co
     backfill: Object.freeze({ ...(config.backfill ?? { mode: 'per-partition' as const }) }),
     config: Object.freeze({ ...(config.config ?? {}) }),
     observe: config.observe,
+    ...(config.sourceFiles !== undefined ? { sourceFiles: typeof config.sourceFiles === 'function' ? config.sourceFiles : Object.freeze([...config.sourceFiles]) } : {}),
   });
 }
 

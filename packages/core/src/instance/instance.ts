@@ -485,8 +485,9 @@ export class Instance {
   }
 
   /**
-   * Runs SQL over every asset as a view (named by its key with `/` → `__`, e.g. `raw__orders`), reading
-   * the current versions, or the versions current at `asOf` (time travel).
+   * Runs one read-only SELECT over every asset as a view (named by its key with `/` → `__`, e.g.
+   * `raw__orders`), reading the current versions, or the versions current at `asOf` (time travel). The
+   * SQL sees those views' files and nothing else; writes are `QUARRY_QUERY_READ_ONLY`.
    */
   async query(sql: string, options: { asOf?: string | Date; maxRows?: number } = {}): Promise<EngineQueryResult> {
     const views: InputRelation[] = [];
