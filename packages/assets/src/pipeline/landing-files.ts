@@ -181,6 +181,7 @@ export function landingFileVersion(path: string): string | undefined {
     cached !== undefined && cached.size === signal.size && cached.mtimeMs === signal.mtimeMs && cached.ctimeMs === signal.ctimeMs && cached.ino === signal.ino;
   const sample = sampleHash(path, info.size);
   if (sameSignal && cached.sample === sample) return cached.version;
+  // In doubt: the whole file.
   const version = contentHash(path);
   versionCache.set(path, { ...signal, sample, version });
   saveCacheFile(cacheFile);
