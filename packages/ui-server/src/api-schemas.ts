@@ -69,6 +69,16 @@ export const partitionKeysQuerySchema = z.strictObject({
 /** Query naming one partition (optional) of an asset. */
 export const partitionQuerySchema = z.strictObject({ partition: partitionKeySchema.optional() });
 
+/** Query of an asset's check results: one partition, one check, and (with `history=true`) the earlier results the latest ones replaced. */
+export const checkQuerySchema = z.strictObject({
+  partition: partitionKeySchema.optional(),
+  check: z
+    .string()
+    .regex(/^[A-Za-z0-9_][A-Za-z0-9_.:-]{0,199}$/, { error: 'must be a check name (letters, digits and _ . : -)' })
+    .optional(),
+  history: z.enum(['true', 'false'], { error: 'must be true or false' }).optional(),
+});
+
 /** Query naming one partition (optional) and a row limit. */
 export const partitionLimitQuerySchema = z.strictObject({ partition: partitionKeySchema.optional(), limit: queryInteger(1, 1000).optional() });
 

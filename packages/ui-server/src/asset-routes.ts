@@ -6,6 +6,7 @@ import {
   assetListSchema,
   assetParamsSchema,
   checkListSchema,
+  checkQuerySchema,
   lineageSchema,
   materializationListSchema,
   partitionKeysQuerySchema,
@@ -31,6 +32,21 @@ async function statusOf(instance: UiInstance, key: string) {
   const summary = instance.asset(key);
   const status = found ?? emptyStatus(key, summary.partitions?.count ?? 1, summary.partitions !== undefined);
   return { ...status, running: runningRanges(instance, key) };
+}
+
+const HISTORY_SCAN = 5000;
+const HISTORY_LIMIT = 200;
+
+/**
+ * The superseded check results of an asset (one partition, one check): those a newer result of the
+ * same check and partition replaced, newest first, among the newest `HISTORY_SCAN` results.
+ */
+function previousCheckResults(instance: UiInstance, assetKey: string, options: { partition?: string; checkName?: string }): readonly object[] {
+  const latest = new Set(instance.checkResults(assetKey, options).map((r) => (r as { id?: unknown }).id));
+  return instance
+    .checkResults(assetKey, { ...options, history: true, limit: HISTORY_SCAN })
+    .filter((r) => !latest.has((r as { id?: unknown }).id))
+    .slice(0, HISTORY_LIMIT);
 }
 
 /** Options of `assetRoutes`. */
@@ -148,15 +164,17 @@ export function assetRoutes(instance: UiInstance, options: AssetRoutesOptions): 
       url: '/api/assets/:key/checks',
       tag: 'checks',
       summary:
-        'Check results of an asset (or one partition) and its quality score per partition. Values of PII columns in failing-sample rows are masked unless the request carries the server token.',
+        'Latest check results of an asset per check and partition (or of one partition or check; `history=true` lists the earlier results those replaced, newest first) and its quality score per partition. Values of PII columns in failing-sample rows are masked unless the request carries the server token.',
       params: assetParamsSchema,
-      query: partitionQuerySchema,
+      query: checkQuerySchema,
       response: checkListSchema,
       handle: ({ params, query, request }) => {
         const asset = instance.asset(params.key);
         checkPartition(instance, params.key, query.partition);
         const pii = options.canSeePii(request) ? new Map() : piiColumnsOf(asset.columns);
-        const results = instance.checkResults(params.key, query).map((result) => {
+        const { check, history, ...scope } = query;
+        const filter = { ...scope, ...(check !== undefined ? { checkName: check } : {}) };
+        const results = (history === 'true' ? previousCheckResults(instance, params.key, filter) : instance.checkResults(params.key, filter)).map((result) => {
           const sampleRows = (result as { sampleRows?: unknown }).sampleRows;
           return Array.isArray(sampleRows) && pii.size > 0 ? { ...result, sampleRows: maskPiiRows(sampleRows, pii) } : result;
         });

@@ -68,7 +68,8 @@ export interface UiInstance {
   listEvents(options: { runId: string; afterId?: number; limit?: number }): readonly UiEventRecord[];
   onEvent(listener: (event: UiEventRecord) => void): () => void;
   materializations(assetKey: string, options?: { partition?: string; limit?: number }): readonly UiMaterializationRecord[];
-  checkResults(assetKey: string, options?: { partition?: string }): readonly UiCheckResultRecord[];
+  /** Latest results per check and partition; with `history`, every result of a check, newest first. */
+  checkResults(assetKey: string, options?: { partition?: string; checkName?: string; history?: boolean; limit?: number }): readonly UiCheckResultRecord[];
   /** Composite quality score per partition; optional until every instance implementation has it. */
   qualityScores?(assetKey: string): readonly { readonly partitionKey: string; readonly score: number | null }[];
   lineage(assetKey: string, options?: { partition?: string }): UiLineage;

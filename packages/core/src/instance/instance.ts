@@ -412,10 +412,18 @@ export class Instance {
     return this.catalog.materializationHistory(key, options.partition, { limit: options.limit ?? 100 });
   }
 
-  /** Latest check results of an asset (optionally of one partition). */
-  checkResults(assetKey: string, options: { partition?: string } = {}): CheckResultRecord[] {
+  /**
+   * Latest check results of an asset (optionally of one partition or one check); with `history`,
+   * every result instead, newest first (at most `limit`, default 200).
+   */
+  checkResults(assetKey: string, options: { partition?: string; checkName?: string; history?: boolean; limit?: number } = {}): CheckResultRecord[] {
     const key = this.graph.get(assetKey).key;
-    return this.catalog.listCheckResults({ asset: key, ...(options.partition !== undefined ? { partition: options.partition } : {}), latestOnly: true });
+    return this.catalog.listCheckResults({
+      asset: key,
+      ...(options.partition !== undefined ? { partition: options.partition } : {}),
+      ...(options.checkName !== undefined ? { checkName: options.checkName } : {}),
+      ...(options.history ? { limit: options.limit ?? 200 } : { latestOnly: true }),
+    });
   }
 
   /**

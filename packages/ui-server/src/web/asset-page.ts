@@ -91,6 +91,8 @@ export async function assetPage(context: PageContext, route: Extract<Route, { pa
     h('div', { class: 'page asset-page' }, header, partitionsCard, h('div', { class: 'grid-2' }, materializationsCard, checksCard), h('div', { class: 'grid-2' }, schemaCard, lineageCard)),
   );
 
+  const checkHistory = (name: string, partition?: string) => api.get<CheckListResponse>(`${base}/checks${query({ check: name, history: 'true', partition })}`, context.signal);
+
   let status: PartitionStatusResponse = detail.status;
   let selectedPartition = route.partition;
   // Selecting a partition changes the address (so it can be shared) without rebuilding the page,
@@ -178,7 +180,7 @@ export async function assetPage(context: PageContext, route: Extract<Route, { pa
                   ),
                 ),
           ),
-          h('div', {}, h('h4', {}, 'Checks'), checksList(checks)),
+          h('div', {}, h('h4', {}, 'Checks'), checksList(checks, (name) => checkHistory(name, p))),
           h('div', {}, h('h4', {}, 'Lineage of this partition'), lineageLists(lineage, undefined, true)),
         ),
       );
@@ -189,12 +191,13 @@ export async function assetPage(context: PageContext, route: Extract<Route, { pa
 
   const loadHistory = async () => {
     const [materializations, checks, lineage] = await Promise.all([
-      api.get<MaterializationListResponse>(`${base}/materializations${query({ limit: 50 })}`, context.signal),
+      api.get<MaterializationListResponse>(`${base}/materializations${query({ limit: asset.partitions ? 1000 : 50 })}`, context.signal),
       api.get<CheckListResponse>(`${base}/checks`, context.signal),
       api.get<LineageResponse>(`${base}/lineage`, context.signal),
     ]);
     if (context.signal.aborted) return;
-    const rows = [...materializations.materializations].reverse();
+    const rows = materializations.materializations;
+    const bars = asset.partitions ? currentVersionBars(rows) : [...rows].reverse().map((m) => ({ label: formatTime(pick(m, 'createdAt')), value: Number(pick(m, 'rowCount') ?? 0) }));
     replaceChildren(
       materializationsCard,
       h('h2', { class: 'card-title' }, 'Materializations'),
@@ -203,8 +206,8 @@ export async function assetPage(context: PageContext, route: Extract<Route, { pa
         : h(
             'div',
             {},
-            h('div', { class: 'chart-title' }, 'Rows written per materialization'),
-            barChart(rows.map((m) => ({ label: String(pick(m, 'partitionKey') || formatTime(pick(m, 'createdAt'))), value: Number(pick(m, 'rowCount') ?? 0) })), { unit: 'rows' }),
+            h('div', { class: 'chart-title' }, asset.partitions ? `Rows of each partition's current version, in partition order (${formatCount(bars.length)} partitions)` : 'Rows written per materialization, oldest first'),
+            barChart(bars, { unit: 'rows' }),
             h(
               'div',
               { class: 'table-scroll short' },
@@ -226,7 +229,7 @@ export async function assetPage(context: PageContext, route: Extract<Route, { pa
                       h('td', { class: 'num' }, text(pick(m, 'rowCount'))),
                       h('td', { class: 'num' }, typeof pick(m, 'bytes') === 'number' ? formatBytes(pick(m, 'bytes') as number) : '—'),
                       h('td', { class: 'mono' }, shortVersion(pick(m, 'dataVersion'))),
-                      h('td', {}, typeof runId === 'string' ? h('a', { href: routeHash({ page: 'run', runId }), class: 'mono' }, runId.slice(0, 8)) : '—'),
+                      h('td', {}, typeof runId === 'string' ? h('a', { href: routeHash({ page: 'run', runId }), class: 'mono run-link', title: runId }, runId) : '—'),
                     );
                   }),
                 ),
@@ -241,7 +244,7 @@ export async function assetPage(context: PageContext, route: Extract<Route, { pa
       scores.length > 0
         ? h('div', {}, h('div', { class: 'chart-title' }, `Quality score (0–100), latest ${scores[scores.length - 1]!.score.toFixed(1)}`), lineChart(scores.slice(-60).map((s) => ({ label: s.partitionKey || 'all', value: s.score })), { threshold: 80 }))
         : null,
-      checksList(checks, asset.checks.length === 0 ? 'This asset declares no checks.' : 'No check results yet.'),
+      checksList(checks, checkHistory, asset.checks.length === 0 ? 'This asset declares no checks.' : 'No check results yet.'),
     );
     replaceChildren(lineageCard, h('h2', { class: 'card-title' }, 'Lineage'), lineageLists(lineage, detail));
   };
@@ -264,32 +267,141 @@ export async function assetPage(context: PageContext, route: Extract<Route, { pa
   context.every(2000, refreshStatus);
 }
 
-function checksList(checks: CheckListResponse, empty = 'No check results.'): HTMLElement {
+/** One bar per partition: the row count of its current version, in partition-key order. */
+function currentVersionBars(materializations: readonly Record<string, unknown>[]): { label: string; value: number }[] {
+  // Newest first: the first version seen of a partition is its latest, unless an older one is flagged current.
+  const byPartition = new Map<string, Record<string, unknown>>();
+  for (const m of materializations) {
+    const key = String(m['partitionKey'] ?? '');
+    const seen = byPartition.get(key);
+    if (seen === undefined || (m['current'] === true && seen['current'] !== true)) byPartition.set(key, m);
+  }
+  return [...byPartition]
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+    .map(([key, m]) => ({ label: key === '' ? 'all' : key, value: Number(pick(m, 'rowCount') ?? 0) }));
+}
+
+/** How a check result reads: failed (an error-severity failure), warning (a warn-severity failure) or passed. */
+function outcomeOf(result: Record<string, unknown>): 'failed' | 'warn' | 'passed' {
+  if (result['passed'] === true) return 'passed';
+  return result['severity'] === 'warn' ? 'warn' : 'failed';
+}
+
+const OUTCOME_RANK = { failed: 0, warn: 1, passed: 2 } as const;
+
+function createdMs(result: Record<string, unknown>): number {
+  const value = pick(result, 'createdAt');
+  const ms = typeof value === 'string' ? Date.parse(value) : typeof value === 'number' ? value : NaN;
+  return Number.isNaN(ms) ? 0 : ms;
+}
+
+/** A check's latest results (one per partition), its worst outcome and its newest result. */
+interface CheckGroup {
+  readonly name: string;
+  readonly outcome: 'failed' | 'warn' | 'passed';
+  readonly latest: Record<string, unknown>;
+  readonly results: readonly Record<string, unknown>[];
+}
+
+/**
+ * Groups the latest results (one per check and partition) by check: failing checks first, then
+ * warnings, then passing ones; within a check, its failing partitions first, newest first.
+ */
+export function checkGroups(results: readonly Record<string, unknown>[]): CheckGroup[] {
+  const byName = new Map<string, Record<string, unknown>[]>();
+  for (const result of results) {
+    const name = String(pick(result, 'checkName', 'name', 'check') ?? '—');
+    const list = byName.get(name) ?? [];
+    list.push(result);
+    byName.set(name, list);
+  }
+  const groups = [...byName].map(([name, list]) => {
+    const sorted = [...list].sort((a, b) => OUTCOME_RANK[outcomeOf(a)] - OUTCOME_RANK[outcomeOf(b)] || createdMs(b) - createdMs(a) || Number(b['id'] ?? 0) - Number(a['id'] ?? 0));
+    return { name, outcome: outcomeOf(sorted[0]!), latest: [...list].sort((a, b) => createdMs(b) - createdMs(a) || Number(b['id'] ?? 0) - Number(a['id'] ?? 0))[0]!, results: sorted };
+  });
+  return groups.sort((a, b) => OUTCOME_RANK[a.outcome] - OUTCOME_RANK[b.outcome] || createdMs(b.latest) - createdMs(a.latest) || (a.name < b.name ? -1 : 1));
+}
+
+/** The failing sample rows of a check result (PII already masked by the server unless a token was sent). */
+function sampleTable(result: Record<string, unknown>): HTMLElement | null {
+  const rows = (Array.isArray(result['sampleRows']) ? result['sampleRows'] : []).filter((r): r is Record<string, unknown> => typeof r === 'object' && r !== null).slice(0, 10);
+  if (rows.length === 0) return null;
+  const columns = [...new Set(rows.flatMap((r) => Object.keys(r)))];
+  return h(
+    'table',
+    { class: 'table sample-table' },
+    h('thead', {}, h('tr', {}, ...columns.map((c) => h('th', {}, c)))),
+    h('tbody', {}, ...rows.map((r) => h('tr', {}, ...columns.map((c) => h('td', { class: 'mono' }, r[c] === null || r[c] === undefined ? '∅' : typeof r[c] === 'object' ? JSON.stringify(r[c]) : String(r[c])))))),
+  );
+}
+
+function resultLine(result: Record<string, unknown>, withSamples: boolean): HTMLElement {
+  const outcome = outcomeOf(result);
+  const failing = pick(result, 'failingCount');
+  return h(
+    'li',
+    { class: `check-result outcome-${outcome}`, 'data-outcome': outcome, 'data-partition': String(pick(result, 'partitionKey') ?? '') },
+    pill(outcome),
+    ' ',
+    h('span', { class: 'mono' }, String(pick(result, 'partitionKey') || 'all')),
+    ' ',
+    h('span', { class: 'muted small' }, formatTime(pick(result, 'createdAt'))),
+    typeof failing === 'number' && failing > 0 ? h('span', { class: 'small' }, ` · ${formatCount(failing)} failing rows`) : null,
+    pick(result, 'message') ? h('div', { class: 'muted small' }, String(pick(result, 'message'))) : null,
+    withSamples && outcome !== 'passed' ? sampleTable(result) : null,
+  );
+}
+
+/**
+ * The checks of an asset (or partition): one row per check with its latest outcome, failing
+ * checks first; expanding a check shows its failing partitions with sample rows, and loads its
+ * previous results on demand.
+ */
+function checksList(checks: CheckListResponse, history: (name: string) => Promise<CheckListResponse>, empty = 'No check results.'): HTMLElement {
   if (checks.results.length === 0) return h('p', { class: 'muted' }, empty);
+  const groups = checkGroups(checks.results as Record<string, unknown>[]);
   return h(
     'div',
-    { class: 'table-scroll short' },
-    h(
-      'table',
-      { class: 'table checks-table' },
-      h('thead', {}, h('tr', {}, h('th', {}, 'Check'), h('th', {}, 'Partition'), h('th', {}, 'Result'), h('th', {}, 'Details'))),
-      h(
-        'tbody',
-        {},
-        ...checks.results.slice(0, 50).map((r) => {
-          const passed = pick(r, 'passed');
-          const outcome = typeof passed === 'boolean' ? (passed ? 'passed' : 'failed') : String(pick(r, 'status', 'outcome') ?? '—');
-          return h(
-            'tr',
-            {},
-            h('td', {}, String(pick(r, 'checkName', 'name', 'check') ?? '—')),
-            h('td', { class: 'mono' }, String(pick(r, 'partitionKey', 'partition') ?? '—')),
-            h('td', {}, pill(outcome), pick(r, 'severity') ? h('span', { class: 'muted small' }, ` ${String(pick(r, 'severity'))}`) : null),
-            h('td', { class: 'muted' }, String(pick(r, 'message', 'detail') ?? '')),
-          );
-        }),
-      ),
-    ),
+    { class: 'checks-list table-scroll' },
+    ...groups.map((group) => {
+      const bad = group.results.filter((r) => outcomeOf(r) !== 'passed');
+      const previous = h('div', { class: 'check-history' });
+      const more = h('button', { type: 'button', class: 'btn btn-ghost btn-small', 'data-action': 'check-history' }, 'Previous results');
+      more.addEventListener('click', async () => {
+        more.disabled = true;
+        try {
+          const answer = await history(group.name);
+          const older = answer.results as Record<string, unknown>[];
+          replaceChildren(previous, older.length === 0 ? h('p', { class: 'muted small' }, 'No previous results.') : h('ul', { class: 'plain-list' }, ...older.map((r) => resultLine(r, false))));
+          more.hidden = true;
+        } catch (error) {
+          replaceChildren(previous, errorBox(error));
+          more.disabled = false;
+        }
+      });
+      const counts = group.results.length > 1 ? `${formatCount(bad.length)} of ${formatCount(group.results.length)} partitions not passing` : '';
+      return h(
+        'details',
+        { class: 'check-group', 'data-check': group.name, 'data-outcome': group.outcome },
+        h(
+          'summary',
+          {},
+          pill(group.outcome),
+          h('span', { class: 'check-name' }, group.name),
+          h('span', { class: 'muted small' }, counts),
+          h('span', { class: 'spacer' }),
+          h('span', { class: 'muted small' }, `latest ${formatTime(pick(group.latest, 'createdAt'))}`),
+        ),
+        h(
+          'div',
+          { class: 'check-detail' },
+          h('ul', { class: 'plain-list' }, ...(bad.length > 0 ? bad : group.results.slice(0, 1)).slice(0, 50).map((r) => resultLine(r, true))),
+          bad.length > 50 ? h('p', { class: 'muted small' }, `…and ${formatCount(bad.length - 50)} more failing partitions.`) : null,
+          more,
+          previous,
+        ),
+      );
+    }),
   );
 }
 
