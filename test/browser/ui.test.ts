@@ -90,9 +90,9 @@ test('a user opens the graph, opens an asset, backfills 3 partitions from the di
     const logLines = await page.locator('.log-line').count();
     assert.ok(logLines >= 3 * 2 + 2, `${logLines} log lines`);
     assert.equal(await page.locator('.log-line.type-step_succeeded').count(), 3);
-    await waitForCount(page, '.steps-table tbody tr', 3);
+    await waitForCount(page, '.steps-body .step-row', 3);
     await waitForCount(page, 'rect.gantt-bar', 3);
-    await waitForCount(page, '.steps-table .pill-succeeded', 3);
+    await waitForCount(page, '.steps-body .pill-succeeded', 3);
     await page.screenshot({ path: join(OUT, '4-run-page.png'), fullPage: true });
 
     await page.locator('.steps-table a', { hasText: 'raw/orders' }).first().click();
