@@ -71,4 +71,29 @@ describe('check samples with PII columns', () => {
     const rows = await samples(TOKEN, TOKEN);
     assert.deepEqual(rows.map((r) => r['email']).sort(), ['ann@example.com', 'cy@example.com']);
   });
+
+  test('history=true lists only the earlier results the latest replaced, masked the same way; a bad history value is refused', async () => {
+    const { runId } = await instance.startRun({ selection: 'raw/customers', force: true });
+    assert.equal((await instance.waitForRun(runId)).status, 'succeeded');
+    const app = await buildApp({ instance, web: false });
+    try {
+      const latest = (await app.inject({ url: '/api/assets/raw%2Fcustomers/checks' })).json().results as { id: number; checkName: string }[];
+      assert.equal(latest.length, 1);
+      const res = await app.inject({ url: `/api/assets/raw%2Fcustomers/checks?check=${latest[0]!.checkName}&history=true` });
+      assert.equal(res.statusCode, 200);
+      const previous = res.json().results as { id: number; checkName: string; sampleRows: Sample[] }[];
+      assert.equal(previous.length, 1);
+      assert.ok(previous[0]!.id < latest[0]!.id, 'an earlier result, not the latest');
+      assert.equal(previous[0]!.checkName, latest[0]!.checkName);
+      assert.equal(previous[0]!.sampleRows.length, 2);
+      assert.doesNotMatch(JSON.stringify(previous), /example\.com|Lyon/);
+      const none = await app.inject({ url: '/api/assets/raw%2Fcustomers/checks?check=no_such_check&history=true' });
+      assert.deepEqual(none.json().results, []);
+      const bad = await app.inject({ url: '/api/assets/raw%2Fcustomers/checks?history=maybe' });
+      assert.equal(bad.statusCode, 400);
+      assert.match(bad.json().message, /history/);
+    } finally {
+      await app.close();
+    }
+  });
 });
