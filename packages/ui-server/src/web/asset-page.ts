@@ -354,8 +354,8 @@ function resultLine(result: Record<string, unknown>, withSamples: boolean): HTML
 
 /**
  * The checks of an asset (or partition): one row per check with its latest outcome, failing
- * checks first; expanding a check shows its failing partitions with sample rows, and loads its
- * previous results on demand.
+ * checks first; expanding a check shows its failing partitions (sample rows for the newest three),
+ * and loads its previous results on demand.
  */
 function checksList(checks: CheckListResponse, history: (name: string) => Promise<CheckListResponse>, empty = 'No check results.'): HTMLElement {
   if (checks.results.length === 0) return h('p', { class: 'muted' }, empty);
@@ -395,7 +395,7 @@ function checksList(checks: CheckListResponse, history: (name: string) => Promis
         h(
           'div',
           { class: 'check-detail' },
-          h('ul', { class: 'plain-list' }, ...(bad.length > 0 ? bad : group.results.slice(0, 1)).slice(0, 50).map((r) => resultLine(r, true))),
+          h('ul', { class: 'plain-list' }, ...(bad.length > 0 ? bad : group.results.slice(0, 1)).slice(0, 50).map((r, i) => resultLine(r, i < 3))),
           bad.length > 50 ? h('p', { class: 'muted small' }, `…and ${formatCount(bad.length - 50)} more failing partitions.`) : null,
           more,
           previous,
