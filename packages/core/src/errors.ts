@@ -69,6 +69,8 @@ export const QUARRY_ERROR_CODES = {
   // engines: declared inputs only, read-only query
   QUARRY_BAD_FILE_ACCESS: "SQL read or wrote a file outside its declared inputs (another asset's files, a local file not in sourceFiles)",
   QUARRY_QUERY_READ_ONLY: 'quarry query got a statement other than one SELECT (COPY, ATTACH, EXPORT, SET, INSTALL, …)',
+  // dynamic partitions
+  QUARRY_UNKNOWN_DYNAMIC_PARTITIONS: 'no asset of the project is partitioned by dynamic partitions of that name',
 } as const;
 
 /** A stable Quarry error code, such as `QUARRY_ASSET_CYCLE`. */

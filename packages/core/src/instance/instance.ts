@@ -20,6 +20,7 @@ import { QuarryError } from '../errors.ts';
 import { executePlan, formatRunDuration, systemClock, type Clock, type ExecutionEvent, type RunHandle, type RunSummary, type StepRunner } from '../execution/index.ts';
 import { AssetGraph, resolveSelection } from '../graph/index.ts';
 import { defaultMapping, PartitionSubset, type PartitionMapping, type PartitionsContext, type PartitionsDefinition } from '../partitions/index.ts';
+import { checkDynamicPartitionKeys, dynamicPartitionsNames, updateDynamicPartitions, type DynamicPartitionsChange, type DynamicPartitionsChangeResult, type DynamicPartitionsInfo } from '../partitions/index.ts';
 import { createPlan, resolvePartitionTargets, type Plan } from '../planner/index.ts';
 import { createLocalObjectStore, type LocalObjectStore } from '../storage/index.ts';
 import { qualityScore, type CheckResult, type QualityScore } from '../checks/index.ts';
@@ -85,6 +86,39 @@ export class Instance {
   partitionsContext(): PartitionsContext {
     const dynamic = this.catalog.dynamicPartitions;
     return { now: this.#now ?? new Date(), dynamicKeys: (name) => dynamic.keys(name) };
+  }
+
+  /** The current keys of the project's dynamic partitions `name`; a name no asset uses throws `QUARRY_UNKNOWN_DYNAMIC_PARTITIONS`. */
+  dynamicPartitions(name: string): DynamicPartitionsInfo {
+    return { name, keys: this.catalog.dynamicPartitions.keys(name), assets: this.#dynamicPartitionsAssets(name) };
+  }
+
+  /**
+   * Adds and removes keys of the dynamic partitions `name` (see `updateDynamicPartitions`): new keys
+   * are missing partitions for status and plans; removed keys' partition versions stay in the history.
+   */
+  updateDynamicPartitions(name: string, change: DynamicPartitionsChange): DynamicPartitionsChangeResult {
+    const assets = this.#dynamicPartitionsAssets(name);
+    const direct = assets.filter((key) => this.graph.get(key).partitions?.kind === 'dynamic');
+    const remove = Array.isArray(change.remove) ? change.remove : [];
+    checkDynamicPartitionKeys(name, remove, 'remove');
+    const materialized = remove.map((key) => ({ key, assets: direct.filter((asset) => this.catalog.materializationHistory(asset, key, { limit: 1 }).length > 0) }));
+    const update = updateDynamicPartitions(this.catalog.dynamicPartitions, name, change);
+    return { ...update, assets, removedMaterialized: materialized.filter((m) => m.assets.length > 0) };
+  }
+
+  #dynamicPartitionsAssets(name: string): string[] {
+    const keys = [...this.graph.keys].sort();
+    const names = dynamicPartitionsNames(keys.map((key) => this.graph.get(key).partitions));
+    const users = names.get(name);
+    if (users === undefined) {
+      const known = [...names.keys()].map((n) => JSON.stringify(n)).join(', ');
+      throw new QuarryError(
+        'QUARRY_UNKNOWN_DYNAMIC_PARTITIONS',
+        `No asset of this project is partitioned by dynamic partitions named ${JSON.stringify(name)}: ${known === '' ? 'the project declares no dynamicPartitions' : `use one of ${known}`} (the name given to dynamicPartitions({ name })).`,
+      );
+    }
+    return users.map((i) => keys[i]!);
   }
 
   /** The engine, started on first use (DuckDB, embedded). */
