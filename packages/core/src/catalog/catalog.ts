@@ -288,6 +288,12 @@ export interface PartitionFailure {
   readonly failedAt: Date;
 }
 
+/** The catalog's size in bytes before and after `Catalog.compact`. */
+export interface CatalogCompaction {
+  readonly bytesBefore: number;
+  readonly bytesAfter: number;
+}
+
 /** What `Catalog.deleteMaterializationsOlderThan` removed. */
 export interface RetentionResult {
   /** How many superseded versions were deleted. */
@@ -503,6 +509,14 @@ export interface Catalog {
    * returns what it would delete.
    */
   deleteMaterializationsOlderThan(cutoff: Date, options?: { readonly dryRun?: boolean }): RetentionResult;
+  /**
+   * Deletes the step progress events (debug/info `log`, `step_started`, `step_retrying`,
+   * `check_evaluated`) of runs that finished at or before `cutoff`; run events and step outcomes stay.
+   * Returns how many were (with `dryRun`: would be) deleted.
+   */
+  pruneRunEvents(cutoff: Date, options?: { readonly dryRun?: boolean }): number;
+  /** Gives the space of deleted rows back to the file system (incremental vacuum, or one VACUUM for an old file). */
+  compact(): CatalogCompaction;
 
   /** Marks the latest attempt at a partition as failed (or blocked); a later commit of the partition clears it. */
   recordPartitionFailure(asset: string, partition: string, runId: string | null, message: string, kind?: PartitionFailureKind): void;

@@ -541,13 +541,23 @@ export class Instance {
   }
 
   /**
-   * Removes lake files no kept version references (orphans of killed runs), and versions superseded
-   * more than `retentionDays` ago. Files of runs still running are kept.
+   * Removes lake files no kept version references (orphans of killed runs), versions superseded
+   * more than `retentionDays` ago (with their check results and lineage), the step progress events
+   * of runs that finished before then, and gives the catalog's freed space back to the disk.
+   * Files of runs still running are kept.
    */
-  async vacuum(options: { dryRun?: boolean; retentionDays?: number } = {}): Promise<{ removedFiles: string[]; removedVersions: number; bytes: number }> {
+  async vacuum(options: { dryRun?: boolean; retentionDays?: number } = {}): Promise<{
+    removedFiles: string[];
+    removedVersions: number;
+    bytes: number;
+    prunedEvents: number;
+    catalog?: { bytesBefore: number; bytesAfter: number };
+  }> {
     const retentionDays = options.retentionDays ?? this.project.storage.retentionDays ?? 30;
+    const expiry = new Date(Date.now() - retentionDays * 86_400_000);
     // A dry run asks the catalog what retention would delete, so it lists what the real run removes.
-    const retention = this.catalog.deleteMaterializationsOlderThan(new Date(Date.now() - retentionDays * 86_400_000), { dryRun: options.dryRun === true });
+    const retention = this.catalog.deleteMaterializationsOlderThan(expiry, { dryRun: options.dryRun === true });
+    const prunedEvents = this.catalog.pruneRunEvents(expiry, { dryRun: options.dryRun === true });
     const removedVersions = retention.deletedCount;
     const expiring = new Set(options.dryRun ? retention.unreferencedFiles : []);
     const referenced = new Set(this.catalog.referencedFiles().filter((path) => !expiring.has(path)));
@@ -573,7 +583,8 @@ export class Instance {
     const swept = await this.store.sweepTemporary(cutoff, { dryRun: options.dryRun === true });
     removedFiles.push(...swept.removed);
     bytes += swept.bytes;
-    return { removedFiles, removedVersions, bytes };
+    if (options.dryRun) return { removedFiles, removedVersions, bytes, prunedEvents };
+    return { removedFiles, removedVersions, bytes, prunedEvents, catalog: this.catalog.compact() };
   }
 
   /** Cancels this process's runs and closes the engine and catalog. */

@@ -9,7 +9,7 @@ import type {
   DynamicPartitionStore, EventLevel, EventRecord, JsonValue, LeaseHolder, LeaseItem, LeaseOwner, LineageEdgeRecord,
   ListCheckResultsOptions, ListEventsOptions, ListLineageEdgesOptions, ListRunsOptions, MaterializationHistoryOptions,
   MaterializationRecord, NewCheckResult, NewEvent, NewMaterialization, NewRun, PartitionFailure, PartitionFailureKind,
-  RenewLeasesResult, RetentionResult, RunKind, RunRecord, RunStatus, RunUpdate, StepRecord, StepStatus, StepUpsert,
+  CatalogCompaction, RenewLeasesResult, RetentionResult, RunKind, RunRecord, RunStatus, RunUpdate, StepRecord, StepStatus, StepUpsert,
 } from '../catalog.ts';
 import { EVENT_LEVELS, RUN_KINDS, RUN_STATUSES, STEP_STATUSES } from '../catalog.ts';
 import { isProcessAlive } from '../is-process-alive.ts';
@@ -22,6 +22,8 @@ type Row = Record<string, unknown>;
 const DEFAULT_BUSY_TIMEOUT_MS = 10_000;
 // Retention deletes in batches so that no write transaction holds the lock for long.
 const RETENTION_BATCH = 2_000;
+/** Event types `pruneRunEvents` deletes (at debug/info level): step progress, not outcomes. */
+const PRUNABLE_EVENT_TYPES = ['log', 'step_started', 'step_retrying', 'check_evaluated'] as const;
 // Joins partition keys in one string; keys may not contain control characters, so this never collides.
 const KEY_SEPARATOR = '\u001f';
 // Stands for a null fingerprint in the joined string, for the same reason.
@@ -95,6 +97,8 @@ export class SqliteCatalog implements Catalog {
     this.#db = new Database(this.location, { timeout: busyTimeoutMs });
     try {
       this.#db.pragma(`busy_timeout = ${Math.max(0, Math.floor(busyTimeoutMs))}`);
+      // Takes effect on a new, empty file only: then compact() returns freed pages without rewriting the file.
+      this.#db.pragma('auto_vacuum = INCREMENTAL');
       this.#db.pragma('journal_mode = WAL');
       // WAL + NORMAL never corrupts; a power cut may lose the last commits, which only orphans lake files that vacuum removes.
       this.#db.pragma('synchronous = NORMAL');
@@ -512,11 +516,16 @@ export class SqliteCatalog implements Catalog {
         const selectFiles = this.#stmt('SELECT path FROM materialization_files WHERE materialization_id = ?').pluck();
         const deleteFiles = this.#stmt('DELETE FROM materialization_files WHERE materialization_id = ?');
         const deleteMaterialization = this.#stmt('DELETE FROM materializations WHERE id = ?');
+        const deleteEdgesInto = this.#stmt('DELETE FROM lineage_edges WHERE to_materialization_id = ?');
         for (const id of ids) {
           for (const path of selectFiles.all(id) as string[]) candidates.add(path);
           deleteFiles.run(id);
           deleteMaterialization.run(id);
+          // The lineage and check results of a deleted version describe nothing that exists any more.
+          deleteEdgesInto.run(id);
         }
+        // check_results has no index on materialization_id: one scan per batch, not one per version.
+        if (ids.length > 0) this.#stmt('DELETE FROM check_results WHERE materialization_id IN (SELECT value FROM json_each(?))').run(JSON.stringify(ids));
         return ids;
       });
       deletedCount += batch.length;
@@ -526,6 +535,30 @@ export class SqliteCatalog implements Catalog {
     const stillReferenced = this.#stmt('SELECT 1 FROM materialization_files WHERE path = ? LIMIT 1');
     const unreferencedFiles = [...candidates].filter((path) => stillReferenced.get(path) === undefined).sort();
     return { deletedCount, unreferencedFiles };
+  }
+
+  // ---------------------------------------------------------------- size
+
+  pruneRunEvents(cutoff: Date, options: { readonly dryRun?: boolean } = {}): number {
+    const cutoffMs = toMs(cutoff, 'event retention cutoff');
+    const where = `FROM events WHERE run_id IN (SELECT id FROM runs WHERE finished_at IS NOT NULL AND finished_at <= ?)
+      AND type IN (${PRUNABLE_EVENT_TYPES.map((t) => `'${t}'`).join(', ')}) AND level IN ('debug', 'info')`;
+    if (options.dryRun === true) return this.#stmt(`SELECT count(*) ${where}`).pluck().get(cutoffMs) as number;
+    return this.#write(() => this.#stmt(`DELETE ${where}`).run(cutoffMs).changes);
+  }
+
+  compact(): CatalogCompaction {
+    const bytes = () => (this.#db.pragma('page_count', { simple: true }) as number) * (this.#db.pragma('page_size', { simple: true }) as number);
+    const bytesBefore = bytes();
+    if (this.#db.pragma('auto_vacuum', { simple: true }) !== 2) {
+      // A catalog made before auto_vacuum was set: one full VACUUM converts it (and frees everything).
+      this.#db.pragma('auto_vacuum = INCREMENTAL');
+      this.#db.exec('VACUUM');
+    } else {
+      this.#db.pragma('incremental_vacuum');
+    }
+    if (this.location !== ':memory:') this.#db.pragma('wal_checkpoint(TRUNCATE)');
+    return { bytesBefore, bytesAfter: bytes() };
   }
 
   // ---------------------------------------------------------------- failure markers

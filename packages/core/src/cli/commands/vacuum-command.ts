@@ -3,11 +3,11 @@ import { writeLine } from '../cli-io.ts';
 import { flag, stringOption, type Command } from '../command.ts';
 import { openCliInstance } from '../open-instance.ts';
 
-/** `quarry vacuum [--dry-run] [--retention-days N] [--json]`: remove orphan files and expired versions. */
+/** `quarry vacuum [--dry-run] [--retention-days N] [--json]`: remove orphan files, expired versions and old step events; compact the catalog. */
 export const vacuumCommand: Command = {
   name: 'vacuum',
   usage: 'quarry vacuum [--dry-run] [--retention-days N] [--json]',
-  summary: 'remove lake files no version references and versions older than retention',
+  summary: 'remove unreferenced lake files, expired versions and old step events; compact the catalog',
   options: {
     'dry-run': { type: 'boolean', help: 'list what would be removed, remove nothing' },
     'retention-days': { type: 'string', help: 'keep superseded versions this many days (default: project setting or 30)' },
@@ -33,6 +33,8 @@ export const vacuumCommand: Command = {
         io.stdout,
         `${dryRun ? 'Would remove' : 'Removed'} ${result.removedFiles.length} file${result.removedFiles.length === 1 ? '' : 's'} (${result.bytes} bytes)${dryRun ? '' : ` and ${result.removedVersions} expired version${result.removedVersions === 1 ? '' : 's'}`}.`,
       );
+      writeLine(io.stdout, `${dryRun ? 'Would prune' : 'Pruned'} ${result.prunedEvents} step event${result.prunedEvents === 1 ? '' : 's'} of finished runs older than the retention.`);
+      if (result.catalog !== undefined) writeLine(io.stdout, `Catalog: ${result.catalog.bytesBefore} → ${result.catalog.bytesAfter} bytes.`);
       return 0;
     } finally {
       await instance.close();
