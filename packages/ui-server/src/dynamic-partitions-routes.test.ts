@@ -83,6 +83,12 @@ describe('dynamic partitions API', () => {
     assert.equal(await missing(), 2);
     assert.equal(instance.materializations('raw/shop_sales', { partition: 'north' }).length, 1, "north's version stays in the history");
     assert.deepEqual((await app.inject('/api/partitions/shops')).json().keys, ['south', 'east']);
+
+    const back = await change('shops', { add: ['north'] });
+    assert.deepEqual(back.json().keys, ['south', 'east', 'north'], 'a key added again comes back at the end');
+    const [status] = await instance.status('raw/shop_sales');
+    assert.deepEqual([status!.total, status!.counts.fresh, status!.counts.missing], [3, 1, 2], 'with its old version, which is still fresh');
+    assert.equal((await change('shops', { remove: ['north'] })).statusCode, 200);
   });
 
   test('bad keys are 400s naming the key, and change nothing', async () => {

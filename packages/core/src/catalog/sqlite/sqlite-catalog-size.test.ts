@@ -64,7 +64,7 @@ describe('catalog size', () => {
       assert.equal(catalog.listLineageEdges({ asset: 'raw/videos', partition: '2026-01-01', direction: 'upstream' }).length, 2);
 
       assert.equal(catalog.deleteMaterializationsOlderThan(new Date(clock.now)).deletedCount, 1);
-      assert.deepEqual(catalog.listCheckResults({ asset: 'raw/videos' }).map((r) => r.materializationId), [v2.id], `no check result of v${v1.id} is left`);
+      assert.deepEqual(catalog.listCheckResults({ asset: 'raw/videos' }).map((r) => r.materializationId), [v2.id], `no check result of version ${v1.id} is left`);
       assert.deepEqual(catalog.listLineageEdges({ asset: 'raw/videos', partition: '2026-01-01', direction: 'upstream' }).map((e) => e.toMaterializationId), [v2.id]);
       assert.equal(catalog.listLineageEdges({ asset: 'landing/videos', partition: '2026-01-01', direction: 'downstream' }).length, 1);
     }));
