@@ -60,7 +60,7 @@ export function checkDynamicPartitionKeys(name: string, keys: readonly unknown[]
   const seen = new Set<string>();
   const where = `dynamic partitions "${name}"`;
   for (const key of keys) {
-    const shown = typeof key === 'string' && key.length > 60 ? `${JSON.stringify(key.slice(0, 57))}…` : (JSON.stringify(key) ?? String(key));
+    const shown = quoteKey(key);
     if (typeof key !== 'string') throw bad(`The key ${shown} to ${action} for ${where} is not a string: give keys as strings.`);
     if (key === '') throw bad(`An empty key cannot be ${action === 'add' ? 'added to' : 'removed from'} ${where}: give non-empty keys.`);
     if (CONTROL_CHARACTER.test(key)) throw bad(`The key ${shown} to ${action} for ${where} contains a control character (tab, newline, …): give printable keys.`);
@@ -128,6 +128,12 @@ export function dynamicPartitionsNames(definitions: readonly (PartitionsDefiniti
   };
   definitions.forEach(visit);
   return names;
+}
+
+// JSON.stringify escapes C0 controls but not DEL, C1 or U+2028/9: an error must show every one.
+function quoteKey(key: unknown): string {
+  const text = typeof key === 'string' && key.length > 60 ? `${JSON.stringify(key.slice(0, 57))}…` : (JSON.stringify(key) ?? String(key));
+  return text.replace(/[\u007f-\u009f\u2028\u2029]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }
 
 function bad(message: string): QuarryError {
