@@ -515,7 +515,7 @@ export interface Catalog {
    * Returns how many were (with `dryRun`: would be) deleted.
    */
   pruneRunEvents(cutoff: Date, options?: { readonly dryRun?: boolean }): number;
-  /** Gives the space of deleted rows back to the file system (incremental vacuum, or one VACUUM for an old file). */
+  /** Rewrites the catalog packed (SQLite `VACUUM`), giving the space of deleted rows back to the file system. */
   compact(): CatalogCompaction;
 
   /** Marks the latest attempt at a partition as failed (or blocked); a later commit of the partition clears it. */

@@ -97,8 +97,6 @@ export class SqliteCatalog implements Catalog {
     this.#db = new Database(this.location, { timeout: busyTimeoutMs });
     try {
       this.#db.pragma(`busy_timeout = ${Math.max(0, Math.floor(busyTimeoutMs))}`);
-      // Takes effect on a new, empty file only: then compact() returns freed pages without rewriting the file.
-      this.#db.pragma('auto_vacuum = INCREMENTAL');
       this.#db.pragma('journal_mode = WAL');
       // WAL + NORMAL never corrupts; a power cut may lose the last commits, which only orphans lake files that vacuum removes.
       this.#db.pragma('synchronous = NORMAL');
@@ -550,13 +548,9 @@ export class SqliteCatalog implements Catalog {
   compact(): CatalogCompaction {
     const bytes = () => (this.#db.pragma('page_count', { simple: true }) as number) * (this.#db.pragma('page_size', { simple: true }) as number);
     const bytesBefore = bytes();
-    if (this.#db.pragma('auto_vacuum', { simple: true }) !== 2) {
-      // A catalog made before auto_vacuum was set: one full VACUUM converts it (and frees everything).
-      this.#db.pragma('auto_vacuum = INCREMENTAL');
-      this.#db.exec('VACUUM');
-    } else {
-      this.#db.pragma('incremental_vacuum');
-    }
+    // A full VACUUM, not auto_vacuum's incremental one: pruning leaves pages half empty (the events
+    // of runs interleave), and only a rewrite packs the rows that stay.
+    this.#db.exec('VACUUM');
     if (this.location !== ':memory:') this.#db.pragma('wal_checkpoint(TRUNCATE)');
     return { bytesBefore, bytesAfter: bytes() };
   }
