@@ -23,7 +23,7 @@ import { defaultMapping, PartitionSubset, type PartitionMapping, type Partitions
 import { createPlan, resolvePartitionTargets, type Plan } from '../planner/index.ts';
 import { createLocalObjectStore, type LocalObjectStore } from '../storage/index.ts';
 import { qualityScore, type CheckResult, type QualityScore } from '../checks/index.ts';
-import { AssetState, codeVersionOf, computeStaleness, type AssetStaleness } from '../versioning/index.ts';
+import { AssetState, codeVersionOf, computeStaleness, restrictStaleness, upstreamClosureTargets, type AssetStaleness } from '../versioning/index.ts';
 import type { AssetPartitionStatus, AssetSummary, PlanOptions, RunOptions } from './instance-types.ts';
 import { runIdOfFile } from './lake-paths.ts';
 import { loadProject } from './load-project.ts';
@@ -130,29 +130,33 @@ export class Instance {
     const ctx = this.partitionsContext();
     const selected = resolveSelection(this.graph, options.selection).filter((k) => this.graph.get(k).type === 'asset');
     const targets = resolvePartitionTargets(this.graph, selected, options.partitions, ctx);
+    // Staleness is computed over the upstream closure of the selection (the partitions the targets
+    // read, transitively), then narrowed: a partition's answer does not depend on what else is selected.
+    const wide = upstreamClosureTargets(this.graph, targets, ctx);
+    const closure = [...wide.keys()].filter((k) => this.graph.get(k).type === 'asset');
     const state = this.#stateLoader(ctx);
     const observed = new Map<AssetKey, Map<number, string | undefined>>();
-    for (const key of selected) {
+    for (const key of closure) {
       const asset = this.graph.get(key);
       if (asset.observe === undefined) continue;
       const versions = new Map<number, string | undefined>();
-      const materialized = targets.get(key)!.intersect(state(key).materialized);
+      const materialized = wide.get(key)!.intersect(state(key).materialized);
       for (const index of materialized.indices()) {
         const partitionKey = asset.partitions ? asset.partitions.keyAt(index, ctx) : '';
         versions.set(index, await asset.observe({ partitionKey, projectDir: this.projectDir }));
       }
       observed.set(key, versions);
     }
-    const staleness = computeStaleness({
+    const full = computeStaleness({
       graph: this.graph,
-      selected,
-      targets,
+      selected: closure,
+      targets: wide,
       state,
       codeVersion: (k) => this.codeVersion(k),
       observed,
       ctx,
-      ...(options.force ? { force: true } : {}),
     });
+    const staleness = new Map(selected.map((k) => [k, restrictStaleness(full.get(k)!, targets.get(k)!, options.force === true)]));
     return { selected, staleness, ctx };
   }
 

@@ -214,3 +214,53 @@ function firstNewer(state: AssetState, subset: PartitionSubset, seq: number, dep
   }
   return { asset: dep.upstream, partition: '' };
 }
+
+/**
+ * The partitions staleness must look at so that a partition's answer does not depend on what else
+ * is selected: every asset of the upstream closure of `targets`, with the upstream partitions the
+ * targets read through their mappings (transitively), joined to its own target when it has one.
+ * Source assets are included (their observations feed staleness); self-dependencies add nothing
+ * (a self-dependent asset's chain is followed inside its own target).
+ */
+export function upstreamClosureTargets(graph: AssetGraph, targets: ReadonlyMap<AssetKey, PartitionSubset>, ctx: PartitionsContext): Map<AssetKey, PartitionSubset> {
+  const closure = graph.upstreamClosure(targets.keys());
+  const expanded = new Map<AssetKey, PartitionSubset>(targets);
+  // Reverse topological order: every consumer of an asset is visited before the asset itself.
+  for (const key of [...closure].reverse()) {
+    const asset = graph.get(key);
+    const target = expanded.get(key);
+    if (asset.type !== 'asset' || target === undefined || target.isEmpty) continue;
+    for (const dep of resolvedDependencies(asset)) {
+      if (dep.upstream === key) continue;
+      const read = upstreamSubset(asset, dep, target, ctx);
+      const known = expanded.get(dep.upstream);
+      expanded.set(dep.upstream, known === undefined ? read : known.union(read));
+    }
+  }
+  return new Map(closure.map((k) => [k, expanded.get(k) ?? PartitionSubset.empty()]));
+}
+
+/**
+ * Staleness narrowed to `target`: the partitions of `staleness` that lie in `target`, with the
+ * same causes (computed over a wider set, so the answer is the one a wider selection gives).
+ * With `force`, every fresh partition of `target` is planned with reason `forced`.
+ */
+export function restrictStaleness(staleness: AssetStaleness, target: PartitionSubset, force = false): AssetStaleness {
+  const narrowed = (subset: PartitionSubset) => subset.intersect(target);
+  const stale = narrowed(staleness.planned.difference(staleness.forced));
+  const forced = force ? target.difference(stale) : PartitionSubset.empty();
+  const planned = stale.union(forced);
+  return {
+    assetKey: staleness.assetKey,
+    target,
+    missing: narrowed(staleness.missing),
+    failed: narrowed(staleness.failed),
+    codeChanged: narrowed(staleness.codeChanged),
+    sourceChanged: narrowed(staleness.sourceChanged),
+    upstreamChanged: narrowed(staleness.upstreamChanged),
+    upstreamStale: narrowed(staleness.upstreamStale),
+    forced,
+    planned,
+    reasonAt: (index) => (!planned.has(index) ? undefined : forced.has(index) ? { cause: 'forced' } : staleness.reasonAt(index)),
+  };
+}
