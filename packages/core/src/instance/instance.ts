@@ -19,11 +19,11 @@ import { createDuckDbEngine, duckDbColumnsFromSchema } from '../engines/duckdb/i
 import { QuarryError } from '../errors.ts';
 import { executePlan, type ExecutionEvent, type RunHandle, type RunSummary, type StepRunner } from '../execution/index.ts';
 import { AssetGraph, resolveSelection } from '../graph/index.ts';
-import { defaultMapping, PartitionSubset, type PartitionMapping, type PartitionsContext, type PartitionsDefinition } from '../partitions/index.ts';
+import { PartitionSubset, type PartitionsContext, type PartitionsDefinition } from '../partitions/index.ts';
 import { createPlan, resolvePartitionTargets, type Plan } from '../planner/index.ts';
 import { createLocalObjectStore, type LocalObjectStore } from '../storage/index.ts';
-import { qualityScore, type CheckResult, type QualityScore } from '../checks/index.ts';
-import { AssetState, codeVersionOf, computeStaleness, restrictStaleness, upstreamClosureTargets, type AssetStaleness } from '../versioning/index.ts';
+import { checkRequirements, qualityScore, type CheckResult, type QualityScore } from '../checks/index.ts';
+import { AssetState, codeVersionOf, computeStaleness, resolvedDependencies, restrictStaleness, upstreamClosureTargets, upstreamSubset, type AssetStaleness } from '../versioning/index.ts';
 import type { AssetPartitionStatus, AssetSummary, PlanOptions, RunOptions } from './instance-types.ts';
 import { runIdOfFile } from './lake-paths.ts';
 import { loadProject } from './load-project.ts';
@@ -166,7 +166,15 @@ export class Instance {
    */
   async plan(options: PlanOptions = {}): Promise<Plan> {
     const { staleness, ctx } = await this.staleness(options);
-    return createPlan({ graph: this.graph, staleness, selection: options.selection, ctx });
+    // A check reading another asset (referentialIntegrity, …) waits for that asset's steps in the same run.
+    const orderAfter = new Map<AssetKey, AssetKey[]>();
+    for (const key of staleness.keys()) {
+      const asset = this.graph.get(key);
+      if (asset.type !== 'asset' || asset.checks.length === 0) continue;
+      const references = checkRequirements(asset.checks).references.filter((r) => this.graph.has(r));
+      if (references.length > 0) orderAfter.set(key, references);
+    }
+    return createPlan({ graph: this.graph, staleness, selection: options.selection, ctx, orderAfter });
   }
 
   /** Per selected asset, its partitions by state (fresh, stale, missing, failed) as index ranges. */
@@ -418,18 +426,28 @@ export class Instance {
     const partition = options.partition;
     const index = partition === undefined ? undefined : asset.partitions ? asset.partitions.indexOf(partition, ctx) : 0;
     const keys = (definition: PartitionsDefinition | undefined, subset: PartitionSubset) => (definition ? [...definition.keysOf(subset, ctx)] : ['']);
-    const upstream = this.graph.edgesInto(asset.key).map((edge) => {
-      const up = this.graph.get(edge.upstream);
-      if (index === undefined || asset.type !== 'asset') return { asset: edge.upstream };
-      const mapping = edge.dependency.mapping;
-      const subset = mappingFor(mapping, up.partitions, asset.partitions).upstreamFor(PartitionSubset.fromRange(index, index + 1), asset.partitions, up.partitions, ctx);
-      return { asset: edge.upstream, partitions: keys(up.partitions, subset) };
-    });
-    const downstream = this.graph.children(asset.key).map((child) => {
+    const single = index === undefined ? undefined : PartitionSubset.fromRange(index, index + 1);
+    // One entry per upstream asset: several dependencies on one asset (today and the day before)
+    // and a self-dependency (with a partition) join their partitions.
+    const upstreamSubsets = new Map<AssetKey, PartitionSubset>();
+    if (asset.type === 'asset') {
+      for (const dep of resolvedDependencies(asset)) {
+        if (dep.upstream === asset.key && single === undefined) continue;
+        const subset = single === undefined ? PartitionSubset.empty() : upstreamSubset(asset, dep, single, ctx);
+        upstreamSubsets.set(dep.upstream, (upstreamSubsets.get(dep.upstream) ?? PartitionSubset.empty()).union(subset));
+      }
+    }
+    const upstream = [...upstreamSubsets].map(([key, subset]) =>
+      single === undefined ? { asset: key } : { asset: key, partitions: keys(this.graph.get(key).partitions, subset) },
+    );
+    const children = asset.type === 'asset' && asset.selfDependency && single !== undefined ? [asset.key, ...this.graph.children(asset.key)] : this.graph.children(asset.key);
+    const downstream = children.map((child) => {
       const down = this.graph.get(child);
-      if (index === undefined || down.type !== 'asset') return { asset: child };
-      const dep = Object.values(down.deps).find((d) => d.asset.key === asset.key)!;
-      const subset = mappingFor(dep.mapping, asset.partitions, down.partitions).downstreamFor(PartitionSubset.fromRange(index, index + 1), asset.partitions, down.partitions, ctx);
+      if (single === undefined || down.type !== 'asset') return { asset: child };
+      let subset = PartitionSubset.empty();
+      for (const dep of resolvedDependencies(down)) {
+        if (dep.upstream === asset.key) subset = subset.union(dep.mapping.downstreamFor(single, asset.partitions, down.partitions, ctx));
+      }
       return { asset: child, partitions: keys(down.partitions, subset) };
     });
     return { upstream, downstream };
@@ -632,10 +650,6 @@ function isAlive(pid: number): boolean {
   } catch (error) {
     return (error as NodeJS.ErrnoException).code === 'EPERM';
   }
-}
-
-function mappingFor(mapping: PartitionMapping | undefined, up: PartitionsDefinition | undefined, down: PartitionsDefinition | undefined) {
-  return mapping ?? defaultMapping(up, down);
 }
 
 function toCatalogEvent(event: ExecutionEvent): NewEvent {

@@ -100,7 +100,11 @@ export function createStepRunner(config: StepRunnerConfig): StepRunner {
         });
         fingerprintInputs.push({ name: dep.name, assetKey: dep.upstream, partitions: records.map((r) => ({ key: r.partitionKey, dataVersion: r.dataVersion })) });
         inputSeqs[dep.upstream] = Math.max(inputSeqs[dep.upstream] ?? 0, ...records.map((r) => r.dataSeq));
-        for (const r of records) lineage.push({ assetKey: dep.upstream, partitionKey: r.partitionKey, materializationId: r.id, dataVersion: r.dataVersion });
+        // Two dependencies on one asset (today and the day before) may read one partition twice: one edge.
+        for (const r of records) {
+          if (lineage.some((l) => l.materializationId === r.id)) continue;
+          lineage.push({ assetKey: dep.upstream, partitionKey: r.partitionKey, materializationId: r.id, dataVersion: r.dataVersion });
+        }
       }
       const sourceVersion = asset.observe ? await asset.observe({ partitionKey: key, projectDir: config.projectDir }) : undefined;
       const fingerprint = inputFingerprint(fingerprintInputs, sourceVersion);
