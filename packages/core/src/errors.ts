@@ -59,6 +59,8 @@ export const QUARRY_ERROR_CODES = {
   QUARRY_ROW_VALIDATION_MISMATCH: 'row validation did not account for every input row (a Quarry bug)',
   QUARRY_SOURCE_MISSING: 'a landing or source file an asset reads does not exist',
   QUARRY_NOT_MATERIALIZED: 'an asset a query needs has not been materialized yet',
+  // versioning (source observations)
+  QUARRY_OBSERVE_FAILED: "a source asset's observe function threw",
 } as const;
 
 /** A stable Quarry error code, such as `QUARRY_ASSET_CYCLE`. */

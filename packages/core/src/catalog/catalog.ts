@@ -397,6 +397,28 @@ export interface LineageEdgeRecord {
   readonly createdAt: Date;
 }
 
+/** An observation of a source asset partition to record (see `Catalog.recordObservations`). */
+export interface NewObservation {
+  readonly assetKey: string;
+  readonly partitionKey: string;
+  /** The version `observe` returned (a content hash, an mtime). */
+  readonly dataVersion: string;
+  readonly runId?: string | null;
+}
+
+/** The recorded observation of a source asset partition (Dagster's AssetObservation). */
+export interface ObservationRecord {
+  readonly assetKey: string;
+  readonly partitionKey: string;
+  readonly dataVersion: string;
+  /** Catalog sequence at which this version was first observed (the source's `dataSeq`). */
+  readonly seq: number;
+  readonly firstObservedAt: Date;
+  /** When this version was last observed. */
+  readonly observedAt: Date;
+  readonly runId: string | null;
+}
+
 /** Filters of `Catalog.listLineageEdges`: edges into (`upstream`) or out of (`downstream`) a partition. */
 export interface ListLineageEdgesOptions {
   readonly asset: string;
@@ -523,6 +545,15 @@ export interface Catalog {
   listCheckResults(options: ListCheckResultsOptions): CheckResultRecord[];
 
   listLineageEdges(options: ListLineageEdgesOptions): LineageEdgeRecord[];
+
+  /**
+   * Records observations of source asset partitions. A version equal to the partition's current one
+   * only moves its `observedAt`; another version becomes current with a new catalog `seq` (which
+   * is what makes dependents stale, as a materialization's `dataSeq` does).
+   */
+  recordObservations(observations: readonly NewObservation[]): ObservationRecord[];
+  /** The current observation of each observed partition of a source asset (of `partitions` only, when given). */
+  currentObservations(asset: string, partitions?: readonly string[]): ObservationRecord[];
 
   /** One line per asset the catalog has recorded anything for (versions, failures, leases, checks, lineage), sorted by asset key. */
   assetSummaries(): CatalogAssetSummary[];

@@ -2,7 +2,7 @@ export type {
   AcquireLeasesResult, CatalogAssetSummary, Catalog, CheckResultRecord, CurrentPartitions, CurrentPartitionsColumn, CurrentPartitionsOptions,
   DynamicPartitionStore, EventLevel, EventRecord, EventType, JsonValue, LeaseHolder, LeaseItem, LeaseOwner, LineageEdgeRecord,
   LineageSource, ListCheckResultsOptions, ListEventsOptions, ListLineageEdgesOptions, ListRunsOptions, MaterializationHistoryOptions,
-  MaterializationRecord, NewCheckResult, NewEvent, NewMaterialization, NewRun, PartitionFailure, PartitionFailureKind,
+  MaterializationRecord, NewCheckResult, NewEvent, NewMaterialization, NewObservation, NewRun, ObservationRecord, PartitionFailure, PartitionFailureKind,
   RenewLeasesResult, RetentionResult, RunKind, RunRecord, RunStatus, RunUpdate, StepRecord, StepStatus, StepUpsert,
 } from './catalog.ts';
 export { EVENT_LEVELS, RUN_KINDS, RUN_STATUSES, STEP_STATUSES } from './catalog.ts';

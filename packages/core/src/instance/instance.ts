@@ -4,6 +4,8 @@ import { join, resolve } from 'node:path';
 import type {
   Catalog,
   CheckResultRecord,
+  NewObservation,
+  ObservationRecord,
   EventRecord,
   JsonValue,
   MaterializationRecord,
@@ -112,6 +114,15 @@ export class Instance {
     const cache = new Map<AssetKey, AssetState>();
     return (key) => {
       let state = cache.get(key);
+      const asset = this.graph.get(key);
+      if (state === undefined && asset.type === 'source') {
+        // A source's "versions" are its current observations; their seqs play the part of dataSeqs.
+        const observations = this.catalog.currentObservations(key);
+        const keys = observations.map((o) => o.partitionKey);
+        const columns = { keys, codeVersions: keys.map(() => ''), dataSeqs: observations.map((o) => o.seq), maxInputSeqs: keys.map(() => 0) };
+        state = AssetState.fromColumns(key, asset.partitions, columns, [], ctx, () => ({ keys, dataVersions: observations.map((o) => o.dataVersion), inputFingerprints: keys.map(() => null) }));
+        cache.set(key, state);
+      }
       if (state === undefined) {
         const columns = this.catalog.currentPartitions(key);
         const failed = this.catalog.failedPartitions(key).map((f) => f.partitionKey);
@@ -125,8 +136,50 @@ export class Instance {
     };
   }
 
-  /** Staleness of the selected assets over the selected partitions. */
-  async staleness(options: PlanOptions = {}): Promise<{ selected: AssetKey[]; staleness: Map<AssetKey, AssetStaleness>; ctx: PartitionsContext }> {
+  /**
+   * Observes source assets: calls `observe` for each partition of each selected source (and each
+   * source upstream of the selected assets) and records the versions in the catalog (an observation;
+   * a version equal to the last one only moves its time). `undefined` (no data yet) records nothing.
+   */
+  async observe(selection?: string, partitions?: PlanOptions['partitions']): Promise<ObservationRecord[]> {
+    const ctx = this.partitionsContext();
+    const selected = resolveSelection(this.graph, selection);
+    const sources = this.graph.upstreamClosure(selected).filter((k) => this.graph.get(k).type === 'source');
+    const targets = partitions === undefined ? resolvePartitionTargets(this.graph, sources, undefined, ctx) : upstreamClosureTargets(this.graph, resolvePartitionTargets(this.graph, selected, partitions, ctx), ctx);
+    return this.#observeSources(sources, targets, ctx);
+  }
+
+  async #observeSources(keys: readonly AssetKey[], targets: ReadonlyMap<AssetKey, PartitionSubset>, ctx: PartitionsContext): Promise<ObservationRecord[]> {
+    const observations: NewObservation[] = [];
+    for (const key of keys) {
+      const source = this.graph.get(key);
+      if (source.type !== 'source' || source.observe === undefined) continue;
+      for (const index of (targets.get(key) ?? PartitionSubset.empty()).indices()) {
+        const partitionKey = source.partitions ? source.partitions.keyAt(index, ctx) : '';
+        let version: string | undefined;
+        try {
+          version = await source.observe({ partitionKey, projectDir: this.projectDir });
+        } catch (error) {
+          throw new QuarryError('QUARRY_OBSERVE_FAILED', `Observing source "${key}"${partitionKey ? ` [${partitionKey}]` : ''} failed: ${error instanceof Error ? error.message : String(error)}. Fix its observe function (or the data it reads) and try again.`, { cause: error });
+        }
+        if (version !== undefined) observations.push({ assetKey: key, partitionKey, dataVersion: String(version) });
+      }
+    }
+    return this.catalog.recordObservations(observations);
+  }
+
+  /** The current observations of a source asset, newest first (empty for an asset never observed). */
+  observations(assetKey: string): ObservationRecord[] {
+    const key = this.graph.get(assetKey).key;
+    return this.catalog.currentObservations(key).sort((a, b) => b.observedAt.getTime() - a.observedAt.getTime());
+  }
+
+  /**
+   * Staleness of the selected assets over the selected partitions. With `observe`, the sources the
+   * selection reads are observed (and the observations recorded) first; otherwise their last
+   * recorded observations count.
+   */
+  async staleness(options: PlanOptions = {}, mode: { observe?: boolean } = {}): Promise<{ selected: AssetKey[]; staleness: Map<AssetKey, AssetStaleness>; ctx: PartitionsContext }> {
     const ctx = this.partitionsContext();
     const selected = resolveSelection(this.graph, options.selection).filter((k) => this.graph.get(k).type === 'asset');
     const targets = resolvePartitionTargets(this.graph, selected, options.partitions, ctx);
@@ -134,6 +187,7 @@ export class Instance {
     // read, transitively), then narrowed: a partition's answer does not depend on what else is selected.
     const wide = upstreamClosureTargets(this.graph, targets, ctx);
     const closure = [...wide.keys()].filter((k) => this.graph.get(k).type === 'asset');
+    if (mode.observe === true) await this.#observeSources([...wide.keys()], wide, ctx);
     const state = this.#stateLoader(ctx);
     const observed = new Map<AssetKey, Map<number, string | undefined>>();
     for (const key of closure) {
@@ -165,7 +219,7 @@ export class Instance {
    * runs. Unknown assets, bad selections and bad partition keys throw `QuarryError`s naming them.
    */
   async plan(options: PlanOptions = {}): Promise<Plan> {
-    const { staleness, ctx } = await this.staleness(options);
+    const { staleness, ctx } = await this.staleness(options, { observe: true });
     // A check reading another asset (referentialIntegrity, …) waits for that asset's steps in the same run.
     const orderAfter = new Map<AssetKey, AssetKey[]>();
     for (const key of staleness.keys()) {
@@ -180,24 +234,50 @@ export class Instance {
   /** Per selected asset, its partitions by state (fresh, stale, missing, failed) as index ranges. */
   async status(selection?: string): Promise<AssetPartitionStatus[]> {
     const { staleness, ctx } = await this.staleness(selection !== undefined ? { selection } : {});
-    return [...staleness.values()].map((s) => {
+    const ranges = (subset: PartitionSubset) => [...subset.ranges()].map(([a, b]) => [a, b] as const);
+    const statuses = new Map<AssetKey, AssetPartitionStatus>();
+    for (const s of staleness.values()) {
       const definition = this.graph.get(s.assetKey).partitions;
       const total = s.target.count;
       const missing = s.missing;
       const failed = s.failed;
       const stale = s.planned.difference(missing).difference(failed);
       const fresh = s.target.difference(s.planned);
-      const ranges = (subset: PartitionSubset) => [...subset.ranges()].map(([a, b]) => [a, b] as const);
-      return {
+      statuses.set(s.assetKey, {
         assetKey: s.assetKey,
         partitioned: definition !== undefined,
         total,
         ranges: { fresh: ranges(fresh), stale: ranges(stale), missing: ranges(missing), failed: ranges(failed) },
         counts: { fresh: fresh.count, stale: stale.count, missing: missing.count, failed: failed.count },
         ...(total > 0 ? { firstKey: definition ? definition.keyAt(s.target.first!, ctx) : '', lastKey: definition ? definition.keyAt(s.target.last!, ctx) : '' } : {}),
-      };
-    });
+      });
+    }
+    // Sources are never materialized: an observed partition is fresh, one never observed is missing.
+    for (const key of resolveSelection(this.graph, selection)) {
+      const source = this.graph.get(key);
+      if (source.type !== 'source') continue;
+      const definition = source.partitions;
+      const target = definition ? definition.all(ctx) : PartitionSubset.fromRange(0, 1);
+      const state = this.#stateLoader(ctx)(key);
+      const observed = target.intersect(state.materialized);
+      const missing = target.difference(observed);
+      const latest = this.observations(key)[0];
+      statuses.set(key, {
+        assetKey: key,
+        partitioned: definition !== undefined,
+        total: target.count,
+        ranges: { fresh: ranges(observed), stale: [], missing: ranges(missing), failed: [] },
+        counts: { fresh: observed.count, stale: 0, missing: missing.count, failed: 0 },
+        ...(target.count > 0 ? { firstKey: definition ? definition.keyAt(target.first!, ctx) : '', lastKey: definition ? definition.keyAt(target.last!, ctx) : '' } : {}),
+        source: {
+          observed: observed.count,
+          ...(latest !== undefined ? { lastObservedAt: latest.observedAt.toISOString(), lastVersion: latest.dataVersion, lastPartition: latest.partitionKey } : {}),
+        },
+      });
+    }
+    return this.graph.ordered(statuses.keys()).map((k) => statuses.get(k)!);
   }
+
 
   /** Plans and starts a run in this process; returns its id at once (see `waitForRun`). */
   async startRun(options: RunOptions = {}): Promise<{ runId: string; plan: Plan }> {

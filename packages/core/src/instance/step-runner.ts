@@ -75,6 +75,15 @@ export function createStepRunner(config: StepRunnerConfig): StepRunner {
       for (const dep of resolvedDependencies(asset)) {
         const upstreamAsset = graph.get(dep.upstream);
         const upstreamKeys = keysOf(dep.upstreamDefinition, upstreamSubset(asset, dep, single, ctx), ctx);
+        if (upstreamAsset.type === 'source') {
+          // Quarry does not hold a source's data (the asset reads it from outside): the source counts
+          // through its recorded observations, in the fingerprint, the input seqs and the lineage.
+          const observed = catalog.currentObservations(dep.upstream, upstreamKeys);
+          fingerprintInputs.push({ name: dep.name, assetKey: dep.upstream, partitions: observed.map((o) => ({ key: o.partitionKey, dataVersion: o.dataVersion })) });
+          inputSeqs[dep.upstream] = Math.max(inputSeqs[dep.upstream] ?? 0, ...observed.map((o) => o.seq));
+          for (const o of observed) lineage.push({ assetKey: dep.upstream, partitionKey: o.partitionKey, materializationId: null, dataVersion: o.dataVersion });
+          continue;
+        }
         const records: MaterializationRecord[] = [];
         const absent: string[] = [];
         for (const upstreamKey of upstreamKeys) {

@@ -114,6 +114,7 @@ export function computeStaleness(input: StalenessInput): Map<AssetKey, AssetStal
     const sourceChangedIdx: number[] = [];
     const upstreamChangedIdx: number[] = [];
     const upstreamDetail = new Map<number, { asset: AssetKey; partition: string }>();
+    const sourceDetail = new Map<number, { asset: AssetKey; partition: string }>();
     const observed = input.observed?.get(key);
 
     for (const i of present.indices()) {
@@ -128,11 +129,13 @@ export function computeStaleness(input: StalenessInput): Map<AssetKey, AssetStal
       }
       const inputSeq = state.inputSeqAt(i);
       let culprit: { asset: AssetKey; partition: string } | undefined;
+      let fromSource = false;
       for (const dep of deps) {
         const up = upstreamSubset(asset, dep, PartitionSubset.fromRange(i, i + 1), ctx);
         const upState = input.state(dep.upstream);
         if (upState.maxDataSeq(up) > inputSeq) {
           culprit = firstNewer(upState, up, inputSeq, dep, ctx);
+          fromSource = input.graph.get(dep.upstream).type === 'source';
           break;
         }
       }
@@ -140,13 +143,17 @@ export function computeStaleness(input: StalenessInput): Map<AssetKey, AssetStal
       // Confirm with the fingerprint: a change undone since (same versions again) is not a change.
       const fingerprint = state.fingerprintAt(i);
       const now = inputFingerprint(currentInputs(asset, PartitionSubset.fromRange(i, i + 1), input.state, ctx), sourceVersionOf(fingerprint));
-      if (now !== fingerprint) {
+      if (now !== fingerprint && fromSource) {
+        // A source dependency observed with another version: the source changed.
+        sourceChangedIdx.push(i);
+        sourceDetail.set(i, culprit);
+      } else if (now !== fingerprint) {
         upstreamChangedIdx.push(i);
         upstreamDetail.set(i, culprit);
       }
     }
     const codeChanged = PartitionSubset.fromIndices(codeChangedIdx);
-    const sourceChanged = PartitionSubset.fromIndices(sourceChangedIdx);
+    const sourceChanged = PartitionSubset.fromIndices(sourceChangedIdx.sort((a, b) => a - b));
     const upstreamChanged = PartitionSubset.fromIndices(upstreamChangedIdx);
     let direct = missing.union(failed).union(codeChanged).union(sourceChanged).union(upstreamChanged);
 
@@ -181,6 +188,10 @@ export function computeStaleness(input: StalenessInput): Map<AssetKey, AssetStal
       if (missing.has(index)) return { cause: 'missing' };
       if (failed.has(index)) return { cause: 'failed', detail: 'the last attempt failed' };
       if (codeChanged.has(index)) return { cause: 'code_changed', detail: `code version ${state.codeVersionAt(index)} → ${codeVersion}` };
+      if (sourceChanged.has(index) && sourceDetail.has(index)) {
+        const source = sourceDetail.get(index)!;
+        return { cause: 'source_changed', upstream: source, detail: `source ${source.asset}${source.partition ? ` [${source.partition}]` : ''} was observed with a new version` };
+      }
       if (sourceChanged.has(index)) {
         return { cause: 'source_changed', detail: `source version ${sourceVersionOf(state.fingerprintAt(index)) ?? 'none'} → ${observed?.get(index) ?? 'none'}` };
       }

@@ -197,10 +197,28 @@ CREATE INDEX lineage_edges_from ON lineage_edges (from_asset_id, from_partition_
 CREATE INDEX lineage_edges_to_materialization ON lineage_edges (to_materialization_id);
 `;
 
+// Observations of source assets: one row per observed version of a partition; `current` marks the
+// latest, whose observed_at moves forward while the version stays the same.
+const V3_SOURCE_OBSERVATIONS = `
+CREATE TABLE observations (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  asset_id INTEGER NOT NULL,
+  partition_key TEXT NOT NULL,
+  data_version TEXT NOT NULL,
+  seq INTEGER NOT NULL,
+  first_observed_at INTEGER NOT NULL,
+  observed_at INTEGER NOT NULL,
+  run_id TEXT,
+  current INTEGER NOT NULL
+);
+CREATE UNIQUE INDEX observations_current ON observations (asset_id, partition_key) WHERE current = 1;
+`;
+
 /** The SQLite catalog's schema history, oldest first; the last entry is the version this code writes. */
 export const SQLITE_MIGRATIONS: readonly SqliteMigration[] = [
   { version: 1, name: 'core', up: (db) => db.exec(V1_CORE) },
   { version: 2, name: 'checks and lineage', up: (db) => db.exec(V2_CHECKS_AND_LINEAGE) },
+  { version: 3, name: 'source observations', up: (db) => db.exec(V3_SOURCE_OBSERVATIONS) },
 ];
 
 /** The schema version this code reads and writes. */

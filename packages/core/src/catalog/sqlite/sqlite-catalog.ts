@@ -8,7 +8,7 @@ import type {
   AcquireLeasesResult, CatalogAssetSummary, Catalog, CheckResultRecord, CurrentPartitions, CurrentPartitionsColumn, CurrentPartitionsOptions,
   DynamicPartitionStore, EventLevel, EventRecord, JsonValue, LeaseHolder, LeaseItem, LeaseOwner, LineageEdgeRecord,
   ListCheckResultsOptions, ListEventsOptions, ListLineageEdgesOptions, ListRunsOptions, MaterializationHistoryOptions,
-  MaterializationRecord, NewCheckResult, NewEvent, NewMaterialization, NewRun, PartitionFailure, PartitionFailureKind,
+  MaterializationRecord, NewCheckResult, NewEvent, NewMaterialization, NewObservation, NewRun, ObservationRecord, PartitionFailure, PartitionFailureKind,
   RenewLeasesResult, RetentionResult, RunKind, RunRecord, RunStatus, RunUpdate, StepRecord, StepStatus, StepUpsert,
 } from '../catalog.ts';
 import { EVENT_LEVELS, RUN_KINDS, RUN_STATUSES, STEP_STATUSES } from '../catalog.ts';
@@ -722,6 +722,53 @@ export class SqliteCatalog implements Catalog {
       metadata: fromJson(row.metadata) as Record<string, JsonValue>,
       createdAt: new Date(row.created_at as number),
     }));
+  }
+
+  recordObservations(observations: readonly NewObservation[]): ObservationRecord[] {
+    for (const o of observations) {
+      checkAssetKey(o.assetKey);
+      checkPartitionKey(o.partitionKey);
+      if (typeof o.dataVersion !== 'string' || o.dataVersion === '') {
+        throw new QuarryError('QUARRY_BAD_ARGUMENT', `Observation of "${o.assetKey}" [${o.partitionKey}] has data version ${JSON.stringify(o.dataVersion)}: observe must return a non-empty string (or undefined when there is no data).`);
+      }
+    }
+    if (observations.length === 0) return [];
+    return this.#write(() => {
+      const state = this.#stmt('SELECT seq, last_commit_at FROM catalog_state WHERE id = 1').raw().get() as [number, number];
+      let seq = state[0];
+      const now = Math.max(this.#nowMs(), state[1]);
+      const select = this.#stmt('SELECT id, data_version, seq, first_observed_at FROM observations WHERE asset_id = ? AND partition_key = ? AND current = 1');
+      const touch = this.#stmt('UPDATE observations SET observed_at = ?, run_id = ? WHERE id = ?');
+      const retire = this.#stmt('UPDATE observations SET current = 0 WHERE id = ?');
+      const insert = this.#stmt(`INSERT INTO observations (asset_id, partition_key, data_version, seq, first_observed_at, observed_at, run_id, current)
+        VALUES (?, ?, ?, ?, ?, ?, ?, 1)`);
+      const records = observations.map((o): ObservationRecord => {
+        const assetId = this.#assetIdForWrite(o.assetKey);
+        const runId = o.runId ?? null;
+        const current = select.get(assetId, o.partitionKey) as { id: number; data_version: string; seq: number; first_observed_at: number } | undefined;
+        if (current !== undefined && current.data_version === o.dataVersion) {
+          touch.run(now, runId, current.id);
+          return { assetKey: o.assetKey, partitionKey: o.partitionKey, dataVersion: o.dataVersion, seq: current.seq, firstObservedAt: new Date(current.first_observed_at), observedAt: new Date(now), runId };
+        }
+        if (current !== undefined) retire.run(current.id);
+        seq += 1;
+        insert.run(assetId, o.partitionKey, o.dataVersion, seq, now, now, runId);
+        return { assetKey: o.assetKey, partitionKey: o.partitionKey, dataVersion: o.dataVersion, seq, firstObservedAt: new Date(now), observedAt: new Date(now), runId };
+      });
+      this.#stmt('UPDATE catalog_state SET seq = ?, last_commit_at = ? WHERE id = 1').run(seq, now);
+      return records;
+    });
+  }
+
+  currentObservations(asset: string, partitions?: readonly string[]): ObservationRecord[] {
+    const assetId = this.#assetIdForRead(asset);
+    if (assetId === undefined) return [];
+    const rows = this.#stmt('SELECT partition_key, data_version, seq, first_observed_at, observed_at, run_id FROM observations WHERE asset_id = ? AND current = 1 ORDER BY partition_key')
+      .all(assetId) as { partition_key: string; data_version: string; seq: number; first_observed_at: number; observed_at: number; run_id: string | null }[];
+    const wanted = partitions === undefined ? undefined : new Set(partitions);
+    return rows
+      .filter((r) => wanted === undefined || wanted.has(r.partition_key))
+      .map((r) => ({ assetKey: asset, partitionKey: r.partition_key, dataVersion: r.data_version, seq: r.seq, firstObservedAt: new Date(r.first_observed_at), observedAt: new Date(r.observed_at), runId: r.run_id }));
   }
 
   listLineageEdges(options: ListLineageEdgesOptions): LineageEdgeRecord[] {

@@ -3,6 +3,7 @@ import { checksCommand } from './checks-command.ts';
 import { graphCommand } from './graph-command.ts';
 import { listCommand } from './list-command.ts';
 import { backfillCommand, materializeCommand } from './materialize-command.ts';
+import { observeCommand } from './observe-command.ts';
 import { partitionsCommand } from './partitions-command.ts';
 import { planCommand } from './plan-command.ts';
 import { quarantineCommand } from './quarantine-command.ts';
@@ -21,6 +22,7 @@ export const commands: readonly Command[] = [
   materializeCommand,
   backfillCommand,
   statusCommand,
+  observeCommand,
   runsCommand,
   runCommand,
   queryCommand,
