@@ -16,6 +16,8 @@ const DETERMINISTIC_CODES: ReadonlySet<QuarryErrorCode> = new Set<QuarryErrorCod
   'QUARRY_DUPLICATE_ASSET',
   'QUARRY_MISSING_ASSET',
   'QUARRY_UNKNOWN_ASSET',
+  'QUARRY_DISK_FULL', // retrying cannot make room; `quarry backfill --resume` continues once there is
+  'QUARRY_CATALOG_CORRUPT',
 ]);
 
 /**
