@@ -122,22 +122,34 @@ export class Instance {
    * Partitions of an asset whose current version cannot be read as committed: marked lost by
    * `quarry verify --repair`, or (a stat per file, no read) whose file is gone or has another size.
    */
-  damagedPartitions(key: AssetKey): Map<string, FileDamage | string> {
+  damagedPartitions(key: AssetKey, only?: (partitionKey: string) => boolean): Map<string, FileDamage | string> {
     const damaged = new Map<string, FileDamage | string>();
     for (const lost of this.catalog.lostPartitions(key)) damaged.set(lost.partitionKey, lost.detail);
-    const files = this.catalog.currentFiles(key);
+    const all = this.catalog.currentFiles(key);
+    const files = only === undefined ? all : all.filter((f) => only(f.partitionKey));
     const bad = statDamage(files, (path) => this.store.localPath(path));
     if (bad.size > 0) for (const file of files) if (bad.has(file.path)) damaged.set(file.partitionKey, bad.get(file.path)!);
     return damaged;
   }
 
   /** Loads the current state of assets from the catalog, once per call site. */
-  #stateLoader(ctx: PartitionsContext, damage?: Map<AssetKey, Map<string, string>>): (key: AssetKey) => AssetState {
+  #stateLoader(ctx: PartitionsContext, damage?: Map<AssetKey, Map<string, string>>, targets?: ReadonlyMap<AssetKey, PartitionSubset>): (key: AssetKey) => AssetState {
     const cache = new Map<AssetKey, AssetState>();
     return (key) => {
       let state = cache.get(key);
       if (state === undefined) {
-        const damaged = this.damagedPartitions(key);
+        // Files are stat'ed only for the partitions the caller looks at (a selected asset's targets):
+        // a stat each keeps plan and status cheap; `quarry verify` checks everything.
+        const target = targets?.get(key);
+        const definition = this.graph.get(key).partitions;
+        const damaged = this.damagedPartitions(key, target === undefined ? () => false : (partitionKey) => {
+          if (definition === undefined) return partitionKey === '' && target.has(0);
+          try {
+            return target.has(definition.indexOf(partitionKey, ctx));
+          } catch {
+            return false;
+          }
+        });
         damage?.set(key, damaged);
         const columns = withoutKeys(this.catalog.currentPartitions(key), damaged);
         const failed = this.catalog.failedPartitions(key).map((f) => f.partitionKey);
@@ -157,7 +169,7 @@ export class Instance {
     const selected = resolveSelection(this.graph, options.selection).filter((k) => this.graph.get(k).type === 'asset');
     const targets = resolvePartitionTargets(this.graph, selected, options.partitions, ctx);
     const damage = new Map<AssetKey, Map<string, string>>();
-    const state = this.#stateLoader(ctx, damage);
+    const state = this.#stateLoader(ctx, damage, targets);
     const observed = new Map<AssetKey, Map<number, string | undefined>>();
     for (const key of selected) {
       const asset = this.graph.get(key);

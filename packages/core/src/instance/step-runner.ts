@@ -96,6 +96,15 @@ export function createStepRunner(config: StepRunnerConfig): StepRunner {
           );
         }
         const files = records.flatMap((r) => r.files);
+        if (config.store !== undefined && files.length > 0) {
+          const store = config.store;
+          const lost = statDamage(records.flatMap((r) => r.files.map((path) => ({ partitionKey: r.partitionKey, materializationId: r.id, path, size: null, sha256: null }))), (p) => store.localPath(p));
+          if (lost.size > 0) {
+            const partitions = records.filter((r) => r.files.some((f) => lost.has(f))).map((r) => r.partitionKey);
+            // The same on every try: not worth a retry's wait.
+            throw Object.assign(new QuarryError('QUARRY_LAKE_FILE_MISSING', `"${asset.key}" [${key}] reads "${dep.upstream}" [${partitions.join(', ')}], whose lake file is missing (${store.localPath([...lost.keys()][0]!)}). Run \`quarry verify --repair\`, then materialize "+${asset.key}" to write the upstream partition again.`, { details: { assetKey: dep.upstream, partitions } }), { retryable: false });
+          }
+        }
         inputs.push({
           name: dep.name,
           assetKey: dep.upstream,

@@ -1,4 +1,4 @@
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync, statfsSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { dirname, resolve } from 'node:path';
 import Database from 'better-sqlite3';
@@ -14,7 +14,7 @@ import type {
 import { EVENT_LEVELS, RUN_KINDS, RUN_STATUSES, STEP_STATUSES } from '../catalog.ts';
 import { isProcessAlive } from '../is-process-alive.ts';
 import { createRunId } from '../run-id.ts';
-import { migrateSqliteCatalog } from './migrations.ts';
+import { migrateSqliteCatalog, SQLITE_MIGRATIONS } from './migrations.ts';
 import type { SqliteCatalogConfig } from './sqlite-config.ts';
 
 type Row = Record<string, unknown>;
@@ -72,6 +72,7 @@ export class SqliteCatalog implements Catalog {
   readonly location: string;
   readonly dynamicPartitions: DynamicPartitionStore;
   readonly #db: BetterSqlite3.Database;
+  readonly #readOnlyBecauseFull: boolean;
   readonly #clock: () => Date;
   readonly #host: string;
   readonly #statements = new Map<string, BetterSqlite3.Statement>();
@@ -92,33 +93,28 @@ export class SqliteCatalog implements Catalog {
     this.#clock = config.now ?? (() => new Date());
     this.#host = config.hostname ?? hostname();
     if (!inMemory) mkdirSync(dirname(this.location), { recursive: true });
-    this.#db = new Database(this.location, { timeout: busyTimeoutMs });
-    try {
-      this.#db.pragma(`busy_timeout = ${Math.max(0, Math.floor(busyTimeoutMs))}`);
-      this.#db.pragma('journal_mode = WAL');
-      // WAL + NORMAL never corrupts; a power cut may lose the last commits, which only orphans lake files that vacuum removes.
-      this.#db.pragma('synchronous = NORMAL');
-      migrateSqliteCatalog(this.#db, this.location);
-    } catch (error) {
-      this.#db.close();
-      if (isSqliteError(error, 'SQLITE_NOTADB')) {
-        throw new QuarryError('QUARRY_CATALOG_CORRUPT', `${this.location} is not a SQLite database (its header is damaged, or it is another kind of file), so it cannot be a Quarry catalog. Restore the catalog from a backup, or move this file away to start a new catalog (the lake then needs \`quarry init --force-new-catalog\`).`, { details: { location: this.location }, cause: error });
-      }
-      throw translateSqliteError(error, this.location);
-    }
+    const opened = openConnection(this.location, busyTimeoutMs, inMemory);
+    this.#db = opened.db;
+    this.#readOnlyBecauseFull = opened.readOnlyBecauseFull;
     this.dynamicPartitions = guardMethods({
       keys: (name: string) => this.#dynamicKeys(name),
       add: (name: string, keys: readonly string[]) => this.#addDynamicKeys(name, keys),
       remove: (name: string, keys: readonly string[]) => this.#removeDynamicKeys(name, keys),
-    }, this.location);
+    }, (error) => this.#translate(error));
     // Damage or a full disk can surface in any statement; every public method turns those SQLite
     // errors into QuarryErrors naming this file and what to do (own properties shadow the prototype's).
     const self = this as unknown as Record<string, unknown>;
     for (const name of Object.getOwnPropertyNames(SqliteCatalog.prototype)) {
       const method = self[name];
       if (name === 'constructor' || typeof method !== 'function') continue;
-      self[name] = guardMethod(method as (...args: unknown[]) => unknown, this, this.location);
+      self[name] = guardMethod(method as (...args: unknown[]) => unknown, this, (error) => this.#translate(error));
     }
+  }
+
+  // On a copy read because the disk is full, any write is refused by SQLite as read-only: that is the full disk.
+  #translate(error: unknown): unknown {
+    if (this.#readOnlyBecauseFull && isSqliteError(error, 'SQLITE_READONLY')) return diskFullError(this.location, error);
+    return translateSqliteError(error, this.location);
   }
 
   // ---------------------------------------------------------------- runs
@@ -927,7 +923,7 @@ export class SqliteCatalog implements Catalog {
       }
       return result;
     } catch (error) {
-      throw translateSqliteError(error, this.location);
+      throw this.#translate(error);
     } finally {
       this.#pending = undefined;
     }
@@ -1286,20 +1282,70 @@ function isSqliteError(error: unknown, prefix: string): boolean {
   return typeof error === 'object' && error !== null && typeof (error as { code?: unknown }).code === 'string' && (error as { code: string }).code.startsWith(prefix);
 }
 
-function guardMethod(method: (...args: unknown[]) => unknown, target: object, location: string): (...args: unknown[]) => unknown {
+function guardMethod(method: (...args: unknown[]) => unknown, target: object, translate: (error: unknown) => unknown): (...args: unknown[]) => unknown {
   return (...args: unknown[]) => {
     try {
       return method.apply(target, args);
     } catch (error) {
-      throw translateSqliteError(error, location);
+      throw translate(error);
     }
   };
 }
 
-function guardMethods<T extends Record<string, (...args: never[]) => unknown>>(methods: T, location: string): T {
+function guardMethods<T extends Record<string, (...args: never[]) => unknown>>(methods: T, translate: (error: unknown) => unknown): T {
   const guarded: Record<string, unknown> = {};
-  for (const [name, method] of Object.entries(methods)) guarded[name] = guardMethod(method as (...args: unknown[]) => unknown, methods, location);
+  for (const [name, method] of Object.entries(methods)) guarded[name] = guardMethod(method as (...args: unknown[]) => unknown, methods, translate);
   return guarded as T;
+}
+
+// Opens (creating and migrating as needed) the catalog's connection. A full disk cannot even hold
+// WAL's shared-memory file, so no connection opens; reading must still work (\`quarry runs\`,
+// \`status\`), so the catalog is then read from a copy in memory and every write is refused.
+function openConnection(location: string, busyTimeoutMs: number, inMemory: boolean): { db: BetterSqlite3.Database; readOnlyBecauseFull: boolean } {
+  const db = new Database(location, { timeout: busyTimeoutMs });
+  try {
+    db.pragma(`busy_timeout = ${Math.max(0, Math.floor(busyTimeoutMs))}`);
+    db.pragma('journal_mode = WAL');
+    // WAL + NORMAL never corrupts; a power cut may lose the last commits, which only orphans lake files that vacuum removes.
+    db.pragma('synchronous = NORMAL');
+    migrateSqliteCatalog(db, location);
+    return { db, readOnlyBecauseFull: false };
+  } catch (error) {
+    db.close();
+    if (isSqliteError(error, 'SQLITE_NOTADB')) {
+      throw new QuarryError('QUARRY_CATALOG_CORRUPT', `${location} is not a SQLite database (its header is damaged, or it is another kind of file), so it cannot be a Quarry catalog. Restore the catalog from a backup, or move this file away to start a new catalog (the lake then needs \`quarry init --force-new-catalog\`).`, { details: { location }, cause: error });
+    }
+    if (inMemory || !isDiskFull(error, location)) throw translateSqliteError(error, location);
+    let copy: BetterSqlite3.Database;
+    try {
+      const image = readFileSync(location);
+      // Bytes 18-19 say "WAL"; a database in memory cannot use WAL, so the copy reads as a plain journal one.
+      if (image.length > 19) image[18] = image[19] = 1;
+      copy = new Database(image, { readonly: true });
+    } catch {
+      throw diskFullError(location, error);
+    }
+    // Only a catalog already at this code's schema can be read without migrating (which writes).
+    const version = copy.prepare("SELECT CASE WHEN EXISTS (SELECT 1 FROM sqlite_schema WHERE name = 'schema_migrations') THEN (SELECT max(version) FROM schema_migrations) END").pluck().get();
+    if (version !== SQLITE_MIGRATIONS[SQLITE_MIGRATIONS.length - 1]!.version) {
+      copy.close();
+      throw diskFullError(location, error);
+    }
+    return { db: copy, readOnlyBecauseFull: true };
+  }
+}
+
+// SQLITE_FULL, or an I/O error on a filesystem with no space left (SQLite reports a failed
+// shared-memory or lock file as an I/O error, without the errno).
+function isDiskFull(error: unknown, location: string): boolean {
+  if (isSqliteError(error, 'SQLITE_FULL')) return true;
+  if (!isSqliteError(error, 'SQLITE_IOERR')) return false;
+  try {
+    const fs = statfsSync(dirname(location));
+    return fs.bavail * fs.bsize < 64 * 1024;
+  } catch {
+    return false;
+  }
 }
 
 // SQLite's errors as QuarryErrors naming the catalog file and what to do; anything else passes through.
@@ -1307,7 +1353,7 @@ function translateSqliteError(error: unknown, location: string): unknown {
   if (isSqliteError(error, 'SQLITE_CORRUPT') || isSqliteError(error, 'SQLITE_NOTADB')) {
     return new QuarryError('QUARRY_CATALOG_CORRUPT', `Catalog ${location} is damaged (${(error as Error).message}). Nothing more was written to it. Restore it from a backup; to start over instead, move it away and run \`quarry init --force-new-catalog\` (the lake is kept aside, not deleted).`, { details: { location }, cause: error });
   }
-  if (isSqliteError(error, 'SQLITE_FULL')) {
+  if (isDiskFull(error, location)) {
     return diskFullError(location, error);
   }
   return translateBusy(error, location);
@@ -1318,8 +1364,8 @@ function translateSqliteError(error: unknown, location: string): unknown {
  * written was not committed, and the run can continue once there is room.
  */
 export function diskFullError(path: string, cause: unknown, runId?: string): QuarryError {
-  const resume = runId !== undefined ? `quarry backfill --resume ${runId}` : 'quarry backfill --resume RUN (see `quarry runs`)';
-  return new QuarryError('QUARRY_DISK_FULL', `disk full at ${path}: free space and run \`${resume}\`. Nothing half-written was committed.`, { details: { path, ...(runId !== undefined ? { runId } : {}) }, cause });
+  const what = runId !== undefined ? `\`quarry backfill --resume ${runId}\`` : 'the command again (a run that had started continues with `quarry backfill --resume RUN`, see `quarry runs`)';
+  return new QuarryError('QUARRY_DISK_FULL', `disk full at ${path}: free space and run ${what}. Nothing half-written was committed.`, { details: { path, ...(runId !== undefined ? { runId } : {}) }, cause });
 }
 
 function translateBusy(error: unknown, location: string): unknown {
