@@ -25,7 +25,7 @@ import { createLocalObjectStore, type LocalObjectStore } from '../storage/index.
 import { qualityScore, type CheckResult, type QualityScore } from '../checks/index.ts';
 import { AssetState, codeVersionOf, computeStaleness, type AssetStaleness } from '../versioning/index.ts';
 import type { AssetPartitionStatus, AssetSummary, PlanOptions, RunOptions } from './instance-types.ts';
-import { runIdOfFile } from './lake-paths.ts';
+import { runIdOfFile, runIdOfTemporaryFile } from './lake-paths.ts';
 import { assertLakeAcceptsNewCatalog, assertLakeMatchesCatalog, catalogFileIsNew, checksumFile, ensureLakeMarker, LAKE_MARKER_FILE, statDamage, type FileDamage } from './lake-integrity.ts';
 import { loadProject } from './load-project.ts';
 import { createStepRunner } from './step-runner.ts';
@@ -579,7 +579,15 @@ export class Instance {
     // Half-written files of killed processes; while a run is live, only old ones (it may be writing).
     // A dry run lists them too: it shows exactly what the real run would remove.
     const cutoff = live.length === 0 ? new Date() : new Date(Date.now() - 3_600_000);
-    const swept = await this.store.sweepTemporary(cutoff, { dryRun: options.dryRun === true });
+    // A run that started after `live` was read may be writing one right now: ask again per file.
+    const swept = await this.store.sweepTemporary(cutoff, {
+      dryRun: options.dryRun === true,
+      keep: (path) => {
+        const runId = runIdOfTemporaryFile(path);
+        const run = runId === undefined ? undefined : this.catalog.getRun(runId);
+        return run !== undefined && (run.status === 'running' || run.status === 'queued') && (run.pid === null || run.host !== hostname() || isAlive(run.pid));
+      },
+    });
     removedFiles.push(...swept.removed);
     bytes += swept.bytes;
     return { removedFiles, removedVersions, bytes };
