@@ -105,6 +105,24 @@ describe('trusting the lake and the catalog', { skip: CLOCK_TOO_EARLY, concurren
     assert.deepEqual(await revenueRows(project), before);
   });
 
+  test('without verify, the next run rewrites a lost file; a step reading a lost upstream file fails at once, naming it', async (t) => {
+    const project = createE2eProject('trust-lost-rewrite');
+    t.after(() => project.cleanup());
+    exit(await project.quarry(['backfill', '*', ...RANGE]), 0);
+    const before = await revenueRows(project);
+    unlinkSync(partitionFile(project, 'raw/orders', '2026-01-02'));
+
+    const forced = exit(await project.quarry(['materialize', 'staging/orders_clean', '--partition', '2026-01-02', '--force']), 1);
+    assert.match(forced.stdout + forced.stderr, /reads "raw\/orders" \[2026-01-02\], whose lake file is missing .*quarry verify --repair/);
+    assert.doesNotMatch(forced.stderr, /retrying/, 'a lost file is not retried');
+
+    // The lost partition plans as missing and the run writes it again (same code and inputs: not "up to date").
+    exit(await project.quarry(['materialize', ...RANGE]), 0);
+    assert.match(exit(await project.quarry(['plan', ...RANGE]), 0).stdout, /^Nothing to do/);
+    exit(await project.quarry(['verify']), 0);
+    assert.deepEqual(await revenueRows(project), before);
+  });
+
   test('a changed lake file is found by verify (checksum) and re-materialized after --repair', async (t) => {
     const project = createE2eProject('trust-changed-file');
     t.after(() => project.cleanup());
