@@ -1,5 +1,5 @@
-import { createHash } from 'node:crypto';
-import { createReadStream, existsSync, mkdirSync, opendirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { createHash, randomBytes } from 'node:crypto';
+import { createReadStream, existsSync, linkSync, mkdirSync, opendirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { Catalog, CurrentFileRecord, FileChecksum } from '../catalog/index.ts';
 import { openSqliteCatalog, resolveQuarryHome } from '../catalog/index.ts';
@@ -40,13 +40,25 @@ export function readLakeMarker(lakeRoot: string): LakeMarker | undefined {
 
 /** Writes the lake's marker naming `catalog` (creating the lake directory), when it has none yet. */
 export function ensureLakeMarker(lakeRoot: string, catalog: Catalog): void {
-  if (existsSync(join(lakeRoot, LAKE_MARKER_FILE))) return;
+  const path = join(lakeRoot, LAKE_MARKER_FILE);
+  if (existsSync(path)) return;
   mkdirSync(lakeRoot, { recursive: true });
   const marker: LakeMarker = { instanceId: catalog.instanceId(), catalog: catalog.location, createdAt: new Date().toISOString() };
-  writeFileSync(join(lakeRoot, LAKE_MARKER_FILE), `${JSON.stringify(marker, null, 2)}\n`, { flag: 'wx' });
+  // Written whole, then linked into place: a concurrent reader never sees half a marker, and of two
+  // processes starting their first runs at once, one creates it and the other finds it.
+  const temp = join(lakeRoot, `.quarry-tmp-${LAKE_MARKER_FILE}-${process.pid}-${randomBytes(4).toString('hex')}`);
+  writeFileSync(temp, `${JSON.stringify(marker, null, 2)}\n`);
+  try {
+    linkSync(temp, path);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+    assertLakeMatchesCatalog(catalog, lakeRoot);
+  } finally {
+    rmSync(temp, { force: true });
+  }
 }
 
-/** True when the lake directory holds at least one file other than its marker (stops at the first). */
+/** True when the lake directory holds at least one file other than its marker and half-written temporaries (stops at the first). */
 export function lakeHasFiles(lakeRoot: string): boolean {
   const visit = (dir: string, top: boolean): boolean => {
     let handle;
@@ -61,7 +73,7 @@ export function lakeHasFiles(lakeRoot: string): boolean {
       for (let entry = handle.readSync(); entry !== null; entry = handle.readSync()) {
         if (entry.isDirectory()) {
           if (visit(join(dir, entry.name), false)) return true;
-        } else if (!(top && entry.name === LAKE_MARKER_FILE)) return true;
+        } else if (!(top && entry.name === LAKE_MARKER_FILE) && !entry.name.startsWith('.quarry-tmp-')) return true;
       }
       return false;
     } finally {
