@@ -69,6 +69,11 @@ export const QUARRY_ERROR_CODES = {
   // engines: declared inputs only, read-only query
   QUARRY_BAD_FILE_ACCESS: "SQL read or wrote a file outside its declared inputs (another asset's files, a local file not in sourceFiles)",
   QUARRY_QUERY_READ_ONLY: 'quarry query got a statement other than one SELECT (COPY, ATTACH, EXPORT, SET, INSTALL, …)',
+  // lake and catalog integrity
+  QUARRY_CATALOG_CORRUPT: 'the catalog file is damaged or is not a SQLite database',
+  QUARRY_DISK_FULL: 'the disk holding the catalog or the lake is full',
+  QUARRY_CATALOG_MISMATCH: 'the lake belongs to another catalog, or its catalog is missing or new',
+  QUARRY_LAKE_FILE_MISSING: 'a lake file a current version names is missing or changed',
 } as const;
 
 /** A stable Quarry error code, such as `QUARRY_ASSET_CYCLE`. */
