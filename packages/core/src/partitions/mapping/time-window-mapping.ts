@@ -7,18 +7,22 @@ import { isTimeWindowPartitionsDefinition } from '../time-window-partitions.ts';
 import type { PartitionMapping } from './partition-mapping.ts';
 import { assertSubsetFits, mappingMismatch } from './partition-mapping.ts';
 
-/** The options of `timeWindowMapping`: a window of upstream partitions relative to each downstream one. */
+/**
+ * The options of `timeWindowMapping`: a window of upstream time relative to each downstream
+ * partition. Offsets count **downstream** partitions, as Dagster's `TimeWindowPartitionMapping` does.
+ */
 export interface TimeWindowMappingConfig {
-  /** Upstream partitions to reach back (negative) or forward from the first overlapping one; default 0. */
+  /** Downstream partitions to move the start of the window back (negative) or forward; default 0. */
   readonly startOffset?: number;
-  /** Upstream partitions to reach back (negative) or forward from the last overlapping one; default 0. */
+  /** Downstream partitions to move the end of the window back (negative) or forward; default 0. */
   readonly endOffset?: number;
 }
 
 /**
- * Maps a subset between two time-window definitions: a downstream window reads the upstream
- * windows overlapping it, widened by the offsets (in upstream windows). Works per range: the first
- * and last window of each range convert through instants, the ranges between follow by monotonicity.
+ * Maps a subset between two time-window definitions: the window of downstream partition `d` is
+ * `[start of d + startOffset, end of d + endOffset)` (offsets in downstream partitions), and `d`
+ * reads the upstream windows overlapping it. Works per range: the first and last window of each
+ * range convert through instants, the ranges between follow by monotonicity.
  */
 function upstreamOf(
   downstream: PartitionSubset,
@@ -29,13 +33,26 @@ function upstreamOf(
   upSize: number,
 ): PartitionSubset {
   const builder = new PartitionSubsetBuilder();
-  const same = down.id === up.id;
   for (const [a, b] of downstream.ranges()) {
-    const first = (same ? a : up.indexAt(down.windowOf(a).start)) + startOffset;
-    const last = (same ? b - 1 : up.indexAt(down.windowOf(b - 1).end.getTime() - 1)) + endOffset;
+    const [first, last] = unclippedUpstream(a, b, down, up, startOffset, endOffset);
     builder.add(Math.max(0, first), Math.max(0, Math.min(upSize, last + 1)));
   }
   return builder.build();
+}
+
+/** The upstream indices [first, last] that downstream range [a, b) reads, before clipping to the upstream partitions. */
+function unclippedUpstream(
+  a: number,
+  b: number,
+  down: TimeWindowPartitionsDefinition,
+  up: TimeWindowPartitionsDefinition,
+  startOffset: number,
+  endOffset: number,
+): [number, number] {
+  if (down.id === up.id) return [a + startOffset, b - 1 + endOffset];
+  const start = down.windowOf(a + startOffset).start;
+  const end = down.windowOf(b - 1 + endOffset).end;
+  return [up.indexAt(start), up.indexAt(end.getTime() - 1)];
 }
 
 function downstreamOf(
@@ -49,9 +66,10 @@ function downstreamOf(
   const builder = new PartitionSubsetBuilder();
   const same = down.id === up.id;
   for (const [a, b] of upstream.ranges()) {
-    // Downstream d reads upstream u when first(d) + startOffset <= u <= last(d) + endOffset.
-    const first = same ? a - endOffset : down.indexAt(up.windowOf(a - endOffset).start);
-    const last = same ? b - 1 - startOffset : down.indexAt(up.windowOf(b - 1 - startOffset).end.getTime() - 1);
+    // Downstream d reads upstream [a, b) when its shifted window [start(d + startOffset), end(d + endOffset))
+    // overlaps [start(a), end(b - 1)): the exact inverse of upstreamOf.
+    const first = (same ? a : down.indexAt(up.windowOf(a).start)) - endOffset;
+    const last = (same ? b - 1 : down.indexAt(up.windowOf(b - 1).end.getTime() - 1)) - startOffset;
     builder.add(Math.max(0, first), Math.max(0, Math.min(downSize, last + 1)));
   }
   return builder.build();
@@ -70,7 +88,7 @@ class TimeWindowMapping implements PartitionMapping {
       throw new QuarryError(
         'QUARRY_BAD_PARTITION_MAPPING',
         `timeWindowMapping offsets { startOffset: ${String(startOffset)}, endOffset: ${String(endOffset)} } are not integers with startOffset <= endOffset: ` +
-          'e.g. { startOffset: -6, endOffset: 0 } reads the last 7 upstream windows.',
+          'e.g. { startOffset: -6, endOffset: 0 } reads the window of the last 7 downstream partitions.',
       );
     }
     this.startOffset = startOffset;
@@ -100,11 +118,12 @@ class TimeWindowMapping implements PartitionMapping {
 }
 
 /**
- * The mapping between two time-window assets: each downstream window reads the upstream windows
- * overlapping it, widened by `startOffset`/`endOffset` upstream windows. Grains may differ (a day
- * reads its 24 hours; an hour reads its day); partitions outside the upstream range are clipped,
- * so a self-dependency on the previous day (`{ startOffset: -1, endOffset: -1 }`) gives the first
- * day no upstream partition.
+ * The mapping between two time-window assets, with Dagster's `TimeWindowPartitionMapping` meaning:
+ * the window of each downstream partition is moved by `startOffset`/`endOffset` **downstream**
+ * partitions, and it reads the upstream windows overlapping the result. Grains may differ (a day
+ * reads its 24 hours; an hour reads its day; with `{ startOffset: -1, endOffset: -1 }` a day reads
+ * the 24 hours of the previous day). Partitions outside the upstream range are clipped, so a
+ * self-dependency on the previous day gives the first day no upstream partition.
  *
  * ```ts
  * const lastSevenDays = timeWindowMapping({ startOffset: -6, endOffset: 0 });
