@@ -380,4 +380,13 @@ describe('timeWindowPartitions', () => {
     assert.equal(days.keyAt(index, ctx), '3737-11-27');
     assert.equal(days.windowOf(-1).start.toISOString().slice(0, 10), '0999-12-31');
   });
+
+  it("reads Dagster's hourly start form yyyy-MM-dd-HH:mm as local time, not as a UTC offset", () => {
+    const c = { now: new Date('2026-02-01T00:00:00Z') };
+    const ny = hourlyPartitions({ start: '2026-01-01-00:00', timezone: 'America/New_York' });
+    assert.equal(ny.keyAt(0, c), '2026-01-01-00:00');
+    assert.equal(ny.start.toISOString(), '2026-01-01T05:00:00.000Z');
+    assert.equal(hourlyPartitions({ start: '2026-01-01-06:00', timezone: 'America/New_York' }).keyAt(0, c), '2026-01-01-06:00');
+    assert.equal(hourlyPartitions({ start: '2026-01-01T06:00-05:00', timezone: 'UTC' }).keyAt(0, c), '2026-01-01-11:00');
+  });
 });

@@ -70,7 +70,8 @@ export interface TimeWindowPartitionsConfig extends WeeklyPartitionsConfig {
 }
 
 const WEEKDAY_NAMES = ['Sunday', 'Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday'] as const;
-const BOUND_RE = /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2}))?)?(Z|[+-]\d{2}:\d{2})?$/;
+// A UTC offset only after a time: Dagster's hourly start "2026-01-01-00:00" is a local time, not the offset -00:00.
+const BOUND_RE = /^(\d{4})-(\d{2})-(\d{2})(?:[T -](\d{2}):(\d{2})(?::(\d{2}))?(Z|[+-]\d{2}:\d{2})?)?$/;
 
 class TimeWindowPartitions extends BasePartitionsDefinition implements TimeWindowPartitionsDefinition {
   readonly kind = 'time-window' as const;
