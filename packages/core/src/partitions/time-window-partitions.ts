@@ -41,6 +41,8 @@ export interface TimeWindowPartitionsDefinition extends PartitionsDefinition {
   windowOf(index: number): TimeWindow;
   /** The index of the window containing an instant, unbounded: negative before the first window. */
   indexAt(instant: Date | number): number;
+  /** The key window `index` has, or would have: any integer works, for naming windows that do not exist. */
+  keyOfWindow(index: number): string;
 }
 
 /** Where a time series starts or ends: a `Date`, or wall-clock text in the series' time zone (`2026-01-01`, `2026-01-01T06:00`). */
@@ -172,6 +174,13 @@ class TimeWindowPartitions extends BasePartitionsDefinition implements TimeWindo
       throw new QuarryError('QUARRY_BAD_ARGUMENT', `Instant ${String(instant)} is not a valid time: pass a valid Date or epoch milliseconds.`);
     }
     return this.#grid.indexAt(ms);
+  }
+
+  keyOfWindow(index: number): string {
+    if (!Number.isSafeInteger(index)) {
+      throw new QuarryError('QUARRY_BAD_SUBSET', `Partition index ${String(index)} of ${this.id} is not an integer.`);
+    }
+    return this.keyAtUnchecked(index);
   }
 
   protected keyAtUnchecked(index: number): string {

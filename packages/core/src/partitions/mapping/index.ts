@@ -1,4 +1,4 @@
-export type { PartitionMapping } from './partition-mapping.ts';
+export type { NonexistentUpstream, PartitionKeyRange, PartitionMapping } from './partition-mapping.ts';
 export { identityMapping } from './identity-mapping.ts';
 export { timeWindowMapping, type TimeWindowMappingConfig } from './time-window-mapping.ts';
 export { allMapping } from './all-mapping.ts';

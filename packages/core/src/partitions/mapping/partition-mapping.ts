@@ -24,6 +24,22 @@ export interface PartitionMapping {
     upstreamDef: PartitionsDefinition | undefined,
     ctx?: PartitionsContext,
   ): PartitionSubset;
+  /**
+   * True when downstream partitions may run although upstream partitions they need do not exist
+   * (before the first or after the last); the planner blocks them otherwise. Dagster's
+   * `allow_nonexistent_upstream_partitions`.
+   */
+  readonly allowNonexistentUpstream?: boolean;
+  /**
+   * The upstream partitions that the given downstream partitions need but that do not exist, and
+   * which of the downstream partitions need them. Absent on mappings that only name existing partitions.
+   */
+  nonexistentUpstreamFor?(
+    downstream: PartitionSubset,
+    downstreamDef: PartitionsDefinition | undefined,
+    upstreamDef: PartitionsDefinition | undefined,
+    ctx?: PartitionsContext,
+  ): NonexistentUpstream;
   /** The downstream partitions affected by (reading any of) the given upstream partitions. */
   downstreamFor(
     upstream: PartitionSubset,
@@ -31,6 +47,21 @@ export interface PartitionMapping {
     downstreamDef: PartitionsDefinition | undefined,
     ctx?: PartitionsContext,
   ): PartitionSubset;
+}
+
+/** An inclusive range of partition keys, with how many partitions it spans. */
+export interface PartitionKeyRange {
+  readonly from: string;
+  readonly to: string;
+  readonly count: number;
+}
+
+/** Upstream partitions some downstream partitions need but that do not exist (yet, or ever). */
+export interface NonexistentUpstream {
+  /** The downstream partitions, of those asked about, that need at least one of them. */
+  readonly downstream: PartitionSubset;
+  /** The upstream keys they need, as inclusive ranges in partition order. */
+  readonly ranges: readonly PartitionKeyRange[];
 }
 
 /** The number of partitions of a side of a mapping; an unpartitioned asset has one. */

@@ -317,3 +317,57 @@ describe("timeWindowMapping: Dagster's TimeWindowPartitionMapping cases", () => 
     assert.deepEqual([janFeb[0], janFeb.at(-1)], ['2026-01-04', '2026-02-22']);
   });
 });
+
+describe('timeWindowMapping: upstream partitions that do not exist (Dagster: required_but_nonexistent)', () => {
+  type Case = [up: TimeWindowPartitionsDefinition, down: TimeWindowPartitionsDefinition, expectedUp: string[], downKeys: string[], now: string, nonexistent: string[]];
+  // test_get_upstream_with_current_time and test_downstream_partition_has_valid_upstream_partitions.
+  const cases: Case[] = [
+    [dailyPartitions({ start: '2021-05-05' }), hourlyPartitions({ start: '2021-05-05-00:00' }), [], ['2021-06-01-00:00'], '2021-06-01T01:00:00Z', ['2021-06-01']],
+    [dailyPartitions({ start: '2021-05-05' }), hourlyPartitions({ start: '2021-05-05-00:00' }), ['2021-05-05'], ['2021-05-05-23:00', '2021-05-06-00:00'], '2021-05-06T01:00:00Z', ['2021-05-06']],
+    [dailyPartitions({ start: '2021-05-05' }), hourlyPartitions({ start: '2021-05-05-00:00' }), ['2021-05-05'], ['2021-05-05-23:00'], '2021-05-06T01:00:00Z', []],
+    [dailyPartitions({ start: '2021-05-05', timezone: 'America/Chicago' }), hourlyPartitions({ start: '2021-05-05-00:00', timezone: 'America/Chicago' }), [], ['2021-05-05-22:00'], '2021-05-06T04:00:00Z', ['2021-05-05']],
+    [dailyPartitions({ start: '2022-01-01' }), dailyPartitions({ start: '2021-01-01' }), [], ['2021-06-06'], '2022-01-06T01:00:00Z', ['2021-06-06']],
+    [dailyPartitions({ start: '2022-01-01' }), dailyPartitions({ start: '2021-01-01' }), ['2022-01-01'], ['2022-01-01'], '2022-01-06T01:00:00Z', []],
+    [dailyPartitions({ start: '2022-01-01' }), dailyPartitions({ start: '2021-01-01' }), [], ['2021-12-31'], '2022-01-06T01:00:00Z', ['2021-12-31']],
+    [dailyPartitions({ start: '2023-06-01' }), dailyPartitions({ start: '2023-05-01' }), ['2023-06-01'], ['2023-05-10', '2023-05-30', '2023-06-01'], '2023-06-05T00:00:00Z', ['2023-05-10', '2023-05-30']],
+    [dailyPartitions({ start: '2023-05-01', end: '2023-05-10' }), dailyPartitions({ start: '2023-05-01' }), ['2023-05-09'], ['2023-05-09', '2023-05-10'], '2023-05-12T00:00:00Z', ['2023-05-10']],
+  ];
+
+  it("reports Dagster's required-but-nonexistent keys and which downstream partitions need them", () => {
+    for (const [upDef, down, expectedUp, downKeys, now, nonexistent] of cases) {
+      const c = { now: new Date(now) };
+      const m = timeWindowMapping();
+      const subset = down.subsetOfKeys(downKeys, c);
+      assert.deepEqual(keys(upDef, m.upstreamFor(subset, down, upDef, c), c), expectedUp, `${down.id} ${downKeys.join(',')}`);
+      const result = m.nonexistentUpstreamFor!(subset, down, upDef, c);
+      const expanded = result.ranges.flatMap((r) => (r.count === 1 ? [r.from] : [r.from, r.to]));
+      assert.deepEqual(expanded, nonexistent, `${down.id} ${downKeys.join(',')}`);
+      // The downstream partitions needing them: exactly those whose own upstream set is incomplete.
+      const needing = downKeys.filter((k) => {
+        const one = down.subsetOfKeys([k], c);
+        return m.nonexistentUpstreamFor!(one, down, upDef, c).ranges.length > 0;
+      });
+      assert.deepEqual([...down.keysOf(result.downstream, c)], needing);
+    }
+  });
+
+  it('names the days a 7-day window lacks at the start of history, and the days after the last', () => {
+    const c = { now: new Date('2026-03-01T00:00:00Z') };
+    const lastWeek = timeWindowMapping({ startOffset: -6, endOffset: 0 });
+    const r = lastWeek.nonexistentUpstreamFor!(days.range('2026-01-01', '2026-01-10', c), days, days, c);
+    assert.deepEqual(r.ranges, [{ from: '2025-12-26', to: '2025-12-31', count: 6 }]);
+    assert.deepEqual(keys(days, r.downstream), ['2026-01-01', '2026-01-02', '2026-01-03', '2026-01-04', '2026-01-05', '2026-01-06']);
+    assert.deepEqual(lastWeek.nonexistentUpstreamFor!(days.range('2026-01-07', '2026-02-28', c), days, days, c).ranges, []);
+    // Reading the next day: the last day needs 2026-03-01, which is not complete yet.
+    const nextDay = timeWindowMapping({ startOffset: 1, endOffset: 1 });
+    const n = nextDay.nonexistentUpstreamFor!(days.range('2026-02-27', '2026-02-28', c), days, days, c);
+    assert.deepEqual([n.ranges, keys(days, n.downstream)], [[{ from: '2026-03-01', to: '2026-03-01', count: 1 }], ['2026-02-28']]);
+    // Mixed grains: a day reading the previous day's hours, hourly upstream starting 2026-01-01 in New York.
+    const hours = hourlyPartitions({ start: '2026-01-01-00:00', timezone: 'America/New_York' });
+    const nyDays = dailyPartitions({ start: '2026-01-01', timezone: 'America/New_York' });
+    const h = timeWindowMapping({ startOffset: -1, endOffset: -1 }).nonexistentUpstreamFor!(nyDays.range('2026-01-01', '2026-01-03', c), nyDays, hours, c);
+    assert.deepEqual([h.ranges, keys(nyDays, h.downstream)], [[{ from: '2025-12-31-00:00', to: '2025-12-31-23:00', count: 24 }], ['2026-01-01']]);
+    assert.equal(timeWindowMapping().allowNonexistentUpstream, false);
+    assert.equal(timeWindowMapping({ allowNonexistentUpstream: true }).allowNonexistentUpstream, true);
+  });
+});

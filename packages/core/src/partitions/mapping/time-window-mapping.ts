@@ -4,7 +4,7 @@ import { PartitionSubsetBuilder } from '../partition-subset.ts';
 import type { PartitionsContext, PartitionsDefinition } from '../partitions-definition.ts';
 import type { TimeWindowPartitionsDefinition } from '../time-window-partitions.ts';
 import { isTimeWindowPartitionsDefinition } from '../time-window-partitions.ts';
-import type { PartitionMapping } from './partition-mapping.ts';
+import type { NonexistentUpstream, PartitionKeyRange, PartitionMapping } from './partition-mapping.ts';
 import { assertSubsetFits, mappingMismatch } from './partition-mapping.ts';
 
 /**
@@ -16,6 +16,12 @@ export interface TimeWindowMappingConfig {
   readonly startOffset?: number;
   /** Downstream partitions to move the end of the window back (negative) or forward; default 0. */
   readonly endOffset?: number;
+  /**
+   * Let downstream partitions run on the upstream partitions that exist when some they need do not
+   * (a 7-day window at the start of history); default false: the planner blocks them with
+   * `upstream_nonexistent`. Dagster's `allow_nonexistent_upstream_partitions`.
+   */
+  readonly allowNonexistentUpstream?: boolean;
 }
 
 /**
@@ -75,11 +81,53 @@ function downstreamOf(
   return builder.build();
 }
 
+/**
+ * The upstream partitions downstream `subset` needs outside [0, upSize), and which downstream
+ * partitions need them. Downstream d needs some before the first when its first upstream index is
+ * negative (a prefix of each range), after the last when its last one is >= upSize (a suffix).
+ */
+function nonexistentOf(
+  subset: PartitionSubset,
+  down: TimeWindowPartitionsDefinition,
+  up: TimeWindowPartitionsDefinition,
+  startOffset: number,
+  endOffset: number,
+  upSize: number,
+): NonexistentUpstream {
+  const same = down.id === up.id;
+  // The last downstream index needing upstream windows before the first, the first needing windows after the last.
+  const lastBefore = (same ? -1 : down.indexAt(up.windowOf(0).start.getTime() - 1)) - startOffset;
+  const firstAfter = (same ? upSize : down.indexAt(up.windowOf(upSize).start)) - endOffset;
+  const needing = new PartitionSubsetBuilder();
+  const missing: [number, number][] = [];
+  for (const [a, b] of subset.ranges()) {
+    const [first, last] = unclippedUpstream(a, b, down, up, startOffset, endOffset);
+    if (first < 0) {
+      needing.add(a, Math.max(a, Math.min(b, lastBefore + 1)));
+      missing.push([first, Math.min(last, -1)]);
+    }
+    if (last >= upSize) {
+      needing.add(Math.max(a, firstAfter), b);
+      missing.push([Math.max(first, upSize), last]);
+    }
+  }
+  missing.sort((x, y) => x[0] - y[0]);
+  const merged: [number, number][] = [];
+  for (const [from, to] of missing) {
+    const prev = merged[merged.length - 1];
+    if (prev !== undefined && from <= prev[1] + 1) prev[1] = Math.max(prev[1], to);
+    else merged.push([from, to]);
+  }
+  const ranges: PartitionKeyRange[] = merged.map(([from, to]) => Object.freeze({ from: up.keyOfWindow(from), to: up.keyOfWindow(to), count: to - from + 1 }));
+  return Object.freeze({ downstream: needing.build(), ranges: Object.freeze(ranges) });
+}
+
 class TimeWindowMapping implements PartitionMapping {
   readonly kind = 'time-window';
   readonly id: string;
   readonly startOffset: number;
   readonly endOffset: number;
+  readonly allowNonexistentUpstream: boolean;
 
   constructor(config: TimeWindowMappingConfig) {
     const startOffset = config.startOffset ?? 0;
@@ -93,6 +141,8 @@ class TimeWindowMapping implements PartitionMapping {
     }
     this.startOffset = startOffset;
     this.endOffset = endOffset;
+    this.allowNonexistentUpstream = config.allowNonexistentUpstream === true;
+    // The id feeds code versions; allowing nonexistent upstream changes whether a partition runs, not what it computes.
     this.id = `time-window(startOffset=${startOffset},endOffset=${endOffset})`;
     Object.freeze(this);
   }
@@ -101,6 +151,12 @@ class TimeWindowMapping implements PartitionMapping {
     const [down, up] = this.#defs(upstreamDef, downstreamDef);
     assertSubsetFits(downstream, down, ctx, 'downstream');
     return upstreamOf(downstream, down, up, this.startOffset, this.endOffset, up.size(ctx));
+  }
+
+  nonexistentUpstreamFor(downstream: PartitionSubset, downstreamDef: PartitionsDefinition | undefined, upstreamDef: PartitionsDefinition | undefined, ctx?: PartitionsContext): NonexistentUpstream {
+    const [down, up] = this.#defs(upstreamDef, downstreamDef);
+    assertSubsetFits(downstream, down, ctx, 'downstream');
+    return nonexistentOf(downstream, down, up, this.startOffset, this.endOffset, up.size(ctx));
   }
 
   downstreamFor(upstream: PartitionSubset, upstreamDef: PartitionsDefinition | undefined, downstreamDef: PartitionsDefinition | undefined, ctx?: PartitionsContext): PartitionSubset {
@@ -123,11 +179,13 @@ class TimeWindowMapping implements PartitionMapping {
  * partitions, and it reads the upstream windows overlapping the result. Grains may differ (a day
  * reads its 24 hours; an hour reads its day; with `{ startOffset: -1, endOffset: -1 }` a day reads
  * the 24 hours of the previous day). Partitions outside the upstream range are clipped, so a
- * self-dependency on the previous day gives the first day no upstream partition.
+ * self-dependency on the previous day gives the first day no upstream partition. The planner blocks
+ * a downstream partition that needs upstream partitions that do not exist (`upstream_nonexistent`)
+ * unless `allowNonexistentUpstream: true`.
  *
  * ```ts
  * const lastSevenDays = timeWindowMapping({ startOffset: -6, endOffset: 0 });
- * const previousDay = timeWindowMapping({ startOffset: -1, endOffset: -1 });
+ * const previousDay = timeWindowMapping({ startOffset: -1, endOffset: -1, allowNonexistentUpstream: true });
  * ```
  */
 export function timeWindowMapping(config: TimeWindowMappingConfig = {}): PartitionMapping {

@@ -1,0 +1,115 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+import { z } from 'zod';
+import { defineAsset, defineProject, self } from '../definitions/index.ts';
+import { openInstance, type Instance } from '../instance/instance.ts';
+import { dailyPartitions, timeWindowMapping } from '../partitions/index.ts';
+
+const daily = dailyPartitions({ start: '2026-01-01' });
+const NOW = new Date('2026-02-01T00:00:00Z');
+const RANGE = { from: '2026-01-01', to: '2026-01-10' } as const;
+
+/** raw/orders → marts/revenue_7d (7-day window) → marts/report (same day), and a running total reading its previous day. */
+function project(allowNonexistentUpstream: boolean) {
+  const orders = defineAsset({
+    key: 'raw/orders',
+    partitions: daily,
+    schema: z.object({ day: z.string(), amount: z.number() }),
+    compute: (ctx) => [{ day: ctx.partition.firstKey, amount: 10 }],
+  });
+  const revenue7d = defineAsset({
+    key: 'marts/revenue_7d',
+    partitions: daily,
+    deps: { orders: { asset: orders, mapping: timeWindowMapping({ startOffset: -6, endOffset: 0, allowNonexistentUpstream }) } },
+    schema: z.object({ days: z.number() }),
+    sql: 'select count(distinct day)::DOUBLE as days from orders',
+  });
+  const report = defineAsset({
+    key: 'marts/report',
+    partitions: daily,
+    deps: { revenue: revenue7d },
+    schema: z.object({ days: z.number() }),
+    sql: 'select days from revenue',
+  });
+  const running = defineAsset({
+    key: 'marts/running_total',
+    partitions: daily,
+    deps: { previous: self(timeWindowMapping({ startOffset: -1, endOffset: -1, allowNonexistentUpstream })), orders },
+    schema: z.object({ amount: z.number() }),
+    sql: 'select coalesce((select sum(amount) from previous), 0) + (select sum(amount) from orders) as amount',
+  });
+  return defineProject({ name: 'blocking', assets: [orders, revenue7d, report, running] });
+}
+
+async function withInstance(allow: boolean, fn: (instance: Instance) => Promise<void>): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), 'quarry-planner-'));
+  const instance = await openInstance({ project: project(allow), projectDir: dir, quarryHome: join(dir, '.quarry'), now: NOW });
+  try {
+    await fn(instance);
+  } finally {
+    await instance.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+const days = (from: number, to: number): string[] => Array.from({ length: to - from + 1 }, (_, i) => `2026-01-${String(from + i).padStart(2, '0')}`);
+
+describe('createPlan: required upstream partitions that do not exist', () => {
+  it('blocks partitions whose window reaches before the first upstream partition, naming the missing keys, and what reads them', async () => {
+    await withInstance(false, async (instance) => {
+      const plan = await instance.plan({ partitions: RANGE });
+      const planned = (asset: string) => plan.steps.filter((s) => s.assetKey === asset).flatMap((s) => s.partitionKeys);
+      assert.deepEqual(planned('raw/orders'), days(1, 10));
+      assert.deepEqual(planned('marts/revenue_7d'), days(7, 10));
+      assert.deepEqual(planned('marts/report'), days(7, 10));
+      assert.deepEqual(planned('marts/running_total'), []);
+      const blocked = plan.blocked!;
+      const first = blocked.find((b) => b.id === 'marts/revenue_7d[2026-01-01]')!;
+      assert.deepEqual(first.reason, {
+        cause: 'upstream_nonexistent',
+        detail: 'requires upstream partitions that do not exist: raw/orders 2025-12-26..2025-12-31',
+      });
+      assert.deepEqual(first.nonexistentUpstream, [{ asset: 'raw/orders', from: '2025-12-26', to: '2025-12-31', count: 6 }]);
+      assert.equal(blocked.find((b) => b.id === 'marts/revenue_7d[2026-01-06]')!.reason.detail, 'requires upstream partitions that do not exist: raw/orders 2025-12-31');
+      assert.deepEqual(
+        blocked.filter((b) => b.assetKey === 'marts/report').map((b) => [b.partitionKeys[0], b.reason.cause, b.reason.upstream]),
+        days(1, 6).map((d) => [d, 'upstream_blocked', { asset: 'marts/revenue_7d', partition: d }]),
+      );
+      // The running total's first day lacks its previous day; every later day reads a blocked one.
+      const running = blocked.filter((b) => b.assetKey === 'marts/running_total');
+      assert.deepEqual(running.map((b) => b.partitionKeys[0]), days(1, 10));
+      assert.deepEqual(running[0]!.reason, { cause: 'upstream_nonexistent', detail: 'requires upstream partitions that do not exist: marts/running_total 2025-12-31' });
+      assert.deepEqual(running[1]!.reason.upstream, { asset: 'marts/running_total', partition: '2026-01-01' });
+      // Running it materializes only what was planned.
+      const { runId } = await instance.startRun({ partitions: RANGE });
+      assert.equal((await instance.waitForRun(runId)).status, 'succeeded');
+      const status = new Map((await instance.status()).map((s) => [s.assetKey, s]));
+      assert.equal(status.get('marts/revenue_7d')!.counts.fresh, 4);
+      assert.equal(status.get('marts/running_total')!.counts.fresh, 0);
+      // Planning again: nothing to run, the same partitions still blocked.
+      const again = await instance.plan({ partitions: RANGE });
+      assert.deepEqual(again.steps, []);
+      assert.equal(again.blocked!.length, 6 + 6 + 10);
+    });
+  });
+
+  it('runs them on the partitions that exist with allowNonexistentUpstream, and lists the missing ones per step', async () => {
+    await withInstance(true, async (instance) => {
+      const plan = await instance.plan({ partitions: RANGE });
+      assert.deepEqual(plan.blocked, []);
+      assert.equal(plan.steps.length, 40);
+      const step = plan.steps.find((s) => s.id === 'marts/revenue_7d[2026-01-03]')!;
+      assert.equal(step.reason.cause, 'missing');
+      assert.deepEqual(step.nonexistentUpstream, [{ asset: 'raw/orders', from: '2025-12-28', to: '2025-12-31', count: 4 }]);
+      assert.equal(plan.steps.find((s) => s.id === 'marts/revenue_7d[2026-01-07]')!.nonexistentUpstream, undefined);
+      const { runId } = await instance.startRun({ partitions: RANGE });
+      assert.equal((await instance.waitForRun(runId)).status, 'succeeded');
+      const status = new Map((await instance.status()).map((s) => [s.assetKey, s]));
+      assert.equal(status.get('marts/revenue_7d')!.counts.fresh, 10);
+      assert.equal(status.get('marts/running_total')!.counts.fresh, 10);
+    });
+  });
+});
