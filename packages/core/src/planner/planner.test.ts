@@ -6,7 +6,8 @@ import { describe, it } from 'node:test';
 import { z } from 'zod';
 import { defineAsset, defineProject, self } from '../definitions/index.ts';
 import { openInstance, type Instance } from '../instance/instance.ts';
-import { dailyPartitions, timeWindowMapping } from '../partitions/index.ts';
+import { isQuarryError } from '../errors.ts';
+import { dailyPartitions, staticMapping, staticPartitions, timeWindowMapping } from '../partitions/index.ts';
 
 const daily = dailyPartitions({ start: '2026-01-01' });
 const NOW = new Date('2026-02-01T00:00:00Z');
@@ -112,4 +113,65 @@ describe('createPlan: required upstream partitions that do not exist', () => {
       assert.equal(status.get('marts/running_total')!.counts.fresh, 10);
     });
   });
+});
+
+describe('partition mappings are validated when the project loads', () => {
+  const regions = staticPartitions(['eu', 'us']);
+  const markets = staticPartitions(['emea', 'americas']);
+  const sales = defineAsset({ key: 'raw/sales', partitions: regions, schema: z.object({ n: z.number() }), compute: () => [{ n: 1 }] });
+
+  async function load(asset: ReturnType<typeof defineAsset>): Promise<unknown> {
+    const dir = mkdtempSync(join(tmpdir(), 'quarry-planner-'));
+    try {
+      const instance = await openInstance({ project: defineProject({ name: 'mappings', assets: [sales, asset] }), projectDir: dir, quarryHome: join(dir, '.quarry'), now: NOW });
+      await instance.close();
+      return undefined;
+    } catch (error) {
+      return error;
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }
+
+  it('a static mapping naming a key that does not exist is an error naming the asset, the dependency and the key', async () => {
+    const byMarket = defineAsset({
+      key: 'marts/by_market',
+      partitions: markets,
+      deps: { sales: { asset: sales, mapping: staticMapping({ eu: 'emea', us: 'americas', mars: 'americas' }) } },
+      schema: z.object({ n: z.number() }),
+      sql: 'select count(*)::DOUBLE as n from sales',
+    });
+    const error = await load(byMarket);
+    assert.ok(isQuarryError(error, 'QUARRY_BAD_PARTITION_MAPPING'), String(error));
+    assert.equal(
+      error.message,
+      'Asset "marts/by_market", dependency "sales": staticMapping names upstream key "mars", which is not a key of static(["eu","us"]): fix the mapping or the partitions definition.',
+    );
+    const typo = defineAsset({ ...byMarketConfig('emae'), deps: { sales: { asset: sales, mapping: staticMapping({ eu: 'emae', us: 'americas' }) } } });
+    assert.match(String((await load(typo) as Error).message), /^Asset "marts\/by_market", dependency "sales": staticMapping names downstream key "emae"/);
+  });
+
+  it('a time-window mapping between partitions that are not time windows is an error at load', async () => {
+    const daily7 = defineAsset({
+      key: 'marts/daily',
+      partitions: daily,
+      deps: { sales: { asset: sales, mapping: timeWindowMapping({ startOffset: -1 }) } },
+      schema: z.object({ n: z.number() }),
+      sql: 'select count(*)::DOUBLE as n from sales',
+    });
+    const error = (await load(daily7)) as Error;
+    assert.equal(
+      error.message,
+      `Asset "marts/daily", dependency "sales": timeWindowMapping cannot map static(["eu","us"]) (upstream) to ${daily.id} (downstream): it needs time-window partitions on both sides; use allMapping, staticMapping or customMapping.`,
+    );
+  });
+
+  function byMarketConfig(_key: string) {
+    return {
+      key: 'marts/by_market',
+      partitions: markets,
+      schema: z.object({ n: z.number() }),
+      sql: 'select count(*)::DOUBLE as n from sales',
+    } as const;
+  }
 });

@@ -40,6 +40,12 @@ export interface PartitionMapping {
     upstreamDef: PartitionsDefinition | undefined,
     ctx?: PartitionsContext,
   ): NonexistentUpstream;
+  /**
+   * Checks, when the project loads, that the mapping can join these two definitions and names only
+   * keys they have; throws `QUARRY_BAD_PARTITION_MAPPING`. Keys of dynamic and time-window sides,
+   * which depend on the catalog and the clock, are checked when the mapping is used.
+   */
+  validate?(upstreamDef: PartitionsDefinition | undefined, downstreamDef: PartitionsDefinition | undefined): void;
   /** The downstream partitions affected by (reading any of) the given upstream partitions. */
   downstreamFor(
     upstream: PartitionSubset,
@@ -112,4 +118,25 @@ export function mappingMismatch(mapping: string, upstreamDef: PartitionsDefiniti
     'QUARRY_BAD_PARTITION_MAPPING',
     `${mapping} cannot map ${describePartitions(upstreamDef)} (upstream) to ${describePartitions(downstreamDef)} (downstream): it needs ${need}.`,
   );
+}
+
+/**
+ * Validates the mapping of one dependency when a project loads; the error names the asset, the
+ * dependency and what is wrong (e.g. a static key that does not exist).
+ */
+export function validateDependencyMapping(
+  assetKey: string,
+  dependency: string,
+  mapping: PartitionMapping,
+  upstreamDef: PartitionsDefinition | undefined,
+  downstreamDef: PartitionsDefinition | undefined,
+): void {
+  try {
+    mapping.validate?.(upstreamDef, downstreamDef);
+  } catch (error) {
+    if (error instanceof QuarryError) {
+      throw new QuarryError(error.code, `Asset "${assetKey}", dependency "${dependency}": ${error.message}`, { cause: error });
+    }
+    throw error;
+  }
 }

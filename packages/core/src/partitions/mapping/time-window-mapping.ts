@@ -153,6 +153,10 @@ class TimeWindowMapping implements PartitionMapping {
     return upstreamOf(downstream, down, up, this.startOffset, this.endOffset, up.size(ctx));
   }
 
+  validate(upstreamDef: PartitionsDefinition | undefined, downstreamDef: PartitionsDefinition | undefined): void {
+    this.#defs(upstreamDef, downstreamDef);
+  }
+
   nonexistentUpstreamFor(downstream: PartitionSubset, downstreamDef: PartitionsDefinition | undefined, upstreamDef: PartitionsDefinition | undefined, ctx?: PartitionsContext): NonexistentUpstream {
     const [down, up] = this.#defs(upstreamDef, downstreamDef);
     assertSubsetFits(downstream, down, ctx, 'downstream');
