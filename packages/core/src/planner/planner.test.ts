@@ -7,7 +7,7 @@ import { z } from 'zod';
 import { defineAsset, defineProject, self } from '../definitions/index.ts';
 import { openInstance, type Instance } from '../instance/instance.ts';
 import { isQuarryError } from '../errors.ts';
-import { dailyPartitions, staticMapping, staticPartitions, timeWindowMapping } from '../partitions/index.ts';
+import { dailyPartitions, multiPartitions, multiToSingleMapping, staticMapping, staticPartitions, timeWindowMapping } from '../partitions/index.ts';
 
 const daily = dailyPartitions({ start: '2026-01-01' });
 const NOW = new Date('2026-02-01T00:00:00Z');
@@ -174,4 +174,45 @@ describe('partition mappings are validated when the project loads', () => {
       sql: 'select count(*)::DOUBLE as n from sales',
     } as const;
   }
+});
+
+describe("selecting one dimension of multi-partitioned assets ('region=eu')", () => {
+  it('plans every partition of that dimension value, and the same key of assets partitioned like the dimension', async () => {
+    const regions = staticPartitions(['eu', 'us']);
+    const days = dailyPartitions({ start: '2026-01-01' });
+    const byRegionDay = multiPartitions({ region: regions, day: days });
+    const sales = defineAsset({ key: 'raw/sales', partitions: byRegionDay, schema: z.object({ n: z.number() }), compute: () => [{ n: 1 }] });
+    const regionTotals = defineAsset({
+      key: 'marts/region_totals',
+      partitions: regions,
+      deps: { sales: { asset: sales, mapping: multiToSingleMapping({ dimension: 'region' }) } },
+      schema: z.object({ n: z.number() }),
+      sql: 'select count(*)::DOUBLE as n from sales',
+    });
+    const dir = mkdtempSync(join(tmpdir(), 'quarry-planner-'));
+    const instance = await openInstance({ project: defineProject({ name: 'dims', assets: [sales, regionTotals] }), projectDir: dir, quarryHome: join(dir, '.quarry'), now: new Date('2026-01-04T00:00:00Z') });
+    try {
+      const plan = await instance.plan({ partitions: { key: 'region=eu' } });
+      assert.deepEqual(
+        plan.steps.map((s) => s.id),
+        ['raw/sales[eu|2026-01-01]', 'raw/sales[eu|2026-01-02]', 'raw/sales[eu|2026-01-03]', 'marts/region_totals[eu]'],
+      );
+      const day = await instance.plan({ selection: 'raw/sales', partitions: { key: 'day=2026-01-02' } });
+      assert.deepEqual(day.steps.map((s) => s.id), ['raw/sales[eu|2026-01-02]', 'raw/sales[us|2026-01-02]']);
+      await assert.rejects(instance.plan({ partitions: { key: 'region=asia' } }), {
+        code: 'QUARRY_BAD_PARTITION_KEY',
+        message: 'Partition key "asia" is not a key of static(["eu","us"]): expected one of "eu", "us".',
+      });
+      await assert.rejects(instance.plan({ partitions: { key: 'day=2026-01-02' } }), {
+        code: 'QUARRY_BAD_PARTITION_KEY',
+        message: 'Asset "marts/region_totals" has partitions static(["eu","us"]), which have no dimension "day" with key "2026-01-02": select it separately with its own keys.',
+      });
+      const { runId } = await instance.startRun({ partitions: { key: 'region=eu' } });
+      assert.equal((await instance.waitForRun(runId)).status, 'succeeded');
+      assert.deepEqual((await instance.plan({ partitions: { key: 'region=eu' } })).steps, []);
+    } finally {
+      await instance.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
 });
