@@ -8,3 +8,4 @@ export { specificPartitionsMapping } from './specific-partitions-mapping.ts';
 export { multiToSingleMapping, type MultiToSingleMappingConfig } from './multi-to-single-mapping.ts';
 export { customMapping, type CustomMappingConfig, type PartitionKeyMapper } from './custom-mapping.ts';
 export { defaultMapping } from './default-mapping.ts';
+export { multiPartitionMapping, type MultiPartitionMappingConfig } from './multi-partition-mapping.ts';
