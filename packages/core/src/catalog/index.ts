@@ -7,7 +7,7 @@ export type {
 } from './catalog.ts';
 export { EVENT_LEVELS, RUN_KINDS, RUN_STATUSES, STEP_STATUSES } from './catalog.ts';
 export { createRunId } from './run-id.ts';
-export { isProcessAlive } from './is-process-alive.ts';
+export { isProcessAlive } from '../execution/is-process-alive.ts';
 export { resolveQuarryHome } from './quarry-home.ts';
 export type { QuarryHome } from './quarry-home.ts';
 export { SqliteCatalog, diskFullError, openSqliteCatalog, SQLITE_MIGRATIONS, SQLITE_SCHEMA_VERSION, migrateSqliteCatalog } from './sqlite/index.ts';

@@ -12,7 +12,7 @@ import type {
   RenewLeasesResult, RetentionResult, RunKind, RunRecord, RunStatus, RunUpdate, StepRecord, StepStatus, StepUpsert,
 } from '../catalog.ts';
 import { EVENT_LEVELS, RUN_KINDS, RUN_STATUSES, STEP_STATUSES } from '../catalog.ts';
-import { isProcessAlive } from '../is-process-alive.ts';
+import { isProcessAlive } from '../../execution/is-process-alive.ts';
 import { createRunId } from '../run-id.ts';
 import { migrateSqliteCatalog, SQLITE_MIGRATIONS } from './migrations.ts';
 import type { SqliteCatalogConfig } from './sqlite-config.ts';
