@@ -80,10 +80,12 @@ const checks = [
 const dir = await mkdtemp(join(tmpdir(), 'quarry-bench-checks-'));
 const instance = await DuckDBInstance.create(':memory:', { threads: String(threads) });
 const connection = await instance.connect();
-const runner = createDuckDbCheckRunner(connection);
+const file = join(dir, 'videos.parquet');
+// The runner locks the instance to what it is given: the bench's own directory (rewriting the file
+// goes through a tmp_ file beside it).
+const runner = createDuckDbCheckRunner(connection, { directories: [dir] });
 try {
   await connection.run(`CREATE TABLE creators AS SELECT i AS creator_id, 'creator_' || i AS handle FROM range(${CREATORS}) r(i)`);
-  const file = join(dir, 'videos.parquet');
   const generate = `SELECT i AS video_id,
       (i * 7919) % ${CREATORS} AS creator_id,
       (hash(i) % 1000000)::BIGINT AS views,

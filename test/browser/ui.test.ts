@@ -151,7 +151,7 @@ test('the runs page lists runs and the graph filter explains a bad selection', {
   }
 });
 
-test('with a token, the launch dialog asks for it and a launch without it is refused', { skip: CHROMIUM_MISSING }, async () => {
+test('with a token, the launch dialog asks for it: a preview or launch without it is refused', { skip: CHROMIUM_MISSING }, async () => {
   const guardedCopy = copyExampleProject('hello');
   const guarded = await startServer({ projectDir: guardedCopy.dir, quarryHome: join(guardedCopy.dir, '.quarry'), port: 0, token: 'browser-test-token' });
   const { page, problems } = await newPage();
@@ -163,13 +163,13 @@ test('with a token, the launch dialog asks for it and a launch without it is ref
     await dialog.locator('input[name="from"]').fill('2026-01-01');
     await dialog.locator('input[name="to"]').fill('2026-01-02');
     await dialog.locator('button[data-action="preview"]').click();
-    await dialog.locator('.plan-table tbody tr').first().waitFor();
-    assert.equal(await dialog.locator('.plan-table tbody tr').count(), 2, 'the plan needs no token');
-    await dialog.locator('button[data-action="launch"]').click();
     await dialog.locator('.error-box').waitFor();
-    assert.match(await dialog.locator('.error-box').innerText(), /401[\s\S]*token/);
+    assert.match(await dialog.locator('.error-box').innerText(), /401[\s\S]*token/, 'a plan costs work, so it needs the token too');
     await page.screenshot({ path: join(OUT, '10-launch-needs-token.png') });
     await dialog.locator('input[name="token"]').fill('browser-test-token');
+    await dialog.locator('button[data-action="preview"]').click();
+    await dialog.locator('.plan-table tbody tr').first().waitFor();
+    assert.equal(await dialog.locator('.plan-table tbody tr').count(), 2);
     await dialog.locator('button[data-action="launch"]').click();
     await page.waitForURL(/#\/runs\/r_/);
     await page.waitForSelector('body[data-run-status="succeeded"]');

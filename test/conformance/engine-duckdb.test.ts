@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
-import { mkdtemp, readdir, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { DuckDBConnection } from '@duckdb/node-api';
@@ -166,4 +168,100 @@ test('duckdb: bad configuration is QUARRY_BAD_CONFIG naming the value', async ()
   await assert.rejects(createDuckDbEngine({ store, threads: 0 }), (e: unknown) => isQuarryError(e, 'QUARRY_BAD_CONFIG') && e.message.includes('threads'));
   await assert.rejects(createDuckDbEngine({ store, timeZone: 'Mars/Olympus' }), (e: unknown) => isQuarryError(e, 'QUARRY_BAD_CONFIG') && e.message.includes('Mars/Olympus'));
   await assert.rejects(createDuckDbEngine({ store, memoryLimit: 'lots' }), (e: unknown) => isQuarryError(e, 'QUARRY_BAD_CONFIG') && e.message.includes('lots'));
+});
+
+// Read-only `query` and locked steps, DuckDB's own escape hatches (issue "Trust", points 3 and 4).
+
+test('duckdb: query() refuses every way out of the views: ATTACH, EXPORT, INSTALL/LOAD, SET/RESET, PRAGMA, file functions', async () => {
+  const x = await localEngine();
+  try {
+    // DuckDB runs the conformance suite's declared-inputs tests (they skip only engines without it).
+    assert.equal(x.engine.capabilities.declaredInputsOnly, true);
+    const out = await x.materialize(defineAsset({ key: 'raw/users', sql: "select 1 as id, 'a' as name" }), { outputPath: 'raw/users/v1.parquet' });
+    const views = [{ name: 'raw__users', assetKey: 'raw/users', files: out.files }];
+    const outside = join(x.dir, 'outside');
+    const readOnly: [string, string][] = [
+      [`ATTACH '${join(x.dir, 'other.duckdb')}' AS other`, 'ATTACH'],
+      [`ATTACH ':memory:' AS other`, 'ATTACH'],
+      [`EXPORT DATABASE '${outside}'`, 'EXPORT DATABASE writes files'],
+      ['INSTALL httpfs', 'extensions cannot be installed'],
+      ['LOAD httpfs', 'extensions cannot be loaded'],
+      ['SET enable_external_access = true', 'settings are locked'],
+      ['RESET lock_configuration', 'settings are locked'],
+      ["SET allowed_directories = ['/']", 'settings are locked'],
+      ['PRAGMA enable_profiling', 'PRAGMA'],
+      ['PRAGMA version', 'PRAGMA'],
+      ['CREATE TABLE t AS SELECT 1', 'CREATE'],
+      [`select * from raw__users; COPY raw__users TO '${join(x.dir, 'x.csv')}'`, '2 statements'],
+    ];
+    for (const [sql, fragment] of readOnly) {
+      await assert.rejects(x.engine.query(sql, { views }), (e: unknown) => isQuarryError(e, 'QUARRY_QUERY_READ_ONLY') && e.message.includes(fragment), sql);
+    }
+    const denied = ["select * from read_csv('/etc/passwd')", "select * from read_text('/etc/hostname')", `select * from glob('${x.lake}/**')`, `select * from read_parquet('${x.lake}/**/*.parquet')`];
+    for (const sql of denied) {
+      await assert.rejects(x.engine.query(sql, { views }), (e: unknown) => isQuarryError(e, 'QUARRY_BAD_FILE_ACCESS') && e.message.includes("lake's asset views"), sql);
+    }
+    assert.deepEqual(await filesUnder(x.dir).then((files) => files.filter((f) => f.startsWith(outside) || f.endsWith('.csv') || f.endsWith('.duckdb'))), []);
+    // The settings stay as they were locked, and the views still answer.
+    const settings = await x.engine.query("select current_setting('enable_external_access') as ext, current_setting('lock_configuration') as locked, current_setting('autoload_known_extensions') as autoload, current_setting('autoinstall_known_extensions') as autoinstall");
+    assert.deepEqual(settings.rows, [{ ext: false, locked: true, autoload: false, autoinstall: false }]);
+    assert.deepEqual((await x.engine.query('select name from raw__users', { views })).rows, [{ name: 'a' }]);
+  } finally {
+    await x.cleanup();
+  }
+});
+
+test('duckdb: a step cannot unlock its instance: SET in ctx.query is QUARRY_BAD_FILE_ACCESS, and asset SQL must be one SELECT', async () => {
+  const x = await localEngine();
+  try {
+    const unlock = defineAsset({
+      key: 'marts/unlock',
+      compute: async (ctx) => {
+        await ctx.query('SET enable_external_access = true');
+        return [{ a: 1 }];
+      },
+    });
+    await assert.rejects(x.materialize(unlock), (e: unknown) => isQuarryError(e, 'QUARRY_BAD_FILE_ACCESS') && e.message.includes('marts/unlock') && e.message.includes('locked'));
+    const attach = defineAsset({ key: 'marts/attach', compute: () => ({ sql: `ATTACH '${join(x.dir, 'db.duckdb')}'` }) });
+    await assert.rejects(x.materialize(attach), (e: unknown) => isQuarryError(e) && e.message.includes('marts/attach'));
+    const pragma = defineAsset({ key: 'marts/pragma', sql: 'PRAGMA enable_profiling' });
+    await assert.rejects(x.materialize(pragma), (e: unknown) => isQuarryError(e, 'QUARRY_SQL_ERROR') && e.message.includes('one SELECT'));
+    assert.equal(existsSync(join(x.dir, 'db.duckdb')), false);
+  } finally {
+    await x.cleanup();
+  }
+});
+
+test('duckdb: opening an engine removes scratch folders of dead processes and keeps live and unowned ones', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'quarry-engine-duckdb-sweep-'));
+  const sleeper = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 60000)'], { stdio: 'ignore' });
+  try {
+    const dead = spawn(process.execPath, ['-e', ''], { stdio: 'ignore' });
+    const deadPid = await new Promise<number>((resolve) => dead.on('exit', () => resolve(dead.pid!)));
+    const folder = async (name: string, owner?: { pid: number; host: string }) => {
+      await mkdir(join(dir, name, 'spill-1'), { recursive: true });
+      await writeFile(join(dir, name, 'spill-1', 'data.tmp'), 'x');
+      if (owner) await writeFile(join(dir, name, '.owner.json'), JSON.stringify(owner));
+    };
+    await folder(`quarry-duckdb-${deadPid}-aaaa`, { pid: deadPid, host: hostname() });
+    await folder(`quarry-duckdb-${sleeper.pid}-bbbb`, { pid: sleeper.pid!, host: hostname() });
+    await folder(`quarry-duckdb-${deadPid}-cccc`, { pid: deadPid, host: 'another-host.example' });
+    await folder('quarry-duckdb-legacy');
+    await folder('unrelated-folder', { pid: deadPid, host: hostname() });
+    const engine = await createDuckDbEngine({ store: createMemoryObjectStore(), threads: 1, tempDir: dir });
+    try {
+      const left = (await readdir(dir)).sort();
+      const own = left.filter((name) => name.startsWith(`quarry-duckdb-${process.pid}-`));
+      assert.equal(own.length, 1, `the engine's own scratch folder names its pid: ${left.join(', ')}`);
+      assert.deepEqual(
+        left.filter((name) => !own.includes(name)),
+        [`quarry-duckdb-${deadPid}-cccc`, `quarry-duckdb-${sleeper.pid}-bbbb`, 'quarry-duckdb-legacy', 'unrelated-folder'].sort(),
+      );
+    } finally {
+      await engine.close();
+    }
+  } finally {
+    sleeper.kill();
+    await rm(dir, { recursive: true, force: true });
+  }
 });

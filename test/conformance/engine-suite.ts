@@ -7,6 +7,10 @@
  */
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { z } from 'zod';
 import { defineAsset, defineSourceAsset, type AssetDefinition, type AssetLogger, type PartitionScope, type RowSchema } from '../../packages/core/src/definitions/index.ts';
@@ -91,6 +95,20 @@ const SQL = {
     bigquery: 'select i from unnest(generate_array(0, 9)) i',
   },
 } as const satisfies Record<string, PerEngine<string>>;
+
+/**
+ * SQL that reaches past what a step or query declares, per engine: reading a file or table by its
+ * path (`path`: where the engine would find it) and writing one. Engines with `declaredInputsOnly`
+ * must refuse every one of them.
+ */
+const UNDECLARED = {
+  readParquet: { duckdb: (path: string) => `select * from read_parquet('${path}')`, bigquery: (path: string) => `select * from \`${path}\`` },
+  readCsv: { duckdb: (path: string) => `select * from read_csv('${path}')`, bigquery: (path: string) => `select * from \`${path}\`` },
+  copyTo: { duckdb: (path: string) => `COPY (select 1 as a) TO '${path}'`, bigquery: (path: string) => `EXPORT DATA OPTIONS (uri = '${path}', format = 'CSV') AS select 1 as a` },
+  // Closes the COPY (…) TO wrapper an engine may put around asset SQL, to write elsewhere.
+  breakOut: { duckdb: (path: string) => `select 1 as a) TO '${path}' (FORMAT parquet) --`, bigquery: (path: string) => `select 1 as a); EXPORT DATA OPTIONS (uri = '${path}') AS select 1 --` },
+  twoStatements: { duckdb: (path: string) => `select 1 as a; COPY (select 2 as b) TO '${path}'`, bigquery: (path: string) => `select 1 as a; EXPORT DATA OPTIONS (uri = '${path}') AS select 2 as b` },
+} as const satisfies Record<string, PerEngine<(path: string) => string>>;
 
 /** A fragment of the engine's own message for `SQL.unknownColumn`, which the QuarryError must keep. */
 const UNKNOWN_COLUMN_MESSAGE: PerEngine<string> = { duckdb: '"nope" not found', bigquery: 'Unrecognized name: nope' };
@@ -553,9 +571,122 @@ export function engineSuite(name: string, fixture: () => Promise<EngineFixture>)
         assert.deepEqual(counts, [1, 2, 3, 4]);
       }));
 
+    // Declared inputs only (issue "Trust", points 3 and 4): what SQL may read is what staleness tracks.
+
+    /** Where the engine would find an object of the store when SQL names it by path. */
+    function pathOf(f: EngineFixture, objectPath: string): string {
+      return (f.store.capabilities.localPaths ? f.store.localPath(objectPath) : undefined) ?? objectPath;
+    }
+
+    async function withLocalDir(fn: (dir: string) => Promise<void>): Promise<void> {
+      const dir = await mkdtemp(join(tmpdir(), 'quarry-engine-undeclared-'));
+      try {
+        await fn(dir);
+      } finally {
+        await rm(dir, { recursive: true, force: true });
+      }
+    }
+
+    const NO_ISOLATION = 'the engine does not restrict SQL to its declared inputs (capability declaredInputsOnly)';
+
+    test('a step cannot read an upstream file it does not declare: QUARRY_BAD_FILE_ACCESS naming the asset and deps', (t) =>
+      withEngine(async (f) => {
+        if (!f.capabilities.declaredInputsOnly) return t.skip(NO_ISOLATION);
+        const declared = await seed(f, eventsOfDay('2026-01-01', 2, 0));
+        const other = await seed(f, eventsOfDay('2026-01-03', 5, 200)); // another partition, not an input
+        const sneaky = defineAsset({ key: 'marts/sneaky', deps: { events: rawEvents }, sql: forEngine(f.engine, UNDECLARED.readParquet)(pathOf(f, other)) });
+        await assert.rejects(run(f, sneaky, { inputs: [eventsInput([declared])] }), expectError('QUARRY_BAD_FILE_ACCESS', 'marts/sneaky', 'deps'));
+        // Through its declared view the same step reads fine.
+        const honest = defineAsset({ key: 'marts/honest', deps: { events: rawEvents }, sql: 'select count(*) as n from events' });
+        assert.equal((await run(f, honest, { inputs: [eventsInput([declared])] })).rowCount, 1);
+      }));
+
+    test('a step reads a local file only when the asset lists it in sourceFiles', (t) =>
+      withEngine((f) =>
+        withLocalDir(async (dir) => {
+          if (!f.capabilities.declaredInputsOnly) return t.skip(NO_ISOLATION);
+          const landing = join(dir, 'orders.csv');
+          await writeFile(landing, 'id,amount\n1,10\n2,20\n');
+          const sql = forEngine(f.engine, UNDECLARED.readCsv)(landing);
+          await assert.rejects(run(f, defineAsset({ key: 'raw/orders', sql })), expectError('QUARRY_BAD_FILE_ACCESS', 'raw/orders', landing, 'sourceFiles'));
+          const declared = await run(f, defineAsset({ key: 'raw/orders', sql, sourceFiles: [landing] }));
+          assert.equal(declared.rowCount, 2);
+          // A function of the partition works too, and a listed directory allows the files under it.
+          assert.equal((await run(f, defineAsset({ key: 'raw/orders', sql, sourceFiles: () => [landing] }))).rowCount, 2);
+          assert.equal((await run(f, defineAsset({ key: 'raw/orders', sql, sourceFiles: [dir] }))).rowCount, 2);
+          // Listing one file does not open its neighbours.
+          const neighbour = join(dir, 'secrets.csv');
+          await writeFile(neighbour, 'x\n1\n');
+          await assert.rejects(
+            run(f, defineAsset({ key: 'raw/orders', sql: forEngine(f.engine, UNDECLARED.readCsv)(neighbour), sourceFiles: [landing] })),
+            expectError('QUARRY_BAD_FILE_ACCESS', neighbour),
+          );
+        }),
+      ));
+
+    test('a step writes nothing but its output: COPY TO elsewhere, breaking out of the wrapper and two statements all fail', (t) =>
+      withEngine((f) =>
+        withLocalDir(async (dir) => {
+          if (!f.capabilities.declaredInputsOnly) return t.skip(NO_ISOLATION);
+          const input = await seed(f, eventsOfDay('2026-01-01', 3, 0));
+          const target = join(dir, 'stolen.csv');
+          const inputs = [eventsInput([input])];
+          const attempts = [
+            forEngine(f.engine, UNDECLARED.copyTo)(target),
+            forEngine(f.engine, UNDECLARED.breakOut)(target),
+            // Overwriting the committed upstream file itself (the wrapper allows writing only the output).
+            forEngine(f.engine, UNDECLARED.breakOut)(pathOf(f, input)),
+            forEngine(f.engine, UNDECLARED.twoStatements)(target),
+          ];
+          for (const sql of attempts) {
+            await assert.rejects(run(f, defineAsset({ key: 'marts/writer', deps: { events: rawEvents }, sql }), { inputs }), (error: unknown) => {
+              assert.ok(isQuarryError(error), String(error));
+              assert.ok(error.message.includes('marts/writer'), error.message);
+              return true;
+            });
+          }
+          assert.equal(existsSync(target), false);
+          const check = await f.engine.query('select count(*) as n from events', { views: inputs });
+          assert.deepEqual(check.rows, [{ n: 3 }]);
+        }),
+      ));
+
+    test('query() is read-only: writing statements are QUARRY_QUERY_READ_ONLY, and one statement runs at a time', (t) =>
+      withEngine((f) =>
+        withLocalDir(async (dir) => {
+          if (!f.capabilities.declaredInputsOnly) return t.skip(NO_ISOLATION);
+          const file = await seed(f, eventsOfDay('2026-01-01', 2, 0));
+          const views = [eventsInput([file])];
+          const target = join(dir, 'export.csv');
+          await assert.rejects(f.engine.query(forEngine(f.engine, UNDECLARED.copyTo)(target), { views }), expectError('QUARRY_QUERY_READ_ONLY', 'read-only'));
+          await assert.rejects(f.engine.query(forEngine(f.engine, UNDECLARED.copyTo)(pathOf(f, file)), { views }), expectError('QUARRY_QUERY_READ_ONLY', 'read-only'));
+          await assert.rejects(f.engine.query(forEngine(f.engine, UNDECLARED.twoStatements)(target), { views }), expectError('QUARRY_QUERY_READ_ONLY', '2 statements'));
+          assert.equal(existsSync(target), false);
+          assert.deepEqual((await f.engine.query('select count(*) as n from events', { views })).rows, [{ n: 2 }]);
+        }),
+      ));
+
+    test('query() reads only the files of its views', (t) =>
+      withEngine((f) =>
+        withLocalDir(async (dir) => {
+          if (!f.capabilities.declaredInputsOnly) return t.skip(NO_ISOLATION);
+          const visible = await seed(f, eventsOfDay('2026-01-01', 2, 0));
+          const hidden = await seed(f, eventsOfDay('2026-01-02', 3, 100));
+          const local = join(dir, 'passwords.csv');
+          await writeFile(local, 'user,password\nroot,hunter2\n');
+          const views = [eventsInput([visible])];
+          await assert.rejects(f.engine.query(forEngine(f.engine, UNDECLARED.readCsv)(local), { views }), expectError('QUARRY_BAD_FILE_ACCESS', local));
+          await assert.rejects(f.engine.query(forEngine(f.engine, UNDECLARED.readParquet)(pathOf(f, hidden)), { views }), expectError('QUARRY_BAD_FILE_ACCESS'));
+          if (f.store.capabilities.localPaths) {
+            // A view's own file is visible by its path too: it is part of what the query may read.
+            assert.equal((await f.engine.query(forEngine(f.engine, UNDECLARED.readParquet)(pathOf(f, visible)), { views })).rows.length, 2);
+          }
+        }),
+      ));
+
     test('capability flags are booleans and match the engine', () =>
       withEngine(async (f) => {
-        for (const flag of ['merge', 'arrowWrite', 'localFiles'] as const) assert.equal(typeof f.capabilities[flag], 'boolean');
+        for (const flag of ['merge', 'arrowWrite', 'localFiles', 'declaredInputsOnly'] as const) assert.equal(typeof f.capabilities[flag], 'boolean');
         assert.deepEqual(f.capabilities, f.engine.capabilities);
       }));
   });

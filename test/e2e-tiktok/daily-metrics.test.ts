@@ -95,16 +95,16 @@ describe('TikTok daily metrics against an independent SQL reference', () => {
   it('marts/creator_daily_metrics equals the reference, row for row', async () => {
     const reference = referenceSql(f);
     const mart = `SELECT ${METRIC_COLUMNS}, round(engagement_rate, 9) AS engagement_rate FROM marts__creator_daily_metrics`;
-    const [counts] = await f.rows(`WITH ref AS (${reference}) SELECT (SELECT count(*) FROM ref)::INTEGER AS ref, (SELECT count(*) FROM marts__creator_daily_metrics)::INTEGER AS mart`);
+    const [counts] = await f.referenceRows(`WITH ref AS (${reference}) SELECT (SELECT count(*) FROM ref)::INTEGER AS ref, (SELECT count(*) FROM marts__creator_daily_metrics)::INTEGER AS mart`);
     assert.ok(Number(counts!.ref) > 300 * 6, 'the reference covers every creator every day');
     assert.equal(counts!.mart, counts!.ref);
-    const onlyInMart = await f.rows(`WITH ref AS (${reference}) ${mart} EXCEPT SELECT ${METRIC_COLUMNS}, engagement_rate FROM ref ORDER BY day, creator_id LIMIT 5`);
-    const onlyInRef = await f.rows(`WITH ref AS (${reference}) SELECT ${METRIC_COLUMNS}, engagement_rate FROM ref EXCEPT ${mart} ORDER BY day, creator_id LIMIT 5`);
+    const onlyInMart = await f.referenceRows(`WITH ref AS (${reference}) ${mart} EXCEPT SELECT ${METRIC_COLUMNS}, engagement_rate FROM ref ORDER BY day, creator_id LIMIT 5`);
+    const onlyInRef = await f.referenceRows(`WITH ref AS (${reference}) SELECT ${METRIC_COLUMNS}, engagement_rate FROM ref EXCEPT ${mart} ORDER BY day, creator_id LIMIT 5`);
     assert.deepEqual({ onlyInMart, onlyInRef }, { onlyInMart: [], onlyInRef: [] });
   });
 
   it('marts/category_daily_metrics sums the reference per category', async () => {
-    const diff = await f.rows(`
+    const diff = await f.referenceRows(`
       WITH ref AS (${referenceSql(f)}),
       expected AS (
         SELECT day, category, count(*) AS creators, sum(followers) AS followers, coalesce(sum(follower_delta), 0) AS follower_delta,

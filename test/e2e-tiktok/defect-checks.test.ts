@@ -118,9 +118,9 @@ describe('TikTok defect checks (400 creators × 5 days, defect rate 0.5)', () =>
     }
   });
 
-  it('blocks publication only on snapshot key uniqueness, and publishes every partition', () => {
+  it('blocks publication only on snapshot key uniqueness and on an empty creators file, and publishes every partition', () => {
     const blocking = new Set(report.flatMap((a) => a.results.filter((r) => r.metadata.blocking).map((r) => `${a.asset} ${r.checkName}`)));
-    assert.deepEqual([...blocking], ['core/creator_snapshots unique_creator_id']);
+    assert.deepEqual([...blocking].sort(), ['core/creator_snapshots unique_creator_id', 'raw/creator_changes landing_not_empty']);
     const notPassedErrors = report.flatMap((a) => a.results.filter((r) => r.severity === 'error' && !r.passed).map((r) => `${a.asset} ${r.checkName} [${r.partitionKey}]`));
     assert.deepEqual(notPassedErrors, [], 'no error-severity check fails');
     for (const a of report) assert.equal(a.partitions.length, f.days.length, `${a.asset}: a score per day`);
@@ -134,6 +134,7 @@ describe('TikTok defect checks (400 creators × 5 days, defect rate 0.5)', () =>
         'marts/creator_daily_metrics',
         'quality/creator_quarantine',
         'quality/follower_spikes',
+        'quality/intraday_quarantine',
         'quality/video_quarantine',
         'quality/view_sum_mismatches',
         'raw/creator_changes',

@@ -13,6 +13,7 @@ const DAILY_ASSETS = [
   'marts/priority_creator_daily',
   'quality/creator_quarantine',
   'quality/follower_spikes',
+  'quality/intraday_quarantine',
   'quality/video_quarantine',
   'quality/view_sum_mismatches',
   'raw/creator_changes',

@@ -3,7 +3,8 @@
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { defineProject, openInstance, type Instance, type PlanOptions, type RunRecord } from '@quarry/core';
+import { DuckDBInstance } from '@duckdb/node-api';
+import { assetRelationName, defineProject, openInstance, type Instance, type PlanOptions, type RunRecord } from '@quarry/core';
 import { TikTokTruth, defineTikTokPipelineFromLanding, generate, type TikTokModelOptions } from '@quarry/assets';
 
 const repoRoot = resolve(fileURLToPath(new URL('../..', import.meta.url)));
@@ -81,6 +82,33 @@ export class TikTokFixture {
   /** Rows of SQL over every asset (views named like `raw__creator_changes`). */
   async rows(sql: string): Promise<Record<string, unknown>[]> {
     return (await this.instance.query(sql)).rows;
+  }
+
+  /**
+   * Rows of reference SQL that reads the landing files itself besides every asset's view: `quarry query`
+   * cannot open files outside the lake's views, so an independent reference runs on a DuckDB of its own
+   * (unlocked), with the same views over the same current files.
+   */
+  async referenceRows(sql: string): Promise<Record<string, unknown>[]> {
+    const db = await DuckDBInstance.create(':memory:');
+    const connection = await db.connect();
+    try {
+      for (const asset of this.instance.graph.assets()) {
+        if (asset.type !== 'asset') continue;
+        const files = this.instance.catalog
+          .materializationHistory(asset.key, undefined, { limit: Number.MAX_SAFE_INTEGER })
+          .filter((m) => m.current)
+          .flatMap((m) => m.files.map((path) => this.instance.store.localPath(path)!));
+        if (files.length === 0) continue;
+        const list = files.map(sqlString).join(', ');
+        await connection.run(`CREATE VIEW ${assetRelationName(asset.key)} AS SELECT * FROM read_parquet([${list}], hive_partitioning = false, union_by_name = true)`);
+      }
+      await connection.run("SET TimeZone = 'UTC'");
+      return (await connection.runAndReadAll(sql)).getRowObjectsJS();
+    } finally {
+      connection.closeSync();
+      db.closeSync();
+    }
   }
 
   /** The days of the landing, in order. */

@@ -61,6 +61,21 @@ export const QUARRY_ERROR_CODES = {
   QUARRY_NOT_MATERIALIZED: 'an asset a query needs has not been materialized yet',
   // versioning (source observations)
   QUARRY_OBSERVE_FAILED: "a source asset's observe function threw",
+  // execution: retries and checks
+  QUARRY_CHECK_ERROR: 'a quality check could not be evaluated (an engine or I/O error), so the partition was not published',
+  // server trust (issue 10)
+  QUARRY_PLAN_TOO_LARGE: 'a plan would have more steps or partitions than the caller allows',
+  QUARRY_PORT_IN_USE: 'the port the server should listen on is taken by another process',
+  QUARRY_FORBIDDEN: 'a request comes from another origin or lacks a JSON content type',
+  QUARRY_REQUEST_TIMEOUT: 'a request took longer than the server allows',
+  // engines: declared inputs only, read-only query
+  QUARRY_BAD_FILE_ACCESS: "SQL read or wrote a file outside its declared inputs (another asset's files, a local file not in sourceFiles)",
+  QUARRY_QUERY_READ_ONLY: 'quarry query got a statement other than one SELECT (COPY, ATTACH, EXPORT, SET, INSTALL, …)',
+  // lake and catalog integrity
+  QUARRY_CATALOG_CORRUPT: 'the catalog file is damaged or is not a SQLite database',
+  QUARRY_DISK_FULL: 'the disk holding the catalog or the lake is full',
+  QUARRY_CATALOG_MISMATCH: 'the lake belongs to another catalog, or its catalog is missing or new',
+  QUARRY_LAKE_FILE_MISSING: 'a lake file a current version names is missing or changed',
 } as const;
 
 /** A stable Quarry error code, such as `QUARRY_ASSET_CYCLE`. */

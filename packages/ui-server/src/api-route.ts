@@ -83,8 +83,40 @@ function validate<T extends z.ZodType>(schema: T | undefined, input: unknown, wh
   return result.data;
 }
 
+/** Options of `registerRoutes`. */
+export interface RegisterRoutesOptions {
+  /** Throws when the request may not call the route (token rules). */
+  guard(route: ApiRoute, request: FastifyRequest): void;
+  /**
+   * Longest a read or plan handler may take (ms): past it the client gets 503. Launches and cancels
+   * are not cut short (their work is bounded by the plan limits), nor are event streams.
+   */
+  readonly handlerTimeoutMs?: number;
+}
+
+/** Runs `work`, or throws 503 `QUARRY_REQUEST_TIMEOUT` naming the route once `ms` have passed. */
+async function withDeadline<T>(route: ApiRoute, ms: number | undefined, work: Promise<T>): Promise<T> {
+  if (ms === undefined) return work;
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(
+      () =>
+        reject(
+          new HttpStatusError(503, 'QUARRY_REQUEST_TIMEOUT', `${route.method} ${route.url} took longer than ${ms / 1000} s: narrow it (a selection or a partition range) or try again later.`),
+        ),
+      ms,
+    );
+  });
+  try {
+    return await Promise.race([work, deadline]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 /** Registers routes on a Fastify app: validates inputs, runs the handler, checks the answer against its schema. */
-export function registerRoutes(app: FastifyInstance, routes: readonly ApiRoute[], guard: (route: ApiRoute, request: FastifyRequest) => void): void {
+export function registerRoutes(app: FastifyInstance, routes: readonly ApiRoute[], options: RegisterRoutesOptions): void {
+  const { guard } = options;
   for (const route of routes) {
     app.route({
       method: route.method,
@@ -94,7 +126,8 @@ export function registerRoutes(app: FastifyInstance, routes: readonly ApiRoute[]
         const params = validate(route.params, request.params, 'path parameter');
         const query = validate(route.query, request.query, 'query parameter');
         const body = route.method === 'GET' ? undefined : validate(route.body ?? z.strictObject({}), request.body, 'body field');
-        const answer = await route.handle({ params, query, body, request, reply });
+        const work = Promise.resolve(route.handle({ params, query, body, request, reply }));
+        const answer = route.stream || route.mutating ? await work : await withDeadline(route, options.handlerTimeoutMs, work);
         if (route.stream) return reply;
         const checked = route.response.safeParse(answer);
         if (!checked.success) {

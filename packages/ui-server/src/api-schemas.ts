@@ -89,15 +89,23 @@ const tagsSchema = z
   .record(z.string().min(1).max(64).regex(TAG_NAME, { error: 'tag names use letters, digits and _ . - /' }), z.string().max(256))
   .refine((tags) => Object.keys(tags).length <= 20, { error: 'at most 20 tags' });
 
-/** Body of `POST /api/plan`: what would run for a selection and partitions. */
-export const planRequestSchema = z.strictObject({
+/** What a plan or launch covers: a selection, partitions, and whether fresh partitions run too. */
+export const planScopeSchema = z.strictObject({
   selection: selectionSchema.optional(),
   partitions: partitionSelectionSchema.optional(),
   force: z.boolean().optional(),
 });
 
+/** Body of `POST /api/plan`: what would run for a selection and partitions, one page of steps at a time. */
+export const planRequestSchema = planScopeSchema.extend({
+  /** Index of the first step listed (default 0). */
+  offset: z.number().int().min(0).max(10_000_000).optional(),
+  /** Most steps listed (default 1,000). */
+  limit: z.number().int().min(1).max(10_000).optional(),
+});
+
 /** Body of `POST /api/runs`: launch a materialization of a selection and partitions. */
-export const launchRequestSchema = planRequestSchema.extend({
+export const launchRequestSchema = planScopeSchema.extend({
   concurrency: z.number().int().min(1).max(64).optional(),
   tags: tagsSchema.optional(),
 });
@@ -197,8 +205,14 @@ export const staleReasonSchema = z.looseObject({
   detail: z.string().optional(),
 });
 
-/** A plan: its steps in dependency order, each with its reason. */
+/** A plan: one page of its steps in dependency order, each with its reason, and its size in all. */
 export const planSchema = z.looseObject({
+  /** Steps of the whole plan. */
+  totalSteps: z.number().int(),
+  /** Asset partitions the whole plan covers. */
+  partitionCount: z.number().int(),
+  /** Index of the first step listed. */
+  offset: z.number().int(),
   steps: z.array(
     z.looseObject({
       id: z.string(),
@@ -292,6 +306,8 @@ export type CheckListResponse = z.infer<typeof checkListSchema>;
 export type MaterializationListResponse = z.infer<typeof materializationListSchema>;
 /** Server info as served. */
 export type ServerInfoResponse = z.infer<typeof serverInfoSchema>;
+/** What a plan or launch request covers. */
+export type PlanScope = z.infer<typeof planScopeSchema>;
 /** The body of a plan request. */
 export type PlanRequest = z.infer<typeof planRequestSchema>;
 /** The body of a launch request. */

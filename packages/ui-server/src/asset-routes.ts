@@ -1,4 +1,5 @@
-import { resolveSelection } from '@quarry/core';
+import type { FastifyRequest } from 'fastify';
+import { maskPiiRows, piiColumnsOf, resolveSelection } from '@quarry/core';
 import {
   assetDetailSchema,
   assetGraphSchema,
@@ -32,8 +33,14 @@ async function statusOf(instance: UiInstance, key: string) {
   return { ...status, running: runningRanges(instance, key) };
 }
 
+/** Options of `assetRoutes`. */
+export interface AssetRoutesOptions {
+  /** True when the request may see the values of PII columns in data rows (check samples); otherwise they are masked. */
+  canSeePii(request: FastifyRequest): boolean;
+}
+
 /** The asset routes: list, one, graph, partition status and keys, materializations, checks, lineage. */
-export function assetRoutes(instance: UiInstance): ApiRoute[] {
+export function assetRoutes(instance: UiInstance, options: AssetRoutesOptions): ApiRoute[] {
   return [
     defineRoute({
       method: 'GET',
@@ -140,14 +147,20 @@ export function assetRoutes(instance: UiInstance): ApiRoute[] {
       method: 'GET',
       url: '/api/assets/:key/checks',
       tag: 'checks',
-      summary: 'Check results of an asset (or one partition) and its quality score per partition.',
+      summary:
+        'Check results of an asset (or one partition) and its quality score per partition. Values of PII columns in failing-sample rows are masked unless the request carries the server token.',
       params: assetParamsSchema,
       query: partitionQuerySchema,
       response: checkListSchema,
-      handle: ({ params, query }) => {
-        instance.asset(params.key);
+      handle: ({ params, query, request }) => {
+        const asset = instance.asset(params.key);
         checkPartition(instance, params.key, query.partition);
-        return { results: [...instance.checkResults(params.key, query)], scores: (instance.qualityScores?.(params.key) ?? []).flatMap((s) => (s.score === null ? [] : [{ partitionKey: s.partitionKey, score: s.score }])) };
+        const pii = options.canSeePii(request) ? new Map() : piiColumnsOf(asset.columns);
+        const results = instance.checkResults(params.key, query).map((result) => {
+          const sampleRows = (result as { sampleRows?: unknown }).sampleRows;
+          return Array.isArray(sampleRows) && pii.size > 0 ? { ...result, sampleRows: maskPiiRows(sampleRows, pii) } : result;
+        });
+        return { results, scores: (instance.qualityScores?.(params.key) ?? []).flatMap((s) => (s.score === null ? [] : [{ partitionKey: s.partitionKey, score: s.score }])) };
       },
     }),
     defineRoute({

@@ -56,9 +56,13 @@ describe('token', () => {
     await guarded.instance.waitForRun(header.json().runId);
   });
 
-  test('reads and plan previews work without the token', async () => {
+  test('reads work without the token; plan previews (they cost work) need it', async () => {
     assert.equal((await guarded.app.inject('/api/assets')).statusCode, 200);
-    assert.equal((await guarded.app.inject({ method: 'POST', url: '/api/plan', ...json({ selection: 'raw/orders' }) })).statusCode, 200);
+    const plan = await guarded.app.inject({ method: 'POST', url: '/api/plan', ...json({ selection: 'raw/orders' }) });
+    assert.equal(plan.statusCode, 401);
+    assert.equal(plan.json().code, 'QUARRY_UNAUTHORIZED');
+    assert.match(plan.json().message, /POST \/api\/plan needs this server's token/);
+    assert.equal((await guarded.app.inject({ method: 'POST', url: '/api/plan', ...json({ selection: 'raw/orders' }, { authorization: `Bearer ${TOKEN}` }) })).statusCode, 200);
     assert.equal((await guarded.app.inject('/api/info')).json().tokenRequired, true);
     assert.equal((await open.app.inject('/api/info')).json().tokenRequired, false);
   });

@@ -1,11 +1,12 @@
-import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyServerOptions } from 'fastify';
 import { QuarryError } from '@quarry/core';
 import { serverInfoSchema } from './api-schemas.ts';
 import { defineRoute, registerRoutes, type ApiRoute } from './api-route.ts';
 import { assetRoutes } from './asset-routes.ts';
-import { errorResponseOf } from './http-errors.ts';
+import { HttpStatusError, errorResponseOf } from './http-errors.ts';
 import { openApiDocument } from './openapi-document.ts';
-import { checkHost, createRouteGuard, isLoopbackHost } from './request-guard.ts';
+import { jsonNestingDepth } from './json-depth.ts';
+import { checkHost, checkStateChange, createRequestAccess, isLoopbackHost } from './request-guard.ts';
 import { runEventStreamRoute, type RunEventStreamConfig } from './run-event-stream.ts';
 import { runRoutes } from './run-routes.ts';
 import type { UiInstance } from './ui-instance.ts';
@@ -31,7 +32,38 @@ export interface UiServerConfig {
   readonly stream?: Omit<RunEventStreamConfig, 'openStreams'>;
   /** Serve the web UI (default true); the JSON API is always served. */
   readonly web?: boolean;
+  /** Bounds on the work one request may cause (defaults: `DEFAULT_REQUEST_LIMITS`). */
+  readonly limits?: Partial<RequestLimits>;
 }
+
+/** Bounds on the work of one request, so no request can exhaust the server's memory or time. */
+export interface RequestLimits {
+  /** Most steps a plan, launch or backfill may have; larger ones are refused with 400 before planning them. */
+  readonly maxPlanSteps: number;
+  /** Most asset partitions a plan, launch or backfill may cover; the same 400. */
+  readonly maxPlanPartitions: number;
+  /** Most steps one `POST /api/plan` answer lists (it pages with `offset`/`limit`). */
+  readonly maxPlanPageSteps: number;
+  /** Deepest nesting of a JSON body (arrays and objects). */
+  readonly maxJsonDepth: number;
+  /** Longest a read or plan handler may run before the client gets 503 (ms). */
+  readonly handlerTimeoutMs: number;
+  /** Longest a client may take to send a whole request (ms; Fastify's `requestTimeout`). */
+  readonly requestTimeoutMs: number;
+  /** Longest a connection may stay idle (ms; Fastify's `connectionTimeout`; event streams send a heartbeat well within it). */
+  readonly connectionTimeoutMs: number;
+}
+
+/** The default request limits: 100,000 steps or partitions per plan, 30 s per request. */
+export const DEFAULT_REQUEST_LIMITS: RequestLimits = Object.freeze({
+  maxPlanSteps: 100_000,
+  maxPlanPartitions: 100_000,
+  maxPlanPageSteps: 10_000,
+  maxJsonDepth: 32,
+  handlerTimeoutMs: 30_000,
+  requestTimeoutMs: 30_000,
+  connectionTimeoutMs: 120_000,
+});
 
 const SECURITY_HEADERS = {
   'content-security-policy':
@@ -65,18 +97,47 @@ export async function buildApp(config: UiServerConfig): Promise<FastifyInstance>
     throw new QuarryError('QUARRY_BAD_CONFIG', 'The server token is too short: use at least 8 characters.');
   }
   const { instance } = config;
+  const limits: RequestLimits = { ...DEFAULT_REQUEST_LIMITS, ...config.limits };
   const app = Fastify({
     logger: config.logger ?? false,
     bodyLimit: config.bodyLimit ?? 64 * 1024,
     forceCloseConnections: true,
+    requestTimeout: limits.requestTimeoutMs,
+    connectionTimeout: Math.max(limits.connectionTimeoutMs, 2 * (config.stream?.heartbeatMs ?? 15_000)),
     routerOptions: { maxParamLength: 300 },
+    // Errors the router raises before any route or hook runs get the same JSON error body as the rest.
+    frameworkErrors: (error, _request, reply) => {
+      const body =
+        error.code === 'FST_ERR_MAX_PARAM_LENGTH'
+          ? { statusCode: 414, code: 'QUARRY_BAD_ARGUMENT', message: 'A path segment is longer than 300 characters: asset keys and run ids are shorter (encode / in an asset key as %2F).' }
+          : error.code === 'FST_ERR_BAD_URL'
+            ? { statusCode: 400, code: 'QUARRY_BAD_ARGUMENT', message: 'The URL path is not valid percent-encoding: encode each segment with encodeURIComponent.' }
+            : errorResponseOf(error);
+      return (reply as FastifyReply).code(body.statusCode).type('application/json; charset=utf-8').send(body);
+    },
+  });
+
+  // JSON bodies are parsed only after their nesting is checked: 10,000 nested arrays fit in 64 KiB
+  // and would otherwise overflow the stack of whatever walks them next.
+  const parseJson = app.getDefaultJsonParser('error', 'error');
+  app.removeContentTypeParser('application/json');
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
+    const text = typeof body === 'string' ? body : body.toString('utf8');
+    if (jsonNestingDepth(text, limits.maxJsonDepth) > limits.maxJsonDepth) {
+      done(new HttpStatusError(400, 'QUARRY_BAD_ARGUMENT', `The JSON body nests more than ${limits.maxJsonDepth} arrays/objects deep: Quarry requests are flat objects such as {"selection":"raw/orders"}.`), undefined);
+      return;
+    }
+    parseJson(request, text, done);
   });
 
   const openStreams = new Set<() => void>();
   app.addHook('preClose', async () => {
     for (const close of [...openStreams]) close();
   });
-  app.addHook('onRequest', async (request) => checkHost(request, loopbackOnly));
+  app.addHook('onRequest', async (request) => {
+    checkHost(request, loopbackOnly);
+    checkStateChange(request);
+  });
   app.addHook('onSend', async (_request, reply, payload) => {
     for (const [name, value] of Object.entries(SECURITY_HEADERS)) reply.header(name, value);
     return payload;
@@ -96,6 +157,7 @@ export async function buildApp(config: UiServerConfig): Promise<FastifyInstance>
     });
   });
 
+  const access = createRequestAccess(config.token);
   const routes: ApiRoute[] = [
     defineRoute({
       method: 'GET',
@@ -111,11 +173,11 @@ export async function buildApp(config: UiServerConfig): Promise<FastifyInstance>
         assetCount: instance.graph.keys.length,
       }),
     }),
-    ...assetRoutes(instance),
-    ...runRoutes(instance),
+    ...assetRoutes(instance, { canSeePii: (request) => access.isAuthorized(request) }),
+    ...runRoutes(instance, limits),
     runEventStreamRoute(instance, { ...config.stream, openStreams }),
   ];
-  registerRoutes(app, routes, createRouteGuard(config.token));
+  registerRoutes(app, routes, { guard: access.guard, handlerTimeoutMs: limits.handlerTimeoutMs });
   const document = openApiDocument(routes, { title: 'Quarry API', version: '0.1.0' });
   app.get('/api/openapi.json', async () => document);
 

@@ -14,11 +14,15 @@ export class HttpStatusError extends QuarryError {
 /**
  * The HTTP status of a Quarry error code: the one place codes map to statuses.
  *
- * Unknown things are 404, malformed input 400, a missing token 401, a held lease or a run that
- * cannot be changed 409; anything else is a server-side failure (500).
+ * Unknown things are 404, malformed input and plans over the limit 400, a missing token 401, a
+ * foreign origin 403, a held lease or a run that cannot be changed 409, a request over its time 503;
+ * anything else is a server-side failure (500).
  */
 export function httpStatusForCode(code: string): number {
   if (code === 'QUARRY_UNAUTHORIZED') return 401;
+  if (code === 'QUARRY_FORBIDDEN') return 403;
+  if (code === 'QUARRY_PLAN_TOO_LARGE') return 400;
+  if (code === 'QUARRY_REQUEST_TIMEOUT') return 503;
   if (code === 'QUARRY_LEASE_HELD' || code === 'QUARRY_RUN_NOT_RESUMABLE') return 409;
   if (code.startsWith('QUARRY_UNKNOWN_')) return 404;
   if (code.startsWith('QUARRY_BAD_') || code === 'QUARRY_ASSET_CYCLE' || code === 'QUARRY_MISSING_ASSET') return 400;

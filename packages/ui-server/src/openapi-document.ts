@@ -43,11 +43,17 @@ export function openApiDocument(routes: readonly ApiRoute[], info: { title: stri
       tags: [route.tag],
       parameters: [...parametersOf(route.params, 'path'), ...parametersOf(route.query, 'query')],
       ...(route.body ? { requestBody: { required: true, content: { 'application/json': { schema: jsonSchema(route.body, 'input') } } } } : {}),
-      ...(route.mutating ? { security: [{ bearerToken: [] }, {}] } : {}),
+      ...(route.method !== 'GET' ? { security: [{ bearerToken: [] }, {}] } : {}),
       responses: {
         [String(route.status ?? 200)]: success,
-        '400': { description: 'Malformed input (the message names the bad value).', content: errorContent },
-        ...(route.mutating ? { '401': { description: 'The server has a token and the request lacks it.', content: errorContent } } : {}),
+        '400': { description: 'Malformed input (the message names the bad value), or a plan over the server limits.', content: errorContent },
+        ...(route.method !== 'GET'
+          ? {
+              '401': { description: 'The server has a token and the request lacks it.', content: errorContent },
+              '403': { description: 'The request comes from another origin (Origin, Sec-Fetch-Site).', content: errorContent },
+              '415': { description: 'The request is not Content-Type: application/json.', content: errorContent },
+            }
+          : {}),
         ...(route.params ? { '404': { description: 'Unknown asset or run.', content: errorContent } } : {}),
       },
     };
@@ -58,7 +64,7 @@ export function openApiDocument(routes: readonly ApiRoute[], info: { title: stri
     info: {
       ...info,
       description:
-        'The Quarry HTTP API: assets, partition status as ranges, materializations, checks, lineage, runs, launch and backfill. Mutating calls need `Authorization: Bearer <token>` when the server was started with a token.',
+        'The Quarry HTTP API: assets, partition status as ranges, materializations, checks, lineage, runs, launch and backfill. Every call that is not a GET needs `Content-Type: application/json`, no foreign Origin, and `Authorization: Bearer <token>` when the server was started with a token. PII values in check samples are masked unless the request carries the token.',
     },
     paths,
     components: { securitySchemes: { bearerToken: { type: 'http', scheme: 'bearer' } } },

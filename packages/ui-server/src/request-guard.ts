@@ -40,36 +40,85 @@ export function checkHost(request: FastifyRequest, loopbackOnly: boolean): void 
   }
 }
 
+/** Methods that never change state; every other method must come from the server's own origin with a JSON body. */
+const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
+
 /**
- * The per-route guard: a mutating route needs the server's token (when it has one) and, from a
- * browser, a same-origin request (so another site's page cannot launch runs through the user's browser).
+ * Throws unless a state-changing request (POST, PUT, PATCH, DELETE, …) is one a page of another site
+ * cannot send: no `Origin` but the server's own (`null`, from sandboxed iframes and `file:` pages,
+ * is refused too), no cross-site `Sec-Fetch-Site`, and a JSON content type — which a cross-origin
+ * page can only send after a CORS preflight this server never answers.
  */
-export function createRouteGuard(token: string | undefined): (route: ApiRoute, request: FastifyRequest) => void {
-  const expected = token === undefined ? undefined : digest(token);
-  return (route, request) => {
-    if (!route.mutating) return;
-    const origin = request.headers.origin;
-    if (typeof origin === 'string' && origin !== 'null') {
-      let originHost: string;
-      try {
-        originHost = new URL(origin).host;
-      } catch {
-        originHost = '';
-      }
-      if (originHost !== request.headers.host) {
-        throw new HttpStatusError(403, 'QUARRY_UNAUTHORIZED', `Cross-origin request from ${JSON.stringify(origin)} refused: launch runs from the Quarry UI itself.`);
-      }
-    }
-    if (expected === undefined) return;
-    const given = presentedToken(request);
-    if (given === undefined || !timingSafeEqual(digest(given), expected)) {
+export function checkStateChange(request: FastifyRequest): void {
+  if (SAFE_METHODS.has(request.method)) return;
+  const what = `${request.method} ${(request.url.split('?')[0] ?? '').slice(0, 200)}`;
+  const origin = request.headers.origin;
+  if (origin !== undefined) {
+    const given = Array.isArray(origin) ? origin.join(', ') : origin;
+    if (!isOwnOrigin(given, request.headers.host)) {
       throw new HttpStatusError(
-        401,
-        'QUARRY_UNAUTHORIZED',
-        given === undefined
-          ? `${route.method} ${route.url} changes state and this server requires a token: send "Authorization: Bearer <token>".`
-          : `The token sent to ${route.method} ${route.url} is wrong: use the one the server was started with (--token).`,
+        403,
+        'QUARRY_FORBIDDEN',
+        `${what} from origin ${JSON.stringify(given.slice(0, 200))} refused: state-changing requests are only accepted from the Quarry UI itself (origin http://${request.headers.host ?? 'this-server'}).`,
       );
     }
+  }
+  const site = request.headers['sec-fetch-site'];
+  if (typeof site === 'string' && site !== 'same-origin' && site !== 'none') {
+    throw new HttpStatusError(403, 'QUARRY_FORBIDDEN', `${what} refused: the browser says it comes from another site (Sec-Fetch-Site: ${site.slice(0, 40)}); use the Quarry UI itself.`);
+  }
+  const type = request.headers['content-type'];
+  const media = typeof type === 'string' ? (type.split(';')[0] ?? '').trim().toLowerCase() : '';
+  if (media !== 'application/json') {
+    throw new HttpStatusError(
+      415,
+      'QUARRY_FORBIDDEN',
+      `${what} needs "Content-Type: application/json" (got ${type === undefined ? 'none' : JSON.stringify(String(type).slice(0, 100))}): send a JSON body, {} when there is nothing to say.`,
+    );
+  }
+}
+
+function isOwnOrigin(origin: string, host: string | undefined): boolean {
+  if (host === undefined || origin === 'null') return false;
+  let url: URL;
+  try {
+    url = new URL(origin);
+  } catch {
+    return false;
+  }
+  return (url.protocol === 'http:' || url.protocol === 'https:') && url.origin === origin.toLowerCase().replace(/\/$/, '') && url.host === host.toLowerCase();
+}
+
+/** What the server lets a request do: change state (with the token) and see PII in data rows. */
+export interface RequestAccess {
+  /** Throws 401 unless a route that is not a plain read carries the server's token (when it has one). */
+  guard(route: ApiRoute, request: FastifyRequest): void;
+  /** True when the server has a token and the request carries it: only then may it see PII values. */
+  isAuthorized(request: FastifyRequest): boolean;
+}
+
+/**
+ * The per-route access rules: every route that is not a GET (launches, cancels, and plans, which
+ * cost work) needs the server's token when it has one; PII in data rows is shown only to requests
+ * carrying the token (a server without a token shows it to nobody).
+ */
+export function createRequestAccess(token: string | undefined): RequestAccess {
+  const expected = token === undefined ? undefined : digest(token);
+  const matches = (given: string | undefined) => given !== undefined && expected !== undefined && timingSafeEqual(digest(given), expected);
+  return {
+    isAuthorized: (request) => matches(presentedToken(request)),
+    guard: (route, request) => {
+      if (route.method === 'GET' || expected === undefined) return;
+      const given = presentedToken(request);
+      if (!matches(given)) {
+        throw new HttpStatusError(
+          401,
+          'QUARRY_UNAUTHORIZED',
+          given === undefined
+            ? `${route.method} ${route.url} needs this server's token: send "Authorization: Bearer <token>".`
+            : `The token sent to ${route.method} ${route.url} is wrong: use the one the server was started with (--token).`,
+        );
+      }
+    },
   };
 }

@@ -13,9 +13,10 @@ import {
   runLogsQuerySchema,
   runParamsSchema,
   stepListSchema,
-  type PlanRequest,
+  type PlanScope,
 } from './api-schemas.ts';
 import { defineRoute, type ApiRoute } from './api-route.ts';
+import type { RequestLimits } from './build-app.ts';
 import { HttpStatusError } from './http-errors.ts';
 import { isFinalStatus, runSummary } from './run-summary.ts';
 import type { UiInstance } from './ui-instance.ts';
@@ -24,7 +25,7 @@ import type { UiInstance } from './ui-instance.ts';
  * Checks a plan/launch request against the project before anything runs: the selection resolves
  * (unknown keys are 404, bad syntax 400) and every partition key fits every selected partitioned asset.
  */
-export function checkLaunchRequest(instance: UiInstance, request: PlanRequest): void {
+export function checkLaunchRequest(instance: UiInstance, request: PlanScope): void {
   const keys = resolveSelection(instance.graph, request.selection);
   if (keys.length === 0) {
     throw new HttpStatusError(400, 'QUARRY_BAD_SELECTION', `Selection ${JSON.stringify(request.selection)} matches no asset: check the group, tag or owner name.`);
@@ -42,27 +43,40 @@ export function checkLaunchRequest(instance: UiInstance, request: PlanRequest): 
   }
 }
 
-function planOptions(request: PlanRequest) {
+/** The plan options of a request, with the server's bounds (a plan over them is refused before it is built). */
+function planOptions(request: PlanScope, limits: Pick<RequestLimits, 'maxPlanSteps' | 'maxPlanPartitions'>) {
   return {
     ...(request.selection !== undefined ? { selection: request.selection } : {}),
     ...(request.partitions !== undefined ? { partitions: request.partitions as PartitionSelection } : {}),
     ...(request.force !== undefined ? { force: request.force } : {}),
+    maxSteps: limits.maxPlanSteps,
+    maxPartitions: limits.maxPlanPartitions,
   };
 }
 
 /** The run routes: plan, launch a materialization or a backfill, list and read runs, steps and logs, cancel. */
-export function runRoutes(instance: UiInstance): ApiRoute[] {
+export function runRoutes(instance: UiInstance, limits: Pick<RequestLimits, 'maxPlanSteps' | 'maxPlanPartitions' | 'maxPlanPageSteps'>): ApiRoute[] {
   return [
     defineRoute({
       method: 'POST',
       url: '/api/plan',
       tag: 'launch',
-      summary: 'Plan a materialization without running it: the steps (asset × partitions) and the reason each runs.',
+      summary:
+        'Plan a materialization without running it: one page (offset/limit) of the steps (asset × partitions) with the reason each runs, and the plan size in all. A plan over the server limits is refused with 400.',
       body: planRequestSchema,
       response: planSchema,
       handle: async ({ body }) => {
-        checkLaunchRequest(instance, body);
-        return instance.plan(planOptions(body));
+        const { offset = 0, limit = 1000, ...scope } = body;
+        checkLaunchRequest(instance, scope);
+        const plan = await instance.plan(planOptions(scope, limits));
+        const pageSize = Math.min(limit, limits.maxPlanPageSteps);
+        return {
+          ...plan,
+          totalSteps: plan.steps.length,
+          partitionCount: plan.steps.reduce((n, step) => n + step.partitionKeys.length, 0),
+          offset,
+          steps: plan.steps.slice(offset, offset + pageSize),
+        };
       },
     }),
     defineRoute({
@@ -76,7 +90,7 @@ export function runRoutes(instance: UiInstance): ApiRoute[] {
       mutating: true,
       handle: async ({ body }) => {
         checkLaunchRequest(instance, body);
-        return instance.startRun({ ...planOptions(body), kind: 'materialize', ...(body.concurrency ? { concurrency: body.concurrency } : {}), ...(body.tags ? { tags: body.tags } : {}) });
+        return instance.startRun({ ...planOptions(body, limits), kind: 'materialize', ...(body.concurrency ? { concurrency: body.concurrency } : {}), ...(body.tags ? { tags: body.tags } : {}) });
       },
     }),
     defineRoute({
@@ -90,7 +104,7 @@ export function runRoutes(instance: UiInstance): ApiRoute[] {
       mutating: true,
       handle: async ({ body }) => {
         checkLaunchRequest(instance, body);
-        return instance.startRun({ ...planOptions(body), kind: 'backfill', ...(body.concurrency ? { concurrency: body.concurrency } : {}), ...(body.tags ? { tags: body.tags } : {}) });
+        return instance.startRun({ ...planOptions(body, limits), kind: 'backfill', ...(body.concurrency ? { concurrency: body.concurrency } : {}), ...(body.tags ? { tags: body.tags } : {}) });
       },
     }),
     defineRoute({

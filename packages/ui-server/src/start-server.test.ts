@@ -1,7 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
+import { createServer, type AddressInfo } from 'node:net';
 import { isQuarryError } from '@quarry/core';
 import { REPO_ROOT, copyExampleProject } from './example-project-fixture.ts';
 import { checkServeOptions, startServer } from './start-server.ts';
@@ -75,4 +76,28 @@ test('checkServeOptions validates port and host', () => {
   assert.throws(() => checkServeOptions({ port: 70000 }), /--port 70000/);
   assert.throws(() => checkServeOptions({ port: 1.5 }), /--port/);
   assert.throws(() => checkServeOptions({ host: 'a b' }), /--host/);
+});
+
+test('a busy port is a QuarryError naming the port, and `quarry serve` says so in one line with exit code 1', async () => {
+  const blocker = createServer();
+  await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve));
+  const port = (blocker.address() as AddressInfo).port;
+  const copy = copyExampleProject('hello');
+  try {
+    await assert.rejects(
+      startServer({ projectDir: copy.dir, quarryHome: join(copy.dir, '.quarry'), port }),
+      (error: unknown) => isQuarryError(error, 'QUARRY_PORT_IN_USE') && error.message.includes(`Port ${port} on 127.0.0.1 is in use`) && /--port/.test(error.message),
+    );
+    const cli = spawnSync(process.execPath, [join(REPO_ROOT, 'packages/core/bin/quarry.mjs'), 'serve', '--port', String(port), '--project', copy.dir], {
+      env: { ...process.env, QUARRY_HOME: join(copy.dir, '.quarry') },
+      encoding: 'utf8',
+      timeout: 60_000,
+    });
+    assert.equal(cli.status, 1, `${cli.stdout}${cli.stderr}`);
+    assert.match(cli.stderr, new RegExp(`^quarry serve: Port ${port} on 127\\.0\\.0\\.1 is in use .* \\[QUARRY_PORT_IN_USE\\]\\n$`));
+    assert.doesNotMatch(cli.stderr, /internal error|\n\s+at /);
+  } finally {
+    await new Promise((resolve) => blocker.close(resolve));
+    copy.remove();
+  }
 });

@@ -45,6 +45,21 @@ export function checkServeOptions(options: Pick<ServeOptions, 'host' | 'port' | 
   return { host, port };
 }
 
+/** The `QuarryError` of a failed `listen` (a taken port, a port below 1024, an address not on this machine). */
+function listenError(error: unknown, host: string, port: number): unknown {
+  const code = (error as NodeJS.ErrnoException | null)?.code;
+  if (code === 'EADDRINUSE') {
+    return new QuarryError('QUARRY_PORT_IN_USE', `Port ${port} on ${host} is in use by another process (another quarry serve?): stop it, or pick another port with --port N (--port 0 picks a free one).`, { cause: error });
+  }
+  if (code === 'EACCES') {
+    return new QuarryError('QUARRY_BAD_ARGUMENT', `Port ${port} on ${host} needs privileges this process lacks: pick a port above 1023 with --port N.`, { cause: error });
+  }
+  if (code === 'EADDRNOTAVAIL' || code === 'ENOTFOUND' || code === 'EAI_AGAIN') {
+    return new QuarryError('QUARRY_BAD_ARGUMENT', `--host ${host} is not an address of this machine (${code}): use 127.0.0.1, or 0.0.0.0 for every interface.`, { cause: error });
+  }
+  return error;
+}
+
 /**
  * Starts the UI server over a project's state: opens the instance (the same state the CLI uses, so
  * both can run at once), builds the app and listens.
@@ -63,13 +78,15 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
       ...(options.projectDir !== undefined ? { projectDir: options.projectDir } : {}),
       ...(options.quarryHome !== undefined ? { quarryHome: options.quarryHome } : {}),
     }));
-  let app: FastifyInstance;
+  let app: FastifyInstance | undefined;
   try {
-    app = await buildApp({ instance, token: options.token, host, logger: options.logger ?? false });
+    // Errors (500s) always go to stderr, so "the server log has the details" is true of `quarry serve`.
+    app = await buildApp({ instance, token: options.token, host, logger: options.logger ? true : { level: 'error', stream: process.stderr } });
     await app.listen({ host, port });
   } catch (error) {
+    await app?.close();
     if (owned) await instance.close();
-    throw error;
+    throw listenError(error, host, port);
   }
   const address = app.server.address();
   const boundPort = typeof address === 'object' && address !== null ? address.port : port;

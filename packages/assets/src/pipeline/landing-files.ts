@@ -62,7 +62,26 @@ export function readLandingManifest(landingDir: string): LandingManifestInfo {
   });
 }
 
-const versionCache = new Map<string, { size: number; mtimeMs: number; version: string }>();
+/**
+ * What a remembered landing file version is bound to: the file's stat signal (size, mtime, ctime,
+ * inode) and a hash of its first and last bytes. ctime cannot be set back by user tools (`utimes`
+ * sets mtime and atime only) and changes on every write, so content rewritten with the same size and
+ * mtime, a file replaced by another (new inode) or a copied folder all miss the cache and are hashed
+ * again in full; the head/tail sample catches what a coarse clock could hide.
+ */
+interface CachedVersion {
+  readonly size: number;
+  readonly mtimeMs: number;
+  readonly ctimeMs: number;
+  readonly ino: number;
+  readonly sample: string;
+  readonly version: string;
+}
+
+/** Bytes read at each end of a file for its sample hash. */
+const SAMPLE_BYTES = 16 * 1024;
+
+const versionCache = new Map<string, CachedVersion>();
 /** Landing folders whose on-disk version cache has been read into `versionCache`. */
 const loadedCacheFiles = new Set<string>();
 
@@ -71,12 +90,22 @@ function cacheFileOf(path: string): string {
   return join(dirname(path), '.quarry-versions.json');
 }
 
+function isCachedVersion(value: unknown): value is CachedVersion {
+  const v = value as Partial<CachedVersion> | null;
+  return (
+    typeof v === 'object' && v !== null &&
+    typeof v.size === 'number' && typeof v.mtimeMs === 'number' && typeof v.ctimeMs === 'number' && typeof v.ino === 'number' &&
+    typeof v.sample === 'string' && typeof v.version === 'string'
+  );
+}
+
 function loadCacheFile(cacheFile: string): void {
   if (loadedCacheFiles.has(cacheFile)) return;
   loadedCacheFiles.add(cacheFile);
   try {
-    const entries = JSON.parse(readFileSync(cacheFile, 'utf8')) as Record<string, { size: number; mtimeMs: number; version: string }>;
-    for (const [name, entry] of Object.entries(entries)) versionCache.set(join(dirname(cacheFile), name), entry);
+    const entries = JSON.parse(readFileSync(cacheFile, 'utf8')) as Record<string, unknown>;
+    // Entries of another shape (an older cache) are dropped; the others are only trusted when their signal matches the file.
+    for (const [name, entry] of Object.entries(entries)) if (isCachedVersion(entry)) versionCache.set(join(dirname(cacheFile), name), entry);
   } catch {
     // No cache yet, or a damaged one: versions are recomputed from the files.
   }
@@ -84,7 +113,7 @@ function loadCacheFile(cacheFile: string): void {
 
 function saveCacheFile(cacheFile: string): void {
   const dir = dirname(cacheFile);
-  const entries: Record<string, { size: number; mtimeMs: number; version: string }> = {};
+  const entries: Record<string, CachedVersion> = {};
   for (const [path, entry] of versionCache) if (dirname(path) === dir) entries[basename(path)] = entry;
   const temp = `${cacheFile}.${process.pid}.tmp`;
   try {
@@ -97,11 +126,45 @@ function saveCacheFile(cacheFile: string): void {
   }
 }
 
+/** A hash of a file's size and its first and last `SAMPLE_BYTES` bytes (the whole file when it is smaller). */
+function sampleHash(path: string, size: number): string {
+  const hash = createHash('sha256').update(`${size}\n`);
+  const fd = openSync(path, 'r');
+  try {
+    const head = Buffer.alloc(Math.min(size, SAMPLE_BYTES));
+    hash.update(head.subarray(0, readSync(fd, head, 0, head.length, 0)));
+    if (size > SAMPLE_BYTES) {
+      const tail = Buffer.alloc(Math.min(size - SAMPLE_BYTES, SAMPLE_BYTES));
+      hash.update(tail.subarray(0, readSync(fd, tail, 0, tail.length, size - tail.length)));
+    }
+  } finally {
+    closeSync(fd);
+  }
+  return hash.digest('hex').slice(0, 16);
+}
+
+/** The SHA-256 of a whole file, read in chunks so a large file is never held in memory at once. */
+function contentHash(path: string): string {
+  const hash = createHash('sha256');
+  const fd = openSync(path, 'r');
+  try {
+    const chunk = Buffer.alloc(1 << 20);
+    for (let read = readSync(fd, chunk, 0, chunk.length, null); read > 0; read = readSync(fd, chunk, 0, chunk.length, null)) {
+      hash.update(chunk.subarray(0, read));
+    }
+  } finally {
+    closeSync(fd);
+  }
+  return `sha256:${hash.digest('hex').slice(0, 16)}`;
+}
+
 /**
  * The version of a landing file: a SHA-256 prefix of its content (so a copied folder keeps its
- * versions), remembered per size and mtime — in memory and in a `.quarry-versions.json` beside the
- * day's files — so planning in a new process does not re-hash unchanged files. `undefined` when the
- * file does not exist yet.
+ * versions), remembered — in memory and in a `.quarry-versions.json` beside the day's files — so
+ * planning in a new process does not re-hash unchanged files. A remembered version is used only
+ * while the file's size, mtime, ctime and inode and the hash of its first and last 16 KiB all
+ * match; otherwise (rewritten in place with the same size and mtime, replaced, copied, or a stale or
+ * forged cache file) the whole file is hashed again. `undefined` when the file does not exist yet.
  */
 export function landingFileVersion(path: string): string | undefined {
   let info;
@@ -113,9 +176,14 @@ export function landingFileVersion(path: string): string | undefined {
   const cacheFile = cacheFileOf(path);
   loadCacheFile(cacheFile);
   const cached = versionCache.get(path);
-  if (cached && cached.size === info.size && cached.mtimeMs === info.mtimeMs) return cached.version;
-  const version = `sha256:${createHash('sha256').update(readFileSync(path)).digest('hex').slice(0, 16)}`;
-  versionCache.set(path, { size: info.size, mtimeMs: info.mtimeMs, version });
+  const signal = { size: info.size, mtimeMs: info.mtimeMs, ctimeMs: info.ctimeMs, ino: info.ino };
+  const sameSignal =
+    cached !== undefined && cached.size === signal.size && cached.mtimeMs === signal.mtimeMs && cached.ctimeMs === signal.ctimeMs && cached.ino === signal.ino;
+  const sample = sampleHash(path, info.size);
+  if (sameSignal && cached.sample === sample) return cached.version;
+  // In doubt: the whole file.
+  const version = contentHash(path);
+  versionCache.set(path, { ...signal, sample, version });
   saveCacheFile(cacheFile);
   return version;
 }

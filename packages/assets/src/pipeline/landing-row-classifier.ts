@@ -1,6 +1,7 @@
 import { quoteIdentifier, quoteString } from '@quarry/core';
 import type { FieldSchema } from '../generator/index.ts';
 import { TIMESTAMP_PATTERN } from '../generator/index.ts';
+import { DEFAULT_LANDING_LIMITS, REJECTED_LINE_MARKER } from './landing-line-scan.ts';
 
 /**
  * Reason codes a quarantined landing row can carry, in the order they are tried (the first that
@@ -8,6 +9,8 @@ import { TIMESTAMP_PATTERN } from '../generator/index.ts';
  * one to one with the ground truth.
  */
 export const REASON_CODES = [
+  'invalid_encoding',
+  'oversized_field',
   'malformed_row',
   'missing_required',
   'wrong_type',
@@ -26,10 +29,15 @@ export type ReasonCode = (typeof REASON_CODES)[number];
 export interface LandingClassification {
   /** `json`: one JSON object per line; `csv`: comma-separated cells after a header line (no quoting). */
   readonly format: 'json' | 'csv';
-  /** Absolute path of the file, read with DuckDB's `read_text`. */
-  readonly file: string;
-  /** The path stored in `_source_file` (relative to the landing folder, so data versions do not depend on where it lives). */
-  readonly sourceFile: string;
+  /**
+   * The files to classify, in order: `file` is the absolute path DuckDB's `read_text` reads (the
+   * landing file, or its copy from `prepareLandingFile` with placeholder lines), `sourceFile` the path
+   * stored in `_source_file` (relative to the landing folder, so data versions do not depend on where
+   * it lives). Lines are numbered per file.
+   */
+  readonly files: readonly { readonly file: string; readonly sourceFile: string }[];
+  /** Largest field value in bytes; a longer one makes the row `oversized_field` (default 64 KiB). */
+  readonly maxFieldBytes?: number;
   /** The file's fields in order (for CSV, the column order). */
   readonly fields: readonly FieldSchema[];
   /** The field holding the row's key, kept raw on quarantined rows. */
@@ -117,9 +125,22 @@ function shown(expr: string): string {
  */
 export function compileLandingClassification(spec: LandingClassification): string {
   const fields = spec.fields;
+  if (spec.files.length === 0) throw new Error('compileLandingClassification needs at least one file');
+  const marker = quoteString(REJECTED_LINE_MARKER);
+  const payload = `substr(_l, ${REJECTED_LINE_MARKER.length + 1})`;
+  const sourceOf =
+    spec.files.length === 1
+      ? quoteString(spec.files[0]!.sourceFile)
+      : `CASE filename ${spec.files.map((f) => `WHEN ${quoteString(f.file)} THEN ${quoteString(f.sourceFile)}`).join(' ')} END`;
+  // Placeholder lines (set aside by the byte-level pass) carry their reason and the text to show.
   const lines =
-    `SELECT rtrim(line, chr(13)) AS raw_line, _source_line FROM (SELECT unnest(s) AS line, generate_subscripts(s, 1) AS _source_line ` +
-    `FROM (SELECT string_split(content, chr(10)) AS s FROM read_text(${quoteString(spec.file)})))`;
+    `SELECT _source_file, _source_line, ` +
+    `CASE WHEN _rejected THEN json_extract_string(${payload}, '$.raw') ELSE _l END AS raw_line, ` +
+    `CASE WHEN _rejected THEN json_extract_string(${payload}, '$.code') END AS _reject_code, ` +
+    `CASE WHEN _rejected THEN json_extract_string(${payload}, '$.reason') END AS _reject_reason FROM (` +
+    `SELECT *, starts_with(_l, ${marker}) AS _rejected FROM (` +
+    `SELECT _source_file, rtrim(line, chr(13)) AS _l, _source_line FROM (SELECT _source_file, unnest(s) AS line, generate_subscripts(s, 1) AS _source_line ` +
+    `FROM (SELECT ${sourceOf} AS _source_file, string_split(content, chr(10)) AS s FROM read_text([${spec.files.map((f) => quoteString(f.file)).join(', ')}])))))`;
   let extract: string;
   let shapeOk: string;
   if (spec.format === 'json') {
@@ -129,22 +150,33 @@ export function compileLandingClassification(spec: LandingClassification): strin
       return [`json_type(_j, ${path}) AS ${n.jsonType}`, `json_extract_string(_j, ${path}) AS ${n.raw}`];
     });
     extract =
-      `SELECT _source_line, raw_line, _j IS NOT NULL AS _shape_ok, ${cols.join(', ')} FROM (` +
-      `SELECT _source_line, raw_line, CASE WHEN json_valid(raw_line) AND json_type(raw_line) = 'OBJECT' THEN raw_line::JSON END AS _j ` +
-      `FROM _lines WHERE raw_line <> '')`;
+      `SELECT _source_file, _source_line, raw_line, _reject_code, _reject_reason, _j IS NOT NULL AS _shape_ok, ${cols.join(', ')} FROM (` +
+      `SELECT _source_file, _source_line, raw_line, _reject_code, _reject_reason, ` +
+      `CASE WHEN _reject_code IS NULL AND json_valid(raw_line) AND json_type(raw_line) = 'OBJECT' THEN raw_line::JSON END AS _j ` +
+      `FROM _lines WHERE raw_line <> '' OR _reject_code IS NOT NULL)`;
     shapeOk = '_shape_ok';
   } else {
     const cols = fields.map((f, i) => `_cells[${i + 1}] AS ${names(f).raw}`);
     extract =
-      `SELECT _source_line, raw_line, len(_cells) = ${fields.length} AS _shape_ok, ${cols.join(', ')} FROM (` +
-      `SELECT _source_line, raw_line, string_split(raw_line, ',') AS _cells FROM _lines WHERE raw_line <> '' AND _source_line > 1)`;
+      `SELECT _source_file, _source_line, raw_line, _reject_code, _reject_reason, len(_cells) = ${fields.length} AS _shape_ok, ${cols.join(', ')} FROM (` +
+      `SELECT _source_file, _source_line, raw_line, _reject_code, _reject_reason, ` +
+      `CASE WHEN _reject_code IS NULL THEN string_split(raw_line, ',') ELSE [] END AS _cells ` +
+      `FROM _lines WHERE (raw_line <> '' OR _reject_code IS NOT NULL) AND _source_line > 1)`;
     shapeOk = '_shape_ok';
   }
   const typed = fields.map((f) => `CASE WHEN ${present(spec, f)} AND ${wellTyped(spec, f)} THEN ${typedValue(f)} END AS ${names(f).typed}`);
   const required = fields.filter((f) => f.required);
   const numeric = fields.filter((f) => f.type === 'integer' || f.type === 'number');
   const stamps = fields.filter((f) => f.type === 'timestamp');
+  const maxField = spec.maxFieldBytes ?? DEFAULT_LANDING_LIMITS.maxFieldBytes;
   const rules: { code: string; when: string; reason: string }[] = [
+    { code: 'invalid_encoding', when: `_reject_code = 'invalid_encoding'`, reason: '_reject_reason' },
+    { code: 'oversized_field', when: `_reject_code = 'oversized_field'`, reason: '_reject_reason' },
+    ...arms(
+      fields,
+      (f) => `strlen(${names(f).raw}) > ${maxField}`,
+      (f) => `'${f.name} is ' || strlen(${names(f).raw}) || ' bytes, over the ${maxField}-byte field limit (maxFieldBytes)'`,
+    ).map((a) => ({ code: 'oversized_field', ...a })),
     { code: 'malformed_row', when: `NOT ${shapeOk}`, reason: `'line is not ${spec.format === 'json' ? 'a JSON object' : `${fields.length} comma-separated cells`}'` },
     ...arms(required, (f) => `NOT ${present(spec, f)}`, (f) => `'${f.name} is missing'`).map((a) => ({ code: 'missing_required', ...a })),
     ...arms(
@@ -174,8 +206,8 @@ export function compileLandingClassification(spec: LandingClassification): strin
   const keyRaw = names(fields.find((f) => f.name === spec.keyField)!).raw;
   return (
     `WITH _lines AS (${lines}), _extracted AS (${extract}), ` +
-    `_typed AS (SELECT *, ${keyRaw} AS record_key, ${typed.join(', ')} FROM _extracted) ` +
-    `SELECT ${quoteString(spec.sourceFile)} AS _source_file, _typed.*, ${reasonCode} AS reason_code, ${reason} AS reason ` +
+    `_typed AS (SELECT *, CASE WHEN _reject_code IS NULL THEN ${keyRaw} END AS record_key, ${typed.join(', ')} FROM _extracted) ` +
+    `SELECT _typed.*, ${reasonCode} AS reason_code, ${reason} AS reason ` +
     `FROM _typed ${(spec.joins ?? []).join(' ')}`
   );
 }

@@ -7,6 +7,7 @@ import {
   notNull,
   nullPercentage,
   referentialIntegrity,
+  rowCount,
   schemaContract,
   unique,
   type CheckDeclaration,
@@ -70,7 +71,28 @@ function quarantineReasonChecks(codes: readonly ReasonCode[]): CheckDeclaration[
 }
 
 /**
- * Checks of `raw/creator_changes` (accepted creator rows): guards that pass because invalid rows were
+ * The completeness check of a day's landing rows, `landing_not_empty`: the day must have at least one
+ * accepted row. A daily export that is empty (a zero-byte file) or wholly rejected is an upstream
+ * outage, never a quiet day, so by default it is a blocking error: the partition is not published,
+ * nothing downstream builds on it, and the completeness dimension of the quality score drops to 0.
+ * `allowEmpty` turns it into a non-blocking warning.
+ */
+export function landingNotEmpty(file: string, options: { allowEmpty?: boolean } = {}): CheckDeclaration {
+  const allowEmpty = options.allowEmpty ?? false;
+  return rowCount({
+    name: 'landing_not_empty',
+    min: 1,
+    severity: allowEmpty ? 'warn' : 'error',
+    blocking: !allowEmpty,
+    description:
+      `Completeness: the day's ${file} holds at least one accepted row. An empty or wholly rejected daily export is an upstream outage, ` +
+      (allowEmpty ? 'reported as a warning (allowEmptyLanding: true).' : 'so the day is not published (set allowEmptyLanding: true to only warn).'),
+  });
+}
+
+/**
+ * Checks of `raw/creator_changes` (accepted creator rows): the blocking completeness check
+ * `landing_not_empty` (see `landingNotEmpty`), guards that pass because invalid rows were
  * quarantined (schema, required fields, followers ≥ 0, no future timestamps), a ≤ 5 % NULL alert on
  * `country`, and warnings that count re-sent rows and within-file duplicates (both kept here and
  * resolved downstream).
@@ -79,8 +101,9 @@ function quarantineReasonChecks(codes: readonly ReasonCode[]): CheckDeclaration[
  * defineAsset({ key: 'raw/creator_changes', …, checks: creatorChangeChecks() })
  * ```
  */
-export function creatorChangeChecks(): CheckDeclaration[] {
+export function creatorChangeChecks(options: { allowEmpty?: boolean } = {}): CheckDeclaration[] {
   return [
+    landingNotEmpty('creators.ndjson', options),
     schemaContract(undefined, { description: 'Guard: every column has its declared type (wrong_type rows are quarantined).' }),
     notNull(requiredColumns(CREATOR_FIELDS), { name: 'required_present', description: 'Guard: required fields are present (missing_required rows are quarantined).' }),
     acceptedRange('followers', { min: 0, description: 'Guard: followers ≥ 0 (negative_followers rows are quarantined).' }),
@@ -99,6 +122,11 @@ export function creatorChangeChecks(): CheckDeclaration[] {
 /** Checks of `quality/creator_quarantine`: the day's quarantined creator rows per reason code. */
 export function creatorQuarantineChecks(): CheckDeclaration[] {
   return quarantineReasonChecks(REASON_CODES.filter((c) => !VIDEO_ONLY_REASONS.includes(c)));
+}
+
+/** Checks of `quality/intraday_quarantine`: the day's quarantined intraday rows per reason code. */
+export function intradayQuarantineChecks(): CheckDeclaration[] {
+  return quarantineReasonChecks(REASON_CODES.filter((c) => !CREATOR_ONLY_REASONS.includes(c) && !VIDEO_ONLY_REASONS.includes(c)));
 }
 
 /** Checks of `quality/video_quarantine`: the day's quarantined video rows per reason code. */

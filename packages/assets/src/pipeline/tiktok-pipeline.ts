@@ -1,8 +1,9 @@
 import { createHash } from 'node:crypto';
+import { existsSync } from 'node:fs';
 import {
   allMapping,
-  quoteString,
   dailyPartitions,
+  QuarryError,
   defineAsset,
   schemaColumns,
   self,
@@ -12,8 +13,10 @@ import {
   type PartitionsDefinition,
   type RowSchema,
 } from '@quarry/core';
-import { CREATOR_FIELDS, VIDEO_FIELDS, type FieldSchema } from '../generator/index.ts';
+import { relative } from 'node:path';
+import { CREATOR_FIELDS, INTRADAY_FIELDS, VIDEO_FIELDS, type FieldSchema } from '../generator/index.ts';
 import { intradayFiles, intradayVersion, landingError, landingFilePath, landingFileVersion, readFirstLine, readLandingManifest, requireLandingFile, type LandingFileName } from './landing-files.ts';
+import { DEFAULT_LANDING_LIMITS, prepareLandingFile, type LandingLimits } from './landing-line-scan.ts';
 import { compileLandingClassification, typedColumnsSql } from './landing-row-classifier.ts';
 import {
   creatorChangeChecks,
@@ -21,6 +24,7 @@ import {
   creatorQuarantineChecks,
   creatorSnapshotChecks,
   followerSpikeChecks,
+  intradayQuarantineChecks,
   videoChangeChecks,
   videoQuarantineChecks,
   viewSumMismatchChecks,
@@ -68,6 +72,18 @@ export interface TikTokPipelineConfig {
   readonly viewMismatchMinRatio?: number;
   /** Owners of every asset (default `['team:creator-analytics']`). */
   readonly owners?: readonly string[];
+  /**
+   * Whether a day whose creators.ndjson holds no accepted row may be published (default false). A daily
+   * creator export is never empty in normal operation: an empty (e.g. zero-byte) file is an upstream
+   * outage, so by default the blocking completeness check `landing_not_empty` fails the day, the
+   * partition is not published (nor anything built on it) and the quality score shows it. With true,
+   * the check only warns.
+   */
+  readonly allowEmptyLanding?: boolean;
+  /** Largest landing line in bytes (default 1 MiB); longer lines are quarantined as oversized_field without being buffered. */
+  readonly maxLineBytes?: number;
+  /** Largest landing field value in bytes (default 64 KiB); longer values are quarantined as oversized_field. */
+  readonly maxFieldBytes?: number;
 }
 
 /** The assets of the TikTok pipeline, by role. */
@@ -85,6 +101,7 @@ export interface TikTokPipeline {
   readonly followerSpikes: AssetDefinition;
   readonly viewSumMismatches: AssetDefinition;
   readonly priorityIntraday: AssetDefinition;
+  readonly intradayQuarantine: AssetDefinition;
   readonly priorityDaily: AssetDefinition;
   /** Every asset, in dependency order (pass to `defineProject`). */
   readonly assets: readonly AssetDefinition[];
@@ -98,17 +115,22 @@ function list(columns: readonly string[], alias = ''): string {
   return columns.map((c) => (alias ? `${alias}.${c}` : c)).join(', ');
 }
 
-/** The classification SQL of a day's creators file. */
-export function creatorClassificationSql(file: string, sourceFile: string): string {
-  return compileLandingClassification({ format: 'json', file, sourceFile, fields: CREATOR_FIELDS, keyField: 'creator_id' });
+/** The classification SQL of a day's creators file (`file`: the path DuckDB reads, see `prepareLandingFile`). */
+export function creatorClassificationSql(file: string, sourceFile: string, maxFieldBytes?: number): string {
+  return compileLandingClassification({ format: 'json', files: [{ file, sourceFile }], fields: CREATOR_FIELDS, keyField: 'creator_id', ...(maxFieldBytes !== undefined ? { maxFieldBytes } : {}) });
+}
+
+/** The classification SQL of a day's intraday files (each `{ file, sourceFile }`, see `prepareLandingFile`). */
+export function intradayClassificationSql(files: readonly { file: string; sourceFile: string }[], maxFieldBytes?: number): string {
+  return compileLandingClassification({ format: 'json', files, fields: INTRADAY_FIELDS, keyField: 'creator_id', ...(maxFieldBytes !== undefined ? { maxFieldBytes } : {}) });
 }
 
 /** The classification SQL of a day's videos file; `knownCreators` is a relation with a `creator_id` column. */
-export function videoClassificationSql(file: string, sourceFile: string, knownCreators: string): string {
+export function videoClassificationSql(file: string, sourceFile: string, knownCreators: string, maxFieldBytes?: number): string {
   return compileLandingClassification({
     format: 'csv',
-    file,
-    sourceFile,
+    files: [{ file, sourceFile }],
+    ...(maxFieldBytes !== undefined ? { maxFieldBytes } : {}),
     fields: VIDEO_FIELDS,
     keyField: 'video_id',
     joins: [`LEFT JOIN (SELECT DISTINCT creator_id AS _known_creator FROM ${knownCreators}) _known ON _known._known_creator = _typed.f_creator_id`],
@@ -133,7 +155,7 @@ function acceptedSql(classification: string, fields: readonly FieldSchema[]): st
 function quarantinedSql(classification: string): string {
   return (
     `SELECT $partition_key::DATE AS day, _source_file, _source_line, record_key, reason_code, reason, raw_line ` +
-    `FROM (${classification}) WHERE reason_code IS NOT NULL ORDER BY _source_line`
+    `FROM (${classification}) WHERE reason_code IS NOT NULL ORDER BY _source_file, _source_line`
   );
 }
 
@@ -179,19 +201,53 @@ export function defineTikTokPipeline(config: TikTokPipelineConfig): TikTokPipeli
     return defineAsset({ owners, ...rest, codeVersion }) as AssetDefinition;
   };
 
+  const limits: LandingLimits = {
+    maxLineBytes: positiveInteger(config.maxLineBytes, 'maxLineBytes') ?? DEFAULT_LANDING_LIMITS.maxLineBytes,
+    maxFieldBytes: positiveInteger(config.maxFieldBytes, 'maxFieldBytes') ?? DEFAULT_LANDING_LIMITS.maxFieldBytes,
+  };
+  // The line cap is applied before DuckDB parses a file, so it is not in the SQL: this comment puts it in the code version.
+  const limitsNote = `/* landing limits: ${limits.maxLineBytes}-byte lines, ${limits.maxFieldBytes}-byte fields */ `;
+  /** The file DuckDB reads for a landing file: itself, or its copy with unparsable lines set aside. */
+  // Memoized per file version: the step's allowed files and its SQL both name the copy, and a scan reads the whole file.
+  const readableCache = new Map<string, string>();
+  const readable = (file: string) => {
+    const version = landingFileVersion(file) ?? '';
+    const key = `${file}\0${version}`;
+    let path = readableCache.get(key);
+    if (path === undefined) {
+      path = prepareLandingFile(file, version, limits);
+      readableCache.set(key, path);
+    }
+    return path;
+  };
   const observeFile = (file: LandingFileName) => ({ partitionKey }: { partitionKey: string }) => landingFileVersion(landingFilePath(landingDir, partitionKey, file));
+  /** The files a step may open for landing files: each file and the copy DuckDB reads when it has unparsable lines. */
+  const allowedLandingFiles = (files: readonly string[]) => files.flatMap((file) => (existsSync(file) ? [...new Set([file, readable(file)])] : [file]));
+  // The landing file a raw asset's SQL reads: the engine lets that SQL open it (or its cleaned copy) and nothing else.
+  const landingFileOf = (file: LandingFileName) => ({ partition }: { partition: { firstKey: string } }) =>
+    allowedLandingFiles([landingFilePath(landingDir, partition.firstKey, file)]);
   const creatorsSql = (day: string, assetKey: string) =>
-    creatorClassificationSql(requireLandingFile(landingDir, day, 'creators.ndjson', assetKey), `${day}/creators.ndjson`);
+    creatorClassificationSql(readable(requireLandingFile(landingDir, day, 'creators.ndjson', assetKey)), `${day}/creators.ndjson`, limits.maxFieldBytes);
   const videosSql = (day: string, assetKey: string) => {
     const file = requireLandingFile(landingDir, day, 'videos.csv', assetKey);
     const header = readFirstLine(file);
     if (header !== EXPECTED_VIDEO_HEADER) {
       throw landingError('QUARRY_SOURCE_MISSING', `${file} starts with "${header.slice(0, 200)}", not the header "${EXPECTED_VIDEO_HEADER}": the landing format changed; regenerate it or update the pipeline.`);
     }
-    return videoClassificationSql(file, `${day}/videos.csv`, 'creators');
+    return videoClassificationSql(readable(file), `${day}/videos.csv`, 'creators', limits.maxFieldBytes);
   };
-  const creatorTemplate = creatorClassificationSql('<landing>/<day>/creators.ndjson', '<day>/creators.ndjson');
-  const videoTemplate = videoClassificationSql('<landing>/<day>/videos.csv', '<day>/videos.csv', 'creators');
+  /** The classification of a day's intraday files, or undefined when the day has none. */
+  const intradaySql = (day: string) => {
+    const files = intradayFiles(landingDir, day);
+    if (files.length === 0) return undefined;
+    return intradayClassificationSql(
+      files.map((file) => ({ file: readable(file), sourceFile: relative(landingDir, file).split('\\').join('/') })),
+      limits.maxFieldBytes,
+    );
+  };
+  const creatorTemplate = limitsNote + creatorClassificationSql('<landing>/<day>/creators.ndjson', '<day>/creators.ndjson', limits.maxFieldBytes);
+  const videoTemplate = limitsNote + videoClassificationSql('<landing>/<day>/videos.csv', '<day>/videos.csv', 'creators', limits.maxFieldBytes);
+  const intradayTemplate = limitsNote + intradayClassificationSql([{ file: '<landing>/<day>/intraday/HH-MM.ndjson', sourceFile: '<day>/intraday/HH-MM.ndjson' }], limits.maxFieldBytes);
 
   const creatorChanges = define({
     key: 'raw/creator_changes',
@@ -203,7 +259,8 @@ export function defineTikTokPipeline(config: TikTokPipelineConfig): TikTokPipeli
     schema: creatorChangeSchema,
     columns: { ...SOURCE_COLUMN_DOCS, ...CREATOR_COLUMN_DOCS },
     observe: observeFile('creators.ndjson'),
-    checks: creatorChangeChecks(),
+    sourceFiles: landingFileOf('creators.ndjson'),
+    checks: creatorChangeChecks({ allowEmpty: config.allowEmptyLanding ?? false }),
     versionSource: acceptedSql(creatorTemplate, CREATOR_FIELDS),
     compute: (ctx) => ({ sql: acceptedSql(creatorsSql(ctx.partition.firstKey, ctx.assetKey), CREATOR_FIELDS) }),
   });
@@ -222,6 +279,7 @@ export function defineTikTokPipeline(config: TikTokPipelineConfig): TikTokPipeli
       { description: 'The rejected line as written; holds handles and display names', pii: 'direct' },
     ),
     observe: observeFile('creators.ndjson'),
+    sourceFiles: landingFileOf('creators.ndjson'),
     checks: creatorQuarantineChecks(),
     versionSource: quarantinedSql(creatorTemplate),
     compute: (ctx) => ({ sql: quarantinedSql(creatorsSql(ctx.partition.firstKey, ctx.assetKey)) }),
@@ -234,7 +292,7 @@ export function defineTikTokPipeline(config: TikTokPipelineConfig): TikTokPipeli
       'accepted changes (the newest updated_at wins; equal updated_at: the later line within a file, the earlier day across files).',
     tags: { layer: 'core' },
     partitions: daily,
-    deps: { previous: self(timeWindowMapping({ startOffset: -1, endOffset: -1 })), changes: creatorChanges },
+    deps: { previous: self(timeWindowMapping({ startOffset: -1, endOffset: -1, allowNonexistentUpstream: true })), changes: creatorChanges },
     schema: creatorSnapshotSchema,
     checks: creatorSnapshotChecks(),
     columns: {
@@ -312,6 +370,7 @@ export function defineTikTokPipeline(config: TikTokPipelineConfig): TikTokPipeli
     schema: videoChangeSchema,
     columns: { ...SOURCE_COLUMN_DOCS, ...VIDEO_COLUMN_DOCS },
     observe: observeFile('videos.csv'),
+    sourceFiles: landingFileOf('videos.csv'),
     checks: videoChangeChecks({ creators: creatorChanges }),
     versionSource: acceptedSql(videoTemplate, VIDEO_FIELDS),
     compute: (ctx) => ({ sql: acceptedSql(videosSql(ctx.partition.firstKey, ctx.assetKey), VIDEO_FIELDS) }),
@@ -328,6 +387,7 @@ export function defineTikTokPipeline(config: TikTokPipelineConfig): TikTokPipeli
     schema: quarantineSchema,
     columns: quarantineColumnDocs({ description: 'video_id as written (may be missing)' }, { description: 'The rejected line as written', pii: 'indirect' }),
     observe: observeFile('videos.csv'),
+    sourceFiles: landingFileOf('videos.csv'),
     checks: videoQuarantineChecks(),
     versionSource: quarantinedSql(videoTemplate),
     compute: (ctx) => ({ sql: quarantinedSql(videosSql(ctx.partition.firstKey, ctx.assetKey)) }),
@@ -340,7 +400,7 @@ export function defineTikTokPipeline(config: TikTokPipelineConfig): TikTokPipeli
       "with the change of views, likes, comments and shares since the previous day's state (a video's first day counts in full).",
     tags: { layer: 'core' },
     partitions: daily,
-    deps: { previous: self(timeWindowMapping({ startOffset: -1, endOffset: -1 })), changes: videoChanges },
+    deps: { previous: self(timeWindowMapping({ startOffset: -1, endOffset: -1, allowNonexistentUpstream: true })), changes: videoChanges },
     schema: videoStateSchema,
     columns: {
       day: { description: 'State day (end of it)' },
@@ -388,7 +448,7 @@ export function defineTikTokPipeline(config: TikTokPipelineConfig): TikTokPipeli
     partitions: daily,
     deps: {
       snapshot: creatorSnapshots,
-      previous_snapshot: { asset: creatorSnapshots, mapping: timeWindowMapping({ startOffset: -1, endOffset: -1 }) },
+      previous_snapshot: { asset: creatorSnapshots, mapping: timeWindowMapping({ startOffset: -1, endOffset: -1, allowNonexistentUpstream: true }) },
       videos,
     },
     schema: creatorDailyMetricsSchema,
@@ -485,7 +545,7 @@ export function defineTikTokPipeline(config: TikTokPipelineConfig): TikTokPipeli
       `${spike.windowDays - 1} days, z = (delta − mean) / max(stddev, ${spike.minScale} × previous followers, 1); |z| ≥ ${spike.zThreshold} is flagged.`,
     tags: { layer: 'quality', check: 'z-score' },
     partitions: daily,
-    deps: { metrics: { asset: creatorDailyMetrics, mapping: timeWindowMapping({ startOffset: -(spike.windowDays - 1), endOffset: 0 }) } },
+    deps: { metrics: { asset: creatorDailyMetrics, mapping: timeWindowMapping({ startOffset: -(spike.windowDays - 1), endOffset: 0, allowNonexistentUpstream: true }) } },
     schema: followerSpikeSchema,
     checks: followerSpikeChecks(),
     config: spike,
@@ -557,22 +617,30 @@ export function defineTikTokPipeline(config: TikTokPipelineConfig): TikTokPipeli
     `,
   });
 
-  const intradayColumns = `{creator_id: 'VARCHAR', ts: 'VARCHAR', followers: 'BIGINT', total_views: 'BIGINT', total_likes: 'BIGINT'}`;
-  const intradaySql = (files: readonly string[]) =>
-    files.length === 0
-      ? `SELECT CAST(NULL AS TIMESTAMP WITH TIME ZONE) AS ts, CAST(NULL AS VARCHAR) AS creator_id, CAST(NULL AS BIGINT) AS followers,
-                CAST(NULL AS BIGINT) AS total_views, CAST(NULL AS BIGINT) AS total_likes, CAST(NULL AS VARCHAR) AS _source_file WHERE false`
-      : `SELECT timezone('UTC', strptime(ts, '%Y-%m-%dT%H:%M:%SZ')) AS ts, creator_id, followers, total_views, total_likes,
-                $partition_key || '/intraday/' || parse_filename(filename) AS _source_file
-         FROM read_json([${files.map(quoteString).join(', ')}], format = 'newline_delimited', columns = ${intradayColumns}, filename = true)
-         ORDER BY ts, creator_id`;
+  const noIntraday = (columns: string) => `SELECT ${columns} WHERE false`;
+  const intradayAccepted = (classification: string | undefined) =>
+    classification === undefined
+      ? noIntraday(
+          'CAST(NULL AS TIMESTAMP WITH TIME ZONE) AS ts, CAST(NULL AS VARCHAR) AS creator_id, CAST(NULL AS BIGINT) AS followers, ' +
+            'CAST(NULL AS BIGINT) AS total_views, CAST(NULL AS BIGINT) AS total_likes, CAST(NULL AS VARCHAR) AS _source_file',
+        )
+      : `SELECT f_ts AS ts, f_creator_id AS creator_id, f_followers AS followers, f_total_views AS total_views, f_total_likes AS total_likes, _source_file
+         FROM (${classification}) WHERE reason_code IS NULL ORDER BY ts, creator_id`;
+  const intradayQuarantined = (classification: string | undefined) =>
+    classification === undefined
+      ? noIntraday(
+          '$partition_key::DATE AS day, CAST(NULL AS VARCHAR) AS _source_file, CAST(NULL AS BIGINT) AS _source_line, CAST(NULL AS VARCHAR) AS record_key, ' +
+            'CAST(NULL AS VARCHAR) AS reason_code, CAST(NULL AS VARCHAR) AS reason, CAST(NULL AS VARCHAR) AS raw_line',
+        )
+      : quarantinedSql(classification);
 
   const priorityIntraday = define({
     key: 'raw/priority_creator_intraday',
     description:
       "High-priority creators' quarter-hour extracts (<day>/intraday/HH-MM.ndjson) of each day: followers and running totals every " +
-      '15 minutes they were updated. Kept in daily partitions: 96 tiny files a day read as one partition cost far less than 96 steps.',
-    tags: { layer: 'raw', source: 'tiktok-landing', cadence: '15min' },
+      '15 minutes they were updated, validated like the daily files (rejected rows go to quality/intraday_quarantine). ' +
+      'Kept in daily partitions: 96 tiny files a day read as one partition cost far less than 96 steps.',
+    tags: { layer: 'raw', source: 'tiktok-landing', cadence: '15min', quarantine: 'quality/intraday_quarantine' },
     partitions: daily,
     schema: intradaySchema,
     columns: {
@@ -584,8 +652,26 @@ export function defineTikTokPipeline(config: TikTokPipelineConfig): TikTokPipeli
       _source_file: SOURCE_COLUMN_DOCS._source_file!,
     },
     observe: ({ partitionKey }) => intradayVersion(landingDir, partitionKey),
-    versionSource: intradaySql(['<landing>/<day>/intraday/HH-MM.ndjson']),
-    compute: (ctx) => ({ sql: intradaySql(intradayFiles(landingDir, ctx.partition.firstKey)) }),
+    sourceFiles: ({ partition }) => allowedLandingFiles(intradayFiles(landingDir, partition.firstKey)),
+    versionSource: intradayAccepted(intradayTemplate),
+    compute: (ctx) => ({ sql: intradayAccepted(intradaySql(ctx.partition.firstKey)) }),
+  });
+
+  const intradayQuarantine = define({
+    key: 'quality/intraday_quarantine',
+    description:
+      "Rows of each day's intraday files (<day>/intraday/HH-MM.ndjson) that failed validation, with a reason code (missing_required, " +
+      'wrong_type, malformed_timestamp, future_timestamp, invalid_encoding, oversized_field, …), the file, the line and the raw text. ' +
+      'Together with raw/priority_creator_intraday it accounts for every intraday row.',
+    tags: { layer: 'quality', source: 'tiktok-landing' },
+    partitions: daily,
+    schema: quarantineSchema,
+    columns: quarantineColumnDocs({ description: 'creator_id as written (may be missing)', pii: 'indirect' }, { description: 'The rejected line as written' }),
+    observe: ({ partitionKey }) => intradayVersion(landingDir, partitionKey),
+    sourceFiles: ({ partition }) => allowedLandingFiles(intradayFiles(landingDir, partition.firstKey)),
+    checks: intradayQuarantineChecks(),
+    versionSource: intradayQuarantined(intradayTemplate),
+    compute: (ctx) => ({ sql: intradayQuarantined(intradaySql(ctx.partition.firstKey)) }),
   });
 
   const priorityDaily = define({
@@ -633,6 +719,7 @@ export function defineTikTokPipeline(config: TikTokPipelineConfig): TikTokPipeli
     followerSpikes,
     viewSumMismatches,
     priorityIntraday,
+    intradayQuarantine,
     priorityDaily,
   ];
   return Object.freeze({
@@ -649,9 +736,19 @@ export function defineTikTokPipeline(config: TikTokPipelineConfig): TikTokPipeli
     followerSpikes,
     viewSumMismatches,
     priorityIntraday,
+    intradayQuarantine,
     priorityDaily,
     assets: Object.freeze(assets),
   });
+}
+
+/** A cap from the config: undefined when absent; throws `QUARRY_BAD_CONFIG` naming it unless a whole number ≥ 1. */
+function positiveInteger(value: number | undefined, name: string): number | undefined {
+  if (value === undefined) return undefined;
+  if (!Number.isSafeInteger(value) || value < 1) {
+    throw new QuarryError('QUARRY_BAD_CONFIG', `defineTikTokPipeline: ${name} must be a whole number of bytes ≥ 1, got ${String(value)}.`);
+  }
+  return value;
 }
 
 /** The day after `day` (`YYYY-MM-DD`, UTC). */

@@ -198,6 +198,55 @@ export interface NewMaterialization {
   readonly metadata?: Readonly<Record<string, JsonValue>>;
   /** Lineage edges from the upstream partitions read to this version, written in the same commit. */
   readonly lineage?: readonly LineageSource[];
+  /** Size and SHA-256 of each file in `files` as written, so `quarry verify` can tell a lost or changed file. */
+  readonly fileChecksums?: readonly FileChecksum[];
+}
+
+/** The size and SHA-256 (hex) of one lake file, as the catalog records it at commit. */
+export interface FileChecksum {
+  readonly path: string;
+  readonly size: number;
+  readonly sha256: string;
+}
+
+/** One file of a partition's current version; `size`/`sha256` are `null` for versions committed before they were recorded. */
+export interface CurrentFileRecord {
+  readonly partitionKey: string;
+  readonly materializationId: number;
+  readonly path: string;
+  readonly size: number | null;
+  readonly sha256: string | null;
+}
+
+/** A partition whose current version was marked lost (its file was missing or changed), until it is materialized again. */
+export interface LostPartition {
+  readonly assetKey: string;
+  readonly partitionKey: string;
+  readonly materializationId: number;
+  /** Such as `file lost` or `file changed`. */
+  readonly detail: string;
+  readonly lostAt: Date;
+}
+
+/** A lake file `Catalog.removeUnreferencedFiles` may remove, as the lake listing found it. */
+export interface VacuumCandidate {
+  readonly path: string;
+  readonly modifiedAt: Date;
+}
+
+/** Options of `Catalog.removeUnreferencedFiles`. */
+export interface RemoveUnreferencedFilesOptions {
+  /** The run that wrote a file, from its name (`undefined` for a file of no run). */
+  readonly runIdOf: (path: string) => string | undefined;
+  /** A file of no finished run (foreign, or of a run not on record) is kept while modified at or after this time. */
+  readonly graceCutoff: Date;
+  /** Paths to treat as unreferenced although a version names them (a dry run's expiring versions). */
+  readonly treatAsUnreferenced?: ReadonlySet<string>;
+  /**
+   * Removes one file, synchronously; called inside the catalog's write transaction, so no commit can
+   * reference the file between the check and the removal. Omitted: a dry run that removes nothing.
+   */
+  readonly remove?: (path: string) => void;
 }
 
 /** One committed partition version. */
@@ -484,6 +533,11 @@ export interface Catalog {
   /** The steps of a run, in the order they were first inserted. */
   listSteps(runId: string): StepRecord[];
   /**
+   * When a run last showed a sign of life: its latest event or step update (running steps are
+   * touched by a heartbeat), or `null` when it has neither. What a dead run's end time is frozen at.
+   */
+  lastRunActivity(runId: string): Date | null;
+  /**
    * Partitions of `asset` among `partitions` that another running run (not `exceptRunId`) still has
    * to write: its step for them is pending or running. Callers check the run's process is alive.
    */
@@ -513,6 +567,27 @@ export interface Catalog {
   materializationsAsOf(asset: string, asOf: Date | number | string): MaterializationRecord[];
   /** Every object-store path named by a kept version, sorted, without duplicates. */
   referencedFiles(): string[];
+  /**
+   * Of `candidates`, removes (through `options.remove`) the files that no kept version names and that
+   * no live run can still commit: checked file by file inside a write transaction, at the moment of
+   * removal, so a backfill that commits while vacuum walks the lake keeps its files. Returns the paths
+   * removed (or, in a dry run, that would be).
+   */
+  removeUnreferencedFiles(candidates: readonly VacuumCandidate[], options: RemoveUnreferencedFilesOptions): string[];
+  /** The files of every current version of `asset`, by partition key, with their recorded size and checksum. */
+  currentFiles(asset: string): CurrentFileRecord[];
+  /**
+   * Marks current versions as lost (their files are gone or changed): each stops being its partition's
+   * current version, so the partition plans as `missing` with `detail`. A version no longer current is
+   * ignored. Returns how many were marked.
+   */
+  markVersionsLost(items: readonly { readonly assetKey: string; readonly partitionKey: string; readonly materializationId: number; readonly detail: string }[]): number;
+  /** Partitions of `asset` whose current version was marked lost and that were not materialized since. */
+  lostPartitions(asset: string): LostPartition[];
+  /** This catalog's instance id, made when it was created; the lake's marker file names the catalog it belongs to. */
+  instanceId(): string;
+  /** True when the catalog has recorded no run and no version (a newly created catalog). */
+  isEmpty(): boolean;
   /**
    * Deletes the versions superseded at or before `cutoff` (a newer version of their partition was
    * committed by then), which no as-of read at or after `cutoff` can need; a current version is never

@@ -676,11 +676,46 @@ const EXPECTED_TYPES: Record<FieldKind, { label: string; test: RegExp }> = {
   unknown: { label: 'any', test: /.*/ },
 };
 
+/** The SQL type a text column's values must cast to for a schema kind, or undefined for text kinds. */
+const CAST_TYPE_OF_KIND: Partial<Record<FieldKind, 'bigint' | 'double' | 'boolean' | 'timestamp' | 'date'>> = {
+  int: 'bigint',
+  bigint: 'bigint',
+  number: 'double',
+  boolean: 'boolean',
+  datetime: 'timestamp',
+  timestamp: 'timestamp',
+  date: 'date',
+};
+
+const TEXT_TYPE = /^(VARCHAR(\(\d+\))?|STRING(\(\d+\))?|TEXT)$/i;
+
+/**
+ * The row-level probes of a schema contract over the described columns: for each required
+ * (neither optional nor nullable) schema column, the rows holding NULL; for each schema column of a
+ * typed kind stored as text, the rows whose text does not cast to that type. In schema order.
+ */
+function schemaContractProbes(c: SchemaContractCheck, ctx: CheckCompileContext, columns: ColumnTypes | undefined): { column: string; problem: 'null' | 'text'; sql: string }[] {
+  const schema = c.schema ?? ctx.schema;
+  if (!schema || !columns) return [];
+  const probes: { column: string; problem: 'null' | 'text'; sql: string }[] = [];
+  for (const field of inspectRowSchema(schema).fields) {
+    const type = columns.get(field.name);
+    if (type === undefined) continue;
+    const column = ctx.dialect.ident(field.name);
+    if (!field.optional && !field.nullable) probes.push({ column: field.name, problem: 'null', sql: ctx.dialect.countIf(`${column} IS NULL`) });
+    const cast = CAST_TYPE_OF_KIND[field.kind];
+    if (cast !== undefined && TEXT_TYPE.test(type.trim())) {
+      probes.push({ column: field.name, problem: 'text', sql: ctx.dialect.countIf(`${column} IS NOT NULL AND ${ctx.dialect.tryCast(column, cast)} IS NULL`) });
+    }
+  }
+  return probes;
+}
+
 const schemaContractHandler: CheckHandler<SchemaContractCheck> = {
   needsColumns: () => true,
-  scan: () => [],
+  scan: (c, ctx, columns) => schemaContractProbes(c, ctx, columns).map((p) => p.sql),
   queries: (_c, ctx) => [ctx.dialect.describe(ctx.relations.target)],
-  async measure(c, ctx, _values, _total, _run, columns) {
+  async measure(c, ctx, values, _total, _run, columns) {
     const schema = c.schema ?? ctx.schema;
     if (!schema) {
       throw new QuarryError('QUARRY_BAD_CHECK', `Check "${c.name}" has no schema: pass one to schemaContract(schema) or give the asset's schema to evaluateChecks.`);
@@ -696,6 +731,18 @@ const schemaContractHandler: CheckHandler<SchemaContractCheck> = {
       if (type === undefined) mismatches.push({ column: field.name, expected: expected.label, actual: null, problem: 'missing' });
       else if (!expected.test.test(type.trim())) mismatches.push({ column: field.name, expected: expected.label, actual: type, problem: 'type' });
     }
+    // Row-level: NULL in a required column, text that is not of the column's kind (as row validation rejects them).
+    const probes = schemaContractProbes(c, ctx, columns);
+    probes.forEach((probe, i) => {
+      const rows = toBigIntValue(values.scan[i]) ?? 0n;
+      if (rows === 0n) return;
+      const field = fields.find((f) => f.name === probe.column)!;
+      mismatches.push(
+        probe.problem === 'null'
+          ? { column: probe.column, expected: 'no NULL (required)', actual: `${rows} NULL`, problem: 'null_in_required', rows: Number(rows) }
+          : { column: probe.column, expected: EXPECTED_TYPES[field.kind].label, actual: `${rows} text value(s) that are not`, problem: 'bad_values', rows: Number(rows) },
+      );
+    });
     let total = BigInt(fields.length);
     if (!c.allowExtraColumns) {
       const known = new Set(fields.map((f) => f.name));
@@ -705,7 +752,22 @@ const schemaContractHandler: CheckHandler<SchemaContractCheck> = {
         mismatches.push({ column: name, expected: null, actual: type, problem: 'extra' });
       }
     }
-    const failing = BigInt(mismatches.length);
+    // A column counts once however many problems it has.
+    const failing = BigInt(new Set(mismatches.map((m) => m.column)).size);
+    const describe = (m: { [key: string]: JsonValue }): string => {
+      switch (m.problem) {
+        case 'missing':
+          return `${m.column} missing`;
+        case 'extra':
+          return `${m.column} not in the schema`;
+        case 'null_in_required':
+          return `${m.column} is required but ${m.rows} row(s) hold NULL`;
+        case 'bad_values':
+          return `${m.column} holds ${m.rows} text value(s) that are not ${m.expected === 'integer' ? 'an integer' : `a ${m.expected}`}`;
+        default:
+          return `${m.column} is ${m.actual}, expected ${m.expected}`;
+      }
+    };
     return {
       failing,
       total,
@@ -713,8 +775,8 @@ const schemaContractHandler: CheckHandler<SchemaContractCheck> = {
       observedValue: Number(failing),
       message:
         failing === 0n
-          ? `All ${fields.length} schema columns are present with compatible types.`
-          : `${fmt(failing)} column problem(s): ${mismatches.map((m) => (m.problem === 'missing' ? `${m.column} missing` : m.problem === 'extra' ? `${m.column} not in the schema` : `${m.column} is ${m.actual}, expected ${m.expected}`)).join('; ')}.`,
+          ? `All ${fields.length} schema columns are present with compatible types, and required columns hold no NULL.`
+          : `${fmt(failing)} column problem(s): ${mismatches.map(describe).join('; ')}.`,
       sample: mismatches,
     };
   },

@@ -126,8 +126,10 @@ function base<Kind extends CheckKind>(
 
 /**
  * A schema contract: the target has every column of the zod schema with a compatible type (and,
- * with `allowExtraColumns: false`, no other column). Without a schema, the asset's own schema given
- * to `evaluateChecks` is used.
+ * with `allowExtraColumns: false`, no other column), no required (neither optional nor nullable)
+ * column holds NULL, and a typed column stored as text holds only text of its type. Each failing
+ * column counts once; its sample entry names the problem and the number of rows. Without a schema,
+ * the asset's own schema given to `evaluateChecks` is used.
  *
  * ```ts
  * checks: [schemaContract(creatorSchema, { blocking: true })]

@@ -413,6 +413,29 @@ describe('schemaContract', () => {
     );
   });
 
+  test('fails on NULL in a required column and on text that is not of the column kind, naming column and rows', async () => {
+    const loose = z.object({ creator_id: z.string(), followers: z.number().int(), country: z.string().nullable() });
+    const t = await table(
+      `SELECT * FROM (VALUES ('c1', '10', 'FR'), (NULL, '12', NULL), ('c3', 'lots', NULL), ('c4', 'n/a', 'DE')) v(creator_id, followers, country)`,
+    );
+    const r = await one(schemaContract(loose), t);
+    assert.equal(r.status, 'failed');
+    assert.equal(r.failingCount, 2, 'two columns fail: creator_id (NULL) and followers (VARCHAR with text)');
+    assert.deepEqual(
+      r.sample.map((s) => `${s.column}:${s.problem}${s.rows === undefined ? '' : `:${s.rows}`}`),
+      ['followers:type', 'creator_id:null_in_required:1', 'followers:bad_values:2'],
+    );
+    assert.match(r.message, /creator_id is required but 1 row\(s\) hold NULL/);
+    assert.match(r.message, /followers holds 2 text value\(s\) that are not an integer/);
+    // Typed columns with a NULL only where the schema allows it pass.
+    const ok = await table(`SELECT * FROM (VALUES ('c1', 10::BIGINT, NULL::VARCHAR)) v(creator_id, followers, country)`);
+    assert.equal((await one(schemaContract(loose), ok)).status, 'passed');
+    const nullKey = await table(`SELECT * FROM (VALUES (NULL::VARCHAR, 10::BIGINT, 'FR')) v(creator_id, followers, country)`);
+    const n = await one(schemaContract(loose), nullKey);
+    assert.equal(n.status, 'failed');
+    assert.deepEqual(n.sample.map((s) => `${s.column}:${s.problem}`), ['creator_id:null_in_required']);
+  });
+
   test("uses the asset's schema from the options when declared without one", async () => {
     const good = await table(`SELECT 'c1' AS creator_id, 10 AS followers, 0.5 AS engagement_rate, TIMESTAMP '2026-01-01' AS updated_at, NULL::BOOLEAN AS verified`);
     assert.equal((await one(schemaContract(), good, { schema })).status, 'passed');

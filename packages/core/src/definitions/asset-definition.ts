@@ -4,6 +4,7 @@ import type { z } from 'zod';
 import { QuarryError } from '../errors.ts';
 import type { PartitionMapping, PartitionsDefinition } from '../partitions/index.ts';
 import { parseAssetKey, type AssetKey } from './asset-key.ts';
+import { DEFAULT_RETRY_POLICY, resolveRetryPolicy, type RetryPolicyConfig } from './retry-policy.ts';
 
 /** A zod object schema describing an asset's output rows. */
 export type RowSchema = z.ZodObject<z.ZodRawShape>;
@@ -38,20 +39,6 @@ export interface PartitionScope {
   /** Window end (exclusive) of the last partition, for time-window partitions. */
   readonly end: Date | undefined;
 }
-
-/** A retry policy: how many tries in all and the waits between them. */
-export interface RetryPolicy {
-  /** Tries in all, including the first (default 4: the first and three retries). */
-  readonly maxTries: number;
-  /** Waits in milliseconds before try 2, 3, … (the last value repeats; default 1 min, 5 min, 15 min). */
-  readonly backoffMs: readonly number[];
-}
-
-/** The default retry policy from the design: retry transient failures 3 times, after 1 min → 5 min → 15 min. */
-export const DEFAULT_RETRY_POLICY: RetryPolicy = Object.freeze({
-  maxTries: 4,
-  backoffMs: Object.freeze([60_000, 300_000, 900_000]),
-});
 
 /**
  * What a compute function sees: its partition scope, its inputs as relation names on the engine's
@@ -127,7 +114,11 @@ export interface AssetDefinition<Schema extends RowSchema | undefined = RowSchem
   readonly codeVersion: string | undefined;
   readonly columns: Readonly<Record<string, ColumnDoc>>;
   readonly checks: readonly AssetCheckDeclaration[];
-  readonly retry: RetryPolicy;
+  /**
+   * The asset's own retry policy, as declared (validated); its fields override the project's
+   * `retry` (see `resolveRetryPolicy`). Undefined when the asset follows the project.
+   */
+  readonly retry: RetryPolicyConfig | undefined;
   readonly backfill: BackfillPolicy;
   /** Free configuration that is part of the code version (thresholds, options). */
   readonly config: Readonly<Record<string, unknown>>;
@@ -141,7 +132,17 @@ export interface AssetDefinition<Schema extends RowSchema | undefined = RowSchem
    * imports are part of a compute asset's code version, so a helper edit makes the asset stale.
    */
   readonly sourceFile: string | undefined;
+  /** Local files and directories the asset's SQL reads itself (landing files); see `AssetConfig.sourceFiles`. */
+  readonly sourceFiles?: SourceFiles;
 }
+
+/**
+ * Local files or directories an asset's SQL reads directly, besides its deps (which it reads as
+ * views): a list, or a function of the step's partition scope. Relative paths are resolved against
+ * the project directory; a directory allows everything under it. The engine lets the SQL open these
+ * and nothing else.
+ */
+export type SourceFiles = readonly string[] | ((context: { readonly partition: PartitionScope; readonly projectDir: string }) => readonly string[]);
 
 /**
  * An external source asset: data Quarry does not write but observes (landing files, a vendor table).
@@ -190,11 +191,18 @@ export interface AssetConfig<Schema extends RowSchema | undefined> {
   codeVersion?: string;
   columns?: Schema extends RowSchema ? { [K in keyof z.infer<Schema>]?: ColumnDoc } : Record<string, ColumnDoc>;
   checks?: AssetCheckDeclaration[];
-  retry?: Partial<RetryPolicy>;
+  /** Overrides the project's retry policy for this asset, e.g. `{ maxAttempts: 1 }` for no retries. */
+  retry?: RetryPolicyConfig;
   backfill?: BackfillPolicy;
   config?: Record<string, unknown>;
   /** Version of the external data read per partition; see `AssetDefinition.observe`. */
   observe?: SourceAssetDefinition['observe'];
+  /**
+   * Local files the SQL (or the `{ sql }` a compute function returns) reads itself, such as landing
+   * files: `sourceFiles: ({ partition }) => [\`landing/${partition.firstKey}/orders.csv\`]`. SQL can open
+   * nothing else but its deps' views.
+   */
+  sourceFiles?: SourceFiles;
 }
 
 /** Marker for a dependency of an asset on its own earlier partitions: `deps: { prev: self(mapping) }`. */
@@ -279,13 +287,9 @@ export function defineAsset<Schema extends RowSchema | undefined = undefined>(co
     }
     deps[name] = normalizeDependency(key, name, value);
   }
-  const retry = Object.freeze({
-    maxTries: config.retry?.maxTries ?? DEFAULT_RETRY_POLICY.maxTries,
-    backoffMs: Object.freeze([...(config.retry?.backoffMs ?? DEFAULT_RETRY_POLICY.backoffMs)]),
-  });
-  if (!Number.isInteger(retry.maxTries) || retry.maxTries < 1) {
-    throw new QuarryError('QUARRY_BAD_DEFINITION', `Asset "${key}": retry.maxTries must be a whole number ≥ 1, got ${String(retry.maxTries)}.`);
-  }
+  // Checked now, so a bad policy fails when the project loads, not when a step first fails.
+  resolveRetryPolicy(config.retry, DEFAULT_RETRY_POLICY, `Asset "${key}"`);
+  const retry = config.retry === undefined ? undefined : Object.freeze({ ...config.retry, ...(config.retry.backoff ? { backoff: Object.freeze([...config.retry.backoff]) } : {}) });
   return Object.freeze({
     type: 'asset',
     key,
@@ -307,6 +311,7 @@ export function defineAsset<Schema extends RowSchema | undefined = undefined>(co
     config: Object.freeze({ ...(config.config ?? {}) }),
     observe: config.observe,
     sourceFile: callerFile(),
+    ...(config.sourceFiles !== undefined ? { sourceFiles: typeof config.sourceFiles === 'function' ? config.sourceFiles : Object.freeze([...config.sourceFiles]) } : {}),
   });
 }
 

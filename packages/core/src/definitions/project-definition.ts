@@ -1,5 +1,6 @@
 import { QuarryError } from '../errors.ts';
 import { isAssetDefinition, type AnyAssetDefinition } from './asset-definition.ts';
+import { DEFAULT_RETRY_POLICY, resolveRetryPolicy, type RetryPolicy, type RetryPolicyConfig } from './retry-policy.ts';
 
 /** Where a project keeps its lake and catalog, and how long old versions stay. */
 export interface ProjectStorageConfig {
@@ -16,6 +17,8 @@ export interface ProjectDefinition {
   readonly storage: ProjectStorageConfig;
   /** Steps run at once by default. */
   readonly concurrency: number;
+  /** How transient step failures are retried, unless an asset declares its own `retry` (default `DEFAULT_RETRY_POLICY`). */
+  readonly retry: RetryPolicy;
 }
 
 /** Options of `defineProject`. */
@@ -24,6 +27,12 @@ export interface ProjectConfig {
   assets: readonly AnyAssetDefinition[] | Record<string, AnyAssetDefinition>;
   storage?: ProjectStorageConfig;
   concurrency?: number;
+  /**
+   * Retries of transient failures (network, locks, timeouts) for every asset, such as
+   * `{ maxAttempts: 3, backoff: ['30s', '2m'] }`; deterministic errors are never retried. Default:
+   * 4 attempts after 1 min → 5 min → 15 min. See docs/retries.md.
+   */
+  retry?: RetryPolicyConfig;
 }
 
 /**
@@ -47,11 +56,14 @@ export function defineProject(config: ProjectConfig): ProjectDefinition {
   if (!Number.isInteger(concurrency) || concurrency < 1) {
     throw new QuarryError('QUARRY_BAD_DEFINITION', `Project concurrency must be a whole number ≥ 1, got ${String(concurrency)}.`);
   }
+  const name = config.name ?? 'quarry-project';
+  const retry = resolveRetryPolicy(config.retry, DEFAULT_RETRY_POLICY, `Project "${name}"`);
   return Object.freeze({
-    name: config.name ?? 'quarry-project',
+    name,
     assets: Object.freeze(list),
     storage: Object.freeze({ ...(config.storage ?? {}) }),
     concurrency,
+    retry,
   });
 }
 

@@ -9,6 +9,12 @@ export interface EngineCapabilities {
   readonly arrowWrite: boolean;
   /** The engine reads and writes files on this machine (so object stores with local paths avoid copies). */
   readonly localFiles: boolean;
+  /**
+   * SQL sees only what it declares: a step reads exactly its inputs' files (and the asset's
+   * `sourceFiles`) and writes only its output; `query` runs one read-only SELECT over its views.
+   * Anything else fails with `QUARRY_BAD_FILE_ACCESS` or `QUARRY_QUERY_READ_ONLY`.
+   */
+  readonly declaredInputsOnly: boolean;
 }
 
 /** One column of a relation as the engine types it (`BIGINT`, `VARCHAR`, `TIMESTAMP WITH TIME ZONE`, …). */
@@ -97,10 +103,14 @@ export interface Engine {
   /**
    * Materializes `request.asset` over `request.scope` into `request.outputPath`. Throws a `QuarryError`:
    * `QUARRY_SQL_ERROR`, `QUARRY_COMPUTE_ERROR`, `QUARRY_BAD_COMPUTE_RESULT`, `QUARRY_SCHEMA_MISMATCH`,
-   * `QUARRY_RUN_CANCELLED` or `QUARRY_ENGINE_ERROR`; nothing is written to `outputPath` on failure.
+   * `QUARRY_BAD_FILE_ACCESS`, `QUARRY_RUN_CANCELLED` or `QUARRY_ENGINE_ERROR`; nothing is written to
+   * `outputPath` on failure.
    */
   materialize(request: MaterializeRequest): Promise<MaterializeOutput>;
-  /** Runs ad-hoc SQL (for `quarry query` and the UI) over the given views; values come back JSON-safe. */
+  /**
+   * Runs one read-only SELECT (for `quarry query`, the UI and checks) over the given views; values
+   * come back JSON-safe. Other statements fail with `QUARRY_QUERY_READ_ONLY`.
+   */
   query(sql: string, options?: EngineQueryOptions): Promise<EngineQueryResult>;
   /** Releases the engine's resources; the engine is unusable afterwards. */
   close(): Promise<void>;

@@ -25,6 +25,11 @@ function planOf(...steps: PlanStep[]): Plan {
 
 const succeed = (): Promise<StepOutcome> => Promise.resolve({ status: 'succeeded' });
 
+/** An error the executor retries: a network failure with its errno code, as Node raises it. */
+function transient(message: string, code = 'ECONNRESET'): Error {
+  return Object.assign(new Error(message), { code });
+}
+
 function run(plan: Plan, options: Partial<ExecuteOptions> & { runStep: StepRunner }) {
   return executePlan(plan, { runId: 'r1', concurrency: 2, clock: createManualClock(), ...options });
 }
@@ -111,7 +116,7 @@ test('the default policy tries 4 times, waiting 1 min, 5 min, then 15 min', asyn
     clock,
     runStep: (_s, attempt) => {
       attempts.push(attempt);
-      return Promise.reject(new Error('connection reset'));
+      return Promise.reject(transient('connection reset'));
     },
   }).done;
   assert.deepEqual(attempts, [1, 2, 3, 4]);
@@ -135,7 +140,7 @@ test('backoff waits exactly 1 min → 5 min → 15 min, repeats the last, and st
     const summary = await run(planOf(step('a')), {
       clock,
       retryPolicy: () => ({ maxTries, backoffMs: DEFAULT_RETRY_POLICY.backoffMs }),
-      runStep: () => (calls++, Promise.reject(new Error('flaky'))),
+      runStep: () => (calls++, Promise.reject(transient('flaky'))),
     }).done;
     assert.deepEqual(clock.sleeps, waits);
     assert.equal(calls, maxTries);
@@ -148,7 +153,7 @@ test('a step that succeeds on its third try succeeds', async () => {
   const clock = createManualClock();
   const summary = await run(planOf(step('a'), step('b', ['a'])), {
     clock,
-    runStep: (s, attempt) => (s.id === 'a' && attempt < 3 ? Promise.reject(new Error('503')) : succeed()),
+    runStep: (s, attempt) => (s.id === 'a' && attempt < 3 ? Promise.reject(Object.assign(new Error('503'), { status: 503 })) : succeed()),
   }).done;
   assert.equal(summary.status, 'succeeded');
   assert.equal(summary.steps['a']?.attempts, 3);
@@ -157,16 +162,23 @@ test('a step that succeeds on its third try succeeds', async () => {
   assert.deepEqual(clock.sleeps, [60_000, 300_000]);
 });
 
-test('SQL errors, bad compute results, QUARRY_BAD_* and retryable:false errors fail at once', async () => {
+test('SQL errors, compute bugs, schema mismatches, missing sources, QUARRY_BAD_*, retryable:false and unknown errors fail at once', async () => {
   const flagged = Object.assign(new Error('quota exceeded for good'), { retryable: false });
   for (const error of [
     new QuarryError('QUARRY_SQL_ERROR', 'Binder Error: column "x" not found'),
+    new QuarryError('QUARRY_COMPUTE_ERROR', 'compute threw: Binder Error: column "x" not found', { cause: new Error('Binder Error: column "x" not found') }),
+    new QuarryError('QUARRY_COMPUTE_ERROR', "compute threw: Cannot read properties of undefined (reading 'id')", { cause: new TypeError("Cannot read properties of undefined (reading 'id')") }),
+    new QuarryError('QUARRY_SCHEMA_MISMATCH', 'output lacks "views"'),
+    new QuarryError('QUARRY_SOURCE_MISSING', 'landing/2026-01-03/videos.csv does not exist'),
     new QuarryError('QUARRY_BAD_COMPUTE_RESULT', 'compute returned 42'),
     new QuarryError('QUARRY_BAD_PARTITION_KEY', 'bad key'),
     flagged,
+    new Error('something nobody classified'),
   ]) {
     const clock = createManualClock();
-    const summary = await run(planOf(step('a')), { clock, runStep: () => Promise.reject(error) }).done;
+    const events: ExecutionEvent[] = [];
+    const summary = await run(planOf(step('a')), { clock, onEvent: (e) => events.push(e), runStep: () => Promise.reject(error) }).done;
+    assert.deepEqual(events.filter((e) => e.type === 'step_retrying'), [], error.message);
     assert.equal(summary.steps['a']?.status, 'failed');
     assert.equal(summary.steps['a']?.attempts, 1);
     assert.equal(summary.steps['a']?.error?.message, error.message);
@@ -222,7 +234,7 @@ test('lease waits end after leaseWait.maxWaitMs; lease waits and tries are count
   const mixed = await run(planOf(step('a')), {
     clock: clock2,
     retryPolicy: () => ({ maxTries: 2, backoffMs: [60_000] }),
-    runStep: (_s, attempt) => Promise.reject(attempt === 1 ? lease : new Error('timeout')),
+    runStep: (_s, attempt) => Promise.reject(attempt === 1 ? lease : transient('timeout', 'ETIMEDOUT')),
     onEvent: (e) => {
       if (e.type === 'step_retrying') retrying.push([e.attempt, e.nextTry, e.reason]);
     },
@@ -355,7 +367,7 @@ test('cancel during a backoff wait stops the wait at once', async () => {
   let calls = 0;
   const handle = run(planOf(step('a'), step('b', ['a'])), {
     clock,
-    runStep: () => (calls++, Promise.reject(new Error('timeout'))),
+    runStep: () => (calls++, Promise.reject(transient('timeout', 'ETIMEDOUT'))),
   });
   await flush();
   assert.equal(clock.pendingSleeps, 1);
@@ -376,7 +388,7 @@ test('a step waiting to retry frees its slot for other steps', async () => {
   const handle = run(planOf(step('a'), step('b')), {
     clock,
     concurrency: 1,
-    runStep: (s, attempt) => (started.push(`${s.id}${attempt}`), s.id === 'a' && attempt === 1 ? Promise.reject(new Error('timeout')) : succeed()),
+    runStep: (s, attempt) => (started.push(`${s.id}${attempt}`), s.id === 'a' && attempt === 1 ? Promise.reject(transient('timeout', 'ETIMEDOUT')) : succeed()),
   });
   await flush();
   assert.deepEqual(started, ['a1', 'b1']);
@@ -454,7 +466,7 @@ test('the events of a small run, in order', async () => {
         info('read 3 rows', { rows: 3 });
         return { status: 'succeeded', metadata: { rows: 3 } };
       }
-      if (s.assetKey === 'stg/b' && attempt === 1) throw new Error('socket hang up');
+      if (s.assetKey === 'stg/b' && attempt === 1) throw transient('socket hang up');
       if (s.assetKey === 'marts/c') throw new QuarryError('QUARRY_SQL_ERROR', 'column "views" not found');
       return { status: 'succeeded' };
     },

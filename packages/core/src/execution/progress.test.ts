@@ -48,7 +48,7 @@ test('plain output: one line per step transition', async () => {
         case 'raw/creators':
           return { status: 'blocked', message: 'check unique_ids failed: 2 duplicates' };
         case 'stg/orders':
-          if (attempt === 1) throw new Error('socket hang up');
+          if (attempt === 1) throw Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' });
           clock.advance(1_200);
           return { status: 'succeeded' };
         case 'marts/top':
@@ -65,7 +65,7 @@ test('plain output: one line per step transition', async () => {
     '✓ raw/orders [2026-01-03] 0.4s',
     '⊘ raw/creators blocked: check unique_ids failed: 2 duplicates',
     '− marts/daily [2026-01-03] skipped (blocked_by_check: raw/creators)',
-    '↻ stg/orders [2026-01-03] retry 2/4 in 60s: socket hang up',
+    '↻ retrying stg/orders [2026-01-03] in 60s (attempt 2 of 4): socket hang up',
     '✓ stg/orders [2026-01-03] 1.2s',
     '✗ marts/top [2026-01-03] 0.0s: Binder Error: column "views" not found …',
     '− marts/weekly [2026-01-03] skipped (upstream_failed: marts/top[2026-01-03])',
@@ -181,4 +181,47 @@ test('formatRunDuration', () => {
     [0, 400, 12_345, 59_940, 59_960, 125_000, 3_599_000, 4_020_000].map(formatRunDuration),
     ['0.0s', '0.4s', '12.3s', '59.9s', '1m00s', '2m05s', '59m59s', '1h07m'],
   );
+});
+
+test('TTY output says what waiting steps wait for: a retry with its attempt, a lease with its holder', () => {
+  const { chunks, stream } = capture();
+  let now = 0;
+  const progress = createProgressReporter({ stream, isTTY: true, now: () => now, barWidth: 10, redrawIntervalMs: 0, tickMs: 0 });
+  const base = (stepId: string): StepEventBase => {
+    const match = /^(.*)\[(.*)\]$/.exec(stepId);
+    return { runId: 'r1', time: now, stepId, assetKey: match?.[1] ?? stepId, partition: match?.[2] ?? '' };
+  };
+  const reset = { name: 'Error', message: 'read ECONNRESET', retryable: true };
+  const held = {
+    name: 'QuarryError',
+    code: 'QUARRY_LEASE_HELD',
+    message: 'Partition "2026-01-03" of "stg/b" is being written by run r_other (pid 42 on h); waiting for it.',
+    details: { runId: 'r_other', pid: 42, host: 'h' },
+    retryable: true,
+  };
+  const events: [number, ExecutionEvent][] = [
+    [0, { type: 'run_started', runId: 'r1', time: 0, totalSteps: 2, fromCheckpoint: 0, concurrency: 2 }],
+    [0, { type: 'step_started', ...base('raw/orders[2026-01-03]'), attempt: 1 }],
+    [0, { type: 'step_started', ...base('stg/b[2026-01-03]'), attempt: 1 }],
+    [1_000, { type: 'step_retrying', ...base('raw/orders[2026-01-03]'), attempt: 1, durationMs: 1_000, reason: 'error', waitMs: 300_000, nextTry: 2, maxTries: 4, error: reset }],
+    [2_000, { type: 'step_retrying', ...base('stg/b[2026-01-03]'), attempt: 1, durationMs: 2_000, reason: 'lease_held', waitMs: 2_000, nextTry: 1, maxTries: 4, error: held }],
+    [3_000, { type: 'step_started', ...base('stg/b[2026-01-03]'), attempt: 2 }],
+  ];
+  for (const [at, event] of events) {
+    now = at;
+    progress.onEvent(event);
+  }
+  progress.close();
+  assert.deepEqual(chunks, [
+    'Run r1: 2 steps, concurrency 2\n',
+    '\r[..........] 0/2 steps · 0 running · 0.0s\x1b[K',
+    '\r[..........] 0/2 steps · 1 running · 0.0s\x1b[K',
+    '\r[..........] 0/2 steps · 2 running · 0.0s\x1b[K',
+    '\r\x1b[K↻ retrying raw/orders [2026-01-03] in 5m (attempt 2 of 4): read ECONNRESET\n',
+    '\r[..........] 0/2 steps · 1 running · 1.0s · retrying raw/orders [2026-01-03] in 5m\x1b[K',
+    '\r\x1b[K⏸ stg/b [2026-01-03] waiting for the lease held by run r_other, next look in 2s: Partition "2026-01-03" of "stg/b" is being written by run r_other (pid 42 on h); waiting for it.\n',
+    '\r[..........] 0/2 steps · 0 running · 2.0s · waiting for a lease: stg/b [2026-01-03] in 2s (+1 more waiting)\x1b[K',
+    '\r[..........] 0/2 steps · 1 running · 3.0s · retrying raw/orders [2026-01-03] in 4m58s\x1b[K',
+    '\n',
+  ]);
 });

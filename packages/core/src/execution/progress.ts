@@ -39,8 +39,11 @@ const LOG_RANK: Record<StepLogLevel | 'silent', number> = { debug: 0, info: 1, w
  * Creates the CLI's progress display. On a TTY it redraws one line,
  * `[#####.....] 45/100 steps · 3 running · 1 failed · 12.3s`, and prints failures, retries and
  * blocks above it; elsewhere (CI logs, pipes) it prints one plain line per step transition:
- * `✓ raw/orders [2026-01-03] 0.4s`, `✗ … 0.4s: message`, `↻ … retry 2/3 in 60s: message`,
- * `− … skipped (upstream_failed: <step id>)`.
+ * `✓ raw/orders [2026-01-03] 0.4s`, `✗ … 0.4s: message`,
+ * `↻ retrying raw/orders [2026-01-03] in 5m (attempt 2 of 4): message`,
+ * `⏸ raw/orders [2026-01-03] waiting for the lease held by run r_…, next look in 2s: message`,
+ * `− … skipped (upstream_failed: <step id>)`. While steps wait, the bar names the next one due:
+ * `… · retrying raw/orders [2026-01-03] in 4m59s`.
  *
  * ```ts
  * const progress = createProgressReporter({ stream: process.stderr });
@@ -63,6 +66,8 @@ export function createProgressReporter(config: ProgressReporterConfig): Progress
   let skipped = 0;
   let cancelled = 0;
   const running = new Set<string>();
+  // Steps waiting to run again, with what they wait for: the bar names the next one due.
+  const waiting = new Map<string, { readonly label: string; readonly what: string; readonly due: number }>();
   let startedAt: number | undefined;
   let lastDraw = Number.NEGATIVE_INFINITY;
   let barShown = false;
@@ -81,6 +86,12 @@ export function createProgressReporter(config: ProgressReporterConfig): Progress
     if (skipped > 0) parts.push(`${skipped} skipped`);
     if (cancelled > 0) parts.push(`${cancelled} cancelled`);
     parts.push(formatRunDuration(now() - (startedAt ?? now())));
+    let next: { label: string; what: string; due: number } | undefined;
+    for (const w of waiting.values()) if (next === undefined || w.due < next.due) next = w;
+    if (next !== undefined) {
+      const others = waiting.size > 1 ? ` (+${waiting.size - 1} more waiting)` : '';
+      parts.push(`${next.what} ${next.label} in ${formatWait(Math.max(0, next.due - now()))}${others}`);
+    }
     const line = parts.join(' · ');
     const width = stream.columns;
     return width !== undefined && width > 1 && line.length > width - 1 ? line.slice(0, width - 1).trimEnd() : line;
@@ -123,14 +134,17 @@ export function createProgressReporter(config: ProgressReporterConfig): Progress
         return;
       }
       case 'step_started':
+        waiting.delete(event.stepId);
         running.add(event.stepId);
         break;
       case 'step_succeeded':
+        waiting.delete(event.stepId);
         running.delete(event.stepId);
         done++;
         if (!tty) print(`✓ ${stepLabel(event)} ${formatRunDuration(event.durationMs)}`, false);
         break;
       case 'step_failed': {
+        waiting.delete(event.stepId);
         running.delete(event.stepId);
         done++;
         failed++;
@@ -140,11 +154,21 @@ export function createProgressReporter(config: ProgressReporterConfig): Progress
       }
       case 'step_retrying': {
         running.delete(event.stepId);
-        const when = event.reason === 'lease_held' ? `lease held, retry in ${formatWait(event.waitMs)}` : `retry ${event.nextTry}/${event.maxTries} in ${formatWait(event.waitMs)}`;
-        print(`↻ ${stepLabel(event)} ${when}: ${firstLine(event.error.message)}`, true);
+        const label = stepLabel(event);
+        const wait = formatWait(event.waitMs);
+        if (event.reason === 'lease_held') {
+          const holder = event.error.details?.runId;
+          const whose = typeof holder === 'string' ? `the lease held by run ${holder}` : 'a lease another run holds';
+          waiting.set(event.stepId, { label, what: 'waiting for a lease:', due: now() + event.waitMs });
+          print(`⏸ ${label} waiting for ${whose}, next look in ${wait}: ${firstLine(event.error.message)}`, true);
+        } else {
+          waiting.set(event.stepId, { label, what: 'retrying', due: now() + event.waitMs });
+          print(`↻ retrying ${label} in ${wait} (attempt ${event.nextTry} of ${event.maxTries}): ${firstLine(event.error.message)}`, true);
+        }
         return;
       }
       case 'step_blocked':
+        waiting.delete(event.stepId);
         running.delete(event.stepId);
         done++;
         blocked++;
@@ -161,6 +185,7 @@ export function createProgressReporter(config: ProgressReporterConfig): Progress
         }
         break;
       case 'step_cancelled':
+        waiting.delete(event.stepId);
         running.delete(event.stepId);
         done++;
         cancelled++;

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { defineAsset, type AnyAssetDefinition } from '../definitions/index.ts';
+import { defineAsset, self, type AnyAssetDefinition } from '../definitions/index.ts';
 import { isQuarryError } from '../errors.ts';
+import { dailyPartitions, identityMapping, timeWindowMapping } from '../partitions/index.ts';
 import { AssetGraph } from './asset-graph.ts';
 import { parseSelection, resolveSelection } from './selection.ts';
 
@@ -83,4 +84,30 @@ test('malformed selections are QUARRY_BAD_SELECTION naming the term', () => {
   assert.throws(() => parseSelection('colour:red'), /"colour:" is not a selection prefix/);
   assert.throws(() => parseSelection('raw/../etc'), /"raw\/..\/etc" is not an asset key/);
   assert.throws(() => resolveSelection(graph, 'nope+'), { code: 'QUARRY_UNKNOWN_ASSET' });
+});
+
+test('a self-dependency that reads its own or a later partition is rejected at load, naming the asset and the mapping', () => {
+  const partitions = dailyPartitions({ start: '2026-01-01', end: '2026-01-11' });
+  const snapshot = (mapping: Parameters<typeof self>[0]) => defineAsset({ key: 'core/snapshot', sql, partitions, deps: { previous: self(mapping) } });
+  for (const [mapping, id] of [
+    [timeWindowMapping({ startOffset: 0, endOffset: 0 }), 'time-window(startOffset=0,endOffset=0)'],
+    [timeWindowMapping({ startOffset: -1, endOffset: 0 }), 'time-window(startOffset=-1,endOffset=0)'],
+    [timeWindowMapping({ startOffset: 1, endOffset: 1 }), 'time-window(startOffset=1,endOffset=1)'],
+    [identityMapping(), 'identity'],
+  ] as const) {
+    assert.throws(
+      () => AssetGraph.fromAssets([snapshot(mapping)]),
+      (error: unknown) =>
+        isQuarryError(error, 'QUARRY_BAD_PARTITION_MAPPING') &&
+        error.message.includes('Asset "core/snapshot"') &&
+        error.message.includes('"previous"') &&
+        error.message.includes(id) &&
+        error.message.includes('strictly backward'),
+      id,
+    );
+  }
+  // Backward-looking windows load.
+  for (const mapping of [timeWindowMapping({ startOffset: -1, endOffset: -1 }), timeWindowMapping({ startOffset: -7, endOffset: -1 })]) {
+    assert.equal(AssetGraph.fromAssets([snapshot(mapping)]).size, 1);
+  }
 });

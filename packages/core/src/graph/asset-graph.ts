@@ -1,12 +1,64 @@
 import { DirectedGraph } from 'graphology';
 import type { AnyAssetDefinition, AssetDependency, AssetKey, ProjectDefinition } from '../definitions/index.ts';
 import { QuarryError } from '../errors.ts';
+import { PartitionSubset, validateDependencyMapping } from '../partitions/index.ts';
 
 /** One upstream edge of an asset: which asset it reads, under which name, with which mapping. */
 export interface AssetEdge {
   readonly name: string;
   readonly upstream: AssetKey;
   readonly dependency: AssetDependency;
+}
+
+/** How many partitions at each end of an asset's range a self-dependency's mapping is probed on. */
+const SELF_PROBES = 8;
+
+/**
+ * Throws `QUARRY_BAD_PARTITION_MAPPING` when an asset's self-dependency reads its own partition or a
+ * later one: partition d would then wait for itself (or for d + 1, which waits for d + 2, …), so it
+ * never converges. A time-window mapping must end at offset -1 or earlier; any other mapping is
+ * probed on the first and last partitions of the range and must map each strictly backward.
+ */
+function assertSelfDependencyLooksBack(asset: Extract<AnyAssetDefinition, { type: 'asset' }>): void {
+  const self = asset.selfDependency;
+  if (self === undefined || asset.partitions === undefined) return;
+  const { mapping } = self;
+  const reject = (why: string): never => {
+    throw new QuarryError(
+      'QUARRY_BAD_PARTITION_MAPPING',
+      `Asset "${asset.key}": its self-dependency "${self.name}" uses ${mapping.id}, which ${why}; a self-dependency must look strictly ` +
+        'backward (e.g. self(timeWindowMapping({ startOffset: -1, endOffset: -1 })) reads the previous partition), otherwise a partition waits for itself and never converges.',
+    );
+  };
+  const endOffset = (mapping as { endOffset?: unknown }).endOffset;
+  if (mapping.kind === 'time-window' && typeof endOffset === 'number') {
+    if (endOffset > -1) reject(`ends at offset ${endOffset} (the partition itself${endOffset > 0 ? ' and later ones' : ''})`);
+    return;
+  }
+  let size: number;
+  try {
+    size = asset.partitions.size();
+  } catch {
+    // Dynamic partitions have no keys before the catalog is read: nothing to probe at load time.
+    return;
+  }
+  const probes = new Set<number>();
+  for (let i = 0; i < Math.min(size, SELF_PROBES); i++) probes.add(i);
+  for (let i = Math.max(0, size - SELF_PROBES); i < size; i++) probes.add(i);
+  for (const index of probes) {
+    let upstream: PartitionSubset;
+    try {
+      upstream = mapping.upstreamFor(PartitionSubset.fromRange(index, index + 1), asset.partitions, asset.partitions);
+    } catch {
+      // A mapping that needs the catalog's context (or does not fit these partitions) is checked when planned.
+      return;
+    }
+    const ranges = [...upstream.ranges()];
+    const last = ranges.length === 0 ? -1 : ranges[ranges.length - 1]![1] - 1;
+    if (last >= index) {
+      reject(`maps partition "${asset.partitions.keyAt(index)}" to itself${last > index ? ' or a later one' : ''}`);
+    }
+  }
 }
 
 /**
@@ -51,6 +103,7 @@ export class AssetGraph {
     for (const key of [...byKey.keys()].sort()) graph.addNode(key);
     for (const asset of byKey.values()) {
       if (asset.type !== 'asset') continue;
+      assertSelfDependencyLooksBack(asset);
       for (const [name, dep] of Object.entries(asset.deps)) {
         const upstream = byKey.get(dep.asset.key);
         if (upstream === undefined) {
@@ -71,8 +124,14 @@ export class AssetGraph {
             `Asset "${asset.key}" lists itself in deps as "${name}": use self(mapping) with a backward-looking mapping to read its earlier partitions.`,
           );
         }
+        if (dep.mapping !== undefined) validateDependencyMapping(asset.key, name, dep.mapping, dep.asset.partitions, asset.partitions);
         graph.mergeEdgeWithKey(`${dep.asset.key}->${asset.key}`, dep.asset.key, asset.key, { names: [] as string[] });
         (graph.getEdgeAttribute(`${dep.asset.key}->${asset.key}`, 'names') as string[]).push(name);
+      }
+    }
+    for (const asset of byKey.values()) {
+      if (asset.type === 'asset' && asset.selfDependency) {
+        validateDependencyMapping(asset.key, asset.selfDependency.name, asset.selfDependency.mapping, asset.partitions, asset.partitions);
       }
     }
     const order = topologicalOrder(graph);

@@ -22,6 +22,10 @@ export interface PlanOptions {
   readonly partitions?: PartitionSelection;
   /** Plan every selected partition even when fresh (reason `forced`). */
   readonly force?: boolean;
+  /** Refuse (`QUARRY_PLAN_TOO_LARGE`) a plan of more steps than this, before building it. */
+  readonly maxSteps?: number;
+  /** Refuse (`QUARRY_PLAN_TOO_LARGE`) a plan covering more asset partitions than this, before building it. */
+  readonly maxPartitions?: number;
 }
 
 /** Options of a run. */

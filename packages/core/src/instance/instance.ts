@@ -1,4 +1,4 @@
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, unlinkSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join, resolve } from 'node:path';
 import type {
@@ -13,13 +13,13 @@ import type {
   RunRecord,
   StepRecord,
 } from '../catalog/index.ts';
-import { createRunId, openSqliteCatalog, resolveQuarryHome } from '../catalog/index.ts';
-import type { AnyAssetDefinition, AssetDefinition, AssetKey, ProjectDefinition } from '../definitions/index.ts';
-import { assetRelationName, schemaColumns } from '../definitions/index.ts';
+import { createRunId, diskFullError, openSqliteCatalog, resolveQuarryHome } from '../catalog/index.ts';
+import type { AnyAssetDefinition, AssetDefinition, AssetKey, ProjectDefinition, RetryPolicy } from '../definitions/index.ts';
+import { assetRelationName, DEFAULT_RETRY_POLICY, resolveRetryPolicy, schemaColumns } from '../definitions/index.ts';
 import type { Engine, EngineQueryResult, InputRelation } from '../engines/index.ts';
 import { createDuckDbEngine, duckDbColumnsFromSchema } from '../engines/duckdb/index.ts';
-import { QuarryError } from '../errors.ts';
-import { executePlan, type ExecutionEvent, type RunHandle, type RunSummary, type StepRunner } from '../execution/index.ts';
+import { isQuarryError, QuarryError } from '../errors.ts';
+import { executePlan, formatRunDuration, systemClock, type Clock, type ExecutionEvent, type RunHandle, type RunSummary, type StepRunner } from '../execution/index.ts';
 import { AssetGraph, resolveSelection } from '../graph/index.ts';
 import { PartitionSubset, type PartitionsContext, type PartitionsDefinition } from '../partitions/index.ts';
 import { createPlan, resolvePartitionTargets, type Plan } from '../planner/index.ts';
@@ -27,8 +27,10 @@ import { createLocalObjectStore, type LocalObjectStore } from '../storage/index.
 import { checkRequirements, qualityScore, type CheckResult, type QualityScore } from '../checks/index.ts';
 import { AssetState, codeVersionOf, computeStaleness, resolvedDependencies, restrictStaleness, upstreamClosureTargets, upstreamSubset, type AssetStaleness } from '../versioning/index.ts';
 import type { AssetPartitionStatus, AssetSummary, PlanOptions, RunOptions } from './instance-types.ts';
-import { runIdOfFile } from './lake-paths.ts';
+import { runIdOfFile, runIdOfTemporaryFile } from './lake-paths.ts';
+import { assertLakeAcceptsNewCatalog, assertLakeMatchesCatalog, catalogFileIsNew, checksumFile, ensureLakeMarker, LAKE_MARKER_FILE, statDamage, type FileDamage } from './lake-integrity.ts';
 import { loadProject } from './load-project.ts';
+import { RUN_HEARTBEAT_MS, settleDeadRun } from './settle-dead-run.ts';
 import { createStepRunner } from './step-runner.ts';
 
 /** Options of `openInstance`. */
@@ -41,6 +43,8 @@ export interface InstanceConfig {
   readonly quarryHome?: string;
   /** Fixes "now" for open-ended time partitions (tests). */
   readonly now?: Date;
+  /** Time and waiting of runs (retry backoff, lease waits); tests pass `createManualClock()`. */
+  readonly clock?: Clock;
 }
 
 /**
@@ -60,21 +64,34 @@ export class Instance {
   readonly catalog: Catalog;
   readonly store: LocalObjectStore;
   readonly #now: Date | undefined;
+  readonly #clock: Clock;
+  readonly #retryPolicies = new Map<AssetKey, RetryPolicy>();
   #engine: Promise<Engine> | undefined;
   readonly #codeVersions = new Map<AssetKey, string>();
   readonly #runs = new Map<string, RunHandle>();
   readonly #listeners = new Set<(event: EventRecord) => void>();
   readonly #executionListeners = new Set<(event: ExecutionEvent) => void>();
+  readonly #catalogErrors = new Map<string, unknown>();
 
-  constructor(projectDir: string, project: ProjectDefinition, options: { now?: Date; quarryHome?: string } = {}) {
+  constructor(projectDir: string, project: ProjectDefinition, options: { now?: Date; quarryHome?: string; clock?: Clock } = {}) {
     this.projectDir = projectDir;
     this.project = project;
     this.graph = AssetGraph.fromProject(project);
     this.#now = options.now;
+    this.#clock = options.clock ?? systemClock;
     const home = resolveQuarryHome(projectDir, options.quarryHome !== undefined ? { QUARRY_HOME: options.quarryHome } : process.env);
     this.home = home.dir;
+    const lakeRoot = project.storage.lakeDir ? resolve(projectDir, project.storage.lakeDir) : home.lakeDir;
+    // A lost or emptied catalog must not silently become a new one over a lake full of data.
+    if (catalogFileIsNew(home.catalogPath)) assertLakeAcceptsNewCatalog(home.catalogPath, lakeRoot);
     this.catalog = openSqliteCatalog({ path: home.catalogPath });
-    this.store = createLocalObjectStore({ root: project.storage.lakeDir ? resolve(projectDir, project.storage.lakeDir) : home.lakeDir });
+    this.store = createLocalObjectStore({ root: lakeRoot });
+    try {
+      assertLakeMatchesCatalog(this.catalog, this.store.root);
+    } catch (error) {
+      this.catalog.close();
+      throw error;
+    }
   }
 
   /** The partitions context: current time and dynamic partition keys from the catalog. */
@@ -103,14 +120,38 @@ export class Instance {
     return version;
   }
 
+  /** The retry policy of an asset's steps: its own `retry` over the project's (see docs/retries.md). */
+  retryPolicy(key: AssetKey): RetryPolicy {
+    let policy = this.#retryPolicies.get(key);
+    if (policy === undefined) {
+      policy = resolveRetryPolicy(this.#materializable(key).retry, this.project.retry ?? DEFAULT_RETRY_POLICY, `Asset "${key}"`);
+      this.#retryPolicies.set(key, policy);
+    }
+    return policy;
+  }
+
   #materializable(key: AssetKey): AssetDefinition {
     const asset = this.graph.get(key);
     if (asset.type !== 'asset') throw new QuarryError('QUARRY_BAD_ARGUMENT', `"${key}" is a source asset: it is observed, not materialized.`);
     return asset;
   }
 
+  /**
+   * Partitions of an asset whose current version cannot be read as committed: marked lost by
+   * `quarry verify --repair`, or (a stat per file, no read) whose file is gone or has another size.
+   */
+  damagedPartitions(key: AssetKey, only?: (partitionKey: string) => boolean): Map<string, FileDamage | string> {
+    const damaged = new Map<string, FileDamage | string>();
+    for (const lost of this.catalog.lostPartitions(key)) damaged.set(lost.partitionKey, lost.detail);
+    const all = this.catalog.currentFiles(key);
+    const files = only === undefined ? all : all.filter((f) => only(f.partitionKey));
+    const bad = statDamage(files, (path) => this.store.localPath(path));
+    if (bad.size > 0) for (const file of files) if (bad.has(file.path)) damaged.set(file.partitionKey, bad.get(file.path)!);
+    return damaged;
+  }
+
   /** Loads the current state of assets from the catalog, once per call site. */
-  #stateLoader(ctx: PartitionsContext): (key: AssetKey) => AssetState {
+  #stateLoader(ctx: PartitionsContext, damage?: Map<AssetKey, Map<string, string>>, targets?: ReadonlyMap<AssetKey, PartitionSubset>): (key: AssetKey) => AssetState {
     const cache = new Map<AssetKey, AssetState>();
     return (key) => {
       let state = cache.get(key);
@@ -124,7 +165,20 @@ export class Instance {
         cache.set(key, state);
       }
       if (state === undefined) {
-        const columns = this.catalog.currentPartitions(key);
+        // Files are stat'ed only for the partitions the caller looks at (a selected asset's targets):
+        // a stat each keeps plan and status cheap; `quarry verify` checks everything.
+        const target = targets?.get(key);
+        const definition = this.graph.get(key).partitions;
+        const damaged = this.damagedPartitions(key, target === undefined ? () => false : (partitionKey) => {
+          if (definition === undefined) return partitionKey === '' && target.has(0);
+          try {
+            return target.has(definition.indexOf(partitionKey, ctx));
+          } catch {
+            return false;
+          }
+        });
+        damage?.set(key, damaged);
+        const columns = withoutKeys(this.catalog.currentPartitions(key), damaged);
         const failed = this.catalog.failedPartitions(key).map((f) => f.partitionKey);
         state = AssetState.fromColumns(key, this.graph.get(key).partitions, columns, failed, ctx, () => {
           const wide = this.catalog.currentPartitions(key, { columns: ['dataVersions', 'inputFingerprints'] });
@@ -188,7 +242,8 @@ export class Instance {
     const wide = upstreamClosureTargets(this.graph, targets, ctx);
     const closure = [...wide.keys()].filter((k) => this.graph.get(k).type === 'asset');
     if (mode.observe === true) await this.#observeSources([...wide.keys()], wide, ctx);
-    const state = this.#stateLoader(ctx);
+    const damage = new Map<AssetKey, Map<string, string>>();
+    const state = this.#stateLoader(ctx, damage, wide);
     const observed = new Map<AssetKey, Map<number, string | undefined>>();
     for (const key of closure) {
       const asset = this.graph.get(key);
@@ -211,6 +266,21 @@ export class Instance {
       ctx,
     });
     const staleness = new Map(selected.map((k) => [k, restrictStaleness(full.get(k)!, targets.get(k)!, options.force === true)]));
+    // A partition whose file was lost or changed plans as `missing`, saying so.
+    for (const [key, s] of staleness) {
+      const damaged = damage.get(key);
+      if (damaged === undefined || damaged.size === 0) continue;
+      const definition = this.graph.get(key).partitions;
+      const reasonAt = s.reasonAt;
+      staleness.set(key, {
+        ...s,
+        reasonAt: (index) => {
+          const reason = reasonAt(index);
+          const detail = reason?.cause === 'missing' ? damaged.get(definition ? definition.keyAt(index, ctx) : '') : undefined;
+          return detail === undefined ? reason : { ...reason!, detail };
+        },
+      });
+    }
     return { selected, staleness, ctx };
   }
 
@@ -228,11 +298,20 @@ export class Instance {
       const references = checkRequirements(asset.checks).references.filter((r) => this.graph.has(r));
       if (references.length > 0) orderAfter.set(key, references);
     }
-    return createPlan({ graph: this.graph, staleness, selection: options.selection, ctx, orderAfter });
+    return createPlan({
+      graph: this.graph,
+      staleness,
+      selection: options.selection,
+      ctx,
+      orderAfter,
+      ...(options.maxSteps !== undefined ? { maxSteps: options.maxSteps } : {}),
+      ...(options.maxPartitions !== undefined ? { maxPartitions: options.maxPartitions } : {}),
+    });
   }
 
   /** Per selected asset, its partitions by state (fresh, stale, missing, failed) as index ranges. */
   async status(selection?: string): Promise<AssetPartitionStatus[]> {
+    for (const run of this.catalog.listRuns({ status: 'running', limit: 1000 })) this.#settleDeadRun(run);
     const { staleness, ctx } = await this.staleness(selection !== undefined ? { selection } : {});
     const ranges = (subset: PartitionSubset) => [...subset.ranges()].map(([a, b]) => [a, b] as const);
     const statuses = new Map<AssetKey, AssetPartitionStatus>();
@@ -282,6 +361,7 @@ export class Instance {
   /** Plans and starts a run in this process; returns its id at once (see `waitForRun`). */
   async startRun(options: RunOptions = {}): Promise<{ runId: string; plan: Plan }> {
     const plan = await this.plan(options);
+    ensureLakeMarker(this.store.root, this.catalog);
     const run = this.catalog.createRun({
       kind: options.kind ?? 'materialize',
       selection: options.selection ?? '*',
@@ -310,6 +390,7 @@ export class Instance {
     if (run.status === 'succeeded') throw new QuarryError('QUARRY_RUN_NOT_RESUMABLE', `Run ${runId} already succeeded; there is nothing to resume.`);
     const plan = run.plan as unknown as Plan | null;
     if (plan === null) throw new QuarryError('QUARRY_RUN_NOT_RESUMABLE', `Run ${runId} has no stored plan, so it cannot be resumed: start a new backfill.`);
+    ensureLakeMarker(this.store.root, this.catalog);
     const completed = new Set(this.catalog.listSteps(runId).filter((s) => s.status === 'succeeded').map((s) => s.stepId));
     this.catalog.updateRun(runId, { status: 'running', pid: process.pid, host: hostname(), finishedAt: null, error: null });
     this.#launch(runId, plan, options.concurrency ?? this.project.concurrency, completed, false);
@@ -325,6 +406,16 @@ export class Instance {
         .filter((s) => !known.has(s.id))
         .map((s) => ({ runId, stepId: s.id, assetKey: s.assetKey, partitions: [...s.partitionKeys], status: 'pending' as const, reason: s.reason.cause })),
     );
+    // Started steps are touched now and then, so a reader finding this process dead knows when it was last alive.
+    const begun = new Set<string>();
+    const heartbeat = setInterval(() => {
+      try {
+        if (begun.size > 0) this.catalog.upsertSteps([...begun].map((stepId) => ({ runId, stepId })));
+      } catch {
+        // A busy catalog skips one beat; the next one comes soon.
+      }
+    }, RUN_HEARTBEAT_MS);
+    heartbeat.unref();
     // One step runner per run, made when the first step starts (that is when the engine is needed).
     let stepRunner: Promise<StepRunner> | undefined;
     const runner = (): Promise<StepRunner> =>
@@ -339,20 +430,26 @@ export class Instance {
           ctx: this.partitionsContext(),
           codeVersion: (k) => this.codeVersion(k),
           force,
+          store: this.store,
         }),
       ));
     const handle = executePlan(plan, {
       runId,
       concurrency,
       completed,
-      retryPolicy: (step) => this.#materializable(step.assetKey).retry,
+      retryPolicy: (step) => this.retryPolicy(step.assetKey),
+      clock: this.#clock,
       runStep: async (step, attempt, signal, log) => (await runner())(step, attempt, signal, log),
-      onEvent: (event) => this.#record(event),
+      onEvent: (event) => {
+        if (event.type === 'step_started') begun.add(event.stepId);
+        else if (event.type !== 'step_retrying' && event.type !== 'log' && 'stepId' in event) begun.delete(event.stepId);
+        this.#record(event);
+      },
     });
     this.#runs.set(runId, handle);
     void handle.done
       .then((summary: RunSummary) => {
-        this.catalog.updateRun(runId, {
+        this.#catalogWriteOrWarn(runId, () => this.catalog.updateRun(runId, {
           status: summary.status,
           finishedAt: new Date(),
           error:
@@ -361,21 +458,38 @@ export class Instance {
               : summary.status === 'cancelled'
                 ? `cancelled${summary.cancelReason ? `: ${summary.cancelReason}` : ''} (${summary.counts.succeeded} of ${summary.counts.total} steps done)`
                 : `${summary.counts.failed} failed, ${summary.counts.skipped} skipped, ${summary.counts.blocked} blocked`,
-        });
+        }));
       })
       .finally(() => {
-        this.catalog.releaseLeases(owner);
+        clearInterval(heartbeat);
+        this.#catalogWriteOrWarn(runId, () => this.catalog.releaseLeases(owner));
         this.#runs.delete(runId);
       });
   }
 
+  // A write the run's bookkeeping cannot do (full disk, damaged catalog) is remembered and warned
+  // about, not thrown into a promise nobody awaits: the process must end with that clear error, not crash.
+  #catalogWriteOrWarn(runId: string, write: () => unknown): void {
+    try {
+      write();
+    } catch (error) {
+      if (!this.#catalogErrors.has(runId)) this.#catalogErrors.set(runId, error);
+      process.emitWarning(`Run ${runId}: the catalog could not record the run's progress: ${error instanceof Error ? error.message : String(error)}`);
+    }
+  }
+
+  /** The first catalog write error a run of this process met (full disk, damaged catalog), if any. */
+  runCatalogError(runId: string): unknown {
+    return this.#catalogErrors.get(runId);
+  }
+
   /** Stores an execution event (and the step's new state) in the catalog and tells live listeners. */
   #record(event: ExecutionEvent): void {
-    const stored = this.catalog.appendEvents([toCatalogEvent(event)]);
-    if ('stepId' in event) {
-      const step = this.catalog.upsertStep(stepUpdate(event));
-      void step;
-    }
+    let stored: EventRecord[] = [];
+    this.#catalogWriteOrWarn(event.runId, () => {
+      stored = this.catalog.appendEvents([toCatalogEvent(event)]);
+      if ('stepId' in event) this.catalog.upsertStep(stepUpdate(event));
+    });
     for (const listener of this.#listeners) for (const record of stored) listener(record);
     for (const listener of this.#executionListeners) listener(event);
   }
@@ -387,6 +501,9 @@ export class Instance {
       await handle.done;
       // The status update runs in a `then` after `done`; let it land.
       await new Promise((r) => setImmediate(r));
+      const error = this.#catalogErrors.get(runId);
+      if (isQuarryError(error, 'QUARRY_DISK_FULL') && error.details?.runId !== runId) throw diskFullError(String(error.details?.path ?? this.home), error, runId);
+      if (error !== undefined) throw error;
     }
     return this.getRun(runId);
   }
@@ -438,12 +555,18 @@ export class Instance {
     return this.#settleDeadRun(run);
   }
 
-  // A run marked running whose process died (kill -9, power loss) is failed: say so once, durably,
-  // so `quarry runs` does not show it running forever. `--resume` still continues it.
+  // A run marked running whose process died (kill -9, power loss) is failed: every read path says so
+  // once, durably, with its end frozen at its last activity (see settleDeadRun). `--resume` continues it.
   #settleDeadRun(run: RunRecord): RunRecord {
     if (run.status !== 'running' || run.pid === null || run.host !== hostname() || this.#runs.has(run.id)) return run;
     if (run.pid === process.pid || isAlive(run.pid)) return run;
-    return this.catalog.updateRun(run.id, { status: 'failed', finishedAt: new Date(), error: `process ${run.pid} died before the run finished; resume it with quarry backfill --resume ${run.id}` });
+    try {
+      return settleDeadRun(this.catalog, run);
+    } catch (writeError) {
+      // A full disk or read-only catalog: still answer (the listing is read-only), just without recording it.
+      if (!isQuarryError(writeError, 'QUARRY_DISK_FULL') && !isQuarryError(writeError, 'QUARRY_CATALOG_BUSY')) throw writeError;
+      return { ...run, status: 'failed', error: `process ${run.pid} died before the run finished; resume it with quarry backfill --resume ${run.id}` };
+    }
   }
 
   /** The steps of a run. */
@@ -496,16 +619,29 @@ export class Instance {
     return engine.query('SELECT * FROM partition_rows', { views: [{ name: 'partition_rows', assetKey: asset.key, files: version.files }], maxRows: options.limit ?? 1000 });
   }
 
-  /** Upstream and downstream assets, with the partitions a given partition reads or feeds. */
+  /**
+   * Upstream and downstream assets, with the partitions a given partition reads or feeds (the first
+   * `LINEAGE_KEY_LIMIT` keys; `partitionCount` says how many there are).
+   */
   lineage(assetKey: string, options: { partition?: string } = {}): {
-    upstream: { asset: AssetKey; partitions?: string[] }[];
-    downstream: { asset: AssetKey; partitions?: string[] }[];
+    upstream: { asset: AssetKey; partitions?: string[]; partitionCount?: number }[];
+    downstream: { asset: AssetKey; partitions?: string[]; partitionCount?: number }[];
   } {
     const asset = this.graph.get(assetKey);
     const ctx = this.partitionsContext();
     const partition = options.partition;
     const index = partition === undefined ? undefined : asset.partitions ? asset.partitions.indexOf(partition, ctx) : 0;
-    const keys = (definition: PartitionsDefinition | undefined, subset: PartitionSubset) => (definition ? [...definition.keysOf(subset, ctx)] : ['']);
+    // An "all partitions" mapping over ten million partitions must not list them all: the first
+    // LINEAGE_KEY_LIMIT keys and the count say enough.
+    const keys = (definition: PartitionsDefinition | undefined, subset: PartitionSubset) => {
+      if (definition === undefined) return [''];
+      const list: string[] = [];
+      for (const key of definition.keysOf(subset, ctx)) {
+        if (list.length >= LINEAGE_KEY_LIMIT) break;
+        list.push(key);
+      }
+      return list;
+    };
     const single = index === undefined ? undefined : PartitionSubset.fromRange(index, index + 1);
     // One entry per upstream asset: several dependencies on one asset (today and the day before)
     // and a self-dependency (with a partition) join their partitions.
@@ -517,9 +653,10 @@ export class Instance {
         upstreamSubsets.set(dep.upstream, (upstreamSubsets.get(dep.upstream) ?? PartitionSubset.empty()).union(subset));
       }
     }
-    const upstream = [...upstreamSubsets].map(([key, subset]) =>
-      single === undefined ? { asset: key } : { asset: key, partitions: keys(this.graph.get(key).partitions, subset) },
-    );
+    const upstream = [...upstreamSubsets].map(([key, subset]) => {
+      const definition = this.graph.get(key).partitions;
+      return single === undefined ? { asset: key } : { asset: key, partitions: keys(definition, subset), partitionCount: definition ? subset.count : 1 };
+    });
     const children = asset.type === 'asset' && asset.selfDependency && single !== undefined ? [asset.key, ...this.graph.children(asset.key)] : this.graph.children(asset.key);
     const downstream = children.map((child) => {
       const down = this.graph.get(child);
@@ -528,14 +665,15 @@ export class Instance {
       for (const dep of resolvedDependencies(down)) {
         if (dep.upstream === asset.key) subset = subset.union(dep.mapping.downstreamFor(single, asset.partitions, down.partitions, ctx));
       }
-      return { asset: child, partitions: keys(down.partitions, subset) };
+      return { asset: child, partitions: keys(down.partitions, subset), partitionCount: down.partitions ? subset.count : 1 };
     });
     return { upstream, downstream };
   }
 
   /**
-   * Runs SQL over every asset as a view (named by its key with `/` → `__`, e.g. `raw__orders`), reading
-   * the current versions, or the versions current at `asOf` (time travel).
+   * Runs one read-only SELECT over every asset as a view (named by its key with `/` → `__`, e.g.
+   * `raw__orders`), reading the current versions, or the versions current at `asOf` (time travel). The
+   * SQL sees those views' files and nothing else; writes are `QUARRY_QUERY_READ_ONLY`.
    */
   async query(sql: string, options: { asOf?: string | Date; maxRows?: number } = {}): Promise<EngineQueryResult> {
     const views: InputRelation[] = [];
@@ -545,10 +683,23 @@ export class Instance {
         options.asOf !== undefined
           ? this.catalog.materializationsAsOf(asset.key, options.asOf)
           : this.catalog.materializationHistory(asset.key, undefined, { limit: Number.MAX_SAFE_INTEGER }).filter((m) => m.current);
-      const files = records.flatMap((r) => r.files);
+      const name = assetRelationName(asset.key);
+      // A lost file breaks only the view that reads it: the view leaves it out, and a query using that view is refused below.
+      const lost = statDamage(records.flatMap((r) => r.files.map((path) => ({ partitionKey: r.partitionKey, materializationId: r.id, path, size: null, sha256: null }))), (path) => this.store.localPath(path));
+      const files = records.flatMap((r) => r.files).filter((path) => !lost.has(path));
+      if (lost.size > 0) {
+        const partitions = records.filter((r) => r.files.some((path) => lost.has(path))).map((r) => r.partitionKey);
+        if (referencesRelation(sql, name)) {
+          throw new QuarryError(
+            'QUARRY_LAKE_FILE_MISSING',
+            `The query reads ${name}, but lake files of ${asset.key} partition${partitions.length === 1 ? '' : 's'} ${partitions.slice(0, 5).map((p) => JSON.stringify(p)).join(', ')}${partitions.length > 5 ? ` and ${partitions.length - 5} more` : ''} are missing (first: ${this.store.localPath([...lost.keys()][0]!)}). Run \`quarry verify --repair\`, then \`quarry materialize ${asset.key}\` to write them again.`,
+            { details: { assetKey: asset.key, partitions, files: [...lost.keys()] } },
+          );
+        }
+      }
       const columns = asset.schema ? duckDbColumnsFromSchema(asset.schema) : [];
       if (files.length === 0 && columns.length === 0) continue;
-      views.push({ name: assetRelationName(asset.key), assetKey: asset.key, files, ...(files.length === 0 ? { columns } : {}) });
+      views.push({ name, assetKey: asset.key, files, ...(files.length === 0 ? { columns } : {}) });
     }
     const engine = await this.engine();
     return engine.query(sql, { views, ...(options.maxRows !== undefined ? { maxRows: options.maxRows } : {}) });
@@ -558,36 +709,84 @@ export class Instance {
    * Removes lake files no kept version references (orphans of killed runs), and versions superseded
    * more than `retentionDays` ago. Files of runs still running are kept.
    */
-  async vacuum(options: { dryRun?: boolean; retentionDays?: number } = {}): Promise<{ removedFiles: string[]; removedVersions: number; bytes: number }> {
+  async vacuum(options: { dryRun?: boolean; retentionDays?: number; graceMinutes?: number } = {}): Promise<{ removedFiles: string[]; removedVersions: number; bytes: number }> {
+    // Re-checked here, not only at open: vacuum is the one command that deletes lake files.
+    assertLakeMatchesCatalog(this.catalog, this.store.root);
     const retentionDays = options.retentionDays ?? this.project.storage.retentionDays ?? 30;
     // A dry run asks the catalog what retention would delete, so it lists what the real run removes.
     const retention = this.catalog.deleteMaterializationsOlderThan(new Date(Date.now() - retentionDays * 86_400_000), { dryRun: options.dryRun === true });
     const removedVersions = retention.deletedCount;
-    const expiring = new Set(options.dryRun ? retention.unreferencedFiles : []);
-    const referenced = new Set(this.catalog.referencedFiles().filter((path) => !expiring.has(path)));
-    const live = new Set(
-      this.catalog
-        .listRuns({ status: 'running', limit: 10_000 })
-        .filter((r) => r.pid !== null && (r.host !== hostname() || isAlive(r.pid)))
-        .map((r) => r.id),
-    );
-    const removedFiles: string[] = [];
-    let bytes = 0;
+    const candidates: { path: string; modifiedAt: Date; size: number }[] = [];
     for await (const entry of this.store.list('')) {
-      if (referenced.has(entry.path)) continue;
-      const runId = runIdOfFile(entry.path);
-      if (runId !== undefined && live.has(runId)) continue;
-      removedFiles.push(entry.path);
-      bytes += entry.size;
-      if (!options.dryRun) await this.store.delete(entry.path);
+      if (entry.path !== LAKE_MARKER_FILE) candidates.push(entry);
     }
+    // Whether a file is referenced, or its run still live, is decided per file at the moment of its
+    // removal, in a catalog write transaction: a backfill that starts or commits while this walk runs
+    // keeps every file it can reference.
+    const sizes = new Map(candidates.map((c) => [c.path, c.size]));
+    const removedFiles = this.catalog.removeUnreferencedFiles(candidates, {
+      runIdOf: runIdOfFile,
+      graceCutoff: new Date(Date.now() - (options.graceMinutes ?? 60) * 60_000),
+      ...(options.dryRun ? { treatAsUnreferenced: new Set(retention.unreferencedFiles) } : { remove: (path: string) => removeLakeFile(this.store.localPath(path)) }),
+    });
+    let bytes = removedFiles.reduce((n, path) => n + (sizes.get(path) ?? 0), 0);
+    const live = this.catalog
+      .listRuns({ status: 'running', limit: 10_000 })
+      .filter((r) => r.pid !== null && (r.host !== hostname() || isAlive(r.pid)));
     // Half-written files of killed processes; while a run is live, only old ones (it may be writing).
     // A dry run lists them too: it shows exactly what the real run would remove.
-    const cutoff = live.size === 0 ? new Date() : new Date(Date.now() - 3_600_000);
-    const swept = await this.store.sweepTemporary(cutoff, { dryRun: options.dryRun === true });
+    const cutoff = live.length === 0 ? new Date() : new Date(Date.now() - 3_600_000);
+    // A run that started after `live` was read may be writing one right now: ask again per file.
+    const swept = await this.store.sweepTemporary(cutoff, {
+      dryRun: options.dryRun === true,
+      keep: (path) => {
+        const runId = runIdOfTemporaryFile(path);
+        const run = runId === undefined ? undefined : this.catalog.getRun(runId);
+        return run !== undefined && (run.status === 'running' || run.status === 'queued') && (run.pid === null || run.host !== hostname() || isAlive(run.pid));
+      },
+    });
     removedFiles.push(...swept.removed);
     bytes += swept.bytes;
     return { removedFiles, removedVersions, bytes };
+  }
+
+  /**
+   * Checks the lake files of the current versions against what the catalog recorded at commit: each
+   * file must exist with its size, and (unless `quick`) hash to its SHA-256, which reads it whole.
+   * Versions committed before sizes and checksums were recorded are counted as `unverified`. With
+   * `repair`, the damaged partitions' versions are marked lost, so the next plan re-materializes them
+   * (reason `missing`, detail `file lost` / `file changed`).
+   */
+  async verify(options: { selection?: string; quick?: boolean; repair?: boolean } = {}): Promise<VerifyReport> {
+    const keys = resolveSelection(this.graph, options.selection).filter((k) => this.graph.get(k).type === 'asset');
+    const assets: VerifyReport['assets'][number][] = [];
+    const lostItems: { assetKey: string; partitionKey: string; materializationId: number; detail: string }[] = [];
+    for (const key of keys) {
+      const files = this.catalog.currentFiles(key);
+      const damaged: VerifyProblem[] = [];
+      let unverified = 0;
+      const damage = statDamage(files, (path) => this.store.localPath(path));
+      for (const file of files) {
+        let problem = damage.get(file.path);
+        if (problem === undefined && file.size === null) unverified += 1;
+        if (problem === undefined && options.quick !== true) {
+          if (file.sha256 === null) {
+            if (file.size !== null) unverified += 1;
+          } else if ((await checksumFile(this.store.localPath(file.path), file.path)).sha256 !== file.sha256) problem = 'file changed';
+        }
+        if (problem !== undefined) damaged.push({ partitionKey: file.partitionKey, materializationId: file.materializationId, path: file.path, problem });
+      }
+      const lost = this.catalog.lostPartitions(key);
+      assets.push({ assetKey: key, files: files.length, unverified, damaged, lost: lost.map((l) => ({ partitionKey: l.partitionKey, detail: l.detail })) });
+      for (const d of damaged) lostItems.push({ assetKey: key, partitionKey: d.partitionKey, materializationId: d.materializationId, detail: d.problem });
+    }
+    const repaired = options.repair === true ? this.catalog.markVersionsLost(lostItems) : 0;
+    return { assets, damaged: lostItems.length, repaired };
+  }
+
+  /** Writes the lake's marker naming this catalog, if the lake has none yet (`quarry init`; runs do it on start). */
+  bindLake(): void {
+    ensureLakeMarker(this.store.root, this.catalog);
   }
 
   /** Cancels this process's runs and closes the engine and catalog. */
@@ -635,11 +834,16 @@ export class Instance {
     const offset = Math.max(0, options.offset ?? 0);
     const limit = options.limit ?? Number.POSITIVE_INFINITY;
     const keys: string[] = [];
-    let i = 0;
-    for (const k of definition.keysOf(subset, ctx)) {
-      if (i >= offset + limit) break;
-      if (i >= offset) keys.push(k);
-      i++;
+    // Skip whole ranges to the offset: a page deep into ten million partitions costs its own size only.
+    let skip = offset;
+    for (const [start, end] of subset.ranges()) {
+      if (keys.length >= limit) break;
+      if (skip >= end - start) {
+        skip -= end - start;
+        continue;
+      }
+      for (let i = start + skip; i < end && keys.length < limit; i++) keys.push(definition.keyAt(i, ctx));
+      skip = 0;
     }
     return { total, offset, keys };
   }
@@ -689,9 +893,16 @@ export class Instance {
   }
 }
 
+/** The most partition keys `Instance.lineage` lists per edge (the count is always exact). */
+export const LINEAGE_KEY_LIMIT = 1000;
+
 /** Loads the project at `config.projectDir` (or uses `config.project`) and opens its instance. */
 export async function openInstance(config: InstanceConfig = {}): Promise<Instance> {
-  const options = { ...(config.now ? { now: config.now } : {}), ...(config.quarryHome !== undefined ? { quarryHome: config.quarryHome } : {}) };
+  const options = {
+    ...(config.now ? { now: config.now } : {}),
+    ...(config.quarryHome !== undefined ? { quarryHome: config.quarryHome } : {}),
+    ...(config.clock !== undefined ? { clock: config.clock } : {}),
+  };
   if (config.project) return new Instance(config.projectDir ?? process.cwd(), config.project, options);
   const loaded = await loadProject(config.projectDir ?? process.cwd());
   return new Instance(loaded.projectDir, loaded.project, options);
@@ -741,7 +952,18 @@ function toCatalogEvent(event: ExecutionEvent): NewEvent {
     case 'step_failed':
       return { runId: event.runId, stepId, timestamp: time, level: 'error', type: event.type, message: `${event.assetKey} [${event.partition}] failed: ${event.error.message}`, data: { attempt: event.attempt, error: event.error as unknown as JsonValue } };
     case 'step_retrying':
-      return { runId: event.runId, stepId, timestamp: time, level: 'warn', type: event.type, message: `${event.assetKey} [${event.partition}] attempt ${event.attempt} failed, retrying in ${Math.round(event.waitMs / 1000)}s: ${event.error.message}`, data: { attempt: event.attempt, waitMs: event.waitMs, reason: event.reason } };
+      return {
+        runId: event.runId,
+        stepId,
+        timestamp: time,
+        level: 'warn',
+        type: event.type,
+        message:
+          event.reason === 'lease_held'
+            ? `${event.assetKey} [${event.partition}] waiting ${formatRunDuration(event.waitMs)} for a lease: ${event.error.message}`
+            : `${event.assetKey} [${event.partition}] retrying in ${formatRunDuration(event.waitMs)} (attempt ${event.nextTry} of ${event.maxTries}): ${event.error.message}`,
+        data: { attempt: event.attempt, waitMs: event.waitMs, reason: event.reason, nextTry: event.nextTry, maxTries: event.maxTries },
+      };
     case 'step_blocked':
       return { runId: event.runId, stepId, timestamp: time, level: 'warn', type: event.type, message: `${event.assetKey} [${event.partition}] blocked: ${event.message}`, data: null };
     case 'step_skipped':
@@ -780,4 +1002,56 @@ function stepUpdate(event: Extract<ExecutionEvent, { stepId: string }>): import(
     case 'log':
       return base;
   }
+}
+
+function removeLakeFile(file: string): void {
+  try {
+    unlinkSync(file);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+  }
+}
+
+// Whether SQL names a relation as a word (`raw__orders`, or quoted): a view nobody names is never read.
+function referencesRelation(sql: string, name: string): boolean {
+  return new RegExp(`(^|[^A-Za-z0-9_])${name.replace(/[^A-Za-z0-9_]/g, (c) => `\\${c}`)}($|[^A-Za-z0-9_])`, 'i').test(sql);
+}
+
+// The narrow columns without the given partitions: a damaged partition is judged as if it were absent.
+function withoutKeys<T extends { keys: readonly string[]; codeVersions: readonly string[]; dataSeqs: ArrayLike<number>; maxInputSeqs: ArrayLike<number> }>(columns: T, drop: ReadonlyMap<string, unknown>): T | { keys: string[]; codeVersions: string[]; dataSeqs: number[]; maxInputSeqs: number[] } {
+  if (drop.size === 0) return columns;
+  const keep: number[] = [];
+  for (let i = 0; i < columns.keys.length; i++) if (!drop.has(columns.keys[i]!)) keep.push(i);
+  return {
+    keys: keep.map((i) => columns.keys[i]!),
+    codeVersions: keep.map((i) => columns.codeVersions[i]!),
+    dataSeqs: keep.map((i) => columns.dataSeqs[i]!),
+    maxInputSeqs: keep.map((i) => columns.maxInputSeqs[i]!),
+  };
+}
+
+/** One damaged file `Instance.verify` found. */
+export interface VerifyProblem {
+  readonly partitionKey: string;
+  readonly materializationId: number;
+  readonly path: string;
+  readonly problem: FileDamage;
+}
+
+/** What `Instance.verify` found, per asset. */
+export interface VerifyReport {
+  readonly assets: readonly {
+    readonly assetKey: AssetKey;
+    /** Files of current versions checked. */
+    readonly files: number;
+    /** Files whose size or checksum was not recorded (committed before Quarry recorded them). */
+    readonly unverified: number;
+    readonly damaged: readonly VerifyProblem[];
+    /** Partitions already marked lost by an earlier repair and not materialized since. */
+    readonly lost: readonly { readonly partitionKey: string; readonly detail: string }[];
+  }[];
+  /** Damaged files found. */
+  readonly damaged: number;
+  /** Versions marked lost by `repair`. */
+  readonly repaired: number;
 }

@@ -9,6 +9,8 @@ export interface PartitionAudit {
   readonly results: CheckResult[];
   /** Blocking checks that failed or could not run: the version must not be published. */
   readonly blocking: CheckResult[];
+  /** What the engine threw while the checks ran (the causes of `errored` results), in order. */
+  readonly errors: unknown[];
 }
 
 function sqlString(text: string): string {
@@ -56,9 +58,17 @@ export async function auditPartition(options: {
     views.push({ name, assetKey: key, files });
     references[key] = name;
   });
+  const errors: unknown[] = [];
   const runner = {
     dialect: 'duckdb' as const,
-    query: async (sql: string) => (await options.engine.query(sql, { views })).rows,
+    query: async (sql: string) => {
+      try {
+        return (await options.engine.query(sql, { views })).rows;
+      } catch (error) {
+        errors.push(error);
+        throw error;
+      }
+    },
   };
   const results = await evaluateChecks(
     runner,
@@ -74,7 +84,7 @@ export async function auditPartition(options: {
   );
   // A blocking check that could not run (errored) cannot vouch for the data either.
   const blocking = blockingFailures(results);
-  return { results, blocking };
+  return { results, blocking, errors };
 }
 
 /** A check result as the catalog stores it; the full result rides along in `metadata` for scores. */

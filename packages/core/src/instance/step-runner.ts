@@ -9,7 +9,9 @@ import { PartitionSubset, type PartitionsContext, type PartitionsDefinition } fr
 import type { PlanStep } from '../planner/index.ts';
 import { inputFingerprint, resolvedDependencies, upstreamSubset, type DependencyInputs } from '../versioning/index.ts';
 import { hostname } from 'node:os';
-import { isProcessAlive } from '../catalog/index.ts';
+import { diskFullError, isProcessAlive } from '../catalog/index.ts';
+import type { LocalObjectStore } from '../storage/index.ts';
+import { checksumFile, statDamage } from './lake-integrity.ts';
 import { partitionFilePath } from './lake-paths.ts';
 import { auditPartition, toCatalogCheckResult } from './partition-audit.ts';
 
@@ -27,6 +29,8 @@ export interface StepRunnerConfig {
   readonly force: boolean;
   /** How long a partition lease lasts before another process may take it over (default 10 minutes). */
   readonly leaseTtlMs?: number;
+  /** The lake: written files are checksummed for the catalog, and a current version whose file is gone is not "up to date". */
+  readonly store?: LocalObjectStore;
 }
 
 /** What one partition's materialization did. */
@@ -62,6 +66,7 @@ export function createStepRunner(config: StepRunnerConfig): StepRunner {
       throw new QuarryError(
         'QUARRY_LEASE_HELD',
         `Partition "${key}" of "${asset.key}" is being written by run ${holder?.runId ?? '?'} (pid ${holder?.pid ?? '?'} on ${holder?.host ?? '?'}); waiting for it.`,
+        { details: { runId: holder?.runId ?? null, pid: holder?.pid ?? null, host: holder?.host ?? null } },
       );
     }
     // A long step keeps its lease alive; a dead process stops renewing and its lease lapses.
@@ -98,9 +103,19 @@ export function createStepRunner(config: StepRunnerConfig): StepRunner {
           throw new QuarryError(
             'QUARRY_LEASE_HELD',
             `"${asset.key}" [${key}] reads "${dep.upstream}" [${awaited.partition}], which run ${awaited.runId} (pid ${awaited.pid}) is still writing; waiting for it.`,
+            { details: { runId: awaited.runId, pid: awaited.pid, host: awaited.host } },
           );
         }
         const files = records.flatMap((r) => r.files);
+        if (config.store !== undefined && files.length > 0) {
+          const store = config.store;
+          const lost = statDamage(records.flatMap((r) => r.files.map((path) => ({ partitionKey: r.partitionKey, materializationId: r.id, path, size: null, sha256: null }))), (p) => store.localPath(p));
+          if (lost.size > 0) {
+            const partitions = records.filter((r) => r.files.some((f) => lost.has(f))).map((r) => r.partitionKey);
+            // The same on every try: not worth a retry's wait.
+            throw Object.assign(new QuarryError('QUARRY_LAKE_FILE_MISSING', `"${asset.key}" [${key}] reads "${dep.upstream}" [${partitions.join(', ')}], whose lake file is missing (${store.localPath([...lost.keys()][0]!)}). Run \`quarry verify --repair\`, then materialize "+${asset.key}" to write the upstream partition again.`, { details: { assetKey: dep.upstream, partitions } }), { retryable: false });
+          }
+        }
         inputs.push({
           name: dep.name,
           assetKey: dep.upstream,
@@ -115,11 +130,11 @@ export function createStepRunner(config: StepRunnerConfig): StepRunner {
           lineage.push({ assetKey: dep.upstream, partitionKey: r.partitionKey, materializationId: r.id, dataVersion: r.dataVersion });
         }
       }
-      const sourceVersion = asset.observe ? await asset.observe({ partitionKey: key, projectDir: config.projectDir }) : undefined;
+      const sourceVersion = asset.observe ? await observeSource(asset, key, config.projectDir) : undefined;
       const fingerprint = inputFingerprint(fingerprintInputs, sourceVersion);
       const codeVersion = config.codeVersion(asset.key);
       const current = catalog.currentMaterialization(asset.key, key);
-      if (!config.force && step.reason.cause !== 'forced' && current && current.codeVersion === codeVersion && current.inputFingerprint === fingerprint) {
+      if (!config.force && step.reason.cause !== 'forced' && current && current.codeVersion === codeVersion && current.inputFingerprint === fingerprint && currentIntact(current)) {
         log.info(`${asset.key} [${key}] is up to date: same code and inputs as version ${current.id}; skipped.`);
         return { partition: key, upToDate: true };
       }
@@ -135,8 +150,23 @@ export function createStepRunner(config: StepRunnerConfig): StepRunner {
         signal,
       });
       if (signal.aborted) throw new QuarryError('QUARRY_RUN_CANCELLED', `Run ${config.runId} was cancelled before ${asset.key} [${key}] was committed.`);
+      // Size and checksum as written, so `quarry verify` can later tell a lost or changed file.
+      const store = config.store;
+      const fileChecksums = store === undefined ? [] : await Promise.all(output.files.map((f) => checksumFile(store.localPath(f), f)));
       // Write–audit–publish: the staged version is checked before anyone can see it.
       const audit = asset.checks.length > 0 ? await auditPartition({ asset, partitionKey: key, partitionIndex: index, scope, files: output.files, engine: config.engine, catalog, ctx }) : undefined;
+      // A blocking check that could not run (the engine failed reading the staged file, bad check SQL)
+      // says nothing about the data: that is an error of the step, not a failed check.
+      const unevaluated = audit?.blocking.filter((r) => r.status === 'errored') ?? [];
+      if (audit !== undefined && unevaluated.length > 0 && unevaluated.length === audit.blocking.length) {
+        catalog.recordCheckResults(audit.results.map((r) => toCatalogCheckResult(r, asset.key, key, config.runId, null, output.files)));
+        const names = unevaluated.map((r) => `${r.checkName} (${r.message})`).join('; ');
+        throw new QuarryError(
+          'QUARRY_CHECK_ERROR',
+          `Asset "${asset.key}" partition "${key}": blocking check${unevaluated.length === 1 ? '' : 's'} could not be evaluated: ${names}. The new version was not published; the previous one stays current.`,
+          { cause: audit.errors[0], details: { checks: unevaluated.map((r) => r.checkName) } },
+        );
+      }
       if (audit !== undefined && audit.blocking.length > 0) {
         catalog.recordCheckResults(audit.results.map((r) => toCatalogCheckResult(r, asset.key, key, config.runId, null, output.files)));
         const message = `blocking check${audit.blocking.length === 1 ? '' : 's'} failed: ${audit.blocking.map((r) => `${r.checkName} (${r.message})`).join('; ')}`;
@@ -163,6 +193,7 @@ export function createStepRunner(config: StepRunnerConfig): StepRunner {
           outputSchema: output.columns.map((c) => ({ name: c.name, type: c.type })),
           metadata: { engine: config.engine.name, ...(sourceVersion !== undefined ? { sourceVersion } : {}) },
           lineage,
+          fileChecksums,
         },
       ]);
       if (audit !== undefined) catalog.recordCheckResults(audit.results.map((r) => toCatalogCheckResult(r, asset.key, key, config.runId, committed!.id, output.files)));
@@ -172,17 +203,29 @@ export function createStepRunner(config: StepRunnerConfig): StepRunner {
         bytes: output.bytes,
       });
       return { partition: key, upToDate: false, rowCount: output.rowCount, dataVersion: output.dataVersion, dataChanged };
-    } catch (error) {
+    } catch (caught) {
+      const error = asDiskFull(caught, config.runId, config.store?.root);
       // A lease held by another run is a wait, and a cancelled step did not fail: neither marks the partition failed.
       const notAFailure = signal.aborted || (error instanceof QuarryError && (error.code === 'QUARRY_LEASE_HELD' || error.code === 'QUARRY_RUN_CANCELLED'));
       if (!notAFailure) {
-        catalog.recordPartitionFailure(asset.key, key, config.runId, error instanceof Error ? error.message : String(error));
+        try {
+          catalog.recordPartitionFailure(asset.key, key, config.runId, error instanceof Error ? error.message : String(error));
+        } catch {
+          // The catalog cannot take the marker either (a full disk): the step's own error says more.
+        }
       }
       throw error;
     } finally {
       clearInterval(renewal);
       catalog.releaseLeases(config.owner, lease);
     }
+  };
+
+  // A current version whose file is gone is not up to date, whatever its fingerprint says.
+  const currentIntact = (current: MaterializationRecord): boolean => {
+    const store = config.store;
+    if (store === undefined) return true;
+    return statDamage(current.files.map((path) => ({ partitionKey: current.partitionKey, materializationId: current.id, path, size: null, sha256: null })), (p) => store.localPath(p)).size === 0;
   };
 
   return async (step, attempt, signal, log): Promise<StepOutcome> => {
@@ -210,6 +253,16 @@ export function createStepRunner(config: StepRunnerConfig): StepRunner {
   };
 }
 
+/** The source version `observe` reports; what it throws keeps its cause (so retries follow it) and names the partition. */
+async function observeSource(asset: AssetDefinition, key: string, projectDir: string): Promise<string | undefined> {
+  try {
+    return await asset.observe!({ partitionKey: key, projectDir });
+  } catch (error) {
+    if (error instanceof QuarryError) throw error;
+    throw new QuarryError('QUARRY_COMPUTE_ERROR', `Asset "${asset.key}" partition "${key}": observe threw: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+  }
+}
+
 function keysOf(definition: PartitionsDefinition | undefined, subset: PartitionSubset, ctx: PartitionsContext): string[] {
   if (definition === undefined) return subset.isEmpty ? [] : [''];
   return [...definition.keysOf(subset, ctx)];
@@ -229,4 +282,22 @@ function columnsOf(asset: AssetDefinition | undefined, key: AssetKey, catalog: C
   const schema = recent?.outputSchema;
   if (Array.isArray(schema)) return schema as unknown as ColumnSchema[];
   return [];
+}
+
+// A write that failed for lack of space (a lake file, DuckDB's staging, the catalog) as the one
+// QUARRY_DISK_FULL error naming where and how to continue; any other error passes through.
+function asDiskFull(error: unknown, runId: string, lakeRoot: string | undefined): unknown {
+  if (error instanceof QuarryError && error.code === 'QUARRY_DISK_FULL') {
+    const path = typeof error.details?.path === 'string' ? error.details.path : (lakeRoot ?? '?');
+    return error.details?.runId === runId ? error : diskFullError(path, error, runId);
+  }
+  for (let e: unknown = error, depth = 0; e !== undefined && e !== null && depth < 5; e = (e as { cause?: unknown }).cause, depth++) {
+    const code = (e as { code?: unknown }).code;
+    const message = e instanceof Error ? e.message : '';
+    if (code === 'ENOSPC' || code === 'SQLITE_FULL' || /No space left on device|database or disk is full/i.test(message)) {
+      const path = typeof (e as { path?: unknown }).path === 'string' ? (e as { path: string }).path : (lakeRoot ?? '?');
+      return diskFullError(path, error, runId);
+    }
+  }
+  return error;
 }

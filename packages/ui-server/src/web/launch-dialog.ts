@@ -110,12 +110,14 @@ export function openLaunchDialog(info: ServerInfoResponse, defaults: LaunchDefau
   previewButton.addEventListener('click', async () => {
     previewButton.disabled = true;
     replaceChildren(planBox, h('p', { class: 'muted' }, 'Planning…'));
+    // A plan costs the server work, so a server with a token wants it for previews too.
+    if (info.tokenRequired) storeToken(token.value.trim());
     try {
-      const plan = await api.post<PlanResponse>('/api/plan', request());
-      const partitions = plan.steps.reduce((n, s) => n + s.partitionKeys.length, 0);
+      const plan = await api.post<PlanResponse>('/api/plan', { ...request(), limit: 500 });
+      const partitions = plan.partitionCount;
       replaceChildren(
         planBox,
-        h('p', { class: 'plan-summary' }, plan.steps.length === 0 ? 'Nothing to do: every selected partition is fresh. Tick Force to run them anyway.' : `${formatCount(plan.steps.length)} steps over ${formatCount(partitions)} partitions`),
+        h('p', { class: 'plan-summary' }, plan.totalSteps === 0 ? 'Nothing to do: every selected partition is fresh. Tick Force to run them anyway.' : `${formatCount(plan.totalSteps)} steps over ${formatCount(partitions)} partitions`),
         plan.steps.length === 0
           ? null
           : h(
@@ -128,7 +130,7 @@ export function openLaunchDialog(info: ServerInfoResponse, defaults: LaunchDefau
                 h(
                   'tbody',
                   {},
-                  ...plan.steps.slice(0, 500).map((step) =>
+                  ...plan.steps.map((step) =>
                     h(
                       'tr',
                       { 'data-step': step.id },
@@ -140,12 +142,13 @@ export function openLaunchDialog(info: ServerInfoResponse, defaults: LaunchDefau
                   ),
                 ),
               ),
-              plan.steps.length > 500 ? h('p', { class: 'muted' }, `…and ${formatCount(plan.steps.length - 500)} more steps.`) : null,
+              plan.totalSteps > plan.steps.length ? h('p', { class: 'muted' }, `…and ${formatCount(plan.totalSteps - plan.steps.length)} more steps.`) : null,
             ),
       );
-      launchButton.disabled = plan.steps.length === 0;
+      launchButton.disabled = plan.totalSteps === 0;
     } catch (error) {
       replaceChildren(planBox, errorBox(error));
+      if (error instanceof ApiError && error.status === 401) token.focus();
     } finally {
       previewButton.disabled = false;
     }

@@ -3,11 +3,11 @@ import { formatTable, writeLine } from '../cli-io.ts';
 import { flag, stringOption, type Command } from '../command.ts';
 import { openCliInstance } from '../open-instance.ts';
 
-/** `quarry query "SQL" [--as-of TIMESTAMP] [--json]`: SQL over every asset as a view (`raw/orders` → `raw__orders`). */
+/** `quarry query "SQL" [--as-of TIMESTAMP] [--json]`: one read-only SELECT over every asset as a view (`raw/orders` → `raw__orders`). */
 export const queryCommand: Command = {
   name: 'query',
   usage: 'quarry query "SQL" [--as-of TIMESTAMP] [--limit N] [--json]',
-  summary: 'run SQL over the assets (each a view: raw/orders → raw__orders), now or as of a time',
+  summary: 'run one read-only SELECT over the assets (each a view: raw/orders → raw__orders), now or as of a time',
   options: {
     'as-of': { type: 'string', help: 'read the versions current at this time (ISO-8601)' },
     limit: { type: 'string', help: 'print at most N rows (default 1000)' },

@@ -1,12 +1,13 @@
 import { QuarryError } from '../../errors.ts';
+import { formatRunDuration } from '../../execution/index.ts';
 import { formatTable, writeLine } from '../cli-io.ts';
 import { flag, stringOption, type Command } from '../command.ts';
 import { openCliInstance } from '../open-instance.ts';
 
+// A run still going shows its time so far; a finished (or settled dead) run its frozen duration.
 function duration(start: Date | null, end: Date | null): string {
   if (start === null) return '-';
-  const ms = (end ?? new Date()).getTime() - start.getTime();
-  return ms < 1000 ? `${ms}ms` : `${(ms / 1000).toFixed(1)}s`;
+  return formatRunDuration((end ?? new Date()).getTime() - start.getTime());
 }
 
 /** `quarry runs [--limit N] [--json]`: recent runs, newest first. */

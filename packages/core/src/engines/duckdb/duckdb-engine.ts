@@ -1,15 +1,16 @@
 import { randomUUID } from 'node:crypto';
-import { mkdir, mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, rm, stat, writeFile } from 'node:fs/promises';
 import { availableParallelism, tmpdir } from 'node:os';
-import { basename, dirname, join } from 'node:path';
+import { basename, dirname, join, resolve, sep } from 'node:path';
 import {
-  DuckDBInstance,
   DuckDBTimestampTZValue,
   LIST,
+  StatementType,
   TIMESTAMPTZ,
   VARCHAR,
   listValue,
   type DuckDBConnection,
+  type DuckDBInstance,
   type DuckDBPreparedStatement,
 } from '@duckdb/node-api';
 import type { AssetDefinition, ComputeContext, PartitionScope } from '../../definitions/index.ts';
@@ -28,6 +29,19 @@ import {
 } from '../engine.ts';
 import type { DuckDbEngineConfig } from './duckdb-config.ts';
 import {
+  accessDenialOf,
+  createScratchDir,
+  isQueryStatement,
+  leadingKeyword,
+  lockDuckDbInstance,
+  readOnlyError,
+  startDuckDbInstance,
+  sweepDeadScratchDirs,
+  type AccessDenial,
+  type DuckDbFileAccess,
+  type DuckDbInstanceSettings,
+} from './duckdb-sandbox.ts';
+import {
   copyQueryToParquetSql,
   copyTableToParquetSql,
   createEmptyViewSql,
@@ -43,10 +57,33 @@ import { describeValue, rowBatchesOf, schemaMismatch, writeRowBatches } from './
 /** The temp table holding rows a compute function returns, before they are copied to Parquet. */
 const ROWS_TABLE = '__quarry_rows';
 
+/** How many locked instances `query` keeps for view sets it saw last (checks ask several queries of one set). */
+const QUERY_POOL_SIZE = 4;
+
+/** An input relation with the local paths of its files. */
+interface LocalInput {
+  readonly input: InputRelation;
+  readonly files: readonly string[];
+}
+
+/** A locked instance holding one set of views, shared by `query` calls over the same views. */
+interface PooledQueryInstance {
+  readonly ready: Promise<DuckDBInstance>;
+  readonly scratch: string[];
+  users: number;
+}
+
+/** Turns a DuckDB refusal of the lock into the QuarryError its caller explains. */
+type DenialExplainer = (denial: AccessDenial, error: unknown) => QuarryError;
+
 /**
- * The embedded DuckDB engine: one in-memory DuckDB instance per engine, one connection per step, so
- * steps run concurrently and each sees its inputs as connection-local TEMP views over exactly the
- * Parquet files the catalog names.
+ * The embedded DuckDB engine. Every step runs in its own in-memory DuckDB instance, locked before any
+ * asset SQL runs: external access is off except for exactly the Parquet files of the step's declared
+ * inputs, its own staged output file and the local files the asset declares in `sourceFiles`, and the
+ * configuration is locked (no `SET`, no `ATTACH` of files, no extension install or load). Inputs are
+ * views over exactly the files the catalog names, so SQL that reads anything else — another asset's
+ * files, any local file — fails with `QUARRY_BAD_FILE_ACCESS` instead of silently reading an
+ * undeclared dependency. `query` runs one SELECT in an instance locked the same way to its views.
  *
  * SQL assets run as `COPY (<sql>) TO '<staged file>' (FORMAT parquet, COMPRESSION zstd)`, with the
  * partition bounds as typed parameters `$partition_key`, `$partition_last_key`, `$partition_keys`,
@@ -63,19 +100,27 @@ const ROWS_TABLE = '__quarry_rows';
 export class DuckDbEngine implements Engine {
   readonly name = 'duckdb';
   // Writes replace whole partition files, so MERGE has no use here; rows from JavaScript are appended, not Arrow.
-  readonly capabilities: EngineCapabilities = Object.freeze({ merge: false, arrowWrite: false, localFiles: true });
-  readonly #instance: DuckDBInstance;
+  readonly capabilities: EngineCapabilities = Object.freeze({ merge: false, arrowWrite: false, localFiles: true, declaredInputsOnly: true });
+  readonly #settings: DuckDbInstanceSettings;
   readonly #store: ObjectStore;
   readonly #scratchDir: string;
+  /** An unlocked instance started ahead of the next step, so steps do not wait for DuckDB to start. */
+  #spare: Promise<DuckDBInstance> | undefined;
+  #instances = 0;
+  readonly #live = new Set<DuckDBInstance>();
+  /** Keyed by the view set; insertion order is least recently used first. */
+  readonly #queryPool = new Map<string, PooledQueryInstance>();
   #closed = false;
 
-  private constructor(instance: DuckDBInstance, store: ObjectStore, scratchDir: string) {
-    this.#instance = instance;
+  private constructor(settings: DuckDbInstanceSettings, store: ObjectStore, scratchDir: string, spare: DuckDBInstance) {
+    this.#settings = settings;
     this.#store = store;
     this.#scratchDir = scratchDir;
+    this.#live.add(spare);
+    this.#spare = Promise.resolve(spare);
   }
 
-  /** Starts a DuckDB instance with `config` and returns the engine around it. */
+  /** Checks `config`, removes scratch folders of dead processes and starts the engine. */
   static async create(config: DuckDbEngineConfig): Promise<DuckDbEngine> {
     const threads = config.threads ?? availableParallelism();
     if (!Number.isInteger(threads) || threads < 1) {
@@ -84,55 +129,66 @@ export class DuckDbEngine implements Engine {
     if (typeof config.store?.putFile !== 'function') {
       throw new QuarryError('QUARRY_BAD_CONFIG', 'DuckDB engine config needs a store (an ObjectStore such as createLocalObjectStore({ root })).');
     }
+    const settings: DuckDbInstanceSettings = {
+      threads,
+      memoryLimit: config.memoryLimit,
+      timeZone: config.timeZone ?? 'UTC',
+      parquetMetadataCache: config.parquetMetadataCache !== false,
+    };
     const tempRoot = config.tempDir ?? tmpdir();
     await mkdir(tempRoot, { recursive: true });
-    const scratchDir = await mkdtemp(join(tempRoot, 'quarry-duckdb-'));
-    const options: Record<string, string> = { threads: String(threads), temp_directory: join(scratchDir, 'spill') };
-    if (config.memoryLimit !== undefined) options['memory_limit'] = config.memoryLimit;
+    await sweepDeadScratchDirs(tempRoot);
+    const scratchDir = await createScratchDir(tempRoot);
+    // The first instance checks the settings now (not at the first step) and then serves that step.
     let instance: DuckDBInstance;
     try {
-      instance = await DuckDBInstance.create(':memory:', options);
+      instance = await startDuckDbInstance(settings, join(scratchDir, 'spill-0'));
     } catch (error) {
       await rm(scratchDir, { recursive: true, force: true });
-      throw new QuarryError('QUARRY_BAD_CONFIG', `DuckDB could not start with ${JSON.stringify(options)}: ${messageOf(error)}. Check threads and memoryLimit (such as "8GB").`, { cause: error });
+      const shown = { threads: String(threads), ...(config.memoryLimit !== undefined ? { memory_limit: config.memoryLimit } : {}) };
+      throw new QuarryError('QUARRY_BAD_CONFIG', `DuckDB could not start with ${JSON.stringify(shown)}: ${messageOf(error)}. Check threads and memoryLimit (such as "8GB").`, { cause: error });
     }
-    const timeZone = config.timeZone ?? 'UTC';
-    const setup = await instance.connect();
+    const probe = await instance.connect();
     try {
-      // GLOBAL settings, so every connection opened later inherits them without a round trip per step.
-      await setup.run(`SET GLOBAL TimeZone = ${quoteString(timeZone)}`).catch((error: unknown) => {
-        throw new QuarryError('QUARRY_BAD_CONFIG', `DuckDB engine time zone ${JSON.stringify(timeZone)} is not known: ${messageOf(error)}. Use an IANA name such as "UTC" or "Europe/Paris".`, { cause: error });
-      });
-      // Lake files are immutable (a new version gets a new path), so their parsed footers can be kept:
-      // binding a view and then the statement over it stops reading every footer twice.
-      if (config.parquetMetadataCache !== false) await setup.run('SET GLOBAL parquet_metadata_cache = true');
+      await probe.run(`SET GLOBAL TimeZone = ${quoteString(settings.timeZone)}`);
     } catch (error) {
-      setup.closeSync();
       instance.closeSync();
       await rm(scratchDir, { recursive: true, force: true });
-      throw error;
+      throw new QuarryError('QUARRY_BAD_CONFIG', `DuckDB engine time zone ${JSON.stringify(settings.timeZone)} is not known: ${messageOf(error)}. Use an IANA name such as "UTC" or "Europe/Paris".`, { cause: error });
+    } finally {
+      probe.closeSync();
     }
-    setup.closeSync();
-    return new DuckDbEngine(instance, config.store, scratchDir);
+    return new DuckDbEngine(settings, config.store, scratchDir, instance);
   }
 
   async materialize(request: MaterializeRequest): Promise<MaterializeOutput> {
     const { asset, scope, signal } = request;
     const where = describeStep(asset.key, scope);
     const started = performance.now();
-    const connection = await this.#connect(where, signal);
-    const stopOnAbort = interruptOnAbort(connection, signal);
+    this.#assertOpen(where);
+    throwIfAborted(signal, where);
     const scratch: string[] = [];
+    let instance: DuckDBInstance | undefined;
+    let connection: DuckDBConnection | undefined;
+    let stopOnAbort = (): void => {};
+    const denied = stepDenial(where, asset.key);
     try {
       const staged = await this.#stagingFile(request.outputPath);
       scratch.push(staged);
-      await this.#createViews(connection, request.inputs, scratch, where);
+      const inputs = await this.#localInputs(request.inputs, scratch);
+      const sources = await sourceFileAccess(asset, scope, request.projectDir ?? process.cwd(), where);
+      instance = await this.#takeInstance(true);
+      connection = await instance.connect();
+      stopOnAbort = interruptOnAbort(connection, signal);
+      await this.#lock(connection, { files: [...inputs.flatMap((i) => i.files), staged, ...sources.files], directories: sources.directories }, where);
+      await createViews(connection, inputs, where, true);
       throwIfAborted(signal, where);
       const parameters = partitionParameters(scope);
       if (asset.sql !== undefined) {
-        await runStatement(connection, copyQueryToParquetSql(asset.sql, staged), parameters, where, 'SQL');
+        await assertOneQuery(connection, asset.sql, where, 'SQL', denied);
+        await runStatement(connection, copyQueryToParquetSql(asset.sql, staged), parameters, where, 'SQL', denied);
       } else {
-        await this.#runCompute(connection, request, parameters, staged, where);
+        await this.#runCompute(connection, request, parameters, staged, where, denied);
       }
       throwIfAborted(signal, where);
       const columns = await describeParquet(connection, staged);
@@ -148,7 +204,8 @@ export class DuckDbEngine implements Engine {
       throw stepError(error, where, signal);
     } finally {
       stopOnAbort();
-      connection.closeSync();
+      connection?.closeSync();
+      if (instance !== undefined) this.#release(instance);
       await Promise.all(scratch.map((file) => rm(file, { force: true })));
     }
   }
@@ -156,14 +213,29 @@ export class DuckDbEngine implements Engine {
   async query(sql: string, options: EngineQueryOptions = {}): Promise<EngineQueryResult> {
     const where = 'Query';
     const signal = options.signal ?? new AbortController().signal;
-    const connection = await this.#connect(where, signal);
-    const stopOnAbort = interruptOnAbort(connection, signal);
-    const scratch: string[] = [];
+    this.#assertOpen(where);
+    throwIfAborted(signal, where);
+    const denied = queryDenial(where, sql);
+    const views = options.views ?? [];
+    const key = JSON.stringify(views.map((v) => [v.name, v.assetKey, v.files, v.files.length === 0 ? (v.columns ?? null) : null]));
+    let connection: DuckDBConnection | undefined;
+    let stopOnAbort = (): void => {};
+    const pooled = this.#pooledQueryInstance(key, views, where);
     try {
-      await this.#createViews(connection, options.views ?? [], scratch, where);
+      const instance = await pooled.ready;
+      throwIfAborted(signal, where);
+      connection = await instance.connect();
+      stopOnAbort = interruptOnAbort(connection, signal);
+      const count = await statementCount(connection, sql, where, 'query');
+      if (count !== 1) {
+        throw new QuarryError('QUARRY_QUERY_READ_ONLY', `${where}: quarry query is read-only and runs exactly one SELECT; the SQL holds ${count} statements. Run them one at a time.`, { details: { statements: count } });
+      }
       const parameters = userParameters(options.params ?? {}, where);
-      const prepared = await prepareStatement(connection, sql, parameters, where, 'query');
+      const prepared = await prepareStatement(connection, sql, parameters, where, 'query', denied);
       try {
+        // Table-valued pragmas prepare as SELECTs; the rule stays simple: one SELECT, no PRAGMA.
+        const keyword = leadingKeyword(sql);
+        if (!isQueryStatement(prepared.statementType) || keyword === 'PRAGMA') throw readOnlyError(where, keyword || String(StatementType[prepared.statementType]));
         const maxRows = options.maxRows;
         const reader = maxRows === undefined ? await prepared.streamAndReadAll() : await prepared.streamAndReadUntil(maxRows + 1);
         const names = reader.columnNames();
@@ -176,7 +248,7 @@ export class DuckDbEngine implements Engine {
           truncated,
         };
       } catch (error) {
-        throw sqlError(error, where, 'query');
+        throw sqlError(error, where, 'query', denied);
       } finally {
         prepared.destroySync();
       }
@@ -184,22 +256,110 @@ export class DuckDbEngine implements Engine {
       throw stepError(error, where, signal);
     } finally {
       stopOnAbort();
-      connection.closeSync();
-      await Promise.all(scratch.map((file) => rm(file, { force: true })));
+      connection?.closeSync();
+      pooled.users--;
+      await this.#trimQueryPool();
     }
   }
 
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
-    this.#instance.closeSync();
+    const pending = [this.#spare, ...[...this.#queryPool.values()].map((p) => p.ready)];
+    this.#spare = undefined;
+    this.#queryPool.clear();
+    // Instances still starting are closed once they exist; failures there have been reported already.
+    await Promise.allSettled(pending);
+    for (const instance of this.#live) instance.closeSync();
+    this.#live.clear();
     await rm(this.#scratchDir, { recursive: true, force: true });
   }
 
-  async #connect(where: string, signal: AbortSignal): Promise<DuckDBConnection> {
+  #assertOpen(where: string): void {
     if (this.#closed) throw new QuarryError('QUARRY_ENGINE_ERROR', `${where}: the DuckDB engine is closed; create a new engine.`);
-    throwIfAborted(signal, where);
-    return this.#instance.connect();
+  }
+
+  async #startInstance(): Promise<DuckDBInstance> {
+    const instance = await startDuckDbInstance(this.#settings, join(this.#scratchDir, `spill-${++this.#instances}`));
+    if (this.#closed) {
+      instance.closeSync();
+      throw new QuarryError('QUARRY_ENGINE_ERROR', 'The DuckDB engine was closed while an instance started; create a new engine.');
+    }
+    this.#live.add(instance);
+    return instance;
+  }
+
+  // Starting DuckDB costs more than a small step; with `refill`, the next step's instance starts
+  // while this one runs.
+  async #takeInstance(refill: boolean): Promise<DuckDBInstance> {
+    const spare = this.#spare;
+    this.#spare = undefined;
+    const instance = spare === undefined ? await this.#startInstance() : await spare.catch(() => this.#startInstance());
+    if (refill && !this.#closed && this.#spare === undefined) {
+      const next = this.#startInstance();
+      next.catch(() => {});
+      this.#spare = next;
+    }
+    return instance;
+  }
+
+  #release(instance: DuckDBInstance): void {
+    if (!this.#live.delete(instance)) return;
+    instance.closeSync();
+  }
+
+  async #lock(connection: DuckDBConnection, access: DuckDbFileAccess, where: string): Promise<void> {
+    try {
+      await lockDuckDbInstance(connection, this.#settings, access);
+    } catch (error) {
+      throw new QuarryError('QUARRY_ENGINE_ERROR', `${where}: could not lock the DuckDB instance to its declared inputs: ${messageOf(error)}`, { cause: error });
+    }
+  }
+
+  #pooledQueryInstance(key: string, views: readonly InputRelation[], where: string): PooledQueryInstance {
+    let pooled = this.#queryPool.get(key);
+    if (pooled !== undefined) {
+      this.#queryPool.delete(key);
+    } else {
+      const scratch: string[] = [];
+      const ready = (async () => {
+        const inputs = await this.#localInputs(views, scratch);
+        const instance = await this.#takeInstance(false);
+        try {
+          const setup = await instance.connect();
+          try {
+            await this.#lock(setup, { files: inputs.flatMap((i) => i.files), directories: [] }, where);
+            await createViews(setup, inputs, where, false);
+          } finally {
+            setup.closeSync();
+          }
+        } catch (error) {
+          this.#release(instance);
+          throw error;
+        }
+        return instance;
+      })();
+      pooled = { ready, scratch, users: 0 };
+      const entry = pooled;
+      ready.catch(() => {
+        if (this.#queryPool.get(key) === entry) this.#queryPool.delete(key);
+        void Promise.all(scratch.map((file) => rm(file, { force: true })));
+      });
+    }
+    pooled.users++;
+    this.#queryPool.set(key, pooled);
+    return pooled;
+  }
+
+  async #trimQueryPool(): Promise<void> {
+    for (const [key, pooled] of this.#queryPool) {
+      if (this.#queryPool.size <= QUERY_POOL_SIZE) break;
+      if (pooled.users > 0) continue;
+      this.#queryPool.delete(key);
+      const instance = await pooled.ready.catch(() => undefined);
+      if (instance !== undefined) this.#release(instance);
+      await Promise.all(pooled.scratch.map((file) => rm(file, { force: true })));
+    }
   }
 
   // Staged next to the target when the store is a local directory, so putFile is a same-filesystem
@@ -212,29 +372,8 @@ export class DuckDbEngine implements Engine {
     return join(dirname(target), name);
   }
 
-  async #createViews(connection: DuckDBConnection, inputs: readonly InputRelation[], scratch: string[], where: string): Promise<void> {
-    if (inputs.length === 0) return;
-    const statements = await Promise.all(
-      inputs.map(async (input) => {
-        if (input.files.length > 0) return createFileViewSql(input.name, await this.#localFiles(input, scratch));
-        if (input.columns && input.columns.length > 0) return createEmptyViewSql(input.name, input.columns);
-        throw new QuarryError(
-          'QUARRY_ENGINE_ERROR',
-          `${where}: input "${input.name}" (asset "${input.assetKey}") has no files and no column schema, so its view cannot be typed. Materialize "${input.assetKey}" first or declare a schema on it.`,
-          { details: { input: input.name, assetKey: input.assetKey } },
-        );
-      }),
-    );
-    try {
-      // One round trip for all views: each step pays per statement batch, not per input.
-      await connection.run(statements.join(';\n'));
-    } catch (error) {
-      throw new QuarryError(
-        'QUARRY_ENGINE_ERROR',
-        `${where}: could not open the input views ${inputs.map((i) => `"${i.name}"`).join(', ')}: ${messageOf(error)}. Check that the upstream files exist and are Parquet.`,
-        { cause: error, details: { inputs: inputs.map((i) => i.name) } },
-      );
-    }
+  async #localInputs(inputs: readonly InputRelation[], scratch: string[]): Promise<LocalInput[]> {
+    return Promise.all(inputs.map(async (input) => ({ input, files: input.files.length === 0 ? [] : await this.#localFiles(input, scratch) })));
   }
 
   async #localFiles(input: InputRelation, scratch: string[]): Promise<string[]> {
@@ -258,7 +397,14 @@ export class DuckDbEngine implements Engine {
     );
   }
 
-  async #runCompute(connection: DuckDBConnection, request: MaterializeRequest, parameters: Map<string, BoundParameter>, staged: string, where: string): Promise<void> {
+  async #runCompute(
+    connection: DuckDBConnection,
+    request: MaterializeRequest,
+    parameters: Map<string, BoundParameter>,
+    staged: string,
+    where: string,
+    denied: DenialExplainer,
+  ): Promise<void> {
     const { asset, scope, signal } = request;
     const compute = asset.compute!;
     const context: ComputeContext = {
@@ -269,12 +415,12 @@ export class DuckDbEngine implements Engine {
       inputs: Object.freeze(Object.fromEntries(request.inputs.map((input) => [input.name, input.name]))),
       query: async (sql, params) => {
         const all = new Map([...parameters, ...userParameters(params ?? {}, where)]);
-        const prepared = await prepareStatement(connection, sql, all, where, 'ctx.query');
+        const prepared = await prepareStatement(connection, sql, all, where, 'ctx.query', denied);
         try {
           const reader = await prepared.runAndReadAll();
           return reader.convertRowObjects(jsonSafeValueConverter) as Record<string, unknown>[];
         } catch (error) {
-          throw sqlError(error, where, 'ctx.query');
+          throw sqlError(error, where, 'ctx.query', denied);
         } finally {
           prepared.destroySync();
         }
@@ -294,7 +440,8 @@ export class DuckDbEngine implements Engine {
     throwIfAborted(signal, where);
     if (isSqlResult(result)) {
       const all = new Map([...parameters, ...userParameters(result.params ?? {}, where)]);
-      await runStatement(connection, copyQueryToParquetSql(result.sql, staged), all, where, 'compute SQL');
+      await assertOneQuery(connection, result.sql, where, 'compute SQL', denied);
+      await runStatement(connection, copyQueryToParquetSql(result.sql, staged), all, where, 'compute SQL', denied);
       return;
     }
     const batches = rowBatchesOf(result);
@@ -314,6 +461,138 @@ export class DuckDbEngine implements Engine {
     }
     throwIfAborted(signal, where);
     await runStatement(connection, copyTableToParquetSql(ROWS_TABLE, staged), new Map(), where, 'copy of compute rows');
+  }
+}
+
+/** Creates the views of `inputs` on `connection` in one round trip (TEMP views when `temporary`). */
+async function createViews(connection: DuckDBConnection, inputs: readonly LocalInput[], where: string, temporary: boolean): Promise<void> {
+  if (inputs.length === 0) return;
+  const statements = inputs.map(({ input, files }) => {
+    if (files.length > 0) return createFileViewSql(input.name, files, { temporary });
+    if (input.columns && input.columns.length > 0) return createEmptyViewSql(input.name, input.columns, { temporary });
+    throw new QuarryError(
+      'QUARRY_ENGINE_ERROR',
+      `${where}: input "${input.name}" (asset "${input.assetKey}") has no files and no column schema, so its view cannot be typed. Materialize "${input.assetKey}" first or declare a schema on it.`,
+      { details: { input: input.name, assetKey: input.assetKey } },
+    );
+  });
+  try {
+    // One round trip for all views: each step pays per statement batch, not per input.
+    await connection.run(statements.join(';\n'));
+  } catch (error) {
+    throw new QuarryError(
+      'QUARRY_ENGINE_ERROR',
+      `${where}: could not open the input views ${inputs.map((i) => `"${i.input.name}"`).join(', ')}: ${messageOf(error)}. Check that the upstream files exist and are Parquet.`,
+      { cause: error, details: { inputs: inputs.map((i) => i.input.name) } },
+    );
+  }
+}
+
+/**
+ * The local files and directories an asset declares in `sourceFiles` for this step, resolved against
+ * the project directory; directories are allowed whole, anything else as an exact path.
+ */
+async function sourceFileAccess(asset: AssetDefinition, scope: PartitionScope, projectDir: string, where: string): Promise<DuckDbFileAccess> {
+  const declared = asset.sourceFiles;
+  if (declared === undefined) return { files: [], directories: [] };
+  let paths: unknown;
+  try {
+    paths = typeof declared === 'function' ? declared({ partition: scope, projectDir }) : declared;
+  } catch (error) {
+    if (isQuarryError(error)) throw error;
+    throw new QuarryError('QUARRY_COMPUTE_ERROR', `${where}: sourceFiles threw: ${messageOf(error)}`, { cause: error });
+  }
+  if (!Array.isArray(paths) || paths.some((p) => typeof p !== 'string' || p === '')) {
+    throw new QuarryError('QUARRY_BAD_DEFINITION', `${where}: sourceFiles gave ${describeValue(paths)}; return an array of file or directory paths.`);
+  }
+  const files: string[] = [];
+  const directories: string[] = [];
+  await Promise.all(
+    (paths as string[]).map(async (path) => {
+      const absolute = resolve(projectDir, path);
+      const info = await stat(absolute).catch(() => undefined);
+      if (info?.isDirectory()) directories.push(absolute.endsWith(sep) ? absolute : absolute + sep);
+      else files.push(absolute);
+    }),
+  );
+  return { files, directories };
+}
+
+/** What a step is told when its SQL reaches past its declared inputs. */
+function stepDenial(where: string, assetKey: string): DenialExplainer {
+  return (denial, error) => {
+    const detail = messageOf(error);
+    if (denial.kind === 'extension') {
+      return new QuarryError('QUARRY_BAD_FILE_ACCESS', `${where}: asset SQL cannot install or load DuckDB extensions (${detail}).`, { cause: error, details: { assetKey } });
+    }
+    if (denial.kind === 'setting') {
+      return new QuarryError('QUARRY_BAD_FILE_ACCESS', `${where}: asset SQL cannot change DuckDB settings; they are locked (${detail}).`, { cause: error, details: { assetKey } });
+    }
+    const path = denial.path ?? 'a file';
+    return new QuarryError(
+      'QUARRY_BAD_FILE_ACCESS',
+      `${where}: its SQL reads or writes ${JSON.stringify(path)}, which is not one of the asset's declared inputs. ` +
+        `To read another asset, declare it in deps (its rows are the view named after the dependency) so staleness follows it; ` +
+        `to read a local file such as a landing file, list it in the asset's sourceFiles.`,
+      { cause: error, details: { assetKey, path } },
+    );
+  };
+}
+
+/** What `query` says when SQL reaches past the lake's views. */
+function queryDenial(where: string, sql: string): DenialExplainer {
+  return (denial, error) => {
+    const keyword = leadingKeyword(sql);
+    if (denial.kind !== 'file' || WRITING_KEYWORDS.has(keyword)) return readOnlyError(where, keyword);
+    const path = denial.path ?? 'a file';
+    return new QuarryError(
+      'QUARRY_BAD_FILE_ACCESS',
+      `${where}: quarry query reads only the lake's asset views, and ${JSON.stringify(path)} is not one of their files. Query the views instead (raw/orders → raw__orders).`,
+      { cause: error, details: { path } },
+    );
+  };
+}
+
+const WRITING_KEYWORDS: ReadonlySet<string> = new Set(['COPY', 'EXPORT', 'ATTACH', 'DETACH', 'INSTALL', 'FORCE', 'LOAD', 'SET', 'RESET', 'PRAGMA', 'CREATE', 'INSERT', 'UPDATE', 'DELETE', 'DROP', 'ALTER', 'CALL']);
+
+/** Counts the statements of `sql` (parse only; nothing runs). */
+async function statementCount(connection: DuckDBConnection, sql: string, where: string, what: string): Promise<number> {
+  try {
+    return (await connection.extractStatements(sql)).count;
+  } catch (error) {
+    throw sqlError(error, where, what);
+  }
+}
+
+/**
+ * Checks that an asset's SQL is exactly one query before it is wrapped in `COPY (…) TO`, so no text
+ * can close the wrapper early and run a statement of its own (and the error names the real problem).
+ */
+async function assertOneQuery(connection: DuckDBConnection, sql: string, where: string, what: string, denied: DenialExplainer): Promise<void> {
+  let extracted;
+  try {
+    extracted = await connection.extractStatements(sql);
+  } catch (error) {
+    throw sqlError(error, where, what, denied);
+  }
+  if (extracted.count !== 1) {
+    throw new QuarryError('QUARRY_SQL_ERROR', `${where}: the ${what} holds ${extracted.count} statements; an asset's SQL is one SELECT, whose rows become the partition.`);
+  }
+  let prepared: DuckDBPreparedStatement;
+  try {
+    prepared = await extracted.prepare(0);
+  } catch (error) {
+    throw sqlError(error, where, what, denied);
+  }
+  try {
+    if (!isQueryStatement(prepared.statementType)) {
+      const kind = leadingKeyword(sql) || String(StatementType[prepared.statementType]);
+      throw new QuarryError('QUARRY_SQL_ERROR', `${where}: the ${what} is not a query but ${kind}; an asset's SQL is one SELECT, whose rows become the partition (files, settings and other databases are out of its reach).`, {
+        details: { statement: kind },
+      });
+    }
+  } finally {
+    prepared.destroySync();
   }
 }
 
@@ -364,12 +643,19 @@ function userParameters(params: Record<string, unknown>, where: string): Map<str
   return bound;
 }
 
-async function prepareStatement(connection: DuckDBConnection, sql: string, parameters: Map<string, BoundParameter>, where: string, what: string): Promise<DuckDBPreparedStatement> {
+async function prepareStatement(
+  connection: DuckDBConnection,
+  sql: string,
+  parameters: Map<string, BoundParameter>,
+  where: string,
+  what: string,
+  denied?: DenialExplainer,
+): Promise<DuckDBPreparedStatement> {
   let prepared: DuckDBPreparedStatement;
   try {
     prepared = await connection.prepare(sql);
   } catch (error) {
-    throw sqlError(error, where, what);
+    throw sqlError(error, where, what, denied);
   }
   try {
     // DuckDB rejects values for parameters a statement does not use, so bind exactly the ones it names.
@@ -390,17 +676,24 @@ async function prepareStatement(connection: DuckDBConnection, sql: string, param
     }
   } catch (error) {
     prepared.destroySync();
-    throw isQuarryError(error) ? error : sqlError(error, where, what);
+    throw isQuarryError(error) ? error : sqlError(error, where, what, denied);
   }
   return prepared;
 }
 
-async function runStatement(connection: DuckDBConnection, sql: string, parameters: Map<string, BoundParameter>, where: string, what: string): Promise<void> {
-  const prepared = await prepareStatement(connection, sql, parameters, where, what);
+async function runStatement(
+  connection: DuckDBConnection,
+  sql: string,
+  parameters: Map<string, BoundParameter>,
+  where: string,
+  what: string,
+  denied?: DenialExplainer,
+): Promise<void> {
+  const prepared = await prepareStatement(connection, sql, parameters, where, what, denied);
   try {
     await prepared.run();
   } catch (error) {
-    throw sqlError(error, where, what);
+    throw sqlError(error, where, what, denied);
   } finally {
     prepared.destroySync();
   }
@@ -451,8 +744,12 @@ function cancelled(where: string, cause: unknown): QuarryError {
   return new QuarryError('QUARRY_RUN_CANCELLED', `${where}: cancelled before it finished; nothing was written. Run it again to materialize it.`, { cause });
 }
 
-function sqlError(error: unknown, where: string, what: string): QuarryError {
+// A refusal of the lock (a file outside the declared inputs, an extension, a setting) gets the
+// caller's explanation instead of DuckDB's "Permission Error".
+function sqlError(error: unknown, where: string, what: string, denied?: DenialExplainer): QuarryError {
   if (isQuarryError(error)) return error;
+  const denial = denied === undefined ? undefined : accessDenialOf(messageOf(error));
+  if (denial !== undefined) return denied!(denial, error);
   return new QuarryError('QUARRY_SQL_ERROR', `${where}: ${what} failed: ${messageOf(error)}`, { cause: error });
 }
 

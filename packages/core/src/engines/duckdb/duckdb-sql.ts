@@ -48,15 +48,22 @@ export function parquetScanSql(localFiles: readonly string[]): string {
   return `read_parquet([${localFiles.map(quoteString).join(', ')}], hive_partitioning = false, union_by_name = true)`;
 }
 
-/** A `CREATE TEMP VIEW` over exactly `localFiles` (connection-local, so concurrent steps never collide). */
-export function createFileViewSql(name: string, localFiles: readonly string[]): string {
-  return `CREATE OR REPLACE TEMP VIEW ${quoteIdentifier(name)} AS SELECT * FROM ${parquetScanSql(localFiles)}`;
+/**
+ * A `CREATE TEMP VIEW` over exactly `localFiles` (connection-local, so concurrent steps never collide);
+ * with `temporary: false` a view of the database, seen by every connection of the instance.
+ */
+export function createFileViewSql(name: string, localFiles: readonly string[], options: { temporary?: boolean } = {}): string {
+  return `CREATE OR REPLACE ${viewKind(options)} ${quoteIdentifier(name)} AS SELECT * FROM ${parquetScanSql(localFiles)}`;
 }
 
-/** A `CREATE TEMP VIEW` with the given typed columns and no rows, for an input without files. */
-export function createEmptyViewSql(name: string, columns: readonly ColumnSchema[]): string {
+/** A `CREATE TEMP VIEW` with the given typed columns and no rows, for an input without files (`temporary` as above). */
+export function createEmptyViewSql(name: string, columns: readonly ColumnSchema[], options: { temporary?: boolean } = {}): string {
   const list = columns.map((c) => `CAST(NULL AS ${checkTypeName(c.type)}) AS ${quoteIdentifier(c.name)}`).join(', ');
-  return `CREATE OR REPLACE TEMP VIEW ${quoteIdentifier(name)} AS SELECT ${list} WHERE false`;
+  return `CREATE OR REPLACE ${viewKind(options)} ${quoteIdentifier(name)} AS SELECT ${list} WHERE false`;
+}
+
+function viewKind(options: { temporary?: boolean }): string {
+  return options.temporary === false ? 'VIEW' : 'TEMP VIEW';
 }
 
 /**
