@@ -26,6 +26,8 @@ export const prices = defineAsset({
   key: 'staging/prices',
   partitions: daily,
   deps: { landing },
+  // The SQL reads the landing file itself; the engine lets it open only files the asset declares.
+  sourceFiles: ({ partition, projectDir }) => [file(projectDir, partition.firstKey)],
   compute: (ctx) => {
     const path = file(ctx.projectDir, ctx.partition.firstKey);
     return { sql: "select * from read_csv('" + path + "', header = true)" };

@@ -43,8 +43,8 @@ const running = defineAsset({
 
 test('two dependencies on one upstream (the day and the day before) both appear in partition lineage, both ways', async () => {
   await withInstance(defineProject({ name: 'lineage', assets: [snapshots, changes, running] }), async (instance) => {
-    assert.deepEqual(instance.lineage('staging/changes', { partition: '2026-01-05' }).upstream, [{ asset: 'raw/snapshots', partitions: ['2026-01-04', '2026-01-05'] }]);
-    assert.deepEqual(instance.lineage('raw/snapshots', { partition: '2026-01-05' }).downstream, [{ asset: 'staging/changes', partitions: ['2026-01-05', '2026-01-06'] }]);
+    assert.deepEqual(instance.lineage('staging/changes', { partition: '2026-01-05' }).upstream, [{ asset: 'raw/snapshots', partitions: ['2026-01-04', '2026-01-05'], partitionCount: 2 }]);
+    assert.deepEqual(instance.lineage('raw/snapshots', { partition: '2026-01-05' }).downstream, [{ asset: 'staging/changes', partitions: ['2026-01-05', '2026-01-06'], partitionCount: 2 }]);
     // The recorded edges of a materialization name each upstream partition read once.
     const { runId } = await instance.startRun({ selection: '+staging/changes', partitions: { from: '2026-01-04', to: '2026-01-05' } });
     assert.equal((await instance.waitForRun(runId)).status, 'succeeded');
@@ -57,10 +57,10 @@ test('partition lineage of a self-dependent asset names its own previous and nex
   await withInstance(defineProject({ name: 'lineage', assets: [snapshots, changes, running] }), async (instance) => {
     const lineage = instance.lineage('marts/running', { partition: '2026-01-05' });
     assert.deepEqual(lineage.upstream, [
-      { asset: 'staging/changes', partitions: ['2026-01-05'] },
-      { asset: 'marts/running', partitions: ['2026-01-04'] },
+      { asset: 'staging/changes', partitions: ['2026-01-05'], partitionCount: 1 },
+      { asset: 'marts/running', partitions: ['2026-01-04'], partitionCount: 1 },
     ]);
-    assert.deepEqual(lineage.downstream, [{ asset: 'marts/running', partitions: ['2026-01-06'] }]);
+    assert.deepEqual(lineage.downstream, [{ asset: 'marts/running', partitions: ['2026-01-06'], partitionCount: 1 }]);
     // Asset-level lineage (no partition) does not list the asset as its own neighbour.
     assert.deepEqual(instance.lineage('marts/running'), { upstream: [{ asset: 'staging/changes' }], downstream: [] });
   });
