@@ -47,7 +47,8 @@ export const revenue7d = defineAsset({
   description: 'Revenue and order count over the 7 days ending on each day.',
   owners: ['team:finance'],
   tags: { layer: 'marts' },
-  deps: { clean: { asset: ordersClean, mapping: timeWindowMapping({ startOffset: -6, endOffset: 0 }) } },
+  // The first 6 days have fewer than 7 days before them: run them anyway (days_covered says how many).
+  deps: { clean: { asset: ordersClean, mapping: timeWindowMapping({ startOffset: -6, endOffset: 0, allowNonexistentUpstream: true }) } },
   partitions: daily,
   schema: z.object({ day: z.string(), orders: z.number().int(), revenue: z.number(), days_covered: z.number().int() }),
   sql: `

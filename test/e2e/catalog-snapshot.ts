@@ -75,7 +75,10 @@ export function materializationCounts(snapshot: CatalogSnapshot): Map<string, nu
   return counts;
 }
 
-/** Every file under the lake directory (dot-files included), as lake-relative paths with `/`. */
+/**
+ * Every file under the lake directory (dot-files included), as lake-relative paths with `/`, except
+ * the lake's marker file `.quarry-instance.json` (it names the catalog; no version references it).
+ */
 export function lakeFiles(lakeDir: string): string[] {
   if (!existsSync(lakeDir)) return [];
   const files: string[] = [];
@@ -87,5 +90,5 @@ export function lakeFiles(lakeDir: string): string[] {
     }
   };
   walk(lakeDir);
-  return files.sort();
+  return files.filter((f) => f !== '.quarry-instance.json').sort();
 }

@@ -59,6 +59,8 @@ export const QUARRY_ERROR_CODES = {
   QUARRY_ROW_VALIDATION_MISMATCH: 'row validation did not account for every input row (a Quarry bug)',
   QUARRY_SOURCE_MISSING: 'a landing or source file an asset reads does not exist',
   QUARRY_NOT_MATERIALIZED: 'an asset a query needs has not been materialized yet',
+  // versioning (source observations)
+  QUARRY_OBSERVE_FAILED: "a source asset's observe function threw",
   // execution: retries and checks
   QUARRY_CHECK_ERROR: 'a quality check could not be evaluated (an engine or I/O error), so the partition was not published',
   // server trust (issue 10)
@@ -69,6 +71,13 @@ export const QUARRY_ERROR_CODES = {
   // engines: declared inputs only, read-only query
   QUARRY_BAD_FILE_ACCESS: "SQL read or wrote a file outside its declared inputs (another asset's files, a local file not in sourceFiles)",
   QUARRY_QUERY_READ_ONLY: 'quarry query got a statement other than one SELECT (COPY, ATTACH, EXPORT, SET, INSTALL, …)',
+  // dynamic partitions
+  QUARRY_UNKNOWN_DYNAMIC_PARTITIONS: 'no asset of the project is partitioned by dynamic partitions of that name',
+  // lake and catalog integrity
+  QUARRY_CATALOG_CORRUPT: 'the catalog file is damaged or is not a SQLite database',
+  QUARRY_DISK_FULL: 'the disk holding the catalog or the lake is full',
+  QUARRY_CATALOG_MISMATCH: 'the lake belongs to another catalog, or its catalog is missing or new',
+  QUARRY_LAKE_FILE_MISSING: 'a lake file a current version names is missing or changed',
 } as const;
 
 /** A stable Quarry error code, such as `QUARRY_ASSET_CYCLE`. */

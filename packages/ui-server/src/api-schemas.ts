@@ -170,6 +170,8 @@ export const partitionStatusSchema = z.looseObject({
   running: rangeList.optional(),
   firstKey: z.string().optional(),
   lastKey: z.string().optional(),
+  /** For a source asset: how many partitions were observed, and the latest observation. */
+  source: z.object({ observed: z.number().int(), lastObservedAt: z.string().optional(), lastVersion: z.string().optional(), lastPartition: z.string().optional() }).optional(),
 });
 
 /** One asset with its direct neighbours, status and whether it is being materialized now. */

@@ -48,8 +48,10 @@ test('the CLI backfills in another process while the server runs; the server lis
     assert.match(stream, /event: end\ndata: \{"runId":"[^"]+","status":"succeeded"\}/);
     const logs = (await (await fetch(`${server.url}/api/runs/${runId}/logs?limit=5000`)).json()) as { events: unknown[] };
     assert.equal(stream.match(/^event: log$/gm)?.length, logs.events.length);
-    const status = (await (await fetch(`${server.url}/api/assets/marts%2Frevenue_7d/partitions`)).json()) as { counts: { fresh: number } };
-    assert.equal(status.counts.fresh, 6);
+    const status = (await (await fetch(`${server.url}/api/assets/marts%2Frevenue_7d/partitions`)).json()) as { counts: { fresh: number; stale: number } };
+    // The 6 days were written; each one's 7-day window also reaches January days of staging/orders_clean
+    // that are still missing, so they count as stale, as they do in the whole graph (issue 11, point 1).
+    assert.deepEqual([status.counts.fresh, status.counts.stale], [0, 6]);
   } finally {
     await server.close();
     copy.remove();

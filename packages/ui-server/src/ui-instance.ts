@@ -1,4 +1,4 @@
-import type { AssetGraph, AssetPartitionStatus, AssetSummary, PlanOptions, RunOptions, StaleReason } from '@quarry/core';
+import type { AssetGraph, AssetPartitionStatus, AssetSummary, DynamicPartitionsChangeResult, PlanOptions, RunOptions, StaleReason } from '@quarry/core';
 
 /** One step of a plan, as the server reads it (the structural subset of core's `PlanStep`). */
 export interface UiPlanStep {
@@ -73,5 +73,9 @@ export interface UiInstance {
   /** Composite quality score per partition; optional until every instance implementation has it. */
   qualityScores?(assetKey: string): readonly { readonly partitionKey: string; readonly score: number | null }[];
   lineage(assetKey: string, options?: { partition?: string }): UiLineage;
+  /** The keys of the dynamic partitions `name` and the assets it partitions; optional for instances without dynamic partitions. */
+  dynamicPartitions?(name: string): { readonly name: string; readonly keys: readonly string[]; readonly assets: readonly string[] };
+  /** Adds and removes keys of the dynamic partitions `name`, all or nothing. */
+  updateDynamicPartitions?(name: string, change: { add?: readonly string[]; remove?: readonly string[] }): DynamicPartitionsChangeResult;
   close(): Promise<void>;
 }

@@ -292,7 +292,7 @@ export function defineTikTokPipeline(config: TikTokPipelineConfig): TikTokPipeli
       'accepted changes (the newest updated_at wins; equal updated_at: the later line within a file, the earlier day across files).',
     tags: { layer: 'core' },
     partitions: daily,
-    deps: { previous: self(timeWindowMapping({ startOffset: -1, endOffset: -1 })), changes: creatorChanges },
+    deps: { previous: self(timeWindowMapping({ startOffset: -1, endOffset: -1, allowNonexistentUpstream: true })), changes: creatorChanges },
     schema: creatorSnapshotSchema,
     checks: creatorSnapshotChecks(),
     columns: {
@@ -400,7 +400,7 @@ export function defineTikTokPipeline(config: TikTokPipelineConfig): TikTokPipeli
       "with the change of views, likes, comments and shares since the previous day's state (a video's first day counts in full).",
     tags: { layer: 'core' },
     partitions: daily,
-    deps: { previous: self(timeWindowMapping({ startOffset: -1, endOffset: -1 })), changes: videoChanges },
+    deps: { previous: self(timeWindowMapping({ startOffset: -1, endOffset: -1, allowNonexistentUpstream: true })), changes: videoChanges },
     schema: videoStateSchema,
     columns: {
       day: { description: 'State day (end of it)' },
@@ -448,7 +448,7 @@ export function defineTikTokPipeline(config: TikTokPipelineConfig): TikTokPipeli
     partitions: daily,
     deps: {
       snapshot: creatorSnapshots,
-      previous_snapshot: { asset: creatorSnapshots, mapping: timeWindowMapping({ startOffset: -1, endOffset: -1 }) },
+      previous_snapshot: { asset: creatorSnapshots, mapping: timeWindowMapping({ startOffset: -1, endOffset: -1, allowNonexistentUpstream: true }) },
       videos,
     },
     schema: creatorDailyMetricsSchema,
@@ -545,7 +545,7 @@ export function defineTikTokPipeline(config: TikTokPipelineConfig): TikTokPipeli
       `${spike.windowDays - 1} days, z = (delta − mean) / max(stddev, ${spike.minScale} × previous followers, 1); |z| ≥ ${spike.zThreshold} is flagged.`,
     tags: { layer: 'quality', check: 'z-score' },
     partitions: daily,
-    deps: { metrics: { asset: creatorDailyMetrics, mapping: timeWindowMapping({ startOffset: -(spike.windowDays - 1), endOffset: 0 }) } },
+    deps: { metrics: { asset: creatorDailyMetrics, mapping: timeWindowMapping({ startOffset: -(spike.windowDays - 1), endOffset: 0, allowNonexistentUpstream: true }) } },
     schema: followerSpikeSchema,
     checks: followerSpikeChecks(),
     config: spike,

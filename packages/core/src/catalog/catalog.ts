@@ -198,6 +198,55 @@ export interface NewMaterialization {
   readonly metadata?: Readonly<Record<string, JsonValue>>;
   /** Lineage edges from the upstream partitions read to this version, written in the same commit. */
   readonly lineage?: readonly LineageSource[];
+  /** Size and SHA-256 of each file in `files` as written, so `quarry verify` can tell a lost or changed file. */
+  readonly fileChecksums?: readonly FileChecksum[];
+}
+
+/** The size and SHA-256 (hex) of one lake file, as the catalog records it at commit. */
+export interface FileChecksum {
+  readonly path: string;
+  readonly size: number;
+  readonly sha256: string;
+}
+
+/** One file of a partition's current version; `size`/`sha256` are `null` for versions committed before they were recorded. */
+export interface CurrentFileRecord {
+  readonly partitionKey: string;
+  readonly materializationId: number;
+  readonly path: string;
+  readonly size: number | null;
+  readonly sha256: string | null;
+}
+
+/** A partition whose current version was marked lost (its file was missing or changed), until it is materialized again. */
+export interface LostPartition {
+  readonly assetKey: string;
+  readonly partitionKey: string;
+  readonly materializationId: number;
+  /** Such as `file lost` or `file changed`. */
+  readonly detail: string;
+  readonly lostAt: Date;
+}
+
+/** A lake file `Catalog.removeUnreferencedFiles` may remove, as the lake listing found it. */
+export interface VacuumCandidate {
+  readonly path: string;
+  readonly modifiedAt: Date;
+}
+
+/** Options of `Catalog.removeUnreferencedFiles`. */
+export interface RemoveUnreferencedFilesOptions {
+  /** The run that wrote a file, from its name (`undefined` for a file of no run). */
+  readonly runIdOf: (path: string) => string | undefined;
+  /** A file of no finished run (foreign, or of a run not on record) is kept while modified at or after this time. */
+  readonly graceCutoff: Date;
+  /** Paths to treat as unreferenced although a version names them (a dry run's expiring versions). */
+  readonly treatAsUnreferenced?: ReadonlySet<string>;
+  /**
+   * Removes one file, synchronously; called inside the catalog's write transaction, so no commit can
+   * reference the file between the check and the removal. Omitted: a dry run that removes nothing.
+   */
+  readonly remove?: (path: string) => void;
 }
 
 /** One committed partition version. */
@@ -286,6 +335,12 @@ export interface PartitionFailure {
   readonly runId: string | null;
   readonly message: string;
   readonly failedAt: Date;
+}
+
+/** The catalog's size in bytes before and after `Catalog.compact`. */
+export interface CatalogCompaction {
+  readonly bytesBefore: number;
+  readonly bytesAfter: number;
 }
 
 /** What `Catalog.deleteMaterializationsOlderThan` removed. */
@@ -397,6 +452,28 @@ export interface LineageEdgeRecord {
   readonly createdAt: Date;
 }
 
+/** An observation of a source asset partition to record (see `Catalog.recordObservations`). */
+export interface NewObservation {
+  readonly assetKey: string;
+  readonly partitionKey: string;
+  /** The version `observe` returned (a content hash, an mtime). */
+  readonly dataVersion: string;
+  readonly runId?: string | null;
+}
+
+/** The recorded observation of a source asset partition (Dagster's AssetObservation). */
+export interface ObservationRecord {
+  readonly assetKey: string;
+  readonly partitionKey: string;
+  readonly dataVersion: string;
+  /** Catalog sequence at which this version was first observed (the source's `dataSeq`). */
+  readonly seq: number;
+  readonly firstObservedAt: Date;
+  /** When this version was last observed. */
+  readonly observedAt: Date;
+  readonly runId: string | null;
+}
+
 /** Filters of `Catalog.listLineageEdges`: edges into (`upstream`) or out of (`downstream`) a partition. */
 export interface ListLineageEdgesOptions {
   readonly asset: string;
@@ -497,12 +574,41 @@ export interface Catalog {
   /** Every object-store path named by a kept version, sorted, without duplicates. */
   referencedFiles(): string[];
   /**
+   * Of `candidates`, removes (through `options.remove`) the files that no kept version names and that
+   * no live run can still commit: checked file by file inside a write transaction, at the moment of
+   * removal, so a backfill that commits while vacuum walks the lake keeps its files. Returns the paths
+   * removed (or, in a dry run, that would be).
+   */
+  removeUnreferencedFiles(candidates: readonly VacuumCandidate[], options: RemoveUnreferencedFilesOptions): string[];
+  /** The files of every current version of `asset`, by partition key, with their recorded size and checksum. */
+  currentFiles(asset: string): CurrentFileRecord[];
+  /**
+   * Marks current versions as lost (their files are gone or changed): each stops being its partition's
+   * current version, so the partition plans as `missing` with `detail`. A version no longer current is
+   * ignored. Returns how many were marked.
+   */
+  markVersionsLost(items: readonly { readonly assetKey: string; readonly partitionKey: string; readonly materializationId: number; readonly detail: string }[]): number;
+  /** Partitions of `asset` whose current version was marked lost and that were not materialized since. */
+  lostPartitions(asset: string): LostPartition[];
+  /** This catalog's instance id, made when it was created; the lake's marker file names the catalog it belongs to. */
+  instanceId(): string;
+  /** True when the catalog has recorded no run and no version (a newly created catalog). */
+  isEmpty(): boolean;
+  /**
    * Deletes the versions superseded at or before `cutoff` (a newer version of their partition was
    * committed by then), which no as-of read at or after `cutoff` can need; a current version is never
    * deleted. Returns the files no kept version names any more. With `dryRun` it deletes nothing and
    * returns what it would delete.
    */
   deleteMaterializationsOlderThan(cutoff: Date, options?: { readonly dryRun?: boolean }): RetentionResult;
+  /**
+   * Deletes the step progress events (debug/info `log`, `step_started`, `step_retrying`,
+   * `check_evaluated`) of runs that finished at or before `cutoff`; run events and step outcomes stay.
+   * Returns how many were (with `dryRun`: would be) deleted.
+   */
+  pruneRunEvents(cutoff: Date, options?: { readonly dryRun?: boolean }): number;
+  /** Rewrites the catalog packed (SQLite `VACUUM`), giving the space of deleted rows back to the file system. */
+  compact(): CatalogCompaction;
 
   /** Marks the latest attempt at a partition as failed (or blocked); a later commit of the partition clears it. */
   recordPartitionFailure(asset: string, partition: string, runId: string | null, message: string, kind?: PartitionFailureKind): void;
@@ -528,6 +634,15 @@ export interface Catalog {
   listCheckResults(options: ListCheckResultsOptions): CheckResultRecord[];
 
   listLineageEdges(options: ListLineageEdgesOptions): LineageEdgeRecord[];
+
+  /**
+   * Records observations of source asset partitions. A version equal to the partition's current one
+   * only moves its `observedAt`; another version becomes current with a new catalog `seq` (which
+   * is what makes dependents stale, as a materialization's `dataSeq` does).
+   */
+  recordObservations(observations: readonly NewObservation[]): ObservationRecord[];
+  /** The current observation of each observed partition of a source asset (of `partitions` only, when given). */
+  currentObservations(asset: string, partitions?: readonly string[]): ObservationRecord[];
 
   /** One line per asset the catalog has recorded anything for (versions, failures, leases, checks, lineage), sorted by asset key. */
   assetSummaries(): CatalogAssetSummary[];

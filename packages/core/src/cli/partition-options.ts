@@ -4,7 +4,7 @@ import { stringOption, type CommandArgs, type CommandOption } from './command.ts
 
 /** The `--partition K | --from A --to B` options shared by plan, materialize, backfill and checks. */
 export const PARTITION_OPTIONS: Readonly<Record<string, CommandOption>> = {
-  partition: { type: 'string', help: 'one partition key' },
+  partition: { type: 'string', help: "one partition key, or one dimension of multi-partitioned assets: 'region=eu'" },
   from: { type: 'string', help: 'first partition key of a range (inclusive)' },
   to: { type: 'string', help: 'last partition key of a range (inclusive)' },
 };

@@ -1,3 +1,5 @@
+import { dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { z } from 'zod';
 import { QuarryError } from '../errors.ts';
 import type { PartitionMapping, PartitionsDefinition } from '../partitions/index.ts';
@@ -125,6 +127,11 @@ export interface AssetDefinition<Schema extends RowSchema | undefined = RowSchem
    * assets that ingest from outside Quarry; a changed value makes the partition stale (`source_changed`).
    */
   readonly observe: SourceAssetDefinition['observe'];
+  /**
+   * The file that called `defineAsset` (from the call stack), when known: the project modules it
+   * imports are part of a compute asset's code version, so a helper edit makes the asset stale.
+   */
+  readonly sourceFile: string | undefined;
   /** Local files and directories the asset's SQL reads itself (landing files); see `AssetConfig.sourceFiles`. */
   readonly sourceFiles?: SourceFiles;
 }
@@ -303,8 +310,22 @@ export function defineAsset<Schema extends RowSchema | undefined = undefined>(co
     backfill: Object.freeze({ ...(config.backfill ?? { mode: 'per-partition' as const }) }),
     config: Object.freeze({ ...(config.config ?? {}) }),
     observe: config.observe,
+    sourceFile: callerFile(),
     ...(config.sourceFiles !== undefined ? { sourceFiles: typeof config.sourceFiles === 'function' ? config.sourceFiles : Object.freeze([...config.sourceFiles]) } : {}),
   });
+}
+
+const DEFINITIONS_DIR = dirname(fileURLToPath(import.meta.url));
+
+/** The file of the first stack frame outside this folder: the module that declared the asset. */
+function callerFile(): string | undefined {
+  for (const line of (new Error().stack ?? '').split('\n').slice(1)) {
+    const match = /(?:\(|at )(file:\/\/[^\s)]+?|\/[^\s)]+?):\d+:\d+\)?$/.exec(line.trim());
+    if (match === null) continue;
+    const file = match[1]!.startsWith('file://') ? fileURLToPath(match[1]!) : match[1]!;
+    if (dirname(file) !== DEFINITIONS_DIR) return file;
+  }
+  return undefined;
 }
 
 /** Options of `defineSourceAsset`. */

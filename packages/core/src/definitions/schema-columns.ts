@@ -1,7 +1,38 @@
+import { z } from 'zod';
+import { QuarryError } from '../errors.ts';
 import type { RowSchema } from './asset-definition.ts';
 
 /** The engine-neutral type of a column, derived from a zod schema. */
-export type LogicalType = 'string' | 'integer' | 'number' | 'boolean' | 'date' | 'timestamp' | 'json';
+export type LogicalType = 'string' | 'integer' | 'number' | 'decimal' | 'boolean' | 'date' | 'timestamp' | 'json';
+
+/** The metadata `decimal()` puts on its zod schema (zod keeps it through `.min()`, `.optional()`, …). */
+interface DecimalMeta {
+  readonly quarryType: { readonly kind: 'decimal'; readonly precision: number; readonly scale: number };
+}
+
+/**
+ * A zod number schema for an exact decimal column: `decimal(18, 2)` is stored as `DECIMAL(18,2)`
+ * (DuckDB; NUMERIC on engines that call it so) instead of DOUBLE, so sums are exact and their data
+ * versions stable. `precision` is the number of digits in all (1–38), `scale` those after the point.
+ *
+ * ```ts
+ * schema: z.object({ order_id: z.string(), amount: decimal(18, 2), quantity: z.int() })
+ * ```
+ */
+export function decimal(precision: number, scale: number): z.ZodNumber {
+  if (!Number.isInteger(precision) || precision < 1 || precision > 38) {
+    throw new QuarryError('QUARRY_BAD_DEFINITION', `decimal(precision, scale): precision must be a whole number from 1 to 38, got ${String(precision)}.`);
+  }
+  if (!Number.isInteger(scale) || scale < 0 || scale > precision) {
+    throw new QuarryError('QUARRY_BAD_DEFINITION', `decimal(${precision}, scale): scale must be a whole number from 0 to ${precision}, got ${String(scale)}.`);
+  }
+  return z.number().meta({ quarryType: { kind: 'decimal', precision, scale } } satisfies DecimalMeta);
+}
+
+function decimalOf(field: ZodInternals): DecimalMeta['quarryType'] | undefined {
+  const meta = z.globalRegistry.get(field as unknown as z.ZodType) as Partial<DecimalMeta> | undefined;
+  return meta?.quarryType?.kind === 'decimal' ? meta.quarryType : undefined;
+}
 
 /** One column of an asset's declared output schema. */
 export interface SchemaColumn {
@@ -10,6 +41,9 @@ export interface SchemaColumn {
   readonly nullable: boolean;
   /** Allowed values, for enums. */
   readonly values?: readonly string[];
+  /** Digits in all and after the point, for `decimal` columns. */
+  readonly precision?: number;
+  readonly scale?: number;
 }
 
 interface ZodInternals {
@@ -53,6 +87,8 @@ function describeField(name: string, field: ZodInternals): SchemaColumn {
   const formats = new Set([def.format, ...(def.checks ?? []).map((c) => c._zod.def.format)].filter((f): f is string => f !== undefined));
   switch (def.type) {
     case 'number': {
+      const exact = decimalOf(current);
+      if (exact !== undefined) return { name, type: 'decimal', nullable, precision: exact.precision, scale: exact.scale };
       const integer = ['safeint', 'int32', 'uint32', 'int64', 'uint64'].some((f) => formats.has(f));
       return { name, type: integer ? 'integer' : 'number', nullable };
     }

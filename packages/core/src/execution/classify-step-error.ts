@@ -23,6 +23,8 @@ const DETERMINISTIC_CODES: ReadonlySet<QuarryErrorCode> = new Set<QuarryErrorCod
   'QUARRY_ROW_VALIDATION_MISMATCH',
   'QUARRY_OBJECT_NOT_FOUND',
   'QUARRY_CATALOG_MIGRATION',
+  'QUARRY_DISK_FULL', // retrying cannot make room; `quarry backfill --resume` continues once there is
+  'QUARRY_CATALOG_CORRUPT',
 ]);
 
 // Quarry errors that another process or a busy machine causes and that clear up by themselves.

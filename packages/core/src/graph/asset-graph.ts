@@ -1,7 +1,7 @@
 import { DirectedGraph } from 'graphology';
 import type { AnyAssetDefinition, AssetDependency, AssetKey, ProjectDefinition } from '../definitions/index.ts';
 import { QuarryError } from '../errors.ts';
-import { PartitionSubset } from '../partitions/index.ts';
+import { PartitionSubset, validateDependencyMapping } from '../partitions/index.ts';
 
 /** One upstream edge of an asset: which asset it reads, under which name, with which mapping. */
 export interface AssetEdge {
@@ -124,8 +124,14 @@ export class AssetGraph {
             `Asset "${asset.key}" lists itself in deps as "${name}": use self(mapping) with a backward-looking mapping to read its earlier partitions.`,
           );
         }
+        if (dep.mapping !== undefined) validateDependencyMapping(asset.key, name, dep.mapping, dep.asset.partitions, asset.partitions);
         graph.mergeEdgeWithKey(`${dep.asset.key}->${asset.key}`, dep.asset.key, asset.key, { names: [] as string[] });
         (graph.getEdgeAttribute(`${dep.asset.key}->${asset.key}`, 'names') as string[]).push(name);
+      }
+    }
+    for (const asset of byKey.values()) {
+      if (asset.type === 'asset' && asset.selfDependency) {
+        validateDependencyMapping(asset.key, asset.selfDependency.name, asset.selfDependency.mapping, asset.partitions, asset.partitions);
       }
     }
     const order = topologicalOrder(graph);

@@ -1,3 +1,4 @@
 export * from './instance-types.ts';
 export * from './instance.ts';
 export * from './load-project.ts';
+export { LAKE_MARKER_FILE, startNewCatalog } from './lake-integrity.ts';

@@ -51,6 +51,11 @@ export interface AssetPartitionStatus {
   /** First and last partition keys (for axis labels), absent when total is 0. */
   readonly firstKey?: string;
   readonly lastKey?: string;
+  /**
+   * For a source asset (never materialized): how many partitions have a recorded observation, and
+   * the latest one. Its observed partitions count as fresh, the others as missing.
+   */
+  readonly source?: { readonly observed: number; readonly lastObservedAt?: string; readonly lastVersion?: string; readonly lastPartition?: string };
 }
 
 /** A summary row of one asset for listings (CLI `list`, UI graph). */

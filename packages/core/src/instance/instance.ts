@@ -1,9 +1,11 @@
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, unlinkSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join, resolve } from 'node:path';
 import type {
   Catalog,
   CheckResultRecord,
+  NewObservation,
+  ObservationRecord,
   EventRecord,
   JsonValue,
   MaterializationRecord,
@@ -11,21 +13,23 @@ import type {
   RunRecord,
   StepRecord,
 } from '../catalog/index.ts';
-import { createRunId, openSqliteCatalog, resolveQuarryHome } from '../catalog/index.ts';
+import { createRunId, diskFullError, openSqliteCatalog, resolveQuarryHome } from '../catalog/index.ts';
 import type { AnyAssetDefinition, AssetDefinition, AssetKey, ProjectDefinition, RetryPolicy } from '../definitions/index.ts';
 import { assetRelationName, DEFAULT_RETRY_POLICY, resolveRetryPolicy, schemaColumns } from '../definitions/index.ts';
 import type { Engine, EngineQueryResult, InputRelation } from '../engines/index.ts';
 import { createDuckDbEngine, duckDbColumnsFromSchema } from '../engines/duckdb/index.ts';
-import { QuarryError } from '../errors.ts';
+import { isQuarryError, QuarryError } from '../errors.ts';
 import { executePlan, formatRunDuration, systemClock, type Clock, type ExecutionEvent, type RunHandle, type RunSummary, type StepRunner } from '../execution/index.ts';
 import { AssetGraph, resolveSelection } from '../graph/index.ts';
-import { defaultMapping, PartitionSubset, type PartitionMapping, type PartitionsContext, type PartitionsDefinition } from '../partitions/index.ts';
+import { PartitionSubset, type PartitionsContext, type PartitionsDefinition } from '../partitions/index.ts';
+import { checkDynamicPartitionKeys, dynamicPartitionsNames, updateDynamicPartitions, type DynamicPartitionsChange, type DynamicPartitionsChangeResult, type DynamicPartitionsInfo } from '../partitions/index.ts';
 import { createPlan, resolvePartitionTargets, type Plan } from '../planner/index.ts';
 import { createLocalObjectStore, type LocalObjectStore } from '../storage/index.ts';
-import { qualityScore, type CheckResult, type QualityScore } from '../checks/index.ts';
-import { AssetState, codeVersionOf, computeStaleness, type AssetStaleness } from '../versioning/index.ts';
+import { checkRequirements, qualityScore, type CheckResult, type QualityScore } from '../checks/index.ts';
+import { AssetState, codeVersionOf, computeStaleness, resolvedDependencies, restrictStaleness, upstreamClosureTargets, upstreamSubset, type AssetStaleness } from '../versioning/index.ts';
 import type { AssetPartitionStatus, AssetSummary, PlanOptions, RunOptions } from './instance-types.ts';
-import { runIdOfFile } from './lake-paths.ts';
+import { runIdOfFile, runIdOfTemporaryFile } from './lake-paths.ts';
+import { assertLakeAcceptsNewCatalog, assertLakeMatchesCatalog, catalogFileIsNew, checksumFile, ensureLakeMarker, LAKE_MARKER_FILE, statDamage, type FileDamage } from './lake-integrity.ts';
 import { loadProject } from './load-project.ts';
 import { RUN_HEARTBEAT_MS, settleDeadRun } from './settle-dead-run.ts';
 import { createStepRunner } from './step-runner.ts';
@@ -68,6 +72,7 @@ export class Instance {
   readonly #runs = new Map<string, RunHandle>();
   readonly #listeners = new Set<(event: EventRecord) => void>();
   readonly #executionListeners = new Set<(event: ExecutionEvent) => void>();
+  readonly #catalogErrors = new Map<string, unknown>();
 
   constructor(projectDir: string, project: ProjectDefinition, options: { now?: Date; quarryHome?: string; clock?: Clock } = {}) {
     this.projectDir = projectDir;
@@ -77,14 +82,56 @@ export class Instance {
     this.#clock = options.clock ?? systemClock;
     const home = resolveQuarryHome(projectDir, options.quarryHome !== undefined ? { QUARRY_HOME: options.quarryHome } : process.env);
     this.home = home.dir;
+    const lakeRoot = project.storage.lakeDir ? resolve(projectDir, project.storage.lakeDir) : home.lakeDir;
+    // A lost or emptied catalog must not silently become a new one over a lake full of data.
+    if (catalogFileIsNew(home.catalogPath)) assertLakeAcceptsNewCatalog(home.catalogPath, lakeRoot);
     this.catalog = openSqliteCatalog({ path: home.catalogPath });
-    this.store = createLocalObjectStore({ root: project.storage.lakeDir ? resolve(projectDir, project.storage.lakeDir) : home.lakeDir });
+    this.store = createLocalObjectStore({ root: lakeRoot });
+    try {
+      assertLakeMatchesCatalog(this.catalog, this.store.root);
+    } catch (error) {
+      this.catalog.close();
+      throw error;
+    }
   }
 
   /** The partitions context: current time and dynamic partition keys from the catalog. */
   partitionsContext(): PartitionsContext {
     const dynamic = this.catalog.dynamicPartitions;
     return { now: this.#now ?? new Date(), dynamicKeys: (name) => dynamic.keys(name) };
+  }
+
+  /** The current keys of the project's dynamic partitions `name`; a name no asset uses throws `QUARRY_UNKNOWN_DYNAMIC_PARTITIONS`. */
+  dynamicPartitions(name: string): DynamicPartitionsInfo {
+    return { name, keys: this.catalog.dynamicPartitions.keys(name), assets: this.#dynamicPartitionsAssets(name) };
+  }
+
+  /**
+   * Adds and removes keys of the dynamic partitions `name` (see `updateDynamicPartitions`): new keys
+   * are missing partitions for status and plans; removed keys' partition versions stay in the history.
+   */
+  updateDynamicPartitions(name: string, change: DynamicPartitionsChange): DynamicPartitionsChangeResult {
+    const assets = this.#dynamicPartitionsAssets(name);
+    const direct = assets.filter((key) => this.graph.get(key).partitions?.kind === 'dynamic');
+    const remove = Array.isArray(change.remove) ? change.remove : [];
+    checkDynamicPartitionKeys(name, remove, 'remove');
+    const materialized = remove.map((key) => ({ key, assets: direct.filter((asset) => this.catalog.materializationHistory(asset, key, { limit: 1 }).length > 0) }));
+    const update = updateDynamicPartitions(this.catalog.dynamicPartitions, name, change);
+    return { ...update, assets, removedMaterialized: materialized.filter((m) => m.assets.length > 0) };
+  }
+
+  #dynamicPartitionsAssets(name: string): string[] {
+    const keys = [...this.graph.keys].sort();
+    const names = dynamicPartitionsNames(keys.map((key) => this.graph.get(key).partitions));
+    const users = names.get(name);
+    if (users === undefined) {
+      const known = [...names.keys()].map((n) => JSON.stringify(n)).join(', ');
+      throw new QuarryError(
+        'QUARRY_UNKNOWN_DYNAMIC_PARTITIONS',
+        `No asset of this project is partitioned by dynamic partitions named ${JSON.stringify(name)}: ${known === '' ? 'the project declares no dynamicPartitions' : `use one of ${known}`} (the name given to dynamicPartitions({ name })).`,
+      );
+    }
+    return users.map((i) => keys[i]!);
   }
 
   /** The engine, started on first use (DuckDB, embedded). */
@@ -123,13 +170,49 @@ export class Instance {
     return asset;
   }
 
+  /**
+   * Partitions of an asset whose current version cannot be read as committed: marked lost by
+   * `quarry verify --repair`, or (a stat per file, no read) whose file is gone or has another size.
+   */
+  damagedPartitions(key: AssetKey, only?: (partitionKey: string) => boolean): Map<string, FileDamage | string> {
+    const damaged = new Map<string, FileDamage | string>();
+    for (const lost of this.catalog.lostPartitions(key)) damaged.set(lost.partitionKey, lost.detail);
+    const all = this.catalog.currentFiles(key);
+    const files = only === undefined ? all : all.filter((f) => only(f.partitionKey));
+    const bad = statDamage(files, (path) => this.store.localPath(path));
+    if (bad.size > 0) for (const file of files) if (bad.has(file.path)) damaged.set(file.partitionKey, bad.get(file.path)!);
+    return damaged;
+  }
+
   /** Loads the current state of assets from the catalog, once per call site. */
-  #stateLoader(ctx: PartitionsContext): (key: AssetKey) => AssetState {
+  #stateLoader(ctx: PartitionsContext, damage?: Map<AssetKey, Map<string, string>>, targets?: ReadonlyMap<AssetKey, PartitionSubset>): (key: AssetKey) => AssetState {
     const cache = new Map<AssetKey, AssetState>();
     return (key) => {
       let state = cache.get(key);
+      const asset = this.graph.get(key);
+      if (state === undefined && asset.type === 'source') {
+        // A source's "versions" are its current observations; their seqs play the part of dataSeqs.
+        const observations = this.catalog.currentObservations(key);
+        const keys = observations.map((o) => o.partitionKey);
+        const columns = { keys, codeVersions: keys.map(() => ''), dataSeqs: observations.map((o) => o.seq), maxInputSeqs: keys.map(() => 0) };
+        state = AssetState.fromColumns(key, asset.partitions, columns, [], ctx, () => ({ keys, dataVersions: observations.map((o) => o.dataVersion), inputFingerprints: keys.map(() => null) }));
+        cache.set(key, state);
+      }
       if (state === undefined) {
-        const columns = this.catalog.currentPartitions(key);
+        // Files are stat'ed only for the partitions the caller looks at (a selected asset's targets):
+        // a stat each keeps plan and status cheap; `quarry verify` checks everything.
+        const target = targets?.get(key);
+        const definition = this.graph.get(key).partitions;
+        const damaged = this.damagedPartitions(key, target === undefined ? () => false : (partitionKey) => {
+          if (definition === undefined) return partitionKey === '' && target.has(0);
+          try {
+            return target.has(definition.indexOf(partitionKey, ctx));
+          } catch {
+            return false;
+          }
+        });
+        damage?.set(key, damaged);
+        const columns = withoutKeys(this.catalog.currentPartitions(key), damaged);
         const failed = this.catalog.failedPartitions(key).map((f) => f.partitionKey);
         state = AssetState.fromColumns(key, this.graph.get(key).partitions, columns, failed, ctx, () => {
           const wide = this.catalog.currentPartitions(key, { columns: ['dataVersions', 'inputFingerprints'] });
@@ -141,34 +224,97 @@ export class Instance {
     };
   }
 
-  /** Staleness of the selected assets over the selected partitions. */
-  async staleness(options: PlanOptions = {}): Promise<{ selected: AssetKey[]; staleness: Map<AssetKey, AssetStaleness>; ctx: PartitionsContext }> {
+  /**
+   * Observes source assets: calls `observe` for each partition of each selected source (and each
+   * source upstream of the selected assets) and records the versions in the catalog (an observation;
+   * a version equal to the last one only moves its time). `undefined` (no data yet) records nothing.
+   */
+  async observe(selection?: string, partitions?: PlanOptions['partitions']): Promise<ObservationRecord[]> {
+    const ctx = this.partitionsContext();
+    const selected = resolveSelection(this.graph, selection);
+    const sources = this.graph.upstreamClosure(selected).filter((k) => this.graph.get(k).type === 'source');
+    const targets = partitions === undefined ? resolvePartitionTargets(this.graph, sources, undefined, ctx) : upstreamClosureTargets(this.graph, resolvePartitionTargets(this.graph, selected, partitions, ctx), ctx);
+    return this.#observeSources(sources, targets, ctx);
+  }
+
+  async #observeSources(keys: readonly AssetKey[], targets: ReadonlyMap<AssetKey, PartitionSubset>, ctx: PartitionsContext): Promise<ObservationRecord[]> {
+    const observations: NewObservation[] = [];
+    for (const key of keys) {
+      const source = this.graph.get(key);
+      if (source.type !== 'source' || source.observe === undefined) continue;
+      for (const index of (targets.get(key) ?? PartitionSubset.empty()).indices()) {
+        const partitionKey = source.partitions ? source.partitions.keyAt(index, ctx) : '';
+        let version: string | undefined;
+        try {
+          version = await source.observe({ partitionKey, projectDir: this.projectDir });
+        } catch (error) {
+          throw new QuarryError('QUARRY_OBSERVE_FAILED', `Observing source "${key}"${partitionKey ? ` [${partitionKey}]` : ''} failed: ${error instanceof Error ? error.message : String(error)}. Fix its observe function (or the data it reads) and try again.`, { cause: error });
+        }
+        if (version !== undefined) observations.push({ assetKey: key, partitionKey, dataVersion: String(version) });
+      }
+    }
+    return this.catalog.recordObservations(observations);
+  }
+
+  /** The current observations of a source asset, newest first (empty for an asset never observed). */
+  observations(assetKey: string): ObservationRecord[] {
+    const key = this.graph.get(assetKey).key;
+    return this.catalog.currentObservations(key).sort((a, b) => b.observedAt.getTime() - a.observedAt.getTime());
+  }
+
+  /**
+   * Staleness of the selected assets over the selected partitions. With `observe`, the sources the
+   * selection reads are observed (and the observations recorded) first; otherwise their last
+   * recorded observations count.
+   */
+  async staleness(options: PlanOptions = {}, mode: { observe?: boolean } = {}): Promise<{ selected: AssetKey[]; staleness: Map<AssetKey, AssetStaleness>; ctx: PartitionsContext }> {
     const ctx = this.partitionsContext();
     const selected = resolveSelection(this.graph, options.selection).filter((k) => this.graph.get(k).type === 'asset');
     const targets = resolvePartitionTargets(this.graph, selected, options.partitions, ctx);
-    const state = this.#stateLoader(ctx);
+    // Staleness is computed over the upstream closure of the selection (the partitions the targets
+    // read, transitively), then narrowed: a partition's answer does not depend on what else is selected.
+    const wide = upstreamClosureTargets(this.graph, targets, ctx);
+    const closure = [...wide.keys()].filter((k) => this.graph.get(k).type === 'asset');
+    if (mode.observe === true) await this.#observeSources([...wide.keys()], wide, ctx);
+    const damage = new Map<AssetKey, Map<string, string>>();
+    const state = this.#stateLoader(ctx, damage, wide);
     const observed = new Map<AssetKey, Map<number, string | undefined>>();
-    for (const key of selected) {
+    for (const key of closure) {
       const asset = this.graph.get(key);
       if (asset.observe === undefined) continue;
       const versions = new Map<number, string | undefined>();
-      const materialized = targets.get(key)!.intersect(state(key).materialized);
+      const materialized = wide.get(key)!.intersect(state(key).materialized);
       for (const index of materialized.indices()) {
         const partitionKey = asset.partitions ? asset.partitions.keyAt(index, ctx) : '';
         versions.set(index, await asset.observe({ partitionKey, projectDir: this.projectDir }));
       }
       observed.set(key, versions);
     }
-    const staleness = computeStaleness({
+    const full = computeStaleness({
       graph: this.graph,
-      selected,
-      targets,
+      selected: closure,
+      targets: wide,
       state,
       codeVersion: (k) => this.codeVersion(k),
       observed,
       ctx,
-      ...(options.force ? { force: true } : {}),
     });
+    const staleness = new Map(selected.map((k) => [k, restrictStaleness(full.get(k)!, targets.get(k)!, options.force === true)]));
+    // A partition whose file was lost or changed plans as `missing`, saying so.
+    for (const [key, s] of staleness) {
+      const damaged = damage.get(key);
+      if (damaged === undefined || damaged.size === 0) continue;
+      const definition = this.graph.get(key).partitions;
+      const reasonAt = s.reasonAt;
+      staleness.set(key, {
+        ...s,
+        reasonAt: (index) => {
+          const reason = reasonAt(index);
+          const detail = reason?.cause === 'missing' ? damaged.get(definition ? definition.keyAt(index, ctx) : '') : undefined;
+          return detail === undefined ? reason : { ...reason!, detail };
+        },
+      });
+    }
     return { selected, staleness, ctx };
   }
 
@@ -177,12 +323,21 @@ export class Instance {
    * runs. Unknown assets, bad selections and bad partition keys throw `QuarryError`s naming them.
    */
   async plan(options: PlanOptions = {}): Promise<Plan> {
-    const { staleness, ctx } = await this.staleness(options);
+    const { staleness, ctx } = await this.staleness(options, { observe: true });
+    // A check reading another asset (referentialIntegrity, …) waits for that asset's steps in the same run.
+    const orderAfter = new Map<AssetKey, AssetKey[]>();
+    for (const key of staleness.keys()) {
+      const asset = this.graph.get(key);
+      if (asset.type !== 'asset' || asset.checks.length === 0) continue;
+      const references = checkRequirements(asset.checks).references.filter((r) => this.graph.has(r));
+      if (references.length > 0) orderAfter.set(key, references);
+    }
     return createPlan({
       graph: this.graph,
       staleness,
       selection: options.selection,
       ctx,
+      orderAfter,
       ...(options.maxSteps !== undefined ? { maxSteps: options.maxSteps } : {}),
       ...(options.maxPartitions !== undefined ? { maxPartitions: options.maxPartitions } : {}),
     });
@@ -192,28 +347,55 @@ export class Instance {
   async status(selection?: string): Promise<AssetPartitionStatus[]> {
     for (const run of this.catalog.listRuns({ status: 'running', limit: 1000 })) this.#settleDeadRun(run);
     const { staleness, ctx } = await this.staleness(selection !== undefined ? { selection } : {});
-    return [...staleness.values()].map((s) => {
+    const ranges = (subset: PartitionSubset) => [...subset.ranges()].map(([a, b]) => [a, b] as const);
+    const statuses = new Map<AssetKey, AssetPartitionStatus>();
+    for (const s of staleness.values()) {
       const definition = this.graph.get(s.assetKey).partitions;
       const total = s.target.count;
       const missing = s.missing;
       const failed = s.failed;
       const stale = s.planned.difference(missing).difference(failed);
       const fresh = s.target.difference(s.planned);
-      const ranges = (subset: PartitionSubset) => [...subset.ranges()].map(([a, b]) => [a, b] as const);
-      return {
+      statuses.set(s.assetKey, {
         assetKey: s.assetKey,
         partitioned: definition !== undefined,
         total,
         ranges: { fresh: ranges(fresh), stale: ranges(stale), missing: ranges(missing), failed: ranges(failed) },
         counts: { fresh: fresh.count, stale: stale.count, missing: missing.count, failed: failed.count },
         ...(total > 0 ? { firstKey: definition ? definition.keyAt(s.target.first!, ctx) : '', lastKey: definition ? definition.keyAt(s.target.last!, ctx) : '' } : {}),
-      };
-    });
+      });
+    }
+    // Sources are never materialized: an observed partition is fresh, one never observed is missing.
+    for (const key of resolveSelection(this.graph, selection)) {
+      const source = this.graph.get(key);
+      if (source.type !== 'source') continue;
+      const definition = source.partitions;
+      const target = definition ? definition.all(ctx) : PartitionSubset.fromRange(0, 1);
+      const state = this.#stateLoader(ctx)(key);
+      const observed = target.intersect(state.materialized);
+      const missing = target.difference(observed);
+      const latest = this.observations(key)[0];
+      statuses.set(key, {
+        assetKey: key,
+        partitioned: definition !== undefined,
+        total: target.count,
+        ranges: { fresh: ranges(observed), stale: [], missing: ranges(missing), failed: [] },
+        counts: { fresh: observed.count, stale: 0, missing: missing.count, failed: 0 },
+        ...(target.count > 0 ? { firstKey: definition ? definition.keyAt(target.first!, ctx) : '', lastKey: definition ? definition.keyAt(target.last!, ctx) : '' } : {}),
+        source: {
+          observed: observed.count,
+          ...(latest !== undefined ? { lastObservedAt: latest.observedAt.toISOString(), lastVersion: latest.dataVersion, lastPartition: latest.partitionKey } : {}),
+        },
+      });
+    }
+    return this.graph.ordered(statuses.keys()).map((k) => statuses.get(k)!);
   }
+
 
   /** Plans and starts a run in this process; returns its id at once (see `waitForRun`). */
   async startRun(options: RunOptions = {}): Promise<{ runId: string; plan: Plan }> {
     const plan = await this.plan(options);
+    ensureLakeMarker(this.store.root, this.catalog);
     const run = this.catalog.createRun({
       kind: options.kind ?? 'materialize',
       selection: options.selection ?? '*',
@@ -242,6 +424,7 @@ export class Instance {
     if (run.status === 'succeeded') throw new QuarryError('QUARRY_RUN_NOT_RESUMABLE', `Run ${runId} already succeeded; there is nothing to resume.`);
     const plan = run.plan as unknown as Plan | null;
     if (plan === null) throw new QuarryError('QUARRY_RUN_NOT_RESUMABLE', `Run ${runId} has no stored plan, so it cannot be resumed: start a new backfill.`);
+    ensureLakeMarker(this.store.root, this.catalog);
     const completed = new Set(this.catalog.listSteps(runId).filter((s) => s.status === 'succeeded').map((s) => s.stepId));
     this.catalog.updateRun(runId, { status: 'running', pid: process.pid, host: hostname(), finishedAt: null, error: null });
     this.#launch(runId, plan, options.concurrency ?? this.project.concurrency, completed, false);
@@ -281,6 +464,7 @@ export class Instance {
           ctx: this.partitionsContext(),
           codeVersion: (k) => this.codeVersion(k),
           force,
+          store: this.store,
         }),
       ));
     const handle = executePlan(plan, {
@@ -299,7 +483,7 @@ export class Instance {
     this.#runs.set(runId, handle);
     void handle.done
       .then((summary: RunSummary) => {
-        this.catalog.updateRun(runId, {
+        this.#catalogWriteOrWarn(runId, () => this.catalog.updateRun(runId, {
           status: summary.status,
           finishedAt: new Date(),
           error:
@@ -308,22 +492,38 @@ export class Instance {
               : summary.status === 'cancelled'
                 ? `cancelled${summary.cancelReason ? `: ${summary.cancelReason}` : ''} (${summary.counts.succeeded} of ${summary.counts.total} steps done)`
                 : `${summary.counts.failed} failed, ${summary.counts.skipped} skipped, ${summary.counts.blocked} blocked`,
-        });
+        }));
       })
       .finally(() => {
         clearInterval(heartbeat);
-        this.catalog.releaseLeases(owner);
+        this.#catalogWriteOrWarn(runId, () => this.catalog.releaseLeases(owner));
         this.#runs.delete(runId);
       });
   }
 
+  // A write the run's bookkeeping cannot do (full disk, damaged catalog) is remembered and warned
+  // about, not thrown into a promise nobody awaits: the process must end with that clear error, not crash.
+  #catalogWriteOrWarn(runId: string, write: () => unknown): void {
+    try {
+      write();
+    } catch (error) {
+      if (!this.#catalogErrors.has(runId)) this.#catalogErrors.set(runId, error);
+      process.emitWarning(`Run ${runId}: the catalog could not record the run's progress: ${error instanceof Error ? error.message : String(error)}`);
+    }
+  }
+
+  /** The first catalog write error a run of this process met (full disk, damaged catalog), if any. */
+  runCatalogError(runId: string): unknown {
+    return this.#catalogErrors.get(runId);
+  }
+
   /** Stores an execution event (and the step's new state) in the catalog and tells live listeners. */
   #record(event: ExecutionEvent): void {
-    const stored = this.catalog.appendEvents([toCatalogEvent(event)]);
-    if ('stepId' in event) {
-      const step = this.catalog.upsertStep(stepUpdate(event));
-      void step;
-    }
+    let stored: EventRecord[] = [];
+    this.#catalogWriteOrWarn(event.runId, () => {
+      stored = this.catalog.appendEvents([toCatalogEvent(event)]);
+      if ('stepId' in event) this.catalog.upsertStep(stepUpdate(event));
+    });
     for (const listener of this.#listeners) for (const record of stored) listener(record);
     for (const listener of this.#executionListeners) listener(event);
   }
@@ -335,6 +535,9 @@ export class Instance {
       await handle.done;
       // The status update runs in a `then` after `done`; let it land.
       await new Promise((r) => setImmediate(r));
+      const error = this.#catalogErrors.get(runId);
+      if (isQuarryError(error, 'QUARRY_DISK_FULL') && error.details?.runId !== runId) throw diskFullError(String(error.details?.path ?? this.home), error, runId);
+      if (error !== undefined) throw error;
     }
     return this.getRun(runId);
   }
@@ -391,7 +594,13 @@ export class Instance {
   #settleDeadRun(run: RunRecord): RunRecord {
     if (run.status !== 'running' || run.pid === null || run.host !== hostname() || this.#runs.has(run.id)) return run;
     if (run.pid === process.pid || isAlive(run.pid)) return run;
-    return settleDeadRun(this.catalog, run);
+    try {
+      return settleDeadRun(this.catalog, run);
+    } catch (writeError) {
+      // A full disk or read-only catalog: still answer (the listing is read-only), just without recording it.
+      if (!isQuarryError(writeError, 'QUARRY_DISK_FULL') && !isQuarryError(writeError, 'QUARRY_CATALOG_BUSY')) throw writeError;
+      return { ...run, status: 'failed', error: `process ${run.pid} died before the run finished; resume it with quarry backfill --resume ${run.id}` };
+    }
   }
 
   /** The steps of a run. */
@@ -475,18 +684,29 @@ export class Instance {
       }
       return list;
     };
-    const upstream = this.graph.edgesInto(asset.key).map((edge) => {
-      const up = this.graph.get(edge.upstream);
-      if (index === undefined || asset.type !== 'asset') return { asset: edge.upstream };
-      const mapping = edge.dependency.mapping;
-      const subset = mappingFor(mapping, up.partitions, asset.partitions).upstreamFor(PartitionSubset.fromRange(index, index + 1), asset.partitions, up.partitions, ctx);
-      return { asset: edge.upstream, partitions: keys(up.partitions, subset), partitionCount: up.partitions ? subset.count : 1 };
+    const single = index === undefined ? undefined : PartitionSubset.fromRange(index, index + 1);
+    // One entry per upstream asset: several dependencies on one asset (today and the day before)
+    // and a self-dependency (with a partition) join their partitions.
+    const upstreamSubsets = new Map<AssetKey, PartitionSubset>();
+    if (asset.type === 'asset') {
+      for (const dep of resolvedDependencies(asset)) {
+        if (dep.upstream === asset.key && single === undefined) continue;
+        const subset = single === undefined ? PartitionSubset.empty() : upstreamSubset(asset, dep, single, ctx);
+        upstreamSubsets.set(dep.upstream, (upstreamSubsets.get(dep.upstream) ?? PartitionSubset.empty()).union(subset));
+      }
+    }
+    const upstream = [...upstreamSubsets].map(([key, subset]) => {
+      const definition = this.graph.get(key).partitions;
+      return single === undefined ? { asset: key } : { asset: key, partitions: keys(definition, subset), partitionCount: definition ? subset.count : 1 };
     });
-    const downstream = this.graph.children(asset.key).map((child) => {
+    const children = asset.type === 'asset' && asset.selfDependency && single !== undefined ? [asset.key, ...this.graph.children(asset.key)] : this.graph.children(asset.key);
+    const downstream = children.map((child) => {
       const down = this.graph.get(child);
-      if (index === undefined || down.type !== 'asset') return { asset: child };
-      const dep = Object.values(down.deps).find((d) => d.asset.key === asset.key)!;
-      const subset = mappingFor(dep.mapping, asset.partitions, down.partitions).downstreamFor(PartitionSubset.fromRange(index, index + 1), asset.partitions, down.partitions, ctx);
+      if (single === undefined || down.type !== 'asset') return { asset: child };
+      let subset = PartitionSubset.empty();
+      for (const dep of resolvedDependencies(down)) {
+        if (dep.upstream === asset.key) subset = subset.union(dep.mapping.downstreamFor(single, asset.partitions, down.partitions, ctx));
+      }
       return { asset: child, partitions: keys(down.partitions, subset), partitionCount: down.partitions ? subset.count : 1 };
     });
     return { upstream, downstream };
@@ -505,49 +725,121 @@ export class Instance {
         options.asOf !== undefined
           ? this.catalog.materializationsAsOf(asset.key, options.asOf)
           : this.catalog.materializationHistory(asset.key, undefined, { limit: Number.MAX_SAFE_INTEGER }).filter((m) => m.current);
-      const files = records.flatMap((r) => r.files);
+      const name = assetRelationName(asset.key);
+      // A lost file breaks only the view that reads it: the view leaves it out, and a query using that view is refused below.
+      const lost = statDamage(records.flatMap((r) => r.files.map((path) => ({ partitionKey: r.partitionKey, materializationId: r.id, path, size: null, sha256: null }))), (path) => this.store.localPath(path));
+      const files = records.flatMap((r) => r.files).filter((path) => !lost.has(path));
+      if (lost.size > 0) {
+        const partitions = records.filter((r) => r.files.some((path) => lost.has(path))).map((r) => r.partitionKey);
+        if (referencesRelation(sql, name)) {
+          throw new QuarryError(
+            'QUARRY_LAKE_FILE_MISSING',
+            `The query reads ${name}, but lake files of ${asset.key} partition${partitions.length === 1 ? '' : 's'} ${partitions.slice(0, 5).map((p) => JSON.stringify(p)).join(', ')}${partitions.length > 5 ? ` and ${partitions.length - 5} more` : ''} are missing (first: ${this.store.localPath([...lost.keys()][0]!)}). Run \`quarry verify --repair\`, then \`quarry materialize ${asset.key}\` to write them again.`,
+            { details: { assetKey: asset.key, partitions, files: [...lost.keys()] } },
+          );
+        }
+      }
       const columns = asset.schema ? duckDbColumnsFromSchema(asset.schema) : [];
       if (files.length === 0 && columns.length === 0) continue;
-      views.push({ name: assetRelationName(asset.key), assetKey: asset.key, files, ...(files.length === 0 ? { columns } : {}) });
+      views.push({ name, assetKey: asset.key, files, ...(files.length === 0 ? { columns } : {}) });
     }
     const engine = await this.engine();
     return engine.query(sql, { views, ...(options.maxRows !== undefined ? { maxRows: options.maxRows } : {}) });
   }
 
   /**
-   * Removes lake files no kept version references (orphans of killed runs), and versions superseded
-   * more than `retentionDays` ago. Files of runs still running are kept.
+   * Removes lake files no kept version references (orphans of killed runs), versions superseded
+   * more than `retentionDays` ago (with their check results and lineage), the step progress events
+   * of runs that finished before then, and gives the catalog's freed space back to the disk.
+   * Files of runs still running are kept.
    */
-  async vacuum(options: { dryRun?: boolean; retentionDays?: number } = {}): Promise<{ removedFiles: string[]; removedVersions: number; bytes: number }> {
+  async vacuum(options: { dryRun?: boolean; retentionDays?: number; graceMinutes?: number } = {}): Promise<{
+    removedFiles: string[];
+    removedVersions: number;
+    bytes: number;
+    prunedEvents: number;
+    catalog?: { bytesBefore: number; bytesAfter: number };
+  }> {
+    // Re-checked here, not only at open: vacuum is the one command that deletes lake files.
+    assertLakeMatchesCatalog(this.catalog, this.store.root);
     const retentionDays = options.retentionDays ?? this.project.storage.retentionDays ?? 30;
+    const expiry = new Date(Date.now() - retentionDays * 86_400_000);
     // A dry run asks the catalog what retention would delete, so it lists what the real run removes.
-    const retention = this.catalog.deleteMaterializationsOlderThan(new Date(Date.now() - retentionDays * 86_400_000), { dryRun: options.dryRun === true });
+    const retention = this.catalog.deleteMaterializationsOlderThan(expiry, { dryRun: options.dryRun === true });
+    const prunedEvents = this.catalog.pruneRunEvents(expiry, { dryRun: options.dryRun === true });
     const removedVersions = retention.deletedCount;
-    const expiring = new Set(options.dryRun ? retention.unreferencedFiles : []);
-    const referenced = new Set(this.catalog.referencedFiles().filter((path) => !expiring.has(path)));
-    const live = new Set(
-      this.catalog
-        .listRuns({ status: 'running', limit: 10_000 })
-        .filter((r) => r.pid !== null && (r.host !== hostname() || isAlive(r.pid)))
-        .map((r) => r.id),
-    );
-    const removedFiles: string[] = [];
-    let bytes = 0;
+    const candidates: { path: string; modifiedAt: Date; size: number }[] = [];
     for await (const entry of this.store.list('')) {
-      if (referenced.has(entry.path)) continue;
-      const runId = runIdOfFile(entry.path);
-      if (runId !== undefined && live.has(runId)) continue;
-      removedFiles.push(entry.path);
-      bytes += entry.size;
-      if (!options.dryRun) await this.store.delete(entry.path);
+      if (entry.path !== LAKE_MARKER_FILE) candidates.push(entry);
     }
+    // Whether a file is referenced, or its run still live, is decided per file at the moment of its
+    // removal, in a catalog write transaction: a backfill that starts or commits while this walk runs
+    // keeps every file it can reference.
+    const sizes = new Map(candidates.map((c) => [c.path, c.size]));
+    const removedFiles = this.catalog.removeUnreferencedFiles(candidates, {
+      runIdOf: runIdOfFile,
+      graceCutoff: new Date(Date.now() - (options.graceMinutes ?? 60) * 60_000),
+      ...(options.dryRun ? { treatAsUnreferenced: new Set(retention.unreferencedFiles) } : { remove: (path: string) => removeLakeFile(this.store.localPath(path)) }),
+    });
+    let bytes = removedFiles.reduce((n, path) => n + (sizes.get(path) ?? 0), 0);
+    const live = this.catalog
+      .listRuns({ status: 'running', limit: 10_000 })
+      .filter((r) => r.pid !== null && (r.host !== hostname() || isAlive(r.pid)));
     // Half-written files of killed processes; while a run is live, only old ones (it may be writing).
     // A dry run lists them too: it shows exactly what the real run would remove.
-    const cutoff = live.size === 0 ? new Date() : new Date(Date.now() - 3_600_000);
-    const swept = await this.store.sweepTemporary(cutoff, { dryRun: options.dryRun === true });
+    const cutoff = live.length === 0 ? new Date() : new Date(Date.now() - 3_600_000);
+    // A run that started after `live` was read may be writing one right now: ask again per file.
+    const swept = await this.store.sweepTemporary(cutoff, {
+      dryRun: options.dryRun === true,
+      keep: (path) => {
+        const runId = runIdOfTemporaryFile(path);
+        const run = runId === undefined ? undefined : this.catalog.getRun(runId);
+        return run !== undefined && (run.status === 'running' || run.status === 'queued') && (run.pid === null || run.host !== hostname() || isAlive(run.pid));
+      },
+    });
     removedFiles.push(...swept.removed);
     bytes += swept.bytes;
-    return { removedFiles, removedVersions, bytes };
+    if (options.dryRun) return { removedFiles, removedVersions, bytes, prunedEvents };
+    return { removedFiles, removedVersions, bytes, prunedEvents, catalog: this.catalog.compact() };
+  }
+
+  /**
+   * Checks the lake files of the current versions against what the catalog recorded at commit: each
+   * file must exist with its size, and (unless `quick`) hash to its SHA-256, which reads it whole.
+   * Versions committed before sizes and checksums were recorded are counted as `unverified`. With
+   * `repair`, the damaged partitions' versions are marked lost, so the next plan re-materializes them
+   * (reason `missing`, detail `file lost` / `file changed`).
+   */
+  async verify(options: { selection?: string; quick?: boolean; repair?: boolean } = {}): Promise<VerifyReport> {
+    const keys = resolveSelection(this.graph, options.selection).filter((k) => this.graph.get(k).type === 'asset');
+    const assets: VerifyReport['assets'][number][] = [];
+    const lostItems: { assetKey: string; partitionKey: string; materializationId: number; detail: string }[] = [];
+    for (const key of keys) {
+      const files = this.catalog.currentFiles(key);
+      const damaged: VerifyProblem[] = [];
+      let unverified = 0;
+      const damage = statDamage(files, (path) => this.store.localPath(path));
+      for (const file of files) {
+        let problem = damage.get(file.path);
+        if (problem === undefined && file.size === null) unverified += 1;
+        if (problem === undefined && options.quick !== true) {
+          if (file.sha256 === null) {
+            if (file.size !== null) unverified += 1;
+          } else if ((await checksumFile(this.store.localPath(file.path), file.path)).sha256 !== file.sha256) problem = 'file changed';
+        }
+        if (problem !== undefined) damaged.push({ partitionKey: file.partitionKey, materializationId: file.materializationId, path: file.path, problem });
+      }
+      const lost = this.catalog.lostPartitions(key);
+      assets.push({ assetKey: key, files: files.length, unverified, damaged, lost: lost.map((l) => ({ partitionKey: l.partitionKey, detail: l.detail })) });
+      for (const d of damaged) lostItems.push({ assetKey: key, partitionKey: d.partitionKey, materializationId: d.materializationId, detail: d.problem });
+    }
+    const repaired = options.repair === true ? this.catalog.markVersionsLost(lostItems) : 0;
+    return { assets, damaged: lostItems.length, repaired };
+  }
+
+  /** Writes the lake's marker naming this catalog, if the lake has none yet (`quarry init`; runs do it on start). */
+  bindLake(): void {
+    ensureLakeMarker(this.store.root, this.catalog);
   }
 
   /** Cancels this process's runs and closes the engine and catalog. */
@@ -704,10 +996,6 @@ function isAlive(pid: number): boolean {
   }
 }
 
-function mappingFor(mapping: PartitionMapping | undefined, up: PartitionsDefinition | undefined, down: PartitionsDefinition | undefined) {
-  return mapping ?? defaultMapping(up, down);
-}
-
 function toCatalogEvent(event: ExecutionEvent): NewEvent {
   const stepId = 'stepId' in event ? event.stepId : null;
   const time = new Date(event.time);
@@ -767,4 +1055,56 @@ function stepUpdate(event: Extract<ExecutionEvent, { stepId: string }>): import(
     case 'log':
       return base;
   }
+}
+
+function removeLakeFile(file: string): void {
+  try {
+    unlinkSync(file);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+  }
+}
+
+// Whether SQL names a relation as a word (`raw__orders`, or quoted): a view nobody names is never read.
+function referencesRelation(sql: string, name: string): boolean {
+  return new RegExp(`(^|[^A-Za-z0-9_])${name.replace(/[^A-Za-z0-9_]/g, (c) => `\\${c}`)}($|[^A-Za-z0-9_])`, 'i').test(sql);
+}
+
+// The narrow columns without the given partitions: a damaged partition is judged as if it were absent.
+function withoutKeys<T extends { keys: readonly string[]; codeVersions: readonly string[]; dataSeqs: ArrayLike<number>; maxInputSeqs: ArrayLike<number> }>(columns: T, drop: ReadonlyMap<string, unknown>): T | { keys: string[]; codeVersions: string[]; dataSeqs: number[]; maxInputSeqs: number[] } {
+  if (drop.size === 0) return columns;
+  const keep: number[] = [];
+  for (let i = 0; i < columns.keys.length; i++) if (!drop.has(columns.keys[i]!)) keep.push(i);
+  return {
+    keys: keep.map((i) => columns.keys[i]!),
+    codeVersions: keep.map((i) => columns.codeVersions[i]!),
+    dataSeqs: keep.map((i) => columns.dataSeqs[i]!),
+    maxInputSeqs: keep.map((i) => columns.maxInputSeqs[i]!),
+  };
+}
+
+/** One damaged file `Instance.verify` found. */
+export interface VerifyProblem {
+  readonly partitionKey: string;
+  readonly materializationId: number;
+  readonly path: string;
+  readonly problem: FileDamage;
+}
+
+/** What `Instance.verify` found, per asset. */
+export interface VerifyReport {
+  readonly assets: readonly {
+    readonly assetKey: AssetKey;
+    /** Files of current versions checked. */
+    readonly files: number;
+    /** Files whose size or checksum was not recorded (committed before Quarry recorded them). */
+    readonly unverified: number;
+    readonly damaged: readonly VerifyProblem[];
+    /** Partitions already marked lost by an earlier repair and not materialized since. */
+    readonly lost: readonly { readonly partitionKey: string; readonly detail: string }[];
+  }[];
+  /** Damaged files found. */
+  readonly damaged: number;
+  /** Versions marked lost by `repair`. */
+  readonly repaired: number;
 }

@@ -21,3 +21,9 @@ export function runIdOfFile(path: string): string | undefined {
   const match = /^(r_[A-Za-z0-9_]+)\.\d+\.[0-9a-f]+\.parquet$/.exec(name);
   return match?.[1];
 }
+
+/** The run id a temporary (half-written) lake file belongs to, from its name (`.quarry-tmp-<run id>.<attempt>.…`). */
+export function runIdOfTemporaryFile(path: string): string | undefined {
+  const name = path.slice(path.lastIndexOf('/') + 1);
+  return /^\.quarry-tmp-(r_[A-Za-z0-9_]+)\.\d+\./.exec(name)?.[1];
+}

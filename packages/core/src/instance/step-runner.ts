@@ -9,7 +9,9 @@ import { PartitionSubset, type PartitionsContext, type PartitionsDefinition } fr
 import type { PlanStep } from '../planner/index.ts';
 import { inputFingerprint, resolvedDependencies, upstreamSubset, type DependencyInputs } from '../versioning/index.ts';
 import { hostname } from 'node:os';
-import { isProcessAlive } from '../catalog/index.ts';
+import { diskFullError, isProcessAlive } from '../catalog/index.ts';
+import type { LocalObjectStore } from '../storage/index.ts';
+import { checksumFile, statDamage } from './lake-integrity.ts';
 import { partitionFilePath } from './lake-paths.ts';
 import { auditPartition, toCatalogCheckResult } from './partition-audit.ts';
 
@@ -27,6 +29,8 @@ export interface StepRunnerConfig {
   readonly force: boolean;
   /** How long a partition lease lasts before another process may take it over (default 10 minutes). */
   readonly leaseTtlMs?: number;
+  /** The lake: written files are checksummed for the catalog, and a current version whose file is gone is not "up to date". */
+  readonly store?: LocalObjectStore;
 }
 
 /** What one partition's materialization did. */
@@ -76,6 +80,15 @@ export function createStepRunner(config: StepRunnerConfig): StepRunner {
       for (const dep of resolvedDependencies(asset)) {
         const upstreamAsset = graph.get(dep.upstream);
         const upstreamKeys = keysOf(dep.upstreamDefinition, upstreamSubset(asset, dep, single, ctx), ctx);
+        if (upstreamAsset.type === 'source') {
+          // Quarry does not hold a source's data (the asset reads it from outside): the source counts
+          // through its recorded observations, in the fingerprint, the input seqs and the lineage.
+          const observed = catalog.currentObservations(dep.upstream, upstreamKeys);
+          fingerprintInputs.push({ name: dep.name, assetKey: dep.upstream, partitions: observed.map((o) => ({ key: o.partitionKey, dataVersion: o.dataVersion })) });
+          inputSeqs[dep.upstream] = Math.max(inputSeqs[dep.upstream] ?? 0, ...observed.map((o) => o.seq));
+          for (const o of observed) lineage.push({ assetKey: dep.upstream, partitionKey: o.partitionKey, materializationId: null, dataVersion: o.dataVersion });
+          continue;
+        }
         const records: MaterializationRecord[] = [];
         const absent: string[] = [];
         for (const upstreamKey of upstreamKeys) {
@@ -94,6 +107,15 @@ export function createStepRunner(config: StepRunnerConfig): StepRunner {
           );
         }
         const files = records.flatMap((r) => r.files);
+        if (config.store !== undefined && files.length > 0) {
+          const store = config.store;
+          const lost = statDamage(records.flatMap((r) => r.files.map((path) => ({ partitionKey: r.partitionKey, materializationId: r.id, path, size: null, sha256: null }))), (p) => store.localPath(p));
+          if (lost.size > 0) {
+            const partitions = records.filter((r) => r.files.some((f) => lost.has(f))).map((r) => r.partitionKey);
+            // The same on every try: not worth a retry's wait.
+            throw Object.assign(new QuarryError('QUARRY_LAKE_FILE_MISSING', `"${asset.key}" [${key}] reads "${dep.upstream}" [${partitions.join(', ')}], whose lake file is missing (${store.localPath([...lost.keys()][0]!)}). Run \`quarry verify --repair\`, then materialize "+${asset.key}" to write the upstream partition again.`, { details: { assetKey: dep.upstream, partitions } }), { retryable: false });
+          }
+        }
         inputs.push({
           name: dep.name,
           assetKey: dep.upstream,
@@ -102,13 +124,17 @@ export function createStepRunner(config: StepRunnerConfig): StepRunner {
         });
         fingerprintInputs.push({ name: dep.name, assetKey: dep.upstream, partitions: records.map((r) => ({ key: r.partitionKey, dataVersion: r.dataVersion })) });
         inputSeqs[dep.upstream] = Math.max(inputSeqs[dep.upstream] ?? 0, ...records.map((r) => r.dataSeq));
-        for (const r of records) lineage.push({ assetKey: dep.upstream, partitionKey: r.partitionKey, materializationId: r.id, dataVersion: r.dataVersion });
+        // Two dependencies on one asset (today and the day before) may read one partition twice: one edge.
+        for (const r of records) {
+          if (lineage.some((l) => l.materializationId === r.id)) continue;
+          lineage.push({ assetKey: dep.upstream, partitionKey: r.partitionKey, materializationId: r.id, dataVersion: r.dataVersion });
+        }
       }
       const sourceVersion = asset.observe ? await observeSource(asset, key, config.projectDir) : undefined;
       const fingerprint = inputFingerprint(fingerprintInputs, sourceVersion);
       const codeVersion = config.codeVersion(asset.key);
       const current = catalog.currentMaterialization(asset.key, key);
-      if (!config.force && step.reason.cause !== 'forced' && current && current.codeVersion === codeVersion && current.inputFingerprint === fingerprint) {
+      if (!config.force && step.reason.cause !== 'forced' && current && current.codeVersion === codeVersion && current.inputFingerprint === fingerprint && currentIntact(current)) {
         log.info(`${asset.key} [${key}] is up to date: same code and inputs as version ${current.id}; skipped.`);
         return { partition: key, upToDate: true };
       }
@@ -124,6 +150,9 @@ export function createStepRunner(config: StepRunnerConfig): StepRunner {
         signal,
       });
       if (signal.aborted) throw new QuarryError('QUARRY_RUN_CANCELLED', `Run ${config.runId} was cancelled before ${asset.key} [${key}] was committed.`);
+      // Size and checksum as written, so `quarry verify` can later tell a lost or changed file.
+      const store = config.store;
+      const fileChecksums = store === undefined ? [] : await Promise.all(output.files.map((f) => checksumFile(store.localPath(f), f)));
       // Write–audit–publish: the staged version is checked before anyone can see it.
       const audit = asset.checks.length > 0 ? await auditPartition({ asset, partitionKey: key, partitionIndex: index, scope, files: output.files, engine: config.engine, catalog, ctx }) : undefined;
       // A blocking check that could not run (the engine failed reading the staged file, bad check SQL)
@@ -164,6 +193,7 @@ export function createStepRunner(config: StepRunnerConfig): StepRunner {
           outputSchema: output.columns.map((c) => ({ name: c.name, type: c.type })),
           metadata: { engine: config.engine.name, ...(sourceVersion !== undefined ? { sourceVersion } : {}) },
           lineage,
+          fileChecksums,
         },
       ]);
       if (audit !== undefined) catalog.recordCheckResults(audit.results.map((r) => toCatalogCheckResult(r, asset.key, key, config.runId, committed!.id, output.files)));
@@ -173,17 +203,29 @@ export function createStepRunner(config: StepRunnerConfig): StepRunner {
         bytes: output.bytes,
       });
       return { partition: key, upToDate: false, rowCount: output.rowCount, dataVersion: output.dataVersion, dataChanged };
-    } catch (error) {
+    } catch (caught) {
+      const error = asDiskFull(caught, config.runId, config.store?.root);
       // A lease held by another run is a wait, and a cancelled step did not fail: neither marks the partition failed.
       const notAFailure = signal.aborted || (error instanceof QuarryError && (error.code === 'QUARRY_LEASE_HELD' || error.code === 'QUARRY_RUN_CANCELLED'));
       if (!notAFailure) {
-        catalog.recordPartitionFailure(asset.key, key, config.runId, error instanceof Error ? error.message : String(error));
+        try {
+          catalog.recordPartitionFailure(asset.key, key, config.runId, error instanceof Error ? error.message : String(error));
+        } catch {
+          // The catalog cannot take the marker either (a full disk): the step's own error says more.
+        }
       }
       throw error;
     } finally {
       clearInterval(renewal);
       catalog.releaseLeases(config.owner, lease);
     }
+  };
+
+  // A current version whose file is gone is not up to date, whatever its fingerprint says.
+  const currentIntact = (current: MaterializationRecord): boolean => {
+    const store = config.store;
+    if (store === undefined) return true;
+    return statDamage(current.files.map((path) => ({ partitionKey: current.partitionKey, materializationId: current.id, path, size: null, sha256: null })), (p) => store.localPath(p)).size === 0;
   };
 
   return async (step, attempt, signal, log): Promise<StepOutcome> => {
@@ -240,4 +282,22 @@ function columnsOf(asset: AssetDefinition | undefined, key: AssetKey, catalog: C
   const schema = recent?.outputSchema;
   if (Array.isArray(schema)) return schema as unknown as ColumnSchema[];
   return [];
+}
+
+// A write that failed for lack of space (a lake file, DuckDB's staging, the catalog) as the one
+// QUARRY_DISK_FULL error naming where and how to continue; any other error passes through.
+function asDiskFull(error: unknown, runId: string, lakeRoot: string | undefined): unknown {
+  if (error instanceof QuarryError && error.code === 'QUARRY_DISK_FULL') {
+    const path = typeof error.details?.path === 'string' ? error.details.path : (lakeRoot ?? '?');
+    return error.details?.runId === runId ? error : diskFullError(path, error, runId);
+  }
+  for (let e: unknown = error, depth = 0; e !== undefined && e !== null && depth < 5; e = (e as { cause?: unknown }).cause, depth++) {
+    const code = (e as { code?: unknown }).code;
+    const message = e instanceof Error ? e.message : '';
+    if (code === 'ENOSPC' || code === 'SQLITE_FULL' || /No space left on device|database or disk is full/i.test(message)) {
+      const path = typeof (e as { path?: unknown }).path === 'string' ? (e as { path: string }).path : (lakeRoot ?? '?');
+      return diskFullError(path, error, runId);
+    }
+  }
+  return error;
 }

@@ -86,8 +86,20 @@ export abstract class BasePartitionsDefinition implements PartitionsDefinition {
   }
 }
 
-/** Throws `QUARRY_BAD_PARTITIONS_DEFINITION` unless `key` can be a static or dynamic partition key. */
+// C0 and C1 control characters and DEL: invisible in keys, paths and logs.
+// eslint-disable-next-line no-control-regex
+const CONTROL_CHARACTER = /[\u0000-\u001f\u007f-\u009f]/;
+
+/** Throws `QUARRY_BAD_PARTITIONS_DEFINITION` unless `key` can be a static or dynamic partition key (non-empty, no "|", no control characters). */
 export function assertPartitionKeyText(key: unknown, where: string): asserts key is string {
+  const control = typeof key === 'string' ? CONTROL_CHARACTER.exec(key) : null;
+  if (control !== null) {
+    const code = `U+${control[0].charCodeAt(0).toString(16).toUpperCase().padStart(4, '0')}`;
+    throw new QuarryError(
+      'QUARRY_BAD_PARTITIONS_DEFINITION',
+      `Partition key ${JSON.stringify(key)} of ${where} has a control character (${code}): keys are printable text; remove it (a stray newline or tab from a file?).`,
+    );
+  }
   if (typeof key !== 'string' || key === '' || key.includes('|')) {
     throw new QuarryError(
       'QUARRY_BAD_PARTITIONS_DEFINITION',

@@ -26,6 +26,16 @@ export {
 } from './dynamic-partitions.ts';
 export { InMemoryDynamicPartitionsStore, type DynamicPartitionsStore } from './dynamic-partitions-store.ts';
 export {
+  checkDynamicPartitionKeys,
+  dynamicPartitionsNames,
+  MAX_DYNAMIC_PARTITION_KEY_LENGTH,
+  updateDynamicPartitions,
+  type DynamicPartitionsChange,
+  type DynamicPartitionsChangeResult,
+  type DynamicPartitionsInfo,
+  type DynamicPartitionsUpdate,
+} from './dynamic-partitions-update.ts';
+export {
   isMultiPartitionsDefinition,
   multiPartitions,
   type MultiPartitionsDefinition,

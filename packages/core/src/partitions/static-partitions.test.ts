@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { InMemoryDynamicPartitionsStore } from './dynamic-partitions-store.ts';
 import { PartitionSubset } from './partition-subset.ts';
 import { staticPartitions } from './static-partitions.ts';
 
@@ -50,4 +51,19 @@ describe('staticPartitions', () => {
     });
     assert.throws(() => staticPartitions(['']), { code: 'QUARRY_BAD_PARTITIONS_DEFINITION' });
   });
+
+  it('rejects keys with control characters, naming the character', () => {
+    assert.throws(() => staticPartitions(['eu', 'us\n']), {
+      code: 'QUARRY_BAD_PARTITIONS_DEFINITION',
+      message: 'Partition key "us\\n" of static partitions has a control character (U+000A): keys are printable text; remove it (a stray newline or tab from a file?).',
+    });
+    assert.throws(() => staticPartitions(['a\u0000b']), { message: /control character \(U\+0000\)/ });
+    assert.throws(() => staticPartitions(['tab\there']), { message: /control character \(U\+0009\)/ });
+    assert.throws(() => new InMemoryDynamicPartitionsStore().add('creators', ['alice', 'bob\r']), {
+      code: 'QUARRY_BAD_PARTITIONS_DEFINITION',
+      message: 'Partition key "bob\\r" of dynamic partitions "creators" has a control character (U+000D): keys are printable text; remove it (a stray newline or tab from a file?).',
+    });
+    assert.equal(staticPartitions(['été', 'naïve key']).size(), 2);
+  });
 });
+

@@ -3,6 +3,7 @@ import { describe, it } from 'node:test';
 import { isQuarryError } from '../errors.ts';
 import type { PartitionsContext } from './partitions-definition.ts';
 import type { TimeWindowPartitionsDefinition } from './time-window-partitions.ts';
+import { timeWindowMapping } from './mapping/time-window-mapping.ts';
 import {
   dailyPartitions,
   fifteenMinutePartitions,
@@ -380,4 +381,117 @@ describe('timeWindowPartitions', () => {
     assert.equal(days.keyAt(index, ctx), '3737-11-27');
     assert.equal(days.windowOf(-1).start.toISOString().slice(0, 10), '0999-12-31');
   });
+
+  it("reads Dagster's hourly start form yyyy-MM-dd-HH:mm as local time, not as a UTC offset", () => {
+    const c = { now: new Date('2026-02-01T00:00:00Z') };
+    const ny = hourlyPartitions({ start: '2026-01-01-00:00', timezone: 'America/New_York' });
+    assert.equal(ny.keyAt(0, c), '2026-01-01-00:00');
+    assert.equal(ny.start.toISOString(), '2026-01-01T05:00:00.000Z');
+    assert.equal(hourlyPartitions({ start: '2026-01-01-06:00', timezone: 'America/New_York' }).keyAt(0, c), '2026-01-01-06:00');
+    assert.equal(hourlyPartitions({ start: '2026-01-01T06:00-05:00', timezone: 'UTC' }).keyAt(0, c), '2026-01-01-11:00');
+  });
 });
+
+describe('time partitions: endOffset (Dagster end_offset)', () => {
+  it('1 includes the current, incomplete window; -1 holds back the last complete one', () => {
+    const c = { now: new Date('2026-01-10T05:00:00Z') };
+    assert.equal(dailyPartitions({ start: '2026-01-01' }).size(c), 9);
+    const current = dailyPartitions({ start: '2026-01-01', endOffset: 1 });
+    assert.equal(current.size(c), 10);
+    assert.equal(current.keyAt(9, c), '2026-01-10');
+    assert.equal(current.id, 'daily(start=2026-01-01,tz=UTC,fmt=yyyy-MM-dd,endOffset=1)');
+    const late = dailyPartitions({ start: '2026-01-01', endOffset: -1 });
+    assert.equal(late.size(c), 8);
+    assert.equal(late.isValidKey('2026-01-09', c), false);
+    assert.equal(dailyPartitions({ start: '2026-01-01', endOffset: -20 }).size(c), 0);
+    // A declared end still bounds it.
+    assert.equal(dailyPartitions({ start: '2026-01-01', end: '2026-01-05', endOffset: 1 }).size(c), 4);
+    assert.throws(() => dailyPartitions({ start: '2026-01-01', endOffset: 0.5 }), {
+      code: 'QUARRY_BAD_PARTITIONS_DEFINITION',
+      message: 'endOffset 0.5 of daily partitions is not allowed: use an integer number of windows (1 includes the current window).',
+    });
+  });
+
+  it("maps across it as Dagster's tests do (test_get_downstream_with_current_time, test_get_upstream_with_current_time)", () => {
+    const c = { now: new Date('2021-05-06T01:00:00Z') };
+    const hours = hourlyPartitions({ start: '2021-05-05-00:00' });
+    const current = dailyPartitions({ start: '2021-05-05', endOffset: 1 });
+    const m = timeWindowMapping();
+    const upKeys = hours.subsetOfKeys(['2021-05-05-23:00', '2021-05-06-00:00'], c);
+    assert.deepEqual([...current.keysOf(m.downstreamFor(upKeys, hours, current, c), c)], ['2021-05-05', '2021-05-06']);
+    const downKeys = hours.subsetOfKeys(['2021-05-05-23:00', '2021-05-06-00:00'], c);
+    assert.deepEqual([...current.keysOf(m.upstreamFor(downKeys, hours, current, c), c)], ['2021-05-05', '2021-05-06']);
+    assert.deepEqual(m.nonexistentUpstreamFor!(downKeys, hours, current, c).ranges, []);
+  });
+});
+
+describe('time partitions: hourOffset, minuteOffset, dayOffset (Dagster hour_offset, minute_offset, day_offset)', () => {
+  const c = { now: new Date('2026-12-31T00:00:00Z') };
+
+  it('daily windows starting 06:00 in New York: the windows holding the 2026 DST changes are 23 and 25 hours long', () => {
+    const days = dailyPartitions({ start: '2026-01-01', timezone: 'America/New_York', hourOffset: 6 });
+    assert.equal(days.id, 'daily(start=2026-01-01,tz=America/New_York,fmt=yyyy-MM-dd,hourOffset=6)');
+    assert.equal(days.keyAt(0, c), '2026-01-01');
+    assert.deepEqual(days.windowOf(0), { start: new Date('2026-01-01T11:00:00Z'), end: new Date('2026-01-02T11:00:00Z') });
+    const hoursOf = (key: string) => {
+      const w = days.windowOf(days.indexOf(key, c));
+      return (w.end.getTime() - w.start.getTime()) / 3_600_000;
+    };
+    // The clocks change at 02:00, inside the window that starts at 06:00 the day before.
+    assert.deepEqual([hoursOf('2026-03-06'), hoursOf('2026-03-07'), hoursOf('2026-03-08')], [24, 23, 24]);
+    assert.deepEqual([hoursOf('2026-10-30'), hoursOf('2026-10-31'), hoursOf('2026-11-01')], [24, 25, 24]);
+    assert.equal(days.windowOf(days.indexOf('2026-03-08', c)).end.toISOString(), '2026-03-09T10:00:00.000Z');
+    // 05:59 local belongs to the previous day's window, 06:00 starts the next.
+    assert.equal(days.keyAt(days.indexAt(new Date('2026-03-09T09:59:00Z')), c), '2026-03-08');
+    assert.equal(days.keyAt(days.indexAt(new Date('2026-03-09T10:00:00Z')), c), '2026-03-09');
+    // The first window is the first starting at or after start: 2026-01-01T03:00 local → 2026-01-01 06:00.
+    assert.equal(dailyPartitions({ start: '2026-01-01T07:00', timezone: 'America/New_York', hourOffset: 6 }).keyAt(0, c), '2026-01-02');
+    // Only complete windows exist: 2026-01-02 06:00 has not passed at 10:59Z.
+    assert.equal(days.size({ now: new Date('2026-01-02T10:59:00Z') }), 0);
+    assert.equal(days.size({ now: new Date('2026-01-02T11:00:00Z') }), 1);
+  });
+
+  it('a start inside the repeated hour of fall-back day (01:30) starts at its first occurrence', () => {
+    const days = dailyPartitions({ start: '2026-10-01', timezone: 'America/New_York', hourOffset: 1, minuteOffset: 30 });
+    const nov1 = days.indexOf('2026-11-01', c);
+    assert.equal(days.windowOf(nov1).start.toISOString(), '2026-11-01T05:30:00.000Z');
+    // 01:15 EST (the second 01:15) is after 01:30 EDT: inside 2026-11-01's window.
+    assert.equal(days.indexAt(new Date('2026-11-01T06:15:00Z')), nov1);
+    assert.equal(days.indexAt(new Date('2026-11-01T05:29:00Z')), nov1 - 1);
+    assert.equal(days.windowOf(nov1).end.toISOString(), '2026-11-02T06:30:00.000Z');
+  });
+
+  it('monthly windows starting on the 12th, and weekly windows at 06:00', () => {
+    const months = monthlyPartitions({ start: '2026-01-01', dayOffset: 12 });
+    assert.deepEqual([months.keyAt(0, c), months.keyAt(1, c)], ['2026-01-12', '2026-02-12']);
+    assert.deepEqual(months.windowOf(1), { start: new Date('2026-02-12T00:00:00Z'), end: new Date('2026-03-12T00:00:00Z') });
+    assert.equal(months.indexOf('2026-02-12', c), 1);
+    assert.equal(months.isValidKey('2026-02-01', c), false);
+    const short = monthlyPartitions({ start: '2026-01-01', dayOffset: 12, hourOffset: 6, format: 'yyyy-MM' });
+    assert.equal(short.indexOf('2026-02', c), 1);
+    assert.equal(short.windowOf(1).start.toISOString(), '2026-02-12T06:00:00.000Z');
+    const weeks = weeklyPartitions({ start: '2026-01-01', weekStartsOn: 1, hourOffset: 6, timezone: 'America/New_York' });
+    assert.equal(weeks.keyAt(0, c), '2026-01-05');
+    assert.equal(weeks.windowOf(0).start.toISOString(), '2026-01-05T11:00:00.000Z');
+    // Days starting 06:00 read the hours 06:00 … 05:00 of the next day.
+    const hours = hourlyPartitions({ start: '2026-01-01-00:00' });
+    const days = dailyPartitions({ start: '2026-01-01', hourOffset: 6 });
+    const read = [...hours.keysOf(timeWindowMapping().upstreamFor(days.range('2026-01-05', '2026-01-05', c), days, hours, c), c)];
+    assert.deepEqual([read.length, read[0], read.at(-1)], [24, '2026-01-05-06:00', '2026-01-06-05:00']);
+  });
+
+  it('rejects offsets out of range or on grains that do not take them', () => {
+    assert.throws(() => dailyPartitions({ start: '2026-01-01', hourOffset: 24 }), {
+      code: 'QUARRY_BAD_PARTITIONS_DEFINITION',
+      message: 'hourOffset 24 of daily partitions is not allowed: use an hour from 0 to 23.',
+    });
+    assert.throws(() => hourlyPartitions({ start: '2026-01-01', minuteOffset: 15 }), {
+      message: 'minuteOffset 15 of hourly partitions is not allowed: use a minute from 0 to 59 (only daily, weekly and monthly partitions take it).',
+    });
+    assert.throws(() => monthlyPartitions({ start: '2026-01-01', dayOffset: 29 }), {
+      message: 'dayOffset 29 of monthly partitions is not allowed: use a day of the month from 1 to 28 (only monthly partitions take it; weekly ones take weekStartsOn).',
+    });
+    assert.throws(() => dailyPartitions({ start: '2026-01-01', dayOffset: 2 }), { code: 'QUARRY_BAD_PARTITIONS_DEFINITION' });
+  });
+});
+

@@ -41,6 +41,8 @@ export interface TimeWindowPartitionsDefinition extends PartitionsDefinition {
   windowOf(index: number): TimeWindow;
   /** The index of the window containing an instant, unbounded: negative before the first window. */
   indexAt(instant: Date | number): number;
+  /** The key window `index` has, or would have: any integer works, for naming windows that do not exist. */
+  keyOfWindow(index: number): string;
 }
 
 /** Where a time series starts or ends: a `Date`, or wall-clock text in the series' time zone (`2026-01-01`, `2026-01-01T06:00`). */
@@ -56,6 +58,17 @@ export interface TimeGrainPartitionsConfig {
   readonly timezone?: string;
   /** The key format (tokens yyyy, MM, dd, HH, mm); defaults to `DEFAULT_TIME_KEY_FORMATS[grain]`. */
   readonly format?: string;
+  /**
+   * Moves the last partition by this many windows (Dagster's `end_offset`): 1 includes the current,
+   * incomplete window; -1 holds back the last complete one (late data). Default 0.
+   */
+  readonly endOffset?: number;
+  /** Days, weeks and months start at this local hour (0–23; Dagster's `hour_offset`). Default 0. */
+  readonly hourOffset?: number;
+  /** Days, weeks and months start at this minute of the hour (0–59; Dagster's `minute_offset`). Default 0. */
+  readonly minuteOffset?: number;
+  /** Months start on this day of the month (1–28; Dagster's `day_offset` of monthly partitions). Default 1. */
+  readonly dayOffset?: number;
 }
 
 /** The options of `weeklyPartitions`. */
@@ -70,7 +83,8 @@ export interface TimeWindowPartitionsConfig extends WeeklyPartitionsConfig {
 }
 
 const WEEKDAY_NAMES = ['Sunday', 'Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday'] as const;
-const BOUND_RE = /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2}))?)?(Z|[+-]\d{2}:\d{2})?$/;
+// A UTC offset only after a time: Dagster's hourly start "2026-01-01-00:00" is a local time, not the offset -00:00.
+const BOUND_RE = /^(\d{4})-(\d{2})-(\d{2})(?:[T -](\d{2}):(\d{2})(?::(\d{2}))?(Z|[+-]\d{2}:\d{2})?)?$/;
 
 class TimeWindowPartitions extends BasePartitionsDefinition implements TimeWindowPartitionsDefinition {
   readonly kind = 'time-window' as const;
@@ -84,6 +98,9 @@ class TimeWindowPartitions extends BasePartitionsDefinition implements TimeWindo
   readonly #grid: WindowGrid;
   readonly #subDaily: boolean;
   readonly #endCount: number;
+  readonly #endOffset: number;
+  /** Wall-clock ms a key without a time (or day) part lacks: the offsets the window start has. */
+  readonly #keyFill: number;
 
   constructor(config: TimeWindowPartitionsConfig) {
     super();
@@ -107,7 +124,14 @@ class TimeWindowPartitions extends BasePartitionsDefinition implements TimeWindo
       throw new QuarryError('QUARRY_BAD_PARTITIONS_DEFINITION', `${grain} partitions need a start: pass { start: '2026-01-01' } or a Date.`);
     }
     const start = parseBound(config.start, 'start', grain, rules);
-    const grid = createWindowGrid(grain, rules, start, weekStartsOn);
+    const offsets = validOffsets(config, grain);
+    const shift = ((offsets.dayOffset - 1) * 24 * 60 + offsets.hourOffset * 60 + offsets.minuteOffset) * 60_000;
+    const grid = createWindowGrid(grain, rules, start, weekStartsOn, shift);
+    this.#endOffset = offsets.endOffset;
+    this.#keyFill =
+      (keyFormat.pattern.includes('dd') ? 0 : (offsets.dayOffset - 1) * DAY_MS) +
+      (keyFormat.pattern.includes('HH') ? 0 : offsets.hourOffset * 3_600_000) +
+      (keyFormat.pattern.includes('mm') ? 0 : offsets.minuteOffset * 60_000);
     this.grain = grain;
     this.timezone = rules.name;
     this.format = keyFormat.pattern;
@@ -137,7 +161,11 @@ class TimeWindowPartitions extends BasePartitionsDefinition implements TimeWindo
       this.#endCount = Number.POSITIVE_INFINITY;
     }
     const endText = this.#endCount === Number.POSITIVE_INFINITY ? '' : `,end=${this.#boundText(this.#endCount)}`;
-    this.id = `${grain}(start=${this.#boundText(0)}${endText},tz=${this.timezone},fmt=${this.format})`;
+    const offsetText = (['dayOffset', 'hourOffset', 'minuteOffset', 'endOffset'] as const)
+      .filter((name) => offsets[name] !== (name === 'dayOffset' ? 1 : 0))
+      .map((name) => `,${name}=${offsets[name]}`)
+      .join('');
+    this.id = `${grain}(start=${this.#boundText(0)}${endText},tz=${this.timezone},fmt=${this.format}${offsetText})`;
     Object.freeze(this);
   }
 
@@ -155,7 +183,7 @@ class TimeWindowPartitions extends BasePartitionsDefinition implements TimeWindo
     if (Number.isNaN(instant)) {
       throw new QuarryError('QUARRY_BAD_ARGUMENT', `Partitions context "now" is an invalid Date: pass a valid Date or leave it out to use the clock.`);
     }
-    return Math.max(0, Math.min(this.#endCount, this.#grid.indexAt(instant)));
+    return Math.max(0, Math.min(this.#endCount, this.#grid.indexAt(instant) + this.#endOffset));
   }
 
   windowOf(index: number): TimeWindow {
@@ -173,6 +201,13 @@ class TimeWindowPartitions extends BasePartitionsDefinition implements TimeWindo
     return this.#grid.indexAt(ms);
   }
 
+  keyOfWindow(index: number): string {
+    if (!Number.isSafeInteger(index)) {
+      throw new QuarryError('QUARRY_BAD_SUBSET', `Partition index ${String(index)} of ${this.id} is not an integer.`);
+    }
+    return this.keyAtUnchecked(index);
+  }
+
   protected keyAtUnchecked(index: number): string {
     if (!this.#subDaily) return this.#keyFormat.format(this.#grid.localStartOf(index));
     const start = this.#grid.startOf(index);
@@ -187,7 +222,7 @@ class TimeWindowPartitions extends BasePartitionsDefinition implements TimeWindo
     let index: number | undefined;
     if (!this.#subDaily) {
       if (parsed.offset !== undefined) return -1;
-      index = this.#grid.indexOfLocalStart(parsed.local, Number.NaN);
+      index = this.#grid.indexOfLocalStart(parsed.local + this.#keyFill, Number.NaN);
     } else {
       const instants = this.#rules.instantsOfLocal(parsed.local);
       const instant =
@@ -246,6 +281,24 @@ class TimeWindowPartitions extends BasePartitionsDefinition implements TimeWindo
     const local = start + offset;
     return formatLocalIso(local, false) + (this.#isAmbiguous(start, local) ? formatUtcOffset(offset) : '');
   }
+}
+
+/** The offsets of a time-window config, checked; throws `QUARRY_BAD_PARTITIONS_DEFINITION` naming a bad one. */
+function validOffsets(config: TimeWindowPartitionsConfig, grain: TimeGrain): { endOffset: number; hourOffset: number; minuteOffset: number; dayOffset: number } {
+  const check = (name: string, value: number | undefined, fallback: number, min: number, max: number, hint: string): number => {
+    if (value === undefined) return fallback;
+    if (!Number.isSafeInteger(value) || value < min || value > max) {
+      throw new QuarryError('QUARRY_BAD_PARTITIONS_DEFINITION', `${name} ${JSON.stringify(value) ?? String(value)} of ${grain} partitions is not allowed: ${hint}.`);
+    }
+    return value;
+  };
+  const endOffset = check('endOffset', config.endOffset, 0, Number.MIN_SAFE_INTEGER, Number.MAX_SAFE_INTEGER, 'use an integer number of windows (1 includes the current window)');
+  const calendar = subDailyPeriod(grain) === undefined;
+  const within = calendar ? '' : ' (only daily, weekly and monthly partitions take it)';
+  const hourOffset = check('hourOffset', config.hourOffset, 0, 0, calendar ? 23 : -1, `use an hour from 0 to 23${within}`);
+  const minuteOffset = check('minuteOffset', config.minuteOffset, 0, 0, calendar ? 59 : -1, `use a minute from 0 to 59${within}`);
+  const dayOffset = check('dayOffset', config.dayOffset, 1, 1, grain === 'monthly' ? 28 : 0, 'use a day of the month from 1 to 28 (only monthly partitions take it; weekly ones take weekStartsOn)');
+  return { endOffset, hourOffset, minuteOffset, dayOffset };
 }
 
 function parseBound(value: TimeBound, what: 'start' | 'end', grain: TimeGrain, rules: TimeZoneRules): number {

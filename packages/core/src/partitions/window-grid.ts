@@ -18,11 +18,15 @@ export interface WindowGrid {
   indexOfLocalStart(local: number, instant: number): number | undefined;
 }
 
-/** Builds the grid of a grain whose first window is the first one starting at or after `start` (ms). */
-export function createWindowGrid(grain: TimeGrain, rules: TimeZoneRules, start: number, weekStartsOn: number): WindowGrid {
+/**
+ * Builds the grid of a grain whose first window is the first one starting at or after `start` (ms).
+ * `shift` (ms of wall-clock time, calendar grains only) moves every window start later: 6 h for days
+ * starting 06:00, 11 days for months starting on the 12th.
+ */
+export function createWindowGrid(grain: TimeGrain, rules: TimeZoneRules, start: number, weekStartsOn: number, shift = 0): WindowGrid {
   const period = subDailyPeriod(grain);
   if (period !== undefined) return new SubDailyWindowGrid(rules, period, start);
-  return new CalendarWindowGrid(rules, grain === 'monthly' ? 'month' : grain === 'weekly' ? 'week' : 'day', weekStartsOn, start);
+  return new CalendarWindowGrid(rules, grain === 'monthly' ? 'month' : grain === 'weekly' ? 'week' : 'day', weekStartsOn, start, shift);
 }
 
 /**
@@ -36,18 +40,26 @@ class CalendarWindowGrid implements WindowGrid {
   // Day number of a day on the week's first weekday, so weeks are floor((day - anchor) / 7).
   readonly #weekAnchor: number;
   readonly #first: number;
+  readonly #shift: number;
 
-  constructor(rules: TimeZoneRules, unit: 'day' | 'week' | 'month', weekStartsOn: number, start: number) {
+  constructor(rules: TimeZoneRules, unit: 'day' | 'week' | 'month', weekStartsOn: number, start: number, shift: number) {
     this.#rules = rules;
     this.#unit = unit;
     this.#weekAnchor = mod(weekStartsOn - 4, 7);
+    this.#shift = shift;
     let first = this.#unitOfLocal(start + rules.offsetAt(start));
     if (rules.startOfLocal(this.#localOfUnit(first)) < start) first += 1;
     this.#first = first;
   }
 
   indexAt(instant: number): number {
-    return this.#unitOfLocal(instant + this.#rules.offsetAt(instant)) - this.#first;
+    const index = this.#unitOfLocal(instant + this.#rules.offsetAt(instant)) - this.#first;
+    if (this.#shift === 0) return index;
+    // A shifted start inside a repeated wall-clock hour (01:30 on fall-back day) starts at its first
+    // occurrence, so instants of the second occurrence read as the window before: correct by one.
+    if (this.startOf(index + 1) <= instant) return index + 1;
+    if (this.startOf(index) > instant) return index - 1;
+    return index;
   }
 
   startOf(index: number): number {
@@ -64,7 +76,7 @@ class CalendarWindowGrid implements WindowGrid {
   }
 
   #unitOfLocal(local: number): number {
-    const days = Math.floor(local / DAY_MS);
+    const days = Math.floor((local - this.#shift) / DAY_MS);
     if (this.#unit === 'day') return days;
     if (this.#unit === 'week') return Math.floor((days - this.#weekAnchor) / 7);
     const { year, month } = civilFromDays(days);
@@ -72,9 +84,9 @@ class CalendarWindowGrid implements WindowGrid {
   }
 
   #localOfUnit(unit: number): number {
-    if (this.#unit === 'day') return unit * DAY_MS;
-    if (this.#unit === 'week') return (this.#weekAnchor + unit * 7) * DAY_MS;
-    return daysFromCivil(Math.floor(unit / 12), mod(unit, 12) + 1, 1) * DAY_MS;
+    if (this.#unit === 'day') return unit * DAY_MS + this.#shift;
+    if (this.#unit === 'week') return (this.#weekAnchor + unit * 7) * DAY_MS + this.#shift;
+    return daysFromCivil(Math.floor(unit / 12), mod(unit, 12) + 1, 1) * DAY_MS + this.#shift;
   }
 }
 

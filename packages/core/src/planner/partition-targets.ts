@@ -2,7 +2,7 @@ import type { AnyAssetDefinition, AssetKey } from '../definitions/index.ts';
 import { QuarryError } from '../errors.ts';
 import type { AssetGraph } from '../graph/index.ts';
 import type { PartitionSelection } from '../instance/instance-types.ts';
-import { PartitionSubset, type PartitionsContext, type PartitionsDefinition } from '../partitions/index.ts';
+import { isMultiPartitionsDefinition, PartitionSubset, type PartitionsContext, type PartitionsDefinition } from '../partitions/index.ts';
 
 interface TimeWindowed {
   windowOf(index: number): { start: Date; end: Date };
@@ -17,7 +17,8 @@ function isTimeWindowed(definition: PartitionsDefinition): definition is Partiti
  *
  * Keys are read in each asset's own partitions definition. Where an asset's time grain differs from
  * the keys' (a daily range over an hourly asset), the range's time window selects the partitions it
- * overlaps. An unpartitioned asset always has its single partition. A key no selected asset accepts
+ * overlaps. A key `name=value` that no selected asset has as it is selects one dimension of
+ * multi-partitioned assets (`region=eu`: every partition whose region is `eu`). An unpartitioned asset always has its single partition. A key no selected asset accepts
  * is `QUARRY_BAD_PARTITION_KEY`; `from` after `to` is `QUARRY_BAD_PARTITION_RANGE`.
  */
 export function resolvePartitionTargets(
@@ -36,6 +37,11 @@ export function resolvePartitionTargets(
   const partitioned = assets.filter((a) => a.partitions !== undefined);
   if (partitioned.length === 0 && assets.length > 0) {
     throw new QuarryError('QUARRY_BAD_ARGUMENT', `None of the selected assets is partitioned, so a partition (${describe(selection)}) does not apply.`);
+  }
+  const dimensionSelection = 'key' in selection ? dimensionKeyOf(selection.key, partitioned, ctx) : undefined;
+  if (dimensionSelection !== undefined) {
+    for (const asset of assets) targets.set(asset.key, dimensionTarget(asset, dimensionSelection, ctx));
+    return targets;
   }
   // The window of a range, from the first selected definition that accepts its keys.
   let window: { start: Date; end: Date } | undefined;
@@ -74,6 +80,42 @@ function targetOf(
   throw new QuarryError(
     'QUARRY_BAD_PARTITION_KEY',
     `Asset "${asset.key}" has partitions ${definition.id}, which do not include ${describe(selection)}: select it separately with its own keys.`,
+  );
+}
+
+const DIMENSION_KEY_RE = /^([A-Za-z_][A-Za-z0-9_]*)=(.+)$/;
+
+/** `region=eu` as a selection of one dimension, when no selected asset has the key as it is and some multi-partitioned asset has that dimension. */
+function dimensionKeyOf(key: string, partitioned: readonly AnyAssetDefinition[], ctx: PartitionsContext): { name: string; value: string } | undefined {
+  const match = DIMENSION_KEY_RE.exec(key);
+  if (match === null || partitioned.some((a) => a.partitions!.isValidKey(key, ctx))) return undefined;
+  const name = match[1]!;
+  const multis = partitioned.map((a) => a.partitions!).filter(isMultiPartitionsDefinition);
+  if (!multis.some((m) => m.dimensions.some((d) => d.name === name))) return undefined;
+  return { name, value: match[2]! };
+}
+
+/**
+ * The partitions of one asset with dimension `name` equal to `value`: every key of the other
+ * dimensions for a multi-partitioned asset, the key itself for an asset partitioned like that
+ * dimension, the single partition of an unpartitioned asset.
+ */
+function dimensionTarget(asset: AnyAssetDefinition, selection: { name: string; value: string }, ctx: PartitionsContext): PartitionSubset {
+  const definition = asset.partitions;
+  if (definition === undefined) return PartitionSubset.fromRange(0, 1);
+  if (isMultiPartitionsDefinition(definition)) {
+    const dimension = definition.dimensions.find((d) => d.name === selection.name);
+    if (dimension !== undefined) {
+      const index = dimension.definition.indexOf(selection.value, ctx); // names the dimension's valid keys
+      return definition.expandSubset(PartitionSubset.fromRange(index, index + 1), selection.name, ctx);
+    }
+  } else if (definition.isValidKey(selection.value, ctx)) {
+    const index = definition.indexOf(selection.value, ctx);
+    return PartitionSubset.fromRange(index, index + 1);
+  }
+  throw new QuarryError(
+    'QUARRY_BAD_PARTITION_KEY',
+    `Asset "${asset.key}" has partitions ${definition.id}, which have no dimension "${selection.name}" with key "${selection.value}": select it separately with its own keys.`,
   );
 }
 

@@ -15,6 +15,41 @@ export interface PlanStep {
   readonly reason: StaleReason;
   /** Ids of the steps that must succeed first (upstream partitions in this plan). */
   readonly dependsOn: readonly string[];
+  /** Upstream partitions this step needs that do not exist, read without them because its mapping allows it. */
+  readonly nonexistentUpstream?: readonly NonexistentUpstreamPartitions[];
+}
+
+/** Upstream partitions of one asset that a step needs but that do not exist: an inclusive key range. */
+export interface NonexistentUpstreamPartitions {
+  readonly asset: AssetKey;
+  readonly from: string;
+  readonly to: string;
+  readonly count: number;
+}
+
+/** Why partitions are left out of a plan. */
+export interface BlockedReason {
+  /**
+   * `upstream_nonexistent`: they need upstream partitions that do not exist (allow it with
+   * `allowNonexistentUpstream: true` on the mapping); `upstream_blocked`: they read partitions
+   * blocked in this plan.
+   */
+  readonly cause: 'upstream_nonexistent' | 'upstream_blocked';
+  /** For `upstream_blocked`: the first blocked partition read. */
+  readonly upstream?: { readonly asset: AssetKey; readonly partition: string };
+  /** Human text, e.g. `requires upstream partitions that do not exist: raw/orders 2025-12-26..2025-12-31`. */
+  readonly detail: string;
+}
+
+/** Partitions that are stale but not planned, with the reason; chunked like steps. */
+export interface BlockedStep {
+  /** The id the step would have. */
+  readonly id: string;
+  readonly assetKey: AssetKey;
+  readonly partitionKeys: readonly string[];
+  readonly reason: BlockedReason;
+  /** For `upstream_nonexistent`: the upstream partitions missing, per upstream asset. */
+  readonly nonexistentUpstream: readonly NonexistentUpstreamPartitions[];
 }
 
 /** An immutable plan: steps in dependency order with their reasons. */
@@ -22,4 +57,6 @@ export interface Plan {
   readonly createdAt: string;
   readonly selection: string | undefined;
   readonly steps: readonly PlanStep[];
+  /** Stale partitions that do not run, with why (absent in plans made before blocking existed). */
+  readonly blocked?: readonly BlockedStep[];
 }

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { AssetDefinition } from '../definitions/index.ts';
 import { schemaColumns } from '../definitions/index.ts';
+import { localModulesVersion } from './module-graph.ts';
 import { normalizeSource } from './normalize-source.ts';
 
 /** A 16-hex-digit SHA-256 prefix of `text`: short enough to read, long enough not to collide. */
@@ -12,6 +13,8 @@ export function shortHash(text: string): string {
  * The code version of an asset: its explicit `codeVersion` when set, otherwise a fingerprint of
  * its normalized SQL or function source, its config, its output schema, its partitions and the
  * names and mappings of its dependencies (changing any of them changes what the asset computes).
+ * A compute asset's fingerprint also covers the project modules its defining file imports,
+ * transitively (`localModulesVersion`), so editing a helper it calls makes it stale.
  */
 export function codeVersionOf(asset: AssetDefinition): string {
   if (asset.codeVersion !== undefined) return `v:${asset.codeVersion}`;
@@ -25,6 +28,7 @@ export function codeVersionOf(asset: AssetDefinition): string {
       .map(([name, d]) => [name, d.asset.key, d.mapping?.id ?? 'default'])
       .sort(),
     self: asset.selfDependency ? [asset.selfDependency.name, asset.selfDependency.mapping.id] : null,
+    ...(asset.compute !== undefined && asset.sourceFile !== undefined ? { modules: localModulesVersion(asset.sourceFile) ?? null } : {}),
   });
   return shortHash(fingerprint);
 }

@@ -114,6 +114,7 @@ export function computeStaleness(input: StalenessInput): Map<AssetKey, AssetStal
     const sourceChangedIdx: number[] = [];
     const upstreamChangedIdx: number[] = [];
     const upstreamDetail = new Map<number, { asset: AssetKey; partition: string }>();
+    const sourceDetail = new Map<number, { asset: AssetKey; partition: string }>();
     const observed = input.observed?.get(key);
 
     for (const i of present.indices()) {
@@ -128,11 +129,13 @@ export function computeStaleness(input: StalenessInput): Map<AssetKey, AssetStal
       }
       const inputSeq = state.inputSeqAt(i);
       let culprit: { asset: AssetKey; partition: string } | undefined;
+      let fromSource = false;
       for (const dep of deps) {
         const up = upstreamSubset(asset, dep, PartitionSubset.fromRange(i, i + 1), ctx);
         const upState = input.state(dep.upstream);
         if (upState.maxDataSeq(up) > inputSeq) {
           culprit = firstNewer(upState, up, inputSeq, dep, ctx);
+          fromSource = input.graph.get(dep.upstream).type === 'source';
           break;
         }
       }
@@ -140,13 +143,17 @@ export function computeStaleness(input: StalenessInput): Map<AssetKey, AssetStal
       // Confirm with the fingerprint: a change undone since (same versions again) is not a change.
       const fingerprint = state.fingerprintAt(i);
       const now = inputFingerprint(currentInputs(asset, PartitionSubset.fromRange(i, i + 1), input.state, ctx), sourceVersionOf(fingerprint));
-      if (now !== fingerprint) {
+      if (now !== fingerprint && fromSource) {
+        // A source dependency observed with another version: the source changed.
+        sourceChangedIdx.push(i);
+        sourceDetail.set(i, culprit);
+      } else if (now !== fingerprint) {
         upstreamChangedIdx.push(i);
         upstreamDetail.set(i, culprit);
       }
     }
     const codeChanged = PartitionSubset.fromIndices(codeChangedIdx);
-    const sourceChanged = PartitionSubset.fromIndices(sourceChangedIdx);
+    const sourceChanged = PartitionSubset.fromIndices(sourceChangedIdx.sort((a, b) => a - b));
     const upstreamChanged = PartitionSubset.fromIndices(upstreamChangedIdx);
     let direct = missing.union(failed).union(codeChanged).union(sourceChanged).union(upstreamChanged);
 
@@ -181,6 +188,10 @@ export function computeStaleness(input: StalenessInput): Map<AssetKey, AssetStal
       if (missing.has(index)) return { cause: 'missing' };
       if (failed.has(index)) return { cause: 'failed', detail: 'the last attempt failed' };
       if (codeChanged.has(index)) return { cause: 'code_changed', detail: `code version ${state.codeVersionAt(index)} → ${codeVersion}` };
+      if (sourceChanged.has(index) && sourceDetail.has(index)) {
+        const source = sourceDetail.get(index)!;
+        return { cause: 'source_changed', upstream: source, detail: `source ${source.asset}${source.partition ? ` [${source.partition}]` : ''} was observed with a new version` };
+      }
       if (sourceChanged.has(index)) {
         return { cause: 'source_changed', detail: `source version ${sourceVersionOf(state.fingerprintAt(index)) ?? 'none'} → ${observed?.get(index) ?? 'none'}` };
       }
@@ -213,4 +224,54 @@ function firstNewer(state: AssetState, subset: PartitionSubset, seq: number, dep
     if (state.dataSeqAt(i) > seq) return { asset: dep.upstream, partition: dep.upstreamDefinition ? dep.upstreamDefinition.keyAt(i, ctx) : '' };
   }
   return { asset: dep.upstream, partition: '' };
+}
+
+/**
+ * The partitions staleness must look at so that a partition's answer does not depend on what else
+ * is selected: every asset of the upstream closure of `targets`, with the upstream partitions the
+ * targets read through their mappings (transitively), joined to its own target when it has one.
+ * Source assets are included (their observations feed staleness); self-dependencies add nothing
+ * (a self-dependent asset's chain is followed inside its own target).
+ */
+export function upstreamClosureTargets(graph: AssetGraph, targets: ReadonlyMap<AssetKey, PartitionSubset>, ctx: PartitionsContext): Map<AssetKey, PartitionSubset> {
+  const closure = graph.upstreamClosure(targets.keys());
+  const expanded = new Map<AssetKey, PartitionSubset>(targets);
+  // Reverse topological order: every consumer of an asset is visited before the asset itself.
+  for (const key of [...closure].reverse()) {
+    const asset = graph.get(key);
+    const target = expanded.get(key);
+    if (asset.type !== 'asset' || target === undefined || target.isEmpty) continue;
+    for (const dep of resolvedDependencies(asset)) {
+      if (dep.upstream === key) continue;
+      const read = upstreamSubset(asset, dep, target, ctx);
+      const known = expanded.get(dep.upstream);
+      expanded.set(dep.upstream, known === undefined ? read : known.union(read));
+    }
+  }
+  return new Map(closure.map((k) => [k, expanded.get(k) ?? PartitionSubset.empty()]));
+}
+
+/**
+ * Staleness narrowed to `target`: the partitions of `staleness` that lie in `target`, with the
+ * same causes (computed over a wider set, so the answer is the one a wider selection gives).
+ * With `force`, every fresh partition of `target` is planned with reason `forced`.
+ */
+export function restrictStaleness(staleness: AssetStaleness, target: PartitionSubset, force = false): AssetStaleness {
+  const narrowed = (subset: PartitionSubset) => subset.intersect(target);
+  const stale = narrowed(staleness.planned.difference(staleness.forced));
+  const forced = force ? target.difference(stale) : PartitionSubset.empty();
+  const planned = stale.union(forced);
+  return {
+    assetKey: staleness.assetKey,
+    target,
+    missing: narrowed(staleness.missing),
+    failed: narrowed(staleness.failed),
+    codeChanged: narrowed(staleness.codeChanged),
+    sourceChanged: narrowed(staleness.sourceChanged),
+    upstreamChanged: narrowed(staleness.upstreamChanged),
+    upstreamStale: narrowed(staleness.upstreamStale),
+    forced,
+    planned,
+    reasonAt: (index) => (!planned.has(index) ? undefined : forced.has(index) ? { cause: 'forced' } : staleness.reasonAt(index)),
+  };
 }

@@ -49,6 +49,9 @@ export async function assetPage(context: PageContext, route: Extract<Route, { pa
       'dl',
       { class: 'facts' },
       h('div', {}, h('dt', {}, 'Kind'), h('dd', {}, `${asset.kind}${asset.type === 'source' ? ' (observed source)' : ''}`)),
+      ...(asset.type === 'source'
+        ? [h('div', {}, h('dt', {}, 'Observed'), h('dd', { 'data-role': 'observation' }, detail.status.source?.lastObservedAt ? `observed at ${detail.status.source.lastObservedAt}, version ${detail.status.source.lastVersion ?? '—'}` : 'never observed'))]
+        : []),
       h('div', {}, h('dt', {}, 'Group'), h('dd', {}, asset.group)),
       h('div', {}, h('dt', {}, 'Owners'), h('dd', {}, asset.owners.length ? asset.owners.join(', ') : '—')),
       h('div', {}, h('dt', {}, 'Partitions'), h('dd', {}, asset.partitions ? `${asset.partitions.id.split('(')[0] || asset.partitions.kind} · ${formatCount(asset.partitions.count)}${asset.partitions.firstKey ? ` · ${asset.partitions.firstKey} → ${asset.partitions.lastKey}` : ''}` : 'unpartitioned')),

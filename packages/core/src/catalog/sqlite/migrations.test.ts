@@ -120,7 +120,7 @@ test('a SQLite file that is not a Quarry catalog, or a file that is not SQLite, 
 
   const text = join(dir, 'notes.txt');
   await writeFile(text, 'this is not a database, just a text file long enough to have a header '.repeat(20));
-  assert.throws(() => openSqliteCatalog({ path: text }), (error: unknown) => isQuarryError(error, 'QUARRY_CATALOG_MIGRATION') && /not a SQLite database/.test(error.message));
+  assert.throws(() => openSqliteCatalog({ path: text }), (error: unknown) => isQuarryError(error, 'QUARRY_CATALOG_CORRUPT') && /not a SQLite database/.test(error.message));
 }));
 
 test('two connections opening a fresh file at once both end up on the latest schema', () => withDir(async (dir) => {

@@ -197,10 +197,53 @@ CREATE INDEX lineage_edges_from ON lineage_edges (from_asset_id, from_partition_
 CREATE INDEX lineage_edges_to_materialization ON lineage_edges (to_materialization_id);
 `;
 
+// The lake's trust: per-file size and checksum (null = recorded before v3, unknown), the catalog's
+// instance id (the lake's marker file names it), and versions found damaged by `quarry verify --repair`.
+const V3_LAKE_INTEGRITY = `
+ALTER TABLE materialization_files ADD COLUMN size INTEGER;
+ALTER TABLE materialization_files ADD COLUMN sha256 TEXT;
+
+CREATE TABLE catalog_identity (
+  id INTEGER PRIMARY KEY CHECK (id = 1),
+  instance_id TEXT NOT NULL,
+  created_at INTEGER NOT NULL
+);
+INSERT INTO catalog_identity (id, instance_id, created_at)
+  VALUES (1, 'qi_' || lower(hex(randomblob(12))), CAST((julianday('now') - 2440587.5) * 86400000 AS INTEGER));
+
+CREATE TABLE lost_versions (
+  materialization_id INTEGER PRIMARY KEY,
+  asset_id INTEGER NOT NULL,
+  partition_key TEXT NOT NULL,
+  detail TEXT NOT NULL,
+  lost_at INTEGER NOT NULL
+);
+CREATE INDEX lost_versions_partition ON lost_versions (asset_id, partition_key);
+`;
+
+// Observations of source assets: one row per observed version of a partition; `current` marks the
+// latest, whose observed_at moves forward while the version stays the same.
+const V4_SOURCE_OBSERVATIONS = `
+CREATE TABLE observations (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  asset_id INTEGER NOT NULL,
+  partition_key TEXT NOT NULL,
+  data_version TEXT NOT NULL,
+  seq INTEGER NOT NULL,
+  first_observed_at INTEGER NOT NULL,
+  observed_at INTEGER NOT NULL,
+  run_id TEXT,
+  current INTEGER NOT NULL
+);
+CREATE UNIQUE INDEX observations_current ON observations (asset_id, partition_key) WHERE current = 1;
+`;
+
 /** The SQLite catalog's schema history, oldest first; the last entry is the version this code writes. */
 export const SQLITE_MIGRATIONS: readonly SqliteMigration[] = [
   { version: 1, name: 'core', up: (db) => db.exec(V1_CORE) },
   { version: 2, name: 'checks and lineage', up: (db) => db.exec(V2_CHECKS_AND_LINEAGE) },
+  { version: 3, name: 'lake integrity', up: (db) => db.exec(V3_LAKE_INTEGRITY) },
+  { version: 4, name: 'source observations', up: (db) => db.exec(V4_SOURCE_OBSERVATIONS) },
 ];
 
 /** The schema version this code reads and writes. */

@@ -1,20 +1,20 @@
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync, statfsSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { dirname, resolve } from 'node:path';
 import Database from 'better-sqlite3';
 import type BetterSqlite3 from 'better-sqlite3';
 import { QuarryError } from '../../errors.ts';
 import type {
-  AcquireLeasesResult, CatalogAssetSummary, Catalog, CheckResultRecord, CurrentPartitions, CurrentPartitionsColumn, CurrentPartitionsOptions,
+  AcquireLeasesResult, CatalogAssetSummary, Catalog, CheckResultRecord, CurrentFileRecord, LostPartition, RemoveUnreferencedFilesOptions, VacuumCandidate, CurrentPartitions, CurrentPartitionsColumn, CurrentPartitionsOptions,
   DynamicPartitionStore, EventLevel, EventRecord, JsonValue, LeaseHolder, LeaseItem, LeaseOwner, LineageEdgeRecord,
   ListCheckResultsOptions, ListEventsOptions, ListLineageEdgesOptions, ListRunsOptions, MaterializationHistoryOptions,
-  MaterializationRecord, NewCheckResult, NewEvent, NewMaterialization, NewRun, PartitionFailure, PartitionFailureKind,
-  RenewLeasesResult, RetentionResult, RunKind, RunRecord, RunStatus, RunUpdate, StepRecord, StepStatus, StepUpsert,
+  MaterializationRecord, NewCheckResult, NewEvent, NewMaterialization, NewObservation, NewRun, ObservationRecord, PartitionFailure, PartitionFailureKind,
+  CatalogCompaction, RenewLeasesResult, RetentionResult, RunKind, RunRecord, RunStatus, RunUpdate, StepRecord, StepStatus, StepUpsert,
 } from '../catalog.ts';
 import { EVENT_LEVELS, RUN_KINDS, RUN_STATUSES, STEP_STATUSES } from '../catalog.ts';
-import { isProcessAlive } from '../is-process-alive.ts';
+import { isProcessAlive } from '../../execution/is-process-alive.ts';
 import { createRunId } from '../run-id.ts';
-import { migrateSqliteCatalog } from './migrations.ts';
+import { migrateSqliteCatalog, SQLITE_MIGRATIONS } from './migrations.ts';
 import type { SqliteCatalogConfig } from './sqlite-config.ts';
 
 type Row = Record<string, unknown>;
@@ -22,6 +22,8 @@ type Row = Record<string, unknown>;
 const DEFAULT_BUSY_TIMEOUT_MS = 10_000;
 // Retention deletes in batches so that no write transaction holds the lock for long.
 const RETENTION_BATCH = 2_000;
+/** Event types `pruneRunEvents` deletes (at debug/info level): step progress, not outcomes. */
+const PRUNABLE_EVENT_TYPES = ['log', 'step_started', 'step_retrying', 'check_evaluated'] as const;
 // Joins partition keys in one string; keys may not contain control characters, so this never collides.
 const KEY_SEPARATOR = '\u001f';
 // Stands for a null fingerprint in the joined string, for the same reason.
@@ -72,6 +74,7 @@ export class SqliteCatalog implements Catalog {
   readonly location: string;
   readonly dynamicPartitions: DynamicPartitionStore;
   readonly #db: BetterSqlite3.Database;
+  readonly #readOnlyBecauseFull: boolean;
   readonly #clock: () => Date;
   readonly #host: string;
   readonly #statements = new Map<string, BetterSqlite3.Statement>();
@@ -92,25 +95,28 @@ export class SqliteCatalog implements Catalog {
     this.#clock = config.now ?? (() => new Date());
     this.#host = config.hostname ?? hostname();
     if (!inMemory) mkdirSync(dirname(this.location), { recursive: true });
-    this.#db = new Database(this.location, { timeout: busyTimeoutMs });
-    try {
-      this.#db.pragma(`busy_timeout = ${Math.max(0, Math.floor(busyTimeoutMs))}`);
-      this.#db.pragma('journal_mode = WAL');
-      // WAL + NORMAL never corrupts; a power cut may lose the last commits, which only orphans lake files that vacuum removes.
-      this.#db.pragma('synchronous = NORMAL');
-      migrateSqliteCatalog(this.#db, this.location);
-    } catch (error) {
-      this.#db.close();
-      if (isSqliteError(error, 'SQLITE_NOTADB')) {
-        throw new QuarryError('QUARRY_CATALOG_MIGRATION', `${this.location} is not a SQLite database, so it cannot be a Quarry catalog. Point Quarry at another file or move this one away.`, { details: { location: this.location }, cause: error });
-      }
-      throw translateBusy(error, this.location);
+    const opened = openConnection(this.location, busyTimeoutMs, inMemory);
+    this.#db = opened.db;
+    this.#readOnlyBecauseFull = opened.readOnlyBecauseFull;
+    this.dynamicPartitions = guardMethods({
+      keys: (name: string) => this.#dynamicKeys(name),
+      add: (name: string, keys: readonly string[]) => this.#addDynamicKeys(name, keys),
+      remove: (name: string, keys: readonly string[]) => this.#removeDynamicKeys(name, keys),
+    }, (error) => this.#translate(error));
+    // Damage or a full disk can surface in any statement; every public method turns those SQLite
+    // errors into QuarryErrors naming this file and what to do (own properties shadow the prototype's).
+    const self = this as unknown as Record<string, unknown>;
+    for (const name of Object.getOwnPropertyNames(SqliteCatalog.prototype)) {
+      const method = self[name];
+      if (name === 'constructor' || typeof method !== 'function') continue;
+      self[name] = guardMethod(method as (...args: unknown[]) => unknown, this, (error) => this.#translate(error));
     }
-    this.dynamicPartitions = {
-      keys: (name) => this.#dynamicKeys(name),
-      add: (name, keys) => this.#addDynamicKeys(name, keys),
-      remove: (name, keys) => this.#removeDynamicKeys(name, keys),
-    };
+  }
+
+  // On a copy read because the disk is full, any write is refused by SQLite as read-only: that is the full disk.
+  #translate(error: unknown): unknown {
+    if (this.#readOnlyBecauseFull && isSqliteError(error, 'SQLITE_READONLY')) return diskFullError(this.location, error);
+    return translateSqliteError(error, this.location);
   }
 
   // ---------------------------------------------------------------- runs
@@ -344,7 +350,8 @@ export class SqliteCatalog implements Catalog {
       const insertMaterialization = this.#stmt(`INSERT INTO materializations (asset_id, partition_key, run_id, step_id, created_at, files, row_count, bytes,
         data_version, code_version_id, input_fingerprint, input_seqs, output_schema, metadata, seq, data_seq)
         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
-      const insertFile = this.#stmt('INSERT OR IGNORE INTO materialization_files (materialization_id, path) VALUES (?, ?)');
+      const insertFile = this.#stmt('INSERT OR IGNORE INTO materialization_files (materialization_id, path, size, sha256) VALUES (?, ?, ?, ?)');
+      const clearLost = this.#stmt('DELETE FROM lost_versions WHERE asset_id = ? AND partition_key = ?');
       const upsertCurrent = this.#stmt(`INSERT INTO current_partitions (asset_id, partition_key, materialization_id, seq, data_seq, code_version_id,
         max_input_seq, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
         ON CONFLICT (asset_id, partition_key) DO UPDATE SET materialization_id = excluded.materialization_id, seq = excluded.seq,
@@ -367,7 +374,11 @@ export class SqliteCatalog implements Catalog {
         const id = Number(insertMaterialization.run(assetId, m.input.partitionKey, m.input.runId ?? null, m.input.stepId ?? null, committedAt,
           m.files, m.input.rowCount ?? null, m.input.bytes ?? null, m.input.dataVersion, codeVersionId, m.input.inputFingerprint ?? null,
           m.inputSeqs, m.outputSchema, m.metadata, seq, dataSeq).lastInsertRowid);
-        for (const path of m.input.files) insertFile.run(id, path);
+        for (const path of m.input.files) {
+          const checksum = m.input.fileChecksums?.find((f) => f.path === path);
+          insertFile.run(id, path, checksum?.size ?? null, checksum?.sha256 ?? null);
+        }
+        clearLost.run(assetId, m.input.partitionKey);
         upsertCurrent.run(assetId, m.input.partitionKey, id, seq, dataSeq, codeVersionId, m.maxInputSeq, committedAt);
         upsertVersions.run(assetId, m.input.partitionKey, m.input.dataVersion, m.input.inputFingerprint ?? null);
         clearFailure.run(assetId, m.input.partitionKey);
@@ -477,6 +488,90 @@ export class SqliteCatalog implements Catalog {
     return this.#stmt('SELECT DISTINCT path FROM materialization_files ORDER BY path').pluck().all() as string[];
   }
 
+  removeUnreferencedFiles(candidates: readonly VacuumCandidate[], options: RemoveUnreferencedFilesOptions): string[] {
+    const removed: string[] = [];
+    const referenced = this.#stmt('SELECT 1 FROM materialization_files WHERE path = ? LIMIT 1');
+    const runOf = this.#stmt('SELECT status, pid, host FROM runs WHERE id = ?');
+    const grace = options.graceCutoff.getTime();
+    const decide = (batch: readonly VacuumCandidate[]) => {
+      for (const candidate of batch) {
+        if (referenced.get(candidate.path) !== undefined && options.treatAsUnreferenced?.has(candidate.path) !== true) continue;
+        const runId = options.runIdOf(candidate.path);
+        const run = runId === undefined ? undefined : (runOf.get(runId) as { status: string; pid: number | null; host: string | null } | undefined);
+        // A live run may still commit its files; a file of no run on record waits out the grace period
+        // (a writer this catalog does not know, or a clock we cannot trust).
+        if (run === undefined ? candidate.modifiedAt.getTime() >= grace : this.#isLiveRun(run)) continue;
+        options.remove?.(candidate.path);
+        removed.push(candidate.path);
+      }
+    };
+    // Batches keep each write lock short; inside one, a commit cannot slip between the check and the removal.
+    for (let i = 0; i < candidates.length; i += RETENTION_BATCH) {
+      const batch = candidates.slice(i, i + RETENTION_BATCH);
+      if (options.remove === undefined) decide(batch);
+      else this.#write(() => decide(batch));
+    }
+    return removed;
+  }
+
+  #isLiveRun(run: { status: string; pid: number | null; host: string | null }): boolean {
+    if (run.status !== 'running' && run.status !== 'queued') return false;
+    // Only a process on this machine can be probed; any other is presumed alive.
+    return run.pid === null || run.host !== this.#host || isProcessAlive(run.pid);
+  }
+
+  currentFiles(asset: string): CurrentFileRecord[] {
+    const assetId = this.#assetIdForRead(asset);
+    if (assetId === undefined) return [];
+    const rows = this.#stmt(`SELECT c.partition_key, c.materialization_id, f.path, f.size, f.sha256 FROM current_partitions c
+      JOIN materialization_files f ON f.materialization_id = c.materialization_id WHERE c.asset_id = ? ORDER BY c.partition_key, f.path`).raw().all(assetId) as [string, number, string, number | null, string | null][];
+    return rows.map(([partitionKey, materializationId, path, size, sha256]) => ({ partitionKey, materializationId, path, size, sha256 }));
+  }
+
+  markVersionsLost(items: readonly { readonly assetKey: string; readonly partitionKey: string; readonly materializationId: number; readonly detail: string }[]): number {
+    if (items.length === 0) return 0;
+    return this.#write(() => {
+      const now = this.#nowMs();
+      const dropCurrent = this.#stmt('DELETE FROM current_partitions WHERE asset_id = ? AND partition_key = ? AND materialization_id = ?');
+      const dropVersion = this.#stmt('DELETE FROM current_versions WHERE asset_id = ? AND partition_key = ?');
+      const insertLost = this.#stmt('INSERT OR REPLACE INTO lost_versions (materialization_id, asset_id, partition_key, detail, lost_at) VALUES (?, ?, ?, ?, ?)');
+      let marked = 0;
+      for (const item of items) {
+        const assetId = this.#assetIdForRead(item.assetKey);
+        if (assetId === undefined) continue;
+        if (dropCurrent.run(assetId, item.partitionKey, item.materializationId).changes === 0) continue;
+        dropVersion.run(assetId, item.partitionKey);
+        insertLost.run(item.materializationId, assetId, item.partitionKey, item.detail, now);
+        marked += 1;
+      }
+      return marked;
+    });
+  }
+
+  lostPartitions(asset: string): LostPartition[] {
+    const assetId = this.#assetIdForRead(asset);
+    if (assetId === undefined) return [];
+    const rows = this.#stmt(`SELECT partition_key, materialization_id, detail, lost_at FROM lost_versions l WHERE asset_id = ?
+      AND NOT EXISTS (SELECT 1 FROM current_partitions c WHERE c.asset_id = l.asset_id AND c.partition_key = l.partition_key)
+      ORDER BY partition_key, lost_at DESC`).raw().all(assetId) as [string, number, string, number][];
+    const seen = new Set<string>();
+    const lost: LostPartition[] = [];
+    for (const [partitionKey, materializationId, detail, lostAt] of rows) {
+      if (seen.has(partitionKey)) continue;
+      seen.add(partitionKey);
+      lost.push({ assetKey: asset, partitionKey, materializationId, detail, lostAt: new Date(lostAt) });
+    }
+    return lost;
+  }
+
+  instanceId(): string {
+    return this.#stmt('SELECT instance_id FROM catalog_identity WHERE id = 1').pluck().get() as string;
+  }
+
+  isEmpty(): boolean {
+    return this.#stmt('SELECT NOT EXISTS (SELECT 1 FROM runs) AND NOT EXISTS (SELECT 1 FROM materializations)').pluck().get() === 1;
+  }
+
   deleteMaterializationsOlderThan(cutoff: Date, options: { readonly dryRun?: boolean } = {}): RetentionResult {
     const cutoffMs = toMs(cutoff, 'retention cutoff');
     const maxId = (this.#stmt('SELECT max(id) FROM materializations WHERE created_at <= ?').pluck().get(cutoffMs) as number | null) ?? 0;
@@ -512,11 +607,16 @@ export class SqliteCatalog implements Catalog {
         const selectFiles = this.#stmt('SELECT path FROM materialization_files WHERE materialization_id = ?').pluck();
         const deleteFiles = this.#stmt('DELETE FROM materialization_files WHERE materialization_id = ?');
         const deleteMaterialization = this.#stmt('DELETE FROM materializations WHERE id = ?');
+        const deleteEdgesInto = this.#stmt('DELETE FROM lineage_edges WHERE to_materialization_id = ?');
         for (const id of ids) {
           for (const path of selectFiles.all(id) as string[]) candidates.add(path);
           deleteFiles.run(id);
           deleteMaterialization.run(id);
+          // The lineage and check results of a deleted version describe nothing that exists any more.
+          deleteEdgesInto.run(id);
         }
+        // check_results has no index on materialization_id: one scan per batch, not one per version.
+        if (ids.length > 0) this.#stmt('DELETE FROM check_results WHERE materialization_id IN (SELECT value FROM json_each(?))').run(JSON.stringify(ids));
         return ids;
       });
       deletedCount += batch.length;
@@ -526,6 +626,26 @@ export class SqliteCatalog implements Catalog {
     const stillReferenced = this.#stmt('SELECT 1 FROM materialization_files WHERE path = ? LIMIT 1');
     const unreferencedFiles = [...candidates].filter((path) => stillReferenced.get(path) === undefined).sort();
     return { deletedCount, unreferencedFiles };
+  }
+
+  // ---------------------------------------------------------------- size
+
+  pruneRunEvents(cutoff: Date, options: { readonly dryRun?: boolean } = {}): number {
+    const cutoffMs = toMs(cutoff, 'event retention cutoff');
+    const where = `FROM events WHERE run_id IN (SELECT id FROM runs WHERE finished_at IS NOT NULL AND finished_at <= ?)
+      AND type IN (${PRUNABLE_EVENT_TYPES.map((t) => `'${t}'`).join(', ')}) AND level IN ('debug', 'info')`;
+    if (options.dryRun === true) return this.#stmt(`SELECT count(*) ${where}`).pluck().get(cutoffMs) as number;
+    return this.#write(() => this.#stmt(`DELETE ${where}`).run(cutoffMs).changes);
+  }
+
+  compact(): CatalogCompaction {
+    const bytes = () => (this.#db.pragma('page_count', { simple: true }) as number) * (this.#db.pragma('page_size', { simple: true }) as number);
+    const bytesBefore = bytes();
+    // A full VACUUM, not auto_vacuum's incremental one: pruning leaves pages half empty (the events
+    // of runs interleave), and only a rewrite packs the rows that stay.
+    this.#db.exec('VACUUM');
+    if (this.location !== ':memory:') this.#db.pragma('wal_checkpoint(TRUNCATE)');
+    return { bytesBefore, bytesAfter: bytes() };
   }
 
   // ---------------------------------------------------------------- failure markers
@@ -733,6 +853,53 @@ export class SqliteCatalog implements Catalog {
     }));
   }
 
+  recordObservations(observations: readonly NewObservation[]): ObservationRecord[] {
+    for (const o of observations) {
+      checkAssetKey(o.assetKey);
+      checkPartitionKey(o.partitionKey);
+      if (typeof o.dataVersion !== 'string' || o.dataVersion === '') {
+        throw new QuarryError('QUARRY_BAD_ARGUMENT', `Observation of "${o.assetKey}" [${o.partitionKey}] has data version ${JSON.stringify(o.dataVersion)}: observe must return a non-empty string (or undefined when there is no data).`);
+      }
+    }
+    if (observations.length === 0) return [];
+    return this.#write(() => {
+      const state = this.#stmt('SELECT seq, last_commit_at FROM catalog_state WHERE id = 1').raw().get() as [number, number];
+      let seq = state[0];
+      const now = Math.max(this.#nowMs(), state[1]);
+      const select = this.#stmt('SELECT id, data_version, seq, first_observed_at FROM observations WHERE asset_id = ? AND partition_key = ? AND current = 1');
+      const touch = this.#stmt('UPDATE observations SET observed_at = ?, run_id = ? WHERE id = ?');
+      const retire = this.#stmt('UPDATE observations SET current = 0 WHERE id = ?');
+      const insert = this.#stmt(`INSERT INTO observations (asset_id, partition_key, data_version, seq, first_observed_at, observed_at, run_id, current)
+        VALUES (?, ?, ?, ?, ?, ?, ?, 1)`);
+      const records = observations.map((o): ObservationRecord => {
+        const assetId = this.#assetIdForWrite(o.assetKey);
+        const runId = o.runId ?? null;
+        const current = select.get(assetId, o.partitionKey) as { id: number; data_version: string; seq: number; first_observed_at: number } | undefined;
+        if (current !== undefined && current.data_version === o.dataVersion) {
+          touch.run(now, runId, current.id);
+          return { assetKey: o.assetKey, partitionKey: o.partitionKey, dataVersion: o.dataVersion, seq: current.seq, firstObservedAt: new Date(current.first_observed_at), observedAt: new Date(now), runId };
+        }
+        if (current !== undefined) retire.run(current.id);
+        seq += 1;
+        insert.run(assetId, o.partitionKey, o.dataVersion, seq, now, now, runId);
+        return { assetKey: o.assetKey, partitionKey: o.partitionKey, dataVersion: o.dataVersion, seq, firstObservedAt: new Date(now), observedAt: new Date(now), runId };
+      });
+      this.#stmt('UPDATE catalog_state SET seq = ?, last_commit_at = ? WHERE id = 1').run(seq, now);
+      return records;
+    });
+  }
+
+  currentObservations(asset: string, partitions?: readonly string[]): ObservationRecord[] {
+    const assetId = this.#assetIdForRead(asset);
+    if (assetId === undefined) return [];
+    const rows = this.#stmt('SELECT partition_key, data_version, seq, first_observed_at, observed_at, run_id FROM observations WHERE asset_id = ? AND current = 1 ORDER BY partition_key')
+      .all(assetId) as { partition_key: string; data_version: string; seq: number; first_observed_at: number; observed_at: number; run_id: string | null }[];
+    const wanted = partitions === undefined ? undefined : new Set(partitions);
+    return rows
+      .filter((r) => wanted === undefined || wanted.has(r.partition_key))
+      .map((r) => ({ assetKey: asset, partitionKey: r.partition_key, dataVersion: r.data_version, seq: r.seq, firstObservedAt: new Date(r.first_observed_at), observedAt: new Date(r.observed_at), runId: r.run_id }));
+  }
+
   listLineageEdges(options: ListLineageEdgesOptions): LineageEdgeRecord[] {
     const assetId = this.#assetIdForRead(options.asset);
     if (assetId === undefined) return [];
@@ -839,7 +1006,7 @@ export class SqliteCatalog implements Catalog {
       }
       return result;
     } catch (error) {
-      throw translateBusy(error, this.location);
+      throw this.#translate(error);
     } finally {
       this.#pending = undefined;
     }
@@ -1196,6 +1363,92 @@ function unknownRun(id: string): QuarryError {
 
 function isSqliteError(error: unknown, prefix: string): boolean {
   return typeof error === 'object' && error !== null && typeof (error as { code?: unknown }).code === 'string' && (error as { code: string }).code.startsWith(prefix);
+}
+
+function guardMethod(method: (...args: unknown[]) => unknown, target: object, translate: (error: unknown) => unknown): (...args: unknown[]) => unknown {
+  return (...args: unknown[]) => {
+    try {
+      return method.apply(target, args);
+    } catch (error) {
+      throw translate(error);
+    }
+  };
+}
+
+function guardMethods<T extends Record<string, (...args: never[]) => unknown>>(methods: T, translate: (error: unknown) => unknown): T {
+  const guarded: Record<string, unknown> = {};
+  for (const [name, method] of Object.entries(methods)) guarded[name] = guardMethod(method as (...args: unknown[]) => unknown, methods, translate);
+  return guarded as T;
+}
+
+// Opens (creating and migrating as needed) the catalog's connection. A full disk cannot even hold
+// WAL's shared-memory file, so no connection opens; reading must still work (\`quarry runs\`,
+// \`status\`), so the catalog is then read from a copy in memory and every write is refused.
+function openConnection(location: string, busyTimeoutMs: number, inMemory: boolean): { db: BetterSqlite3.Database; readOnlyBecauseFull: boolean } {
+  const db = new Database(location, { timeout: busyTimeoutMs });
+  try {
+    db.pragma(`busy_timeout = ${Math.max(0, Math.floor(busyTimeoutMs))}`);
+    db.pragma('journal_mode = WAL');
+    // WAL + NORMAL never corrupts; a power cut may lose the last commits, which only orphans lake files that vacuum removes.
+    db.pragma('synchronous = NORMAL');
+    migrateSqliteCatalog(db, location);
+    return { db, readOnlyBecauseFull: false };
+  } catch (error) {
+    db.close();
+    if (isSqliteError(error, 'SQLITE_NOTADB')) {
+      throw new QuarryError('QUARRY_CATALOG_CORRUPT', `${location} is not a SQLite database (its header is damaged, or it is another kind of file), so it cannot be a Quarry catalog. Restore the catalog from a backup, or move this file away to start a new catalog (the lake then needs \`quarry init --force-new-catalog\`).`, { details: { location }, cause: error });
+    }
+    if (inMemory || !isDiskFull(error, location)) throw translateSqliteError(error, location);
+    let copy: BetterSqlite3.Database;
+    try {
+      const image = readFileSync(location);
+      // Bytes 18-19 say "WAL"; a database in memory cannot use WAL, so the copy reads as a plain journal one.
+      if (image.length > 19) image[18] = image[19] = 1;
+      copy = new Database(image, { readonly: true });
+    } catch {
+      throw diskFullError(location, error);
+    }
+    // Only a catalog already at this code's schema can be read without migrating (which writes).
+    const version = copy.prepare("SELECT CASE WHEN EXISTS (SELECT 1 FROM sqlite_schema WHERE name = 'schema_migrations') THEN (SELECT max(version) FROM schema_migrations) END").pluck().get();
+    if (version !== SQLITE_MIGRATIONS[SQLITE_MIGRATIONS.length - 1]!.version) {
+      copy.close();
+      throw diskFullError(location, error);
+    }
+    return { db: copy, readOnlyBecauseFull: true };
+  }
+}
+
+// SQLITE_FULL, or an I/O error on a filesystem with no space left (SQLite reports a failed
+// shared-memory or lock file as an I/O error, without the errno).
+function isDiskFull(error: unknown, location: string): boolean {
+  if (isSqliteError(error, 'SQLITE_FULL')) return true;
+  if (!isSqliteError(error, 'SQLITE_IOERR')) return false;
+  try {
+    const fs = statfsSync(dirname(location));
+    return fs.bavail * fs.bsize < 64 * 1024;
+  } catch {
+    return false;
+  }
+}
+
+// SQLite's errors as QuarryErrors naming the catalog file and what to do; anything else passes through.
+function translateSqliteError(error: unknown, location: string): unknown {
+  if (isSqliteError(error, 'SQLITE_CORRUPT') || isSqliteError(error, 'SQLITE_NOTADB')) {
+    return new QuarryError('QUARRY_CATALOG_CORRUPT', `Catalog ${location} is damaged (${(error as Error).message}). Nothing more was written to it. Restore it from a backup; to start over instead, move it away and run \`quarry init --force-new-catalog\` (the lake is kept aside, not deleted).`, { details: { location }, cause: error });
+  }
+  if (isDiskFull(error, location)) {
+    return diskFullError(location, error);
+  }
+  return translateBusy(error, location);
+}
+
+/**
+ * The `QUARRY_DISK_FULL` error for a write that failed at `path` for lack of space: what was being
+ * written was not committed, and the run can continue once there is room.
+ */
+export function diskFullError(path: string, cause: unknown, runId?: string): QuarryError {
+  const what = runId !== undefined ? `\`quarry backfill --resume ${runId}\`` : 'the command again (a run that had started continues with `quarry backfill --resume RUN`, see `quarry runs`)';
+  return new QuarryError('QUARRY_DISK_FULL', `disk full at ${path}: free space and run ${what}. Nothing half-written was committed.`, { details: { path, ...(runId !== undefined ? { runId } : {}) }, cause });
 }
 
 function translateBusy(error: unknown, location: string): unknown {

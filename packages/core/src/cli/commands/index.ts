@@ -1,8 +1,10 @@
 import type { Command } from '../command.ts';
 import { checksCommand } from './checks-command.ts';
 import { graphCommand } from './graph-command.ts';
+import { initCommand } from './init-command.ts';
 import { listCommand } from './list-command.ts';
 import { backfillCommand, materializeCommand } from './materialize-command.ts';
+import { observeCommand } from './observe-command.ts';
 import { partitionsCommand } from './partitions-command.ts';
 import { planCommand } from './plan-command.ts';
 import { quarantineCommand } from './quarantine-command.ts';
@@ -11,6 +13,7 @@ import { runCommand, runsCommand } from './runs-command.ts';
 import { serveCommand } from './serve-command.ts';
 import { statusCommand } from './status-command.ts';
 import { vacuumCommand } from './vacuum-command.ts';
+import { verifyCommand } from './verify-command.ts';
 
 /** Every `quarry` command, in the order help lists them. */
 export const commands: readonly Command[] = [
@@ -21,11 +24,14 @@ export const commands: readonly Command[] = [
   materializeCommand,
   backfillCommand,
   statusCommand,
+  observeCommand,
   runsCommand,
   runCommand,
   queryCommand,
   checksCommand,
   quarantineCommand,
   vacuumCommand,
+  verifyCommand,
+  initCommand,
   serveCommand,
 ];

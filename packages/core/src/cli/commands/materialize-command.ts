@@ -5,7 +5,7 @@ import { writeLine, type CliIo } from '../cli-io.ts';
 import { flag, stringOption, type Command, type CommandArgs } from '../command.ts';
 import { openCliInstance } from '../open-instance.ts';
 import { concurrencyOf, PARTITION_OPTIONS, partitionSelectionOf } from '../partition-options.ts';
-import { formatPlan } from './plan-command.ts';
+import { formatBlocked, formatPlan } from './plan-command.ts';
 
 /** Runs (or resumes) a run in this process with a progress display, and returns the exit code. */
 async function runWithProgress(instance: Instance, io: CliIo, start: () => Promise<{ runId: string; stepCount: number; resumed?: number }>): Promise<number> {
@@ -60,10 +60,13 @@ async function materialize(args: CommandArgs, io: CliIo, kind: 'materialize' | '
     };
     const plan = await instance.plan(options);
     if (plan.steps.length === 0) {
-      writeLine(io.stdout, 'Nothing to do: every selected partition is up to date.');
+      const blocked = formatBlocked(plan);
+      writeLine(io.stdout, `Nothing to do: every selected partition is up to date${blocked.length > 0 ? ' or blocked' : ''}.`);
+      for (const line of blocked) writeLine(io.stdout, line);
       return 0;
     }
     if (flag(args, 'verbose')) for (const line of formatPlan(plan)) writeLine(io.stdout, line);
+    else for (const line of formatBlocked(plan)) writeLine(io.stdout, line);
     return await runWithProgress(instance, io, async () => {
       const r = await instance.startRun(options);
       return { runId: r.runId, stepCount: r.plan.steps.length };

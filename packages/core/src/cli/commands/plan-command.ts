@@ -1,11 +1,20 @@
-import type { Plan } from '../../planner/index.ts';
+import type { BlockedStep, Plan } from '../../planner/index.ts';
 import { writeLine } from '../cli-io.ts';
 import { flag, type Command } from '../command.ts';
 import { openCliInstance } from '../open-instance.ts';
 import { PARTITION_OPTIONS, partitionSelectionOf } from '../partition-options.ts';
 
-/** The plan as `--json` prints it: one item per asset partition. */
-export function planToJson(plan: Plan): { steps: { asset: string; partition: string; reason: string; upstream?: { asset: string; partition: string } }[] } {
+/** One planned or blocked asset partition as `--json` prints it. */
+interface PlanItemJson {
+  asset: string;
+  partition: string;
+  reason: string;
+  upstream?: { asset: string; partition: string };
+  nonexistentUpstream?: readonly { asset: string; from: string; to: string; count: number }[];
+}
+
+/** The plan as `--json` prints it: one item per asset partition, then the blocked ones (`upstream_nonexistent`, `upstream_blocked`) when there are any. */
+export function planToJson(plan: Plan): { steps: PlanItemJson[]; blocked?: PlanItemJson[] } {
   return {
     steps: plan.steps.flatMap((s) =>
       s.partitionKeys.map((partition) => ({
@@ -15,16 +24,45 @@ export function planToJson(plan: Plan): { steps: { asset: string; partition: str
         ...(s.reason.upstream ? { upstream: s.reason.upstream } : {}),
       })),
     ),
+    ...(plan.blocked !== undefined && plan.blocked.length > 0 ? { blocked: blockedToJson(plan.blocked) } : {}),
   };
 }
 
-/** Formats a plan for people: one line per step with its reason, then a count per asset. */
+function blockedToJson(blocked: readonly BlockedStep[]): PlanItemJson[] {
+  return blocked.flatMap((s) =>
+      s.partitionKeys.map((partition) => ({
+        asset: s.assetKey,
+        partition,
+        reason: s.reason.cause,
+        ...(s.reason.upstream ? { upstream: s.reason.upstream } : {}),
+        ...(s.nonexistentUpstream.length > 0 ? { nonexistentUpstream: s.nonexistentUpstream } : {}),
+      })),
+  );
+}
+
+function partsOf(keys: readonly string[]): string {
+  const part = keys.length > 1 ? `${keys[0]}..${keys[keys.length - 1]}` : (keys[0] ?? '');
+  return part === '' ? 'unpartitioned' : part;
+}
+
+function describeNonexistent(list: readonly { asset: string; from: string; to: string }[]): string {
+  return list.map((m) => (m.from === m.to ? `${m.asset} ${m.from}` : `${m.asset} ${m.from}..${m.to}`)).join(', ');
+}
+
+/** The blocked partitions of a plan for people: a header line, then one line per blocked step with why; none when nothing is blocked. */
+export function formatBlocked(plan: Plan): string[] {
+  const blocked = (plan.blocked ?? []).map((s) => `  ${s.assetKey} [${partsOf(s.partitionKeys)}]  ${s.reason.cause}: ${s.reason.detail}`);
+  return blocked.length === 0 ? [] : [`Blocked: ${blocked.length} step${blocked.length === 1 ? '' : 's'} not planned`, ...blocked];
+}
+
+/** Formats a plan for people: one line per step with its reason, a count per asset, then the blocked partitions and why. */
 export function formatPlan(plan: Plan): string[] {
-  if (plan.steps.length === 0) return ['Nothing to do: every selected partition is up to date.'];
+  const blockedLines = formatBlocked(plan);
+  if (plan.steps.length === 0) return [`Nothing to do: every selected partition is up to date${blockedLines.length > 0 ? ' or blocked' : ''}.`, ...blockedLines];
   const lines = plan.steps.map((s) => {
-    const part = s.partitionKeys.length > 1 ? `${s.partitionKeys[0]}..${s.partitionKeys[s.partitionKeys.length - 1]}` : (s.partitionKeys[0] ?? '');
     const why = s.reason.upstream ? `${s.reason.cause} (${s.reason.upstream.asset} [${s.reason.upstream.partition}])` : s.reason.detail ? `${s.reason.cause} (${s.reason.detail})` : s.reason.cause;
-    return `  ${s.assetKey} [${part === '' ? 'unpartitioned' : part}]  ${why}`;
+    const note = s.nonexistentUpstream ? `; without nonexistent upstream ${describeNonexistent(s.nonexistentUpstream)} (allowed)` : '';
+    return `  ${s.assetKey} [${partsOf(s.partitionKeys)}]  ${why}${note}`;
   });
   const perAsset = new Map<string, number>();
   for (const s of plan.steps) perAsset.set(s.assetKey, (perAsset.get(s.assetKey) ?? 0) + s.partitionKeys.length);
@@ -32,6 +70,7 @@ export function formatPlan(plan: Plan): string[] {
     `Plan: ${plan.steps.length} step${plan.steps.length === 1 ? '' : 's'}`,
     ...lines,
     ...[...perAsset].map(([asset, n]) => `${asset}: ${n} partition${n === 1 ? '' : 's'}`),
+    ...blockedLines,
   ];
 }
 
@@ -40,7 +79,7 @@ export const planCommand: Command = {
   name: 'plan',
   usage: 'quarry plan [SELECTION] [--partition KEY | --from KEY --to KEY] [--json]',
   summary: 'show the steps a materialization would run, each with its reason',
-  options: { ...PARTITION_OPTIONS, json: { type: 'boolean', help: 'print JSON: { steps: [{ asset, partition, reason }] }' }, force: { type: 'boolean', help: 'plan fresh partitions too' } },
+  options: { ...PARTITION_OPTIONS, json: { type: 'boolean', help: 'print JSON: { steps: [{ asset, partition, reason }], blocked: [{ asset, partition, reason }] }' }, force: { type: 'boolean', help: 'plan fresh partitions too' } },
   maxPositionals: 1,
   async run(args, io) {
     const instance = await openCliInstance(args, io);

@@ -39,6 +39,14 @@ export const statusCommand: Command = {
         ];
       });
       writeLine(io.stdout, formatTable(['ASSET', 'PARTITIONS', 'FRESH', 'STALE', 'MISSING', 'FAILED'], rows));
+      // Sources are observed, not materialized: say when and with which version, or that they never were.
+      for (const s of statuses) {
+        if (s.source === undefined) continue;
+        const latest = s.source.lastObservedAt === undefined
+          ? 'never observed (run quarry observe, plan or materialize)'
+          : `observed at ${s.source.lastObservedAt}, version ${s.source.lastVersion}${s.source.lastPartition ? ` [${s.source.lastPartition}]` : ''}; ${s.source.observed} of ${s.total} partitions observed`;
+        writeLine(io.stdout, `${s.assetKey} (source): ${latest}`);
+      }
       return 0;
     } finally {
       await instance.close();

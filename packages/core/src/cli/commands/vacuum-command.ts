@@ -3,14 +3,15 @@ import { writeLine } from '../cli-io.ts';
 import { flag, stringOption, type Command } from '../command.ts';
 import { openCliInstance } from '../open-instance.ts';
 
-/** `quarry vacuum [--dry-run] [--retention-days N] [--json]`: remove orphan files and expired versions. */
+/** `quarry vacuum [--dry-run] [--retention-days N] [--grace-minutes N] [--json]`: remove orphan files, expired versions and old step events; compact the catalog. */
 export const vacuumCommand: Command = {
   name: 'vacuum',
-  usage: 'quarry vacuum [--dry-run] [--retention-days N] [--json]',
-  summary: 'remove lake files no version references and versions older than retention',
+  usage: 'quarry vacuum [--dry-run] [--retention-days N] [--grace-minutes N] [--json]',
+  summary: 'remove lake files no version references, expired versions and old step events; compact the catalog',
   options: {
     'dry-run': { type: 'boolean', help: 'list what would be removed, remove nothing' },
     'retention-days': { type: 'string', help: 'keep superseded versions this many days (default: project setting or 30)' },
+    'grace-minutes': { type: 'string', help: 'keep files of no recorded run (foreign, or a writer the catalog does not know) younger than this (default 60)' },
     json: { type: 'boolean', help: 'print JSON' },
   },
   maxPositionals: 0,
@@ -20,10 +21,15 @@ export const vacuumCommand: Command = {
     if (retentionDays !== undefined && !(Number.isFinite(retentionDays) && retentionDays >= 0)) {
       throw new QuarryError('QUARRY_BAD_ARGUMENT', `--retention-days must be a number ≥ 0, got "${text}".`);
     }
+    const graceText = stringOption(args, 'grace-minutes');
+    const graceMinutes = graceText === undefined ? undefined : Number(graceText);
+    if (graceMinutes !== undefined && !(Number.isFinite(graceMinutes) && graceMinutes >= 0)) {
+      throw new QuarryError('QUARRY_BAD_ARGUMENT', `--grace-minutes must be a number ≥ 0, got "${graceText}".`);
+    }
     const instance = await openCliInstance(args, io);
     try {
       const dryRun = flag(args, 'dry-run');
-      const result = await instance.vacuum({ dryRun, ...(retentionDays !== undefined ? { retentionDays } : {}) });
+      const result = await instance.vacuum({ dryRun, ...(retentionDays !== undefined ? { retentionDays } : {}), ...(graceMinutes !== undefined ? { graceMinutes } : {}) });
       if (flag(args, 'json')) {
         writeLine(io.stdout, JSON.stringify({ dryRun, ...result }));
         return 0;
@@ -33,6 +39,8 @@ export const vacuumCommand: Command = {
         io.stdout,
         `${dryRun ? 'Would remove' : 'Removed'} ${result.removedFiles.length} file${result.removedFiles.length === 1 ? '' : 's'} (${result.bytes} bytes)${dryRun ? '' : ` and ${result.removedVersions} expired version${result.removedVersions === 1 ? '' : 's'}`}.`,
       );
+      writeLine(io.stdout, `${dryRun ? 'Would prune' : 'Pruned'} ${result.prunedEvents} step event${result.prunedEvents === 1 ? '' : 's'} of finished runs older than the retention.`);
+      if (result.catalog !== undefined) writeLine(io.stdout, `Catalog: ${result.catalog.bytesBefore} → ${result.catalog.bytesAfter} bytes.`);
       return 0;
     } finally {
       await instance.close();

@@ -193,7 +193,7 @@ export class DuckDbEngine implements Engine {
       throwIfAborted(signal, where);
       const columns = await describeParquet(connection, staged);
       checkSchema(asset, columns, where);
-      const { rowCount, digest } = await digestParquet(connection, staged);
+      const { rowCount, digest } = await digestParquet(connection, staged, columns);
       const bytes = (await stat(staged)).size;
       const dataVersion = combineDataVersion(columns, rowCount, digest);
       throwIfAborted(signal, where);
@@ -704,8 +704,8 @@ async function describeParquet(connection: DuckDBConnection, file: string): Prom
   return reader.getRows().map((row) => ({ name: String(row[0]), type: String(row[1]) }));
 }
 
-async function digestParquet(connection: DuckDBConnection, file: string): Promise<{ rowCount: number; digest: string }> {
-  const reader = await connection.runAndReadAll(parquetDigestSql(file));
+async function digestParquet(connection: DuckDBConnection, file: string, columns: readonly ColumnSchema[]): Promise<{ rowCount: number; digest: string }> {
+  const reader = await connection.runAndReadAll(parquetDigestSql(file, columns));
   const row = reader.getRows()[0]!;
   return { rowCount: Number(row[0]), digest: String(row[1]) };
 }

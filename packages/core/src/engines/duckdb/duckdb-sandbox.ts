@@ -4,7 +4,7 @@ import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { DuckDBInstance, StatementType, type DuckDBConnection } from '@duckdb/node-api';
 // A leaf module (no imports): the catalog's liveness probe, so both layers agree on what "dead" means.
-import { isProcessAlive } from '../../catalog/is-process-alive.ts';
+import { isProcessAlive } from '../../execution/is-process-alive.ts';
 import { QuarryError } from '../../errors.ts';
 import { quoteString } from './duckdb-sql.ts';
 

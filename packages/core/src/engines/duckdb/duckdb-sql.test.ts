@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { z } from 'zod';
+import { decimal } from '../../definitions/index.ts';
 import { isQuarryError } from '../../errors.ts';
 import {
   checkTypeName,
@@ -8,6 +9,7 @@ import {
   createEmptyViewSql,
   createFileViewSql,
   duckDbColumnsFromSchema,
+  parquetDigestSql,
   quoteIdentifier,
   quoteString,
   subquerySql,
@@ -96,4 +98,23 @@ test('duckDbColumnsFromSchema maps z.int() and z.string().datetime()/.date()', (
     duckDbColumnsFromSchema(schema).map((c) => c.type),
     ['BIGINT', 'BIGINT', 'TIMESTAMP WITH TIME ZONE', 'DATE'],
   );
+});
+
+test('decimal(p, s) maps to DECIMAL(p,s), kept through .min() and .optional(); bad precision or scale is named', () => {
+  const schema = z.object({ amount: decimal(18, 2), fee: decimal(10, 4).min(0).optional(), n: z.int() });
+  assert.deepEqual(duckDbColumnsFromSchema(schema), [
+    { name: 'amount', type: 'DECIMAL(18,2)', nullable: false },
+    { name: 'fee', type: 'DECIMAL(10,4)', nullable: true },
+    { name: 'n', type: 'BIGINT', nullable: false },
+  ]);
+  assert.throws(() => decimal(40, 2), /precision must be a whole number from 1 to 38, got 40/);
+  assert.throws(() => decimal(5, 6), /scale must be a whole number from 0 to 5, got 6/);
+});
+
+test('the data version digest hashes DOUBLE and FLOAT columns rounded to 12 significant digits, other columns as they are', () => {
+  assert.equal(
+    parquetDigestSql('/tmp/x.parquet', [{ name: 'g', type: 'BIGINT' }, { name: 's', type: 'DOUBLE' }, { name: 'f', type: 'FLOAT' }]),
+    `SELECT count(*) AS row_count, coalesce(sum(hash("g", printf('%.12g', "s"), printf('%.12g', "f"))::HUGEINT), 0)::VARCHAR AS digest FROM read_parquet('/tmp/x.parquet')`,
+  );
+  assert.equal(parquetDigestSql('/tmp/x.parquet', [{ name: 'g', type: 'BIGINT' }]), `SELECT count(*) AS row_count, coalesce(sum(hash(*COLUMNS(*))::HUGEINT), 0)::VARCHAR AS digest FROM read_parquet('/tmp/x.parquet')`);
 });

@@ -86,11 +86,27 @@ export function copyTableToParquetSql(table: string, localFile: string): string 
 }
 
 /**
- * Row count and order-independent digest of a Parquet file: the HUGEINT sum of every row's 64-bit hash.
- * A sum (unlike XOR) counts duplicate rows; `*COLUMNS(*)` hashes each row's values in column order.
+ * Significant digits a DOUBLE or FLOAT value keeps in a data version. DuckDB's parallel sums (and
+ * other floating-point aggregates) add in an order that varies from run to run, so the last bits of
+ * a result differ between identical runs; rounding to 12 significant digits (relative 1e-12, far
+ * above that noise and far below any change analytics cares about) keeps identical inputs on one
+ * data version, which is what lets early cut-off fire. See docs/staleness.md.
  */
-export function parquetDigestSql(localFile: string): string {
-  return `SELECT count(*) AS row_count, coalesce(sum(hash(*COLUMNS(*))::HUGEINT), 0)::VARCHAR AS digest FROM read_parquet(${quoteString(localFile)})`;
+export const FLOAT_DIGEST_DIGITS = 12;
+
+const FLOATING_TYPES = new Set(['DOUBLE', 'FLOAT', 'REAL', 'FLOAT8', 'FLOAT4']);
+
+/**
+ * Row count and order-independent digest of a Parquet file: the HUGEINT sum of every row's 64-bit hash.
+ * A sum (unlike XOR) counts duplicate rows; each row's values are hashed in column order, DOUBLE and
+ * FLOAT columns (as `columns` types them) as text rounded to `FLOAT_DIGEST_DIGITS` significant digits.
+ */
+export function parquetDigestSql(localFile: string, columns: readonly ColumnSchema[] = []): string {
+  const floating = columns.some((c) => FLOATING_TYPES.has(c.type.toUpperCase()));
+  const values = floating
+    ? columns.map((c) => (FLOATING_TYPES.has(c.type.toUpperCase()) ? `printf('%.${FLOAT_DIGEST_DIGITS}g', ${quoteIdentifier(c.name)})` : quoteIdentifier(c.name))).join(', ')
+    : '*COLUMNS(*)';
+  return `SELECT count(*) AS row_count, coalesce(sum(hash(${values})::HUGEINT), 0)::VARCHAR AS digest FROM read_parquet(${quoteString(localFile)})`;
 }
 
 /** The column names and types of a Parquet file, as DuckDB reads it back. */
@@ -108,6 +124,7 @@ export const DUCKDB_TYPE_OF_LOGICAL: Readonly<Record<LogicalType, string>> = Obj
   string: 'VARCHAR',
   integer: 'BIGINT',
   number: 'DOUBLE',
+  decimal: 'DECIMAL(18,3)',
   boolean: 'BOOLEAN',
   date: 'DATE',
   timestamp: 'TIMESTAMP WITH TIME ZONE',
@@ -116,7 +133,7 @@ export const DUCKDB_TYPE_OF_LOGICAL: Readonly<Record<LogicalType, string>> = Obj
 
 /**
  * The DuckDB columns of an asset's zod row schema, in schema order: strings → VARCHAR (enums too),
- * integers → BIGINT, other numbers → DOUBLE, booleans → BOOLEAN, ISO dates → DATE, `z.date()` and ISO
+ * integers (`z.int()`, `z.number().int()`) → BIGINT, `decimal(p, s)` → DECIMAL(p,s), other numbers → DOUBLE, booleans → BOOLEAN, ISO dates → DATE, `z.date()` and ISO
  * datetimes → TIMESTAMP WITH TIME ZONE, anything else → JSON; optional/nullable fields are nullable.
  *
  * ```ts
@@ -125,5 +142,9 @@ export const DUCKDB_TYPE_OF_LOGICAL: Readonly<Record<LogicalType, string>> = Obj
  * ```
  */
 export function duckDbColumnsFromSchema(schema: RowSchema): ColumnSchema[] {
-  return schemaColumns(schema).map((column) => ({ name: column.name, type: DUCKDB_TYPE_OF_LOGICAL[column.type], nullable: column.nullable }));
+  return schemaColumns(schema).map((column) => ({
+    name: column.name,
+    type: column.type === 'decimal' && column.precision !== undefined ? `DECIMAL(${column.precision},${column.scale ?? 0})` : DUCKDB_TYPE_OF_LOGICAL[column.type],
+    nullable: column.nullable,
+  }));
 }

@@ -1,9 +1,11 @@
-export type { PartitionMapping } from './partition-mapping.ts';
+export { validateDependencyMapping, type NonexistentUpstream, type PartitionKeyRange, type PartitionMapping } from './partition-mapping.ts';
 export { identityMapping } from './identity-mapping.ts';
 export { timeWindowMapping, type TimeWindowMappingConfig } from './time-window-mapping.ts';
 export { allMapping } from './all-mapping.ts';
 export { lastMapping } from './last-mapping.ts';
 export { staticMapping, type StaticMappingConfig } from './static-mapping.ts';
+export { specificPartitionsMapping } from './specific-partitions-mapping.ts';
 export { multiToSingleMapping, type MultiToSingleMappingConfig } from './multi-to-single-mapping.ts';
 export { customMapping, type CustomMappingConfig, type PartitionKeyMapper } from './custom-mapping.ts';
 export { defaultMapping } from './default-mapping.ts';
+export { multiPartitionMapping, type MultiPartitionMappingConfig } from './multi-partition-mapping.ts';

@@ -24,6 +24,28 @@ export interface PartitionMapping {
     upstreamDef: PartitionsDefinition | undefined,
     ctx?: PartitionsContext,
   ): PartitionSubset;
+  /**
+   * True when downstream partitions may run although upstream partitions they need do not exist
+   * (before the first or after the last); the planner blocks them otherwise. Dagster's
+   * `allow_nonexistent_upstream_partitions`.
+   */
+  readonly allowNonexistentUpstream?: boolean;
+  /**
+   * The upstream partitions that the given downstream partitions need but that do not exist, and
+   * which of the downstream partitions need them. Absent on mappings that only name existing partitions.
+   */
+  nonexistentUpstreamFor?(
+    downstream: PartitionSubset,
+    downstreamDef: PartitionsDefinition | undefined,
+    upstreamDef: PartitionsDefinition | undefined,
+    ctx?: PartitionsContext,
+  ): NonexistentUpstream;
+  /**
+   * Checks, when the project loads, that the mapping can join these two definitions and names only
+   * keys they have; throws `QUARRY_BAD_PARTITION_MAPPING`. Keys of dynamic and time-window sides,
+   * which depend on the catalog and the clock, are checked when the mapping is used.
+   */
+  validate?(upstreamDef: PartitionsDefinition | undefined, downstreamDef: PartitionsDefinition | undefined): void;
   /** The downstream partitions affected by (reading any of) the given upstream partitions. */
   downstreamFor(
     upstream: PartitionSubset,
@@ -31,6 +53,21 @@ export interface PartitionMapping {
     downstreamDef: PartitionsDefinition | undefined,
     ctx?: PartitionsContext,
   ): PartitionSubset;
+}
+
+/** An inclusive range of partition keys, with how many partitions it spans. */
+export interface PartitionKeyRange {
+  readonly from: string;
+  readonly to: string;
+  readonly count: number;
+}
+
+/** Upstream partitions some downstream partitions need but that do not exist (yet, or ever). */
+export interface NonexistentUpstream {
+  /** The downstream partitions, of those asked about, that need at least one of them. */
+  readonly downstream: PartitionSubset;
+  /** The upstream keys they need, as inclusive ranges in partition order. */
+  readonly ranges: readonly PartitionKeyRange[];
 }
 
 /** The number of partitions of a side of a mapping; an unpartitioned asset has one. */
@@ -81,4 +118,25 @@ export function mappingMismatch(mapping: string, upstreamDef: PartitionsDefiniti
     'QUARRY_BAD_PARTITION_MAPPING',
     `${mapping} cannot map ${describePartitions(upstreamDef)} (upstream) to ${describePartitions(downstreamDef)} (downstream): it needs ${need}.`,
   );
+}
+
+/**
+ * Validates the mapping of one dependency when a project loads; the error names the asset, the
+ * dependency and what is wrong (e.g. a static key that does not exist).
+ */
+export function validateDependencyMapping(
+  assetKey: string,
+  dependency: string,
+  mapping: PartitionMapping,
+  upstreamDef: PartitionsDefinition | undefined,
+  downstreamDef: PartitionsDefinition | undefined,
+): void {
+  try {
+    mapping.validate?.(upstreamDef, downstreamDef);
+  } catch (error) {
+    if (error instanceof QuarryError) {
+      throw new QuarryError(error.code, `Asset "${assetKey}", dependency "${dependency}": ${error.message}`, { cause: error });
+    }
+    throw error;
+  }
 }

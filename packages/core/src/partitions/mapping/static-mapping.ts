@@ -30,6 +30,14 @@ class StaticMapping implements PartitionMapping {
     Object.freeze(this);
   }
 
+  validate(upstreamDef: PartitionsDefinition | undefined, downstreamDef: PartitionsDefinition | undefined): void {
+    const [up, down] = this.#defs(upstreamDef, downstreamDef);
+    for (const [upKey, downKeys] of this.#edges) {
+      if (up.kind === 'static') indexIn(up, upKey, undefined, 'upstream');
+      if (down.kind === 'static') for (const k of downKeys) indexIn(down, k, undefined, 'downstream');
+    }
+  }
+
   upstreamFor(downstream: PartitionSubset, downstreamDef: PartitionsDefinition | undefined, upstreamDef: PartitionsDefinition | undefined, ctx?: PartitionsContext): PartitionSubset {
     const [up, down] = this.#defs(upstreamDef, downstreamDef);
     assertSubsetFits(downstream, down, ctx, 'downstream');

@@ -127,9 +127,10 @@ export class LocalObjectStore implements ObjectStore {
   /**
    * Removes half-written temporary files (`.quarry-tmp-*`, left by a process killed mid-write) last
    * modified before `olderThan`, and returns their paths and total size; with `dryRun` it only lists
-   * them. `vacuum` calls it.
+   * them. `keep`, asked right before each removal, spares a file (say, one a live run is writing).
+   * `vacuum` calls it.
    */
-  async sweepTemporary(olderThan: Date, options: { dryRun?: boolean } = {}): Promise<{ removed: string[]; bytes: number }> {
+  async sweepTemporary(olderThan: Date, options: { dryRun?: boolean; keep?: (path: string, modifiedAt: Date) => boolean } = {}): Promise<{ removed: string[]; bytes: number }> {
     const removed: string[] = [];
     let bytes = 0;
     const visit = async (dir: string): Promise<void> => {
@@ -146,8 +147,10 @@ export class LocalObjectStore implements ObjectStore {
         else if (entry.isFile() && entry.name.startsWith(OBJECT_TEMP_PREFIX)) {
           const info = await stat(full).catch(() => undefined);
           if (info === undefined || info.mtime >= olderThan) continue;
+          const path = full.slice(this.root.length + 1).split(sep).join('/');
+          if (options.keep?.(path, info.mtime) === true) continue;
           if (options.dryRun !== true) await rm(full, { force: true });
-          removed.push(full.slice(this.root.length + 1).split(sep).join('/'));
+          removed.push(path);
           bytes += info.size;
         }
       }
