@@ -69,6 +69,13 @@ export const partitionKeysQuerySchema = z.strictObject({
 /** Query naming one partition (optional) of an asset. */
 export const partitionQuerySchema = z.strictObject({ partition: partitionKeySchema.optional() });
 
+/** The failure markers of an asset or one partition: its latest attempt failed (or a check blocked it). */
+export const partitionFailureListSchema = z.object({
+  failures: z.array(
+    z.object({ partitionKey: z.string(), kind: z.enum(['failed', 'blocked']), runId: z.string().nullable(), message: z.string(), failedAt: z.string() }),
+  ),
+});
+
 /** Query of an asset's check results: one partition, one check, and (with `history=true`) the earlier results the latest ones replaced. */
 export const checkQuerySchema = z.strictObject({
   partition: partitionKeySchema.optional(),
@@ -131,10 +138,10 @@ export const errorResponseSchema = z.object({
 });
 
 const rangeList = z.array(z.tuple([z.number().int(), z.number().int()]));
-const stateCounts = z.object({ fresh: z.number().int(), stale: z.number().int(), missing: z.number().int(), failed: z.number().int() });
+const stateCounts = z.object({ fresh: z.number().int(), stale: z.number().int(), missing: z.number().int(), failed: z.number().int(), upstream_failed: z.number().int() });
 
-/** What the UI shows of an asset as a whole: fresh, stale, missing, failed or running. */
-export const assetStateSchema = z.enum(['fresh', 'stale', 'missing', 'failed', 'running']);
+/** What the UI shows of an asset as a whole: fresh, stale, missing, failed, upstream_failed (skipped: an upstream failed) or running. */
+export const assetStateSchema = z.enum(['fresh', 'stale', 'missing', 'failed', 'upstream_failed', 'running']);
 
 /** One asset's summary (core's `AssetSummary`). */
 export const assetSummarySchema = z.looseObject({
@@ -164,7 +171,7 @@ export const partitionStatusSchema = z.looseObject({
   assetKey: z.string(),
   partitioned: z.boolean(),
   total: z.number().int(),
-  ranges: z.object({ fresh: rangeList, stale: rangeList, missing: rangeList, failed: rangeList }),
+  ranges: z.object({ fresh: rangeList, stale: rangeList, missing: rangeList, failed: rangeList, upstream_failed: rangeList }),
   counts: stateCounts,
   /** Ranges that active runs are materializing right now (they overlap the ranges above). */
   running: rangeList.optional(),
@@ -312,6 +319,8 @@ export type EventResponse = z.infer<typeof eventSchema>;
 export type LineageResponse = z.infer<typeof lineageSchema>;
 /** The check results and scores as served. */
 export type CheckListResponse = z.infer<typeof checkListSchema>;
+/** Failure markers as served. */
+export type PartitionFailureListResponse = z.infer<typeof partitionFailureListSchema>;
 /** Materializations as served. */
 export type MaterializationListResponse = z.infer<typeof materializationListSchema>;
 /** Server info as served. */

@@ -2,6 +2,7 @@ import type { FastifyRequest } from 'fastify';
 import { maskPiiRows, piiColumnsOf, resolveSelection } from '@quarry/core';
 import {
   assetDetailSchema,
+  partitionFailureListSchema,
   assetGraphSchema,
   assetListSchema,
   assetParamsSchema,
@@ -179,6 +180,23 @@ export function assetRoutes(instance: UiInstance, options: AssetRoutesOptions): 
           return Array.isArray(sampleRows) && pii.size > 0 ? { ...result, sampleRows: maskPiiRows(sampleRows, pii) } : result;
         });
         return { results, scores: (instance.qualityScores?.(params.key) ?? []).flatMap((s) => (s.score === null ? [] : [{ partitionKey: s.partitionKey, score: s.score }])) };
+      },
+    }),
+    defineRoute({
+      method: 'GET',
+      url: '/api/assets/:key/failures',
+      tag: 'partitions',
+      summary: 'Partitions of an asset (or the one given) whose latest attempt failed or was blocked by a check: the run, the full error message and when.',
+      params: assetParamsSchema,
+      query: partitionQuerySchema,
+      response: partitionFailureListSchema,
+      handle: ({ params, query }) => {
+        instance.asset(params.key);
+        checkPartition(instance, params.key, query.partition);
+        const failures = instance.partitionFailures?.(params.key, query) ?? [];
+        return {
+          failures: failures.map((f) => ({ partitionKey: f.partitionKey, kind: f.kind === 'blocked' ? ('blocked' as const) : ('failed' as const), runId: f.runId, message: f.message, failedAt: f.failedAt.toISOString() })),
+        };
       },
     }),
     defineRoute({

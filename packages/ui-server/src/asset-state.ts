@@ -4,13 +4,14 @@ import { isFinalStatus } from './run-summary.ts';
 import type { UiInstance } from './ui-instance.ts';
 
 /**
- * The one state an asset is drawn in: running beats failed beats stale beats missing beats fresh, so
- * the colour shows the most pressing thing about the asset.
+ * The one state an asset is drawn in: running beats failed beats upstream_failed beats stale beats
+ * missing beats fresh, so the colour shows the most pressing thing about the asset.
  */
 export function assetStateOf(status: Pick<AssetPartitionStatus, 'counts' | 'total'> | undefined, running: boolean): AssetState {
   if (running) return 'running';
   if (status === undefined) return 'missing';
   if (status.counts.failed > 0) return 'failed';
+  if (status.counts.upstream_failed > 0) return 'upstream_failed';
   if (status.counts.stale > 0) return 'stale';
   if (status.counts.missing > 0 || status.total === 0) return 'missing';
   return 'fresh';
@@ -64,7 +65,7 @@ export function emptyStatus(assetKey: string, total: number, partitioned: boolea
     assetKey,
     partitioned,
     total,
-    ranges: { fresh: [], stale: [], missing: total > 0 ? [[0, total]] : [], failed: [] },
-    counts: { fresh: 0, stale: 0, missing: total, failed: 0 },
+    ranges: { fresh: [], stale: [], missing: total > 0 ? [[0, total]] : [], failed: [], upstream_failed: [] },
+    counts: { fresh: 0, stale: 0, missing: total, failed: 0, upstream_failed: 0 },
   };
 }

@@ -127,6 +127,7 @@ describe('OpenAPI document', () => {
       'GET /api/assets',
       'GET /api/assets/{key}',
       'GET /api/assets/{key}/checks',
+      'GET /api/assets/{key}/failures',
       'GET /api/assets/{key}/lineage',
       'GET /api/assets/{key}/materializations',
       'GET /api/assets/{key}/partition-keys',

@@ -73,6 +73,8 @@ export interface UiInstance {
   /** Composite quality score per partition; optional until every instance implementation has it. */
   qualityScores?(assetKey: string): readonly { readonly partitionKey: string; readonly score: number | null }[];
   lineage(assetKey: string, options?: { partition?: string }): UiLineage;
+  /** Failure markers (latest attempt failed or blocked) of an asset or one partition; optional for older instances. */
+  partitionFailures?(assetKey: string, options?: { partition?: string }): readonly { readonly partitionKey: string; readonly kind: string; readonly runId: string | null; readonly message: string; readonly failedAt: Date }[];
   /** The keys of the dynamic partitions `name` and the assets it partitions; optional for instances without dynamic partitions. */
   dynamicPartitions?(name: string): { readonly name: string; readonly keys: readonly string[]; readonly assets: readonly string[] };
   /** Adds and removes keys of the dynamic partitions `name`, all or nothing. */

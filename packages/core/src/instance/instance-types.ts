@@ -46,8 +46,10 @@ export interface AssetPartitionStatus {
     readonly stale: readonly (readonly [number, number])[];
     readonly missing: readonly (readonly [number, number])[];
     readonly failed: readonly (readonly [number, number])[];
+    /** Never materialized because an upstream partition they read failed (a run skipped them). */
+    readonly upstream_failed: readonly (readonly [number, number])[];
   };
-  readonly counts: { readonly fresh: number; readonly stale: number; readonly missing: number; readonly failed: number };
+  readonly counts: { readonly fresh: number; readonly stale: number; readonly missing: number; readonly failed: number; readonly upstream_failed: number };
   /** First and last partition keys (for axis labels), absent when total is 0. */
   readonly firstKey?: string;
   readonly lastKey?: string;

@@ -10,6 +10,7 @@ import type {
   JsonValue,
   MaterializationRecord,
   NewEvent,
+  PartitionFailure,
   RunRecord,
   StepRecord,
 } from '../catalog/index.ts';
@@ -33,6 +34,7 @@ import { assertLakeAcceptsNewCatalog, assertLakeMatchesCatalog, catalogFileIsNew
 import { loadProject } from './load-project.ts';
 import { RUN_HEARTBEAT_MS, settleDeadRun } from './settle-dead-run.ts';
 import { createStepRunner } from './step-runner.ts';
+import { upstreamFailedResolver } from './upstream-failed.ts';
 
 /** Options of `openInstance`. */
 export interface InstanceConfig {
@@ -343,25 +345,28 @@ export class Instance {
     });
   }
 
-  /** Per selected asset, its partitions by state (fresh, stale, missing, failed) as index ranges. */
+  /** Per selected asset, its partitions by state (fresh, stale, missing, failed, upstream_failed) as index ranges. */
   async status(selection?: string): Promise<AssetPartitionStatus[]> {
     for (const run of this.catalog.listRuns({ status: 'running', limit: 1000 })) this.#settleDeadRun(run);
     const { staleness, ctx } = await this.staleness(selection !== undefined ? { selection } : {});
     const ranges = (subset: PartitionSubset) => [...subset.ranges()].map(([a, b]) => [a, b] as const);
     const statuses = new Map<AssetKey, AssetPartitionStatus>();
+    // Never-materialized partitions that an upstream failure kept from running are upstream_failed.
+    const upstreamFailedOf = upstreamFailedResolver(this.graph, this.#stateLoader(ctx), ctx);
     for (const s of staleness.values()) {
       const definition = this.graph.get(s.assetKey).partitions;
       const total = s.target.count;
-      const missing = s.missing;
+      const upstreamFailed = s.missing.intersect(upstreamFailedOf(s.assetKey));
+      const missing = s.missing.difference(upstreamFailed);
       const failed = s.failed;
-      const stale = s.planned.difference(missing).difference(failed);
+      const stale = s.planned.difference(s.missing).difference(failed);
       const fresh = s.target.difference(s.planned);
       statuses.set(s.assetKey, {
         assetKey: s.assetKey,
         partitioned: definition !== undefined,
         total,
-        ranges: { fresh: ranges(fresh), stale: ranges(stale), missing: ranges(missing), failed: ranges(failed) },
-        counts: { fresh: fresh.count, stale: stale.count, missing: missing.count, failed: failed.count },
+        ranges: { fresh: ranges(fresh), stale: ranges(stale), missing: ranges(missing), failed: ranges(failed), upstream_failed: ranges(upstreamFailed) },
+        counts: { fresh: fresh.count, stale: stale.count, missing: missing.count, failed: failed.count, upstream_failed: upstreamFailed.count },
         ...(total > 0 ? { firstKey: definition ? definition.keyAt(s.target.first!, ctx) : '', lastKey: definition ? definition.keyAt(s.target.last!, ctx) : '' } : {}),
       });
     }
@@ -379,8 +384,8 @@ export class Instance {
         assetKey: key,
         partitioned: definition !== undefined,
         total: target.count,
-        ranges: { fresh: ranges(observed), stale: [], missing: ranges(missing), failed: [] },
-        counts: { fresh: observed.count, stale: 0, missing: missing.count, failed: 0 },
+        ranges: { fresh: ranges(observed), stale: [], missing: ranges(missing), failed: [], upstream_failed: [] },
+        counts: { fresh: observed.count, stale: 0, missing: missing.count, failed: 0, upstream_failed: 0 },
         ...(target.count > 0 ? { firstKey: definition ? definition.keyAt(target.first!, ctx) : '', lastKey: definition ? definition.keyAt(target.last!, ctx) : '' } : {}),
         source: {
           observed: observed.count,
@@ -619,6 +624,16 @@ export class Instance {
   materializations(assetKey: string, options: { partition?: string; limit?: number } = {}): MaterializationRecord[] {
     const key = this.graph.get(assetKey).key;
     return this.catalog.materializationHistory(key, options.partition, { limit: options.limit ?? 100 });
+  }
+
+  /**
+   * The failure markers of an asset (of one partition when given): partitions whose latest attempt
+   * failed or was blocked by a check, with the run, the error and when, in partition-key order.
+   */
+  partitionFailures(assetKey: string, options: { partition?: string } = {}): PartitionFailure[] {
+    const key = this.graph.get(assetKey).key;
+    const failures = this.catalog.failedPartitions(key);
+    return options.partition === undefined ? failures : failures.filter((f) => f.partitionKey === options.partition);
   }
 
   /**

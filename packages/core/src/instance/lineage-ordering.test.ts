@@ -85,7 +85,7 @@ test('a referentialIntegrity check makes the referenced asset an ordering depend
     const { runId } = await instance.startRun({ partitions: { from: '2026-01-01', to: '2026-01-03' } });
     const run = await instance.waitForRun(runId);
     assert.equal(run.status, 'succeeded', run.error ?? '');
-    assert.deepEqual((await instance.status('raw/videos'))[0]?.counts, { fresh: 3, stale: 0, missing: 7, failed: 0 });
+    assert.deepEqual((await instance.status('raw/videos'))[0]?.counts, { fresh: 3, stale: 0, missing: 7, failed: 0, upstream_failed: 0 });
     // Not a data input: new creators data does not make videos stale.
     const again = await instance.startRun({ selection: 'raw/creators', partitions: { key: '2026-01-02' }, force: true });
     assert.equal((await instance.waitForRun(again.runId)).status, 'succeeded');

@@ -3,6 +3,7 @@ import type {
   CheckListResponse,
   LineageResponse,
   MaterializationListResponse,
+  PartitionFailureListResponse,
   PartitionKeysResponse,
   PartitionStatusResponse,
 } from '../api-schemas.ts';
@@ -148,11 +149,12 @@ export async function assetPage(context: PageContext, route: Extract<Route, { pa
     const p = selectedPartition;
     try {
       // Keys from the first up to p: their count locates p in the bar (and checks that p exists).
-      const [upTo, materializations, lineage, checks] = await Promise.all([
+      const [upTo, materializations, lineage, checks, failures] = await Promise.all([
         api.get<PartitionKeysResponse>(`${base}/partition-keys${query({ to: p, limit: 1 })}`),
         api.get<MaterializationListResponse>(`${base}/materializations${query({ partition: p, limit: 20 })}`),
         api.get<LineageResponse>(`${base}/lineage${query({ partition: p })}`),
         api.get<CheckListResponse>(`${base}/checks${query({ partition: p })}`),
+        api.get<PartitionFailureListResponse>(`${base}/failures${query({ partition: p })}`),
       ]);
       if (context.signal.aborted) return;
       const index = upTo.total - 1;
@@ -173,8 +175,9 @@ export async function assetPage(context: PageContext, route: Extract<Route, { pa
             'div',
             {},
             h('h4', {}, 'Versions'),
+            failures.failures[0] !== undefined ? failureNote(failures.failures[0]) : null,
             materializations.materializations.length === 0
-              ? h('p', { class: 'muted' }, 'Never materialized.')
+              ? h('p', { class: 'muted' }, state === 'upstream_failed' ? 'Never materialized: a run skipped it because an upstream partition it reads failed. Fix and materialize the upstream first.' : failures.failures[0] !== undefined ? 'No version yet.' : 'Never materialized.')
               : h(
                   'ul',
                   { class: 'plain-list' },
@@ -405,6 +408,20 @@ function checksList(checks: CheckListResponse, history: (name: string) => Promis
         ),
       );
     }),
+  );
+}
+
+/** The latest failed (or check-blocked) attempt at a partition: first line of the error, the full text on demand, and the run. */
+function failureNote(failure: PartitionFailureListResponse['failures'][number]): HTMLElement {
+  const firstLine = failure.message.split('\n')[0] ?? '';
+  const full = failure.message !== firstLine;
+  return h(
+    'div',
+    { class: 'failure-note', 'data-failure': failure.kind },
+    h('div', {}, h('span', { class: `pill pill-${failure.kind}` }, failure.kind === 'blocked' ? 'blocked by a check' : 'last attempt failed'), ' ', h('span', { class: 'muted small' }, formatTime(failure.failedAt))),
+    h('p', { class: 'failure-message mono' }, firstLine),
+    full ? h('details', { class: 'failure-full' }, h('summary', {}, 'Full error'), h('pre', { class: 'mono' }, failure.message)) : null,
+    failure.runId !== null ? h('div', {}, 'Run ', h('a', { href: routeHash({ page: 'run', runId: failure.runId }), class: 'mono run-link failure-run' }, failure.runId)) : null,
   );
 }
 

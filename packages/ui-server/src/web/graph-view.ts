@@ -70,10 +70,10 @@ function nodeDetail(node: GraphNode): SVGElement[] {
   const prefix = slash === -1 ? node.group : node.key.slice(0, slash);
   const barWidth = NODE_WIDTH - 20;
   const bar: SVGElement[] = [];
-  const total = Math.max(1, node.counts.fresh + node.counts.stale + node.counts.missing + node.counts.failed);
+  const total = Math.max(1, node.counts.fresh + node.counts.stale + node.counts.missing + node.counts.failed + (node.counts.upstream_failed ?? 0));
   let offset = 0;
-  for (const state of ['fresh', 'stale', 'failed', 'missing'] as const) {
-    const count = node.counts[state];
+  for (const state of ['fresh', 'stale', 'failed', 'upstream_failed', 'missing'] as const) {
+    const count = node.counts[state] ?? 0;
     if (count <= 0) continue;
     const w = Math.max(2, (count / total) * barWidth);
     bar.push(s('rect', { class: `bar bar-${state}`, x: 10 + offset, y: NODE_HEIGHT - 12, width: Math.min(w, barWidth - offset), height: 5, rx: 1.5 }));

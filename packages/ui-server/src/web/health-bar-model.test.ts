@@ -94,5 +94,5 @@ test('tickIndices spreads at most `count` whole indices over the view', () => {
 
 test('countsInView counts whole partitions per state inside the view', () => {
   const segments = mergeRanges({ fresh: [[0, 10]], missing: [[10, 20]] });
-  assert.deepEqual(countsInView(segments, { start: 5, end: 15 }), { failed: 0, running: 0, stale: 0, missing: 5, fresh: 5 });
+  assert.deepEqual(countsInView(segments, { start: 5, end: 15 }), { failed: 0, running: 0, stale: 0, missing: 5, fresh: 5, upstream_failed: 0 });
 });

@@ -1,5 +1,5 @@
 /** The states a partition is drawn in, in drawing order (top of a column first). */
-export const PARTITION_STATES = ['failed', 'running', 'stale', 'missing', 'fresh'] as const;
+export const PARTITION_STATES = ['failed', 'running', 'stale', 'missing', 'fresh', 'upstream_failed'] as const;
 
 /** A partition's state in the health bar. */
 export type PartitionState = (typeof PARTITION_STATES)[number];
@@ -123,7 +123,7 @@ export function columnRuns(coverage: Float64Array, width: number, height: number
         let rest = 0;
         for (let s = 0; s < states; s++) {
           const share = coverage[x * states + s]! / total;
-          const urgent = PARTITION_STATES[s] === 'failed' || PARTITION_STATES[s] === 'running' || PARTITION_STATES[s] === 'stale';
+          const urgent = PARTITION_STATES[s] === 'failed' || PARTITION_STATES[s] === 'upstream_failed' || PARTITION_STATES[s] === 'running' || PARTITION_STATES[s] === 'stale';
           heights[s] = urgent && share > 0 ? Math.max(share, minShare) : share;
           if (urgent) reserved += heights[s]!;
           else rest += heights[s]!;
@@ -133,7 +133,7 @@ export function columnRuns(coverage: Float64Array, width: number, height: number
         const remaining = Math.max(0, 1 - reserved * scale);
         current = [];
         for (let s = 0; s < states; s++) {
-          const urgent = PARTITION_STATES[s] === 'failed' || PARTITION_STATES[s] === 'running' || PARTITION_STATES[s] === 'stale';
+          const urgent = PARTITION_STATES[s] === 'failed' || PARTITION_STATES[s] === 'upstream_failed' || PARTITION_STATES[s] === 'running' || PARTITION_STATES[s] === 'stale';
           const share = urgent ? heights[s]! * scale : rest > 0 ? (heights[s]! / rest) * remaining : 0;
           current.push(Math.round(share * height * 100) / 100);
         }
@@ -201,7 +201,7 @@ export function tickIndices(view: View, total: number, count: number): number[] 
 
 /** Counts per state inside `view` (whole partitions), from the segments. */
 export function countsInView(segments: Segments, view: View): Record<PartitionState, number> {
-  const counts = { failed: 0, running: 0, stale: 0, missing: 0, fresh: 0 };
+  const counts = { failed: 0, running: 0, stale: 0, missing: 0, fresh: 0, upstream_failed: 0 };
   const a = Math.floor(view.start);
   const b = Math.ceil(view.end);
   for (let i = firstSegmentEndingAfter(segments, a); i < segments.length && segments.starts[i]! < b; i++) {

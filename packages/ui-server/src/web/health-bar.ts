@@ -84,16 +84,18 @@ export function createHealthBar(initial: PartitionStatusResponse, options: Healt
 
   const describe = () => {
     element.dataset['total'] = String(status.total);
-    for (const state of ['fresh', 'stale', 'missing', 'failed'] as const) element.dataset[state] = String(status.counts[state]);
-    element.setAttribute('aria-label', `Partition health of ${formatCount(status.total)} partitions: ${formatCount(status.counts.fresh)} fresh, ${formatCount(status.counts.stale)} stale, ${formatCount(status.counts.missing)} missing, ${formatCount(status.counts.failed)} failed`);
+    for (const state of ['fresh', 'stale', 'missing', 'failed', 'upstream_failed'] as const) element.dataset[state] = String(status.counts[state]);
+    element.setAttribute('aria-label', `Partition health of ${formatCount(status.total)} partitions: ${formatCount(status.counts.fresh)} fresh, ${formatCount(status.counts.stale)} stale, ${formatCount(status.counts.missing)} missing, ${formatCount(status.counts.failed)} failed, ${formatCount(status.counts.upstream_failed ?? 0)} upstream failed`);
     const counts = countsInView(segments, view);
     const running = (status.running ?? []).reduce((n, [a, b]) => n + Math.max(0, Math.min(b, Math.ceil(view.end)) - Math.max(a, Math.floor(view.start))), 0);
     element.dataset['running'] = String(running);
     replaceChildren(
       legend,
-      ...(['fresh', 'stale', 'missing', 'failed'] as const).map((state) =>
-        h('span', { class: `legend-item legend-${state}`, 'data-state': state }, h('i', { class: 'swatch', style: `background:${STATE_COLORS[state]}` }), `${formatCount(counts[state])} ${state}`),
-      ),
+      ...(['fresh', 'stale', 'missing', 'failed', 'upstream_failed'] as const)
+        .filter((state) => state !== 'upstream_failed' || counts[state] > 0)
+        .map((state) =>
+          h('span', { class: `legend-item legend-${state}`, 'data-state': state }, h('i', { class: 'swatch', style: `background:${STATE_COLORS[state]}` }), `${formatCount(counts[state])} ${state.replace('_', ' ')}`),
+        ),
       running > 0 ? h('span', { class: 'legend-item legend-running', 'data-state': 'running' }, h('i', { class: 'swatch', style: `background:${STATE_COLORS.running}` }), `${formatCount(running)} running`) : null,
     );
     const first = Math.floor(view.start);

@@ -1,9 +1,13 @@
-/** The colour of each asset or partition state: fresh green, stale amber, missing grey, failed red, running blue. */
+/**
+ * The colour of each asset or partition state: fresh green, stale amber, missing grey, failed red,
+ * upstream_failed (never ran because an upstream failed) light red, running blue.
+ */
 export const STATE_COLORS = {
   fresh: '#16a34a',
   stale: '#f59e0b',
   missing: '#b8c0cc',
   failed: '#dc2626',
+  upstream_failed: '#f4a3a3',
   running: '#2563eb',
 } as const;
 

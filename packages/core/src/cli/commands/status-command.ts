@@ -10,11 +10,11 @@ function formatRanges(ranges: readonly (readonly [number, number])[], keyAt: (i:
   return shown.join(', ') + (ranges.length > max ? `, … (+${ranges.length - max} ranges)` : '');
 }
 
-/** `quarry status [SELECTION] [--json]`: per asset, fresh / stale / missing / failed partitions as ranges. */
+/** `quarry status [SELECTION] [--json]`: per asset, fresh / stale / missing / failed / upstream-failed partitions as ranges. */
 export const statusCommand: Command = {
   name: 'status',
   usage: 'quarry status [SELECTION] [--json]',
-  summary: 'show fresh, stale, missing and failed partitions per asset',
+  summary: 'show fresh, stale, missing, failed and upstream-failed partitions per asset',
   options: { json: { type: 'boolean', help: 'print JSON (ranges are half-open partition index ranges)' } },
   maxPositionals: 1,
   async run(args, io) {
@@ -36,9 +36,10 @@ export const statusCommand: Command = {
           s.counts.stale ? `${s.counts.stale} (${formatRanges(s.ranges.stale, keyAt)})` : '0',
           s.counts.missing ? `${s.counts.missing} (${formatRanges(s.ranges.missing, keyAt)})` : '0',
           s.counts.failed ? `${s.counts.failed} (${formatRanges(s.ranges.failed, keyAt)})` : '0',
+          s.counts.upstream_failed ? `${s.counts.upstream_failed} (${formatRanges(s.ranges.upstream_failed, keyAt)})` : '0',
         ];
       });
-      writeLine(io.stdout, formatTable(['ASSET', 'PARTITIONS', 'FRESH', 'STALE', 'MISSING', 'FAILED'], rows));
+      writeLine(io.stdout, formatTable(['ASSET', 'PARTITIONS', 'FRESH', 'STALE', 'MISSING', 'FAILED', 'UPSTREAM FAILED'], rows));
       // Sources are observed, not materialized: say when and with which version, or that they never were.
       for (const s of statuses) {
         if (s.source === undefined) continue;
