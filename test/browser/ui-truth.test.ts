@@ -67,3 +67,28 @@ test('a failed partition shows its error and the run that failed it; partitions 
     await page.close();
   }
 });
+
+test('the selection box suggests asset keys, groups and tags; a selection naming nothing offers matches, not a CLI command', { skip: CHROMIUM_MISSING }, async () => {
+  const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+  try {
+    await page.goto(`${server.url}/#/`);
+    await page.waitForSelector('g.node[data-key="marts/revenue_7d"]');
+    const listId = await page.locator('input.selection-input').getAttribute('list');
+    assert.ok(listId, 'the selection input has a datalist');
+    await page.waitForFunction((id) => (document.getElementById(id)?.querySelectorAll('option').length ?? 0) > 0, listId);
+    const options = await page.locator(`datalist#${listId} option`).evaluateAll((els) => els.map((e) => (e as HTMLOptionElement).value));
+    for (const term of ['raw/orders', 'staging/orders_clean', 'group:raw', 'tag:layer=raw', '+marts/revenue_7d', 'raw/orders+']) assert.ok(options.includes(term), `suggests ${term}`);
+
+    await page.fill('input.selection-input', 'orders');
+    await page.press('input.selection-input', 'Enter');
+    const noMatch = page.locator('.selection-no-match');
+    await noMatch.waitFor();
+    const text = (await noMatch.textContent()) ?? '';
+    assert.doesNotMatch(text, /quarry list/);
+    assert.deepEqual(await noMatch.locator('a.selection-suggestion').allTextContents(), ['raw/orders', 'staging/orders_clean']);
+    await noMatch.locator('a.selection-suggestion', { hasText: 'staging/orders_clean' }).click();
+    await page.waitForSelector('g.node[data-key="staging/orders_clean"]');
+  } finally {
+    await page.close();
+  }
+});

@@ -3,11 +3,13 @@ import { api, query } from './api-client.ts';
 import { h, replaceChildren } from './dom-builder.ts';
 import { formatCount } from './formatters.ts';
 import { renderGraphView, type GraphView } from './graph-view.ts';
+import { ApiError } from './api-client.ts';
 import { errorBox, type PageContext } from './page-context.ts';
+import { attachSelectionSuggestions, matchingTerms } from './selection-suggest.ts';
 import { navigate, type Route } from './router.ts';
 import { STATE_COLORS } from './state-colors.ts';
 
-const STATES: readonly AssetState[] = ['fresh', 'stale', 'missing', 'failed', 'running'];
+const STATES: readonly AssetState[] = ['fresh', 'stale', 'missing', 'failed', 'upstream_failed', 'running'];
 
 /** The asset graph page: selection filter, legend with counts, and the graph itself. */
 export async function graphPage(context: PageContext, route: Extract<Route, { page: 'graph' }>): Promise<void> {
@@ -34,6 +36,8 @@ export async function graphPage(context: PageContext, route: Extract<Route, { pa
     const selection = input.value.trim();
     navigate({ page: 'graph', selection: selection === '' ? undefined : selection });
   });
+  // Suggest asset keys, groups, tags and owners as one types (a datalist fed by /api/assets).
+  const terms = attachSelectionSuggestions(input, context.signal).catch(() => [] as string[]);
   const legend = h('div', { class: 'legend' });
   const message = h('div', { class: 'graph-message' });
   const fitButton = h('button', { type: 'button', class: 'btn btn-small', title: 'Fit the graph to the window' }, 'Fit');
@@ -59,6 +63,22 @@ export async function graphPage(context: PageContext, route: Extract<Route, { pa
     graph = await api.get<AssetGraphResponse>(`/api/graph${query({ selection: route.selection })}`, context.signal);
   } catch (error) {
     if (context.signal.aborted) return;
+    // A selection naming nothing: offer the terms that match what was typed, not a CLI command.
+    const close = route.selection !== undefined && error instanceof ApiError && error.status === 404 ? matchingTerms(await terms, route.selection) : [];
+    if (route.selection !== undefined && error instanceof ApiError && error.status === 404) {
+      replaceChildren(
+        message,
+        h(
+          'div',
+          { class: 'empty selection-no-match', role: 'alert' },
+          `Nothing in this project matches “${route.selection}”.`,
+          close.length > 0
+            ? h('span', {}, ' Did you mean ', ...close.flatMap((term, i) => [i > 0 ? ', ' : '', h('a', { href: `#/?selection=${encodeURIComponent(term)}`, class: 'selection-suggestion mono' }, term)]), '?')
+            : ' Type in the selection box to see the asset keys, groups and tags it knows.',
+        ),
+      );
+      return;
+    }
     replaceChildren(message, errorBox(error));
     return;
   }
