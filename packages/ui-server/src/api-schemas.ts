@@ -291,6 +291,8 @@ export const serverInfoSchema = z.object({
   projectDir: z.string(),
   tokenRequired: z.boolean(),
   assetCount: z.number().int(),
+  /** Which load of the project definition is served: `version` grows with each reload on file changes. */
+  definitions: z.object({ version: z.number().int(), loadedAt: z.string(), reloadError: z.string().optional() }).optional(),
 });
 
 /** The answer of the asset graph endpoint. */

@@ -35,6 +35,8 @@ export interface UiServerConfig {
   readonly web?: boolean;
   /** Bounds on the work one request may cause (defaults: `DEFAULT_REQUEST_LIMITS`). */
   readonly limits?: Partial<RequestLimits>;
+  /** Which load of the project definition is served (when it reloads on file changes); in `/api/info`. */
+  readonly definitions?: () => { readonly version: number; readonly loadedAt: string; readonly reloadError?: string };
 }
 
 /** Bounds on the work of one request, so no request can exhaust the server's memory or time. */
@@ -172,6 +174,7 @@ export async function buildApp(config: UiServerConfig): Promise<FastifyInstance>
         projectDir: instance.projectDir,
         tokenRequired: config.token !== undefined,
         assetCount: instance.graph.keys.length,
+        ...(config.definitions ? { definitions: config.definitions() } : {}),
       }),
     }),
     ...assetRoutes(instance, { canSeePii: (request) => access.isAuthorized(request) }),

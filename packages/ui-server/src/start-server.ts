@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { QuarryError, openInstance } from '@quarry/core';
 import { buildApp } from './build-app.ts';
+import { reloadingInstance, type ReloadingInstance } from './project-reloader.ts';
 import type { UiInstance } from './ui-instance.ts';
 
 /** Options of `startServer` (what `quarry serve` passes). */
@@ -19,6 +20,11 @@ export interface ServeOptions {
   readonly token?: string | undefined;
   /** Log requests with pino (default false). */
   readonly logger?: boolean;
+  /**
+   * Reload the project definition when its .ts files change (default true when the server opens the
+   * instance itself): new assets, partitions and definition changes show without a restart.
+   */
+  readonly watch?: boolean;
 }
 
 /** A listening UI server. */
@@ -28,6 +34,8 @@ export interface RunningServer {
   readonly url: string;
   readonly host: string;
   readonly port: number;
+  /** The reloading instance behind the server, when it opened the instance itself. */
+  readonly definitions?: ReloadingInstance;
   /** Stops listening, ends event streams and closes the instance it opened. */
   close(): Promise<void>;
 }
@@ -78,14 +86,18 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
       ...(options.projectDir !== undefined ? { projectDir: options.projectDir } : {}),
       ...(options.quarryHome !== undefined ? { quarryHome: options.quarryHome } : {}),
     }));
+  // An instance the server opened reloads its definition on file changes (see project-reloader.ts).
+  const reloading = owned ? reloadingInstance(instance, { ...(options.quarryHome !== undefined ? { quarryHome: options.quarryHome } : {}), watch: options.watch ?? true }) : undefined;
+  const served = reloading?.instance ?? instance;
   let app: FastifyInstance | undefined;
   try {
     // Errors (500s) always go to stderr, so "the server log has the details" is true of `quarry serve`.
-    app = await buildApp({ instance, token: options.token, host, logger: options.logger ? true : { level: 'error', stream: process.stderr } });
+    app = await buildApp({ instance: served, ...(reloading ? { definitions: reloading.state } : {}), token: options.token, host, logger: options.logger ? true : { level: 'error', stream: process.stderr } });
     await app.listen({ host, port });
   } catch (error) {
     await app?.close();
-    if (owned) await instance.close();
+    if (reloading) await reloading.close();
+    else if (owned) await instance.close();
     throw listenError(error, host, port);
   }
   const address = app.server.address();
@@ -97,10 +109,12 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
     url: `http://${urlHost}:${boundPort}`,
     host,
     port: boundPort,
+    ...(reloading ? { definitions: reloading } : {}),
     close: () =>
       (closing ??= (async () => {
         await app.close();
-        if (owned) await instance.close();
+        if (reloading) await reloading.close();
+        else if (owned) await instance.close();
       })()),
   };
 }
