@@ -1,6 +1,6 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Browser } from 'playwright-core';
 import { copyExampleProject, type ExampleProjectCopy } from '../../packages/ui-server/src/example-project-fixture.ts';
@@ -88,6 +88,40 @@ test('the selection box suggests asset keys, groups and tags; a selection naming
     assert.deepEqual(await noMatch.locator('a.selection-suggestion').allTextContents(), ['raw/orders', 'staging/orders_clean']);
     await noMatch.locator('a.selection-suggestion', { hasText: 'staging/orders_clean' }).click();
     await page.waitForSelector('g.node[data-key="staging/orders_clean"]');
+  } finally {
+    await page.close();
+  }
+});
+
+// Last: it changes the project definition of the shared server.
+test('after a definition change the UI says so and one click shows the new asset, without restarting serve', { skip: CHROMIUM_MISSING }, async () => {
+  const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+  try {
+    await page.goto(`${server.url}/#/`);
+    await page.waitForSelector('g.node[data-key="marts/revenue_7d"]');
+    assert.equal(await page.locator('g.node').count(), 3);
+    const configPath = join(copy.dir, 'quarry.config.ts');
+    writeFileSync(
+      configPath,
+      readFileSync(configPath, 'utf8').replace(
+        "export default defineProject({ name: 'hello', assets: [orders, ordersClean, revenue7d] });",
+        `export const dailyCount = defineAsset({
+  key: 'marts/daily_count',
+  deps: { clean: ordersClean },
+  partitions: daily,
+  schema: z.object({ orders: z.number().int() }),
+  sql: 'select count(*)::BIGINT as orders from clean',
+});
+export default defineProject({ name: 'hello', assets: [orders, ordersClean, revenue7d, dailyCount] });`,
+      ),
+    );
+    const banner = page.locator('.definitions-banner[data-state="changed"]');
+    await banner.waitFor();
+    assert.match((await banner.textContent()) ?? '', /Definitions changed/);
+    await banner.locator('button[data-action="reload-definitions"]').click();
+    await page.waitForSelector('g.node[data-key="marts/daily_count"]');
+    assert.equal(await page.locator('g.node').count(), 4);
+    assert.equal(await page.locator('.definitions-banner').isHidden(), true);
   } finally {
     await page.close();
   }

@@ -99,7 +99,44 @@ async function start(): Promise<void> {
     }
   };
   window.addEventListener('hashchange', () => void show());
+  watchDefinitions(info, main, () => void show());
   await show();
+}
+
+/**
+ * Polls `/api/info`: when the server reloaded the project definition (a .ts file changed), a banner
+ * says so with a button that redraws the page from the new definition; a failed reload says why.
+ */
+function watchDefinitions(info: ServerInfoResponse, main: HTMLElement, redraw: () => void): void {
+  if (info.definitions === undefined) return;
+  let shown = info.definitions.version;
+  let lastError: string | undefined = info.definitions.reloadError;
+  const banner = h('div', { class: 'definitions-banner', role: 'status', hidden: true });
+  main.before(banner);
+  const check = async () => {
+    if (document.hidden) return;
+    const next = (await api.get<ServerInfoResponse>('/api/info').catch(() => undefined))?.definitions;
+    if (next === undefined) return;
+    if (next.reloadError !== undefined && next.reloadError !== lastError) {
+      lastError = next.reloadError;
+      banner.hidden = false;
+      banner.dataset['state'] = 'error';
+      replaceChildren(banner, h('strong', {}, 'Reloading the project definitions failed: '), h('span', { class: 'mono' }, next.reloadError.split('\n')[0] ?? ''), ' — the previous definitions are still served.');
+    }
+    if (next.version !== shown) {
+      const button = h('button', { type: 'button', class: 'btn btn-small', 'data-action': 'reload-definitions' }, 'Reload view');
+      button.addEventListener('click', () => {
+        shown = next.version;
+        banner.hidden = true;
+        replaceChildren(banner);
+        redraw();
+      });
+      banner.hidden = false;
+      banner.dataset['state'] = 'changed';
+      replaceChildren(banner, h('strong', {}, 'Definitions changed'), ` — the server reloaded the project (${new Date(next.loadedAt).toLocaleTimeString()}). `, button);
+    }
+  };
+  setInterval(() => void check(), 2000);
 }
 
 void start();
