@@ -63,7 +63,7 @@ test('status of one asset sees upstream staleness two levels up, as the whole gr
     const second = await open(home, 2);
     try {
       const whole = new Map((await second.status()).map((s) => [s.assetKey, s.counts]));
-      assert.deepEqual(whole.get('marts/weekly'), { fresh: 0, stale: 10, missing: 0, failed: 0 });
+      assert.deepEqual(whole.get('marts/weekly'), { fresh: 0, stale: 10, missing: 0, failed: 0, upstream_failed: 0 });
       const [alone] = await second.status('marts/weekly');
       assert.equal(alone?.assetKey, 'marts/weekly');
       assert.deepEqual(alone?.counts, whole.get('marts/weekly'), 'the asset alone has the same status as in the whole graph');

@@ -352,7 +352,7 @@ export class Instance {
     const ranges = (subset: PartitionSubset) => [...subset.ranges()].map(([a, b]) => [a, b] as const);
     const statuses = new Map<AssetKey, AssetPartitionStatus>();
     // Never-materialized partitions that an upstream failure kept from running are upstream_failed.
-    const upstreamFailedOf = upstreamFailedResolver(this.graph, this.#stateLoader(ctx), ctx);
+    const upstreamFailedOf = upstreamFailedResolver(this.graph, this.#stateLoader(ctx), ctx, (key) => this.catalog.failedPartitions(key).length > 0);
     for (const s of staleness.values()) {
       const definition = this.graph.get(s.assetKey).partitions;
       const total = s.target.count;

@@ -9,9 +9,22 @@ import { resolvedDependencies, upstreamSubset } from '../versioning/index.ts';
  * failed (or was blocked), directly or through other such partitions: a run skipped them because an
  * upstream failed, so they are `upstream_failed`, not plainly `missing`. Memoised per call site;
  * bisects missing ranges so a few failures among a million partitions cost a few mapping calls.
+ * `hasFailures` (a cheap look at the failure markers) keeps assets with no failure upstream from
+ * loading any state at all.
  */
-export function upstreamFailedResolver(graph: AssetGraph, state: (key: AssetKey) => AssetState, ctx: PartitionsContext): (key: AssetKey) => PartitionSubset {
+export function upstreamFailedResolver(graph: AssetGraph, state: (key: AssetKey) => AssetState, ctx: PartitionsContext, hasFailures: (key: AssetKey) => boolean): (key: AssetKey) => PartitionSubset {
   const memo = new Map<AssetKey, PartitionSubset>();
+  const failureAbove = new Map<AssetKey, boolean>();
+  // Whether the asset or anything upstream of it has a failure marker.
+  const anyFailure = (key: AssetKey): boolean => {
+    const known = failureAbove.get(key);
+    if (known !== undefined) return known;
+    failureAbove.set(key, false);
+    const asset = graph.get(key);
+    const result = hasFailures(key) || (asset.type !== 'source' && resolvedDependencies(asset).some((d) => d.upstream !== key && graph.has(d.upstream) && anyFailure(d.upstream)));
+    failureAbove.set(key, result);
+    return result;
+  };
   const bad = (key: AssetKey): PartitionSubset => state(key).failed.union(resolve(key));
   const resolve = (key: AssetKey): PartitionSubset => {
     const known = memo.get(key);
@@ -19,7 +32,8 @@ export function upstreamFailedResolver(graph: AssetGraph, state: (key: AssetKey)
     memo.set(key, PartitionSubset.empty()); // a self-dependency or cycle reads nothing new
     const asset = graph.get(key);
     let result = PartitionSubset.empty();
-    if (asset.type !== 'source') {
+    const upstreamFailure = asset.type !== 'source' && resolvedDependencies(asset).some((d) => d.upstream !== key && graph.has(d.upstream) && anyFailure(d.upstream));
+    if (asset.type !== 'source' && upstreamFailure) {
       const s = state(key);
       const all = asset.partitions ? asset.partitions.all(ctx) : PartitionSubset.fromRange(0, 1);
       const missing = all.difference(s.materialized).difference(s.failed);
