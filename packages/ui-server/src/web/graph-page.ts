@@ -53,7 +53,7 @@ export async function graphPage(context: PageContext, route: Extract<Route, { pa
       legend,
       h('span', { class: 'legend-total' }, `${formatCount(graph.nodes.length)} assets`),
       ...STATES.map((state) =>
-        h('span', { class: `legend-item legend-${state}`, 'data-state': state }, h('i', { class: 'swatch', style: `background:${STATE_COLORS[state]}` }), `${counts[state]} ${state}`),
+        h('span', { class: `legend-item legend-${state}`, 'data-state': state }, h('i', { class: 'swatch', style: `background:${STATE_COLORS[state]}` }), `${counts[state]} ${state.replace('_', ' ')}`),
       ),
     );
   };
