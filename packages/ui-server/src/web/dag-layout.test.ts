@@ -56,7 +56,7 @@ test('layoutDag ignores unknown endpoints, self loops and duplicate edges', () =
   assert.equal(layout.edges.length, 1);
 });
 
-test('layoutDag lays out 1,000 assets quickly', () => {
+test('layoutDag lays out 1,000 assets', () => {
   const ids: string[] = [];
   const edges: { from: string; to: string }[] = [];
   let seed = 7;
