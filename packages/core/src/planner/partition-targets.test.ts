@@ -1,50 +1,16 @@
 // A date range over a selection mixing time, static, multi and unpartitioned assets (issue 11, point 10).
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { z } from 'zod';
-import { defineAsset, defineProject } from '../definitions/index.ts';
+import { PassThrough } from 'node:stream';
+import { fileURLToPath } from 'node:url';
+import { runCli } from '../cli/main.ts';
 import { openInstance, type Instance } from '../instance/instance.ts';
-import { customMapping, dailyPartitions, hourlyPartitions, multiPartitions, staticPartitions } from '../partitions/index.ts';
+import { mixedProject } from './partition-targets.fixture.ts';
 
 const NOW = new Date('2026-03-10T12:00:00Z');
-const hourlyUtc = hourlyPartitions({ start: '2026-03-01' });
-const dailyNy = dailyPartitions({ start: '2026-03-01', timezone: 'America/New_York' });
-const regions = staticPartitions(['eu', 'us', 'apac']);
-const weekdays = staticPartitions(['sun', 'mon', 'tue', 'wed', 'thu', 'fri', 'sat']);
-const weekdayOf = (day: string) => weekdays.keyAt(new Date(`${day}T00:00:00Z`).getUTCDay());
-
-/** Hourly UTC orders, a daily New York rollup, static regions, date × region, weekday stats mapped from days, an unpartitioned config. */
-export function mixedProject() {
-  const orders = defineAsset({ key: 'raw/orders', partitions: hourlyUtc, schema: z.object({ hour: z.string() }), compute: (ctx) => [{ hour: ctx.partition.firstKey }] });
-  const daily = defineAsset({ key: 'marts/daily_ny', deps: { orders }, partitions: dailyNy, sql: 'select count(*)::BIGINT as n from orders' });
-  const regionList = defineAsset({ key: 'ref/regions', partitions: regions, schema: z.object({ region: z.string() }), compute: (ctx) => [{ region: ctx.partition.firstKey }] });
-  const byRegion = defineAsset({
-    key: 'marts/by_region',
-    partitions: multiPartitions({ date: dailyNy, region: regions }),
-    schema: z.object({ key: z.string() }),
-    compute: (ctx) => [{ key: ctx.partition.firstKey }],
-  });
-  const byWeekday = defineAsset({
-    key: 'marts/by_weekday',
-    partitions: weekdays,
-    deps: {
-      daily: {
-        asset: daily,
-        mapping: customMapping({
-          id: 'weekday-of-day-v1',
-          upstreamFor: () => [], // not read by these tests
-          downstreamFor: (keys) => keys.map(weekdayOf),
-        }),
-      },
-    },
-    sql: 'select sum(n)::BIGINT as n from daily',
-  });
-  const config = defineAsset({ key: 'meta/config', schema: z.object({ v: z.int() }), compute: () => [{ v: 1 }] });
-  return defineProject({ name: 'mixed', assets: [orders, daily, regionList, byRegion, byWeekday, config] });
-}
 
 async function withInstance(body: (instance: Instance) => Promise<void>): Promise<void> {
   const home = mkdtempSync(join(tmpdir(), 'quarry-ranges-'));
@@ -89,4 +55,50 @@ test('a day range means the same for an asset selected alone as within the whole
       assert.deepEqual(alone.get(key)?.sort(), whole.get(key)?.sort(), key);
     }
   });
+});
+
+/** Runs `quarry ARGS --json` in-process on a project directory whose quarry.config.ts is the mixed project. */
+async function cliJson(dir: string, home: string, args: readonly string[]): Promise<unknown> {
+  const stdout = new PassThrough();
+  let out = '';
+  stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
+  const stderr = new PassThrough();
+  let err = '';
+  stderr.on('data', (chunk: Buffer) => (err += chunk.toString()));
+  const code = await runCli([...args, '--json', '--project', dir], { stdout, stderr, cwd: dir, env: { QUARRY_HOME: home } });
+  assert.equal(code, 0, `quarry ${args.join(' ')}: ${err}${out}`);
+  return JSON.parse(out);
+}
+
+test('plan, status and partitions read a day range over the mixed selection as Instance.plan does', async () => {
+  const root = fileURLToPath(new URL('../../../../test-output/', import.meta.url));
+  mkdirSync(root, { recursive: true });
+  const dir = mkdtempSync(join(root, 'ranges-'));
+  try {
+    const fixture = fileURLToPath(new URL('./partition-targets.fixture.ts', import.meta.url));
+    writeFileSync(join(dir, 'quarry.config.ts'), `import { mixedProject } from ${JSON.stringify(fixture)};\nexport default mixedProject();\n`);
+    const home = join(dir, '.quarry');
+    const range = ['--from', '2026-03-02', '--to', '2026-03-03'];
+    const instance = await openInstance({ project: mixedProject(), projectDir: dir, quarryHome: join(dir, '.quarry-api'), now: NOW });
+    const expected = await planned(instance, '*', '2026-03-02', '2026-03-03');
+
+    const plan = (await cliJson(dir, home, ['plan', '*', ...range])) as { steps: { asset: string; partition: string }[] };
+    const byAsset = new Map<string, string[]>();
+    for (const s of plan.steps) byAsset.set(s.asset, [...(byAsset.get(s.asset) ?? []), s.partition]);
+    for (const [asset, keys] of expected) assert.deepEqual(byAsset.get(asset)?.sort(), [...keys].sort(), `plan ${asset}`);
+
+    const status = (await cliJson(dir, home, ['status', '*', ...range])) as { assets: { assetKey: string; total: number; counts: { missing: number } }[] };
+    for (const s of status.assets) {
+      assert.equal(s.total, expected.get(s.assetKey)!.length, `status ${s.assetKey}`);
+      assert.equal(s.counts.missing, expected.get(s.assetKey)!.length, `status ${s.assetKey}`);
+    }
+
+    for (const [asset, keys] of expected) {
+      if (asset === 'meta/config') continue; // unpartitioned: --from/--to do not apply to it alone
+      const listed = (await cliJson(dir, home, ['partitions', asset, ...range])) as { total: number; keys: string[] };
+      assert.deepEqual([...listed.keys].sort(), [...keys].sort(), `partitions ${asset}`);
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
