@@ -5,6 +5,8 @@ import { cronPartitions } from './cron-partitions.ts';
 import { timeWindowMapping } from './mapping/index.ts';
 import { PartitionSubset } from './partition-subset.ts';
 import { dailyPartitions } from './time-window-partitions.ts';
+import { defineAsset } from '../definitions/index.ts';
+import { codeVersionOf } from '../versioning/index.ts';
 
 const ctx = { now: new Date('2026-12-01T00:00:00Z') };
 const iso = (d: Date) => d.toISOString();
@@ -75,5 +77,11 @@ describe('cronPartitions', () => {
     bad({ cron: '0 */6 * * *', start: '2026-13-01' }, '"2026-13-01"');
     bad({ cron: '0 */6 * * *', start: '2026-01-01', fmt: 'yyyy-MM-dd' }, 'HH:mm');
     bad({ cron: '0 0 * * *', start: '2026-01-01', timezone: 'Mars/Olympus' }, 'Mars/Olympus');
+  });
+
+  test('the schedule is part of an asset code version: another cron with the same key format is new code', () => {
+    const asset = (cron: string) => defineAsset({ key: 'x/ticks', partitions: cronPartitions({ cron, start: '2026-01-01' }), sql: 'select 1 as n' });
+    assert.notEqual(codeVersionOf(asset('0 */6 * * *')), codeVersionOf(asset('0 */4 * * *')));
+    assert.equal(codeVersionOf(asset('0 */6 * * *')), codeVersionOf(asset('0 */6 * * *')));
   });
 });
