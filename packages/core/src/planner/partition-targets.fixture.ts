@@ -1,5 +1,6 @@
 // The mixed project of partition-targets.test.ts, also loaded by the CLI from a quarry.config.ts.
 import { z } from 'zod';
+import { notNull } from '../checks/index.ts';
 import { defineAsset, defineProject } from '../definitions/index.ts';
 import { customMapping, dailyPartitions, hourlyPartitions, multiPartitions, staticPartitions } from '../partitions/index.ts';
 
@@ -13,11 +14,12 @@ const weekdayOf = (day: string) => weekdays.keyAt(new Date(`${day}T00:00:00Z`).g
 export function mixedProject() {
   const orders = defineAsset({ key: 'raw/orders', partitions: hourlyUtc, schema: z.object({ hour: z.string() }), compute: (ctx) => [{ hour: ctx.partition.firstKey }] });
   const daily = defineAsset({ key: 'marts/daily_ny', deps: { orders }, partitions: dailyNy, sql: 'select count(*)::BIGINT as n from orders' });
-  const regionList = defineAsset({ key: 'ref/regions', partitions: regions, schema: z.object({ region: z.string() }), compute: (ctx) => [{ region: ctx.partition.firstKey }] });
+  const regionList = defineAsset({ key: 'ref/regions', partitions: regions, schema: z.object({ region: z.string() }), checks: [notNull('region')], compute: (ctx) => [{ region: ctx.partition.firstKey }] });
   const byRegion = defineAsset({
     key: 'marts/by_region',
     partitions: multiPartitions({ date: dailyNy, region: regions }),
     schema: z.object({ key: z.string() }),
+    checks: [notNull('key')],
     compute: (ctx) => [{ key: ctx.partition.firstKey }],
   });
   const byWeekday = defineAsset({

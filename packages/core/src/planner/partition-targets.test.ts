@@ -58,16 +58,16 @@ test('a day range means the same for an asset selected alone as within the whole
 });
 
 /** Runs `quarry ARGS --json` in-process on a project directory whose quarry.config.ts is the mixed project. */
-async function cliJson(dir: string, home: string, args: readonly string[]): Promise<unknown> {
+async function cliJson(dir: string, home: string, args: readonly string[], json = true): Promise<unknown> {
   const stdout = new PassThrough();
   let out = '';
   stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
   const stderr = new PassThrough();
   let err = '';
   stderr.on('data', (chunk: Buffer) => (err += chunk.toString()));
-  const code = await runCli([...args, '--json', '--project', dir], { stdout, stderr, cwd: dir, env: { QUARRY_HOME: home } });
+  const code = await runCli([...args, ...(json ? ['--json'] : []), '--project', dir], { stdout, stderr, cwd: dir, env: { QUARRY_HOME: home } });
   assert.equal(code, 0, `quarry ${args.join(' ')}: ${err}${out}`);
-  return JSON.parse(out);
+  return json ? JSON.parse(out) : out;
 }
 
 test('plan, status and partitions read a day range over the mixed selection as Instance.plan does', async () => {
@@ -98,6 +98,25 @@ test('plan, status and partitions read a day range over the mixed selection as I
       const listed = (await cliJson(dir, home, ['partitions', asset, ...range])) as { total: number; keys: string[] };
       assert.deepEqual([...listed.keys].sort(), [...keys].sort(), `partitions ${asset}`);
     }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('checks reads a day range over static and multi-partitioned assets as plan does', async () => {
+  const root = fileURLToPath(new URL('../../../../test-output/', import.meta.url));
+  mkdirSync(root, { recursive: true });
+  const dir = mkdtempSync(join(root, 'ranges-'));
+  try {
+    const fixture = fileURLToPath(new URL('./partition-targets.fixture.ts', import.meta.url));
+    writeFileSync(join(dir, 'quarry.config.ts'), `import { mixedProject } from ${JSON.stringify(fixture)};\nexport default mixedProject();\n`);
+    const home = join(dir, '.quarry');
+    // Two days materialized, one day asked about.
+    for (const asset of ['ref/regions', 'marts/by_region']) await cliJson(dir, home, ['materialize', asset, '--from', '2026-03-02', '--to', '2026-03-03'], false);
+    const report = (await cliJson(dir, home, ['checks', '*', '--from', '2026-03-02', '--to', '2026-03-02'])) as { assets: { asset: string; results: { partitionKey: string }[] }[] };
+    const keysOf = (asset: string) => [...new Set(report.assets.find((a) => a.asset === asset)!.results.map((r) => r.partitionKey))].sort();
+    assert.deepEqual(keysOf('ref/regions'), ['apac', 'eu', 'us']);
+    assert.deepEqual(keysOf('marts/by_region'), ['2026-03-02|apac', '2026-03-02|eu', '2026-03-02|us']);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
