@@ -368,10 +368,10 @@ export class Instance {
     });
   }
 
-  /** Per selected asset, its partitions by state (fresh, stale, missing, failed) as index ranges. */
-  async status(selection?: string): Promise<AssetPartitionStatus[]> {
+  /** Per selected asset, its partitions by state (fresh, stale, missing, failed) as index ranges; `partitions` narrows each asset's as plan does. */
+  async status(selection?: string, partitions?: PlanOptions['partitions']): Promise<AssetPartitionStatus[]> {
     for (const run of this.catalog.listRuns({ status: 'running', limit: 1000 })) this.#settleDeadRun(run);
-    const { staleness, ctx } = await this.staleness(selection !== undefined ? { selection } : {});
+    const { staleness, ctx } = await this.staleness({ ...(selection !== undefined ? { selection } : {}), ...(partitions !== undefined ? { partitions } : {}) });
     const ranges = (subset: PartitionSubset) => [...subset.ranges()].map(([a, b]) => [a, b] as const);
     const statuses = new Map<AssetKey, AssetPartitionStatus>();
     for (const s of staleness.values()) {
@@ -907,7 +907,11 @@ export class Instance {
     const from = options.from ?? (size > 0 ? definition.keyAt(0, ctx) : undefined);
     const to = options.to ?? (size > 0 ? definition.keyAt(size - 1, ctx) : undefined);
     if (from === undefined || to === undefined) return { total: 0, offset: 0, keys: [] };
-    const subset = definition.range(from, to, ctx);
+    // A range of other keys (a day range over an hourly or static asset) as plan reads it; one key stays exact.
+    const subset =
+      options.from !== undefined && options.to !== undefined && from !== to && !(definition.isValidKey(from, ctx) && definition.isValidKey(to, ctx))
+        ? resolvePartitionTargets(this.graph, [this.graph.get(key).key], { from, to }, ctx).get(this.graph.get(key).key)!
+        : definition.range(from, to, ctx);
     const total = subset.count;
     const offset = Math.max(0, options.offset ?? 0);
     const limit = options.limit ?? Number.POSITIVE_INFINITY;
