@@ -70,7 +70,8 @@ describe('quarry vacuum and retention', { skip: CLOCK_TOO_EARLY, concurrency: 2 
     const project = createE2eProject('vacuum-retention-window');
     t.after(() => project.cleanup());
     // The first versions are committed ≥ PAUSE before `between` and superseded just after it.
-    const PAUSE = 8_000;
+    // Wide enough that a slow vacuum start on a loaded machine still falls inside the window's margin.
+    const PAUSE = 20_000;
     const { between } = await supersedeOneDay(project, PAUSE);
     assert.equal(await rawRowCount(project, ['--as-of', new Date(between).toISOString()]), 200, 'before vacuum, --as-of reads the old day');
 

@@ -580,8 +580,11 @@ export interface Catalog {
    * removed (or, in a dry run, that would be).
    */
   removeUnreferencedFiles(candidates: readonly VacuumCandidate[], options: RemoveUnreferencedFilesOptions): string[];
-  /** The files of every current version of `asset`, by partition key, with their recorded size and checksum. */
-  currentFiles(asset: string): CurrentFileRecord[];
+  /**
+   * The files of every current version of `asset` (or only of the partitions `partitionKeys` names),
+   * by partition key, with their recorded size and checksum.
+   */
+  currentFiles(asset: string, partitionKeys?: readonly string[]): CurrentFileRecord[];
   /**
    * Marks current versions as lost (their files are gone or changed): each stops being its partition's
    * current version, so the partition plans as `missing` with `detail`. A version no longer current is

@@ -15,6 +15,7 @@ import type {
   StepRecord,
 } from '../catalog/index.ts';
 import { createRunId, diskFullError, openSqliteCatalog, resolveQuarryHome } from '../catalog/index.ts';
+import type { CurrentFileRecord } from '../catalog/catalog.ts';
 import type { AnyAssetDefinition, AssetDefinition, AssetKey, ProjectDefinition, RetryPolicy } from '../definitions/index.ts';
 import { assetRelationName, DEFAULT_RETRY_POLICY, resolveRetryPolicy, schemaColumns } from '../definitions/index.ts';
 import type { Engine, EngineQueryResult, InputRelation } from '../engines/index.ts';
@@ -176,14 +177,46 @@ export class Instance {
    * Partitions of an asset whose current version cannot be read as committed: marked lost by
    * `quarry verify --repair`, or (a stat per file, no read) whose file is gone or has another size.
    */
-  damagedPartitions(key: AssetKey, only?: (partitionKey: string) => boolean): Map<string, FileDamage | string> {
+  damagedPartitions(key: AssetKey, only?: ((partitionKey: string) => boolean) | ReadonlySet<string>): Map<string, FileDamage | string> {
     const damaged = new Map<string, FileDamage | string>();
     for (const lost of this.catalog.lostPartitions(key)) damaged.set(lost.partitionKey, lost.detail);
-    const all = this.catalog.currentFiles(key);
-    const files = only === undefined ? all : all.filter((f) => only(f.partitionKey));
+    if (only === NO_PARTITION) return damaged;
+    let files: CurrentFileRecord[];
+    if (only instanceof Set) {
+      files = this.catalog.currentFiles(key, [...only]);
+    } else {
+      const all = this.catalog.currentFiles(key);
+      files = typeof only === 'function' ? all.filter((f) => only(f.partitionKey)) : all;
+    }
     const bad = statDamage(files, (path) => this.store.localPath(path));
     if (bad.size > 0) for (const file of files) if (bad.has(file.path)) damaged.set(file.partitionKey, bad.get(file.path)!);
     return damaged;
+  }
+
+  /**
+   * Which current files `#stateLoader` stats: those of `target`'s partitions. No filter when the target
+   * holds every partition, the target's keys when it holds few (looked up one by one), and otherwise a
+   * test of each file's key.
+   */
+  #targetFilter(key: AssetKey, target: PartitionSubset | undefined, ctx: PartitionsContext): ((partitionKey: string) => boolean) | ReadonlySet<string> | undefined {
+    if (target === undefined || target.isEmpty) return NO_PARTITION;
+    const definition = this.graph.get(key).partitions;
+    if (definition === undefined) return (partitionKey) => partitionKey === '' && target.has(0);
+    const size = definition.size(ctx);
+    if (target.count === size && target.first === 0 && target.last === size - 1) return undefined;
+    // A few partitions: their files are looked up by key instead of reading (and parsing) every file's row.
+    if (target.count <= Math.min(FILE_LOOKUP_LIMIT, size / 4)) {
+      const keys = new Set<string>();
+      for (const index of target.indices()) keys.add(definition.keyAt(index, ctx));
+      return keys;
+    }
+    return (partitionKey) => {
+      try {
+        return target.has(definition.indexOf(partitionKey, ctx));
+      } catch {
+        return false;
+      }
+    };
   }
 
   /** Loads the current state of assets from the catalog, once per call site. */
@@ -204,15 +237,7 @@ export class Instance {
         // Files are stat'ed only for the partitions the caller looks at (a selected asset's targets):
         // a stat each keeps plan and status cheap; `quarry verify` checks everything.
         const target = targets?.get(key);
-        const definition = this.graph.get(key).partitions;
-        const damaged = this.damagedPartitions(key, target === undefined ? () => false : (partitionKey) => {
-          if (definition === undefined) return partitionKey === '' && target.has(0);
-          try {
-            return target.has(definition.indexOf(partitionKey, ctx));
-          } catch {
-            return false;
-          }
-        });
+        const damaged = this.damagedPartitions(key, this.#targetFilter(key, target, ctx));
         damage?.set(key, damaged);
         const columns = withoutKeys(this.catalog.currentPartitions(key), damaged);
         const failed = this.catalog.failedPartitions(key).map((f) => f.partitionKey);
@@ -345,10 +370,10 @@ export class Instance {
     });
   }
 
-  /** Per selected asset, its partitions by state (fresh, stale, missing, failed, upstream_failed) as index ranges. */
-  async status(selection?: string): Promise<AssetPartitionStatus[]> {
+  /** Per selected asset, its partitions by state (fresh, stale, missing, failed, upstream_failed) as index ranges; `partitions` narrows each asset's as plan does. */
+  async status(selection?: string, partitions?: PlanOptions['partitions']): Promise<AssetPartitionStatus[]> {
     for (const run of this.catalog.listRuns({ status: 'running', limit: 1000 })) this.#settleDeadRun(run);
-    const { staleness, ctx } = await this.staleness(selection !== undefined ? { selection } : {});
+    const { staleness, ctx } = await this.staleness({ ...(selection !== undefined ? { selection } : {}), ...(partitions !== undefined ? { partitions } : {}) });
     const ranges = (subset: PartitionSubset) => [...subset.ranges()].map(([a, b]) => [a, b] as const);
     const statuses = new Map<AssetKey, AssetPartitionStatus>();
     // Never-materialized partitions that an upstream failure kept from running are upstream_failed.
@@ -897,7 +922,11 @@ export class Instance {
     const from = options.from ?? (size > 0 ? definition.keyAt(0, ctx) : undefined);
     const to = options.to ?? (size > 0 ? definition.keyAt(size - 1, ctx) : undefined);
     if (from === undefined || to === undefined) return { total: 0, offset: 0, keys: [] };
-    const subset = definition.range(from, to, ctx);
+    // A range of other keys (a day range over an hourly or static asset) as plan reads it; one key stays exact.
+    const subset =
+      options.from !== undefined && options.to !== undefined && from !== to && !(definition.isValidKey(from, ctx) && definition.isValidKey(to, ctx))
+        ? resolvePartitionTargets(this.graph, [this.graph.get(key).key], { from, to }, ctx).get(this.graph.get(key).key)!
+        : definition.range(from, to, ctx);
     const total = subset.count;
     const offset = Math.max(0, options.offset ?? 0);
     const limit = options.limit ?? Number.POSITIVE_INFINITY;
@@ -1123,3 +1152,9 @@ export interface VerifyReport {
   /** Versions marked lost by `repair`. */
   readonly repaired: number;
 }
+
+/** The file filter that selects no partition: `damagedPartitions` then skips reading the current files. */
+const NO_PARTITION = (): boolean => false;
+
+/** Up to this many target partitions, `damagedPartitions` looks their files up by key. */
+const FILE_LOOKUP_LIMIT = 10_000;

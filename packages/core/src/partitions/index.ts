@@ -41,4 +41,5 @@ export {
   type MultiPartitionsDefinition,
   type PartitionDimension,
 } from './multi-partitions.ts';
+export { cronPartitions, type CronPartitionsConfig } from './cron-partitions.ts';
 export * from './mapping/index.ts';

@@ -3,6 +3,7 @@ import { QuarryError } from '../errors.ts';
 import type { AssetGraph } from '../graph/index.ts';
 import type { PartitionSelection } from '../instance/instance-types.ts';
 import { isMultiPartitionsDefinition, PartitionSubset, type PartitionsContext, type PartitionsDefinition } from '../partitions/index.ts';
+import { resolvedDependencies } from '../versioning/index.ts';
 
 interface TimeWindowed {
   windowOf(index: number): { start: Date; end: Date };
@@ -17,7 +18,11 @@ function isTimeWindowed(definition: PartitionsDefinition): definition is Partiti
  *
  * Keys are read in each asset's own partitions definition. Where an asset's time grain differs from
  * the keys' (a daily range over an hourly asset), the range's time window selects the partitions it
- * overlaps. A key `name=value` that no selected asset has as it is selects one dimension of
+ * overlaps. A time range over a mixed selection means, per asset: the windows overlapping it for a
+ * time-partitioned asset; the time dimension's overlapping windows × every key of the other
+ * dimensions for a multi-partitioned one; for a static (or other non-time) asset, the partitions its
+ * time-partitioned upstream's overlapping windows map to when a dependency maps time to its keys,
+ * otherwise all of its keys. A key `name=value` that no selected asset has as it is selects one dimension of
  * multi-partitioned assets (`region=eu`: every partition whose region is `eu`). An unpartitioned asset always has its single partition. A key no selected asset accepts
  * is `QUARRY_BAD_PARTITION_KEY`; `from` after `to` is `QUARRY_BAD_PARTITION_RANGE`.
  */
@@ -46,7 +51,11 @@ export function resolvePartitionTargets(
   // The window of a range, from the first selected definition that accepts its keys.
   let window: { start: Date; end: Date } | undefined;
   if (keys !== undefined) {
-    const anchor = partitioned.map((a) => a.partitions!).find((p) => p.isValidKey(keys[0]!, ctx) && p.isValidKey(keys[1]!, ctx));
+    const accepts = (p: PartitionsDefinition) => p.isValidKey(keys[0]!, ctx) && p.isValidKey(keys[1]!, ctx);
+    const candidates = (list: readonly AnyAssetDefinition[]) => list.filter((a) => a.partitions !== undefined).flatMap((a) => [a.partitions!, ...timeDimensionsOf(a.partitions!)]);
+    // A selected definition first; else a time window of the project whose keys these are (a daily
+    // range over an hourly asset selected alone), so a range means the same whatever is selected.
+    const anchor = candidates(partitioned).find(accepts) ?? candidates(graph.assets()).find((p) => isTimeWindowed(p) && accepts(p));
     if (anchor === undefined) {
       // Let the first partitioned asset's definition explain what a valid key is.
       const first = partitioned[0]!.partitions!;
@@ -58,11 +67,18 @@ export function resolvePartitionTargets(
       window = { start: anchor.windowOf(range.first!).start, end: anchor.windowOf(range.last!).end };
     }
   }
-  for (const asset of assets) targets.set(asset.key, targetOf(asset, selection, keys, window, ctx));
+  for (const asset of assets) targets.set(asset.key, targetOf(graph, asset, selection, keys, window, ctx));
   return targets;
 }
 
+/** The time-window dimensions of a multi-partitions definition (none for other definitions). */
+function timeDimensionsOf(definition: PartitionsDefinition): (PartitionsDefinition & TimeWindowed)[] {
+  if (!isMultiPartitionsDefinition(definition)) return [];
+  return definition.dimensions.map((d) => d.definition).filter(isTimeWindowed);
+}
+
 function targetOf(
+  graph: AssetGraph,
   asset: AnyAssetDefinition,
   selection: PartitionSelection,
   keys: string[] | undefined,
@@ -76,11 +92,37 @@ function targetOf(
     return definition.subsetOfKeys(list, ctx);
   }
   if (definition.isValidKey(keys[0]!, ctx) && definition.isValidKey(keys[1]!, ctx)) return definition.range(keys[0]!, keys[1]!, ctx);
-  if (window !== undefined && isTimeWindowed(definition)) return overlapping(definition, window, ctx);
+  if (window !== undefined) {
+    if (isTimeWindowed(definition)) return overlapping(definition, window, ctx);
+    if (isMultiPartitionsDefinition(definition)) {
+      const time = definition.dimensions.find((d) => isTimeWindowed(d.definition));
+      if (time !== undefined) return definition.expandSubset(overlapping(time.definition as PartitionsDefinition & TimeWindowed, window, ctx), time.name, ctx);
+    } else if (definition.kind === 'static') {
+      return mappedFromTime(graph, asset, window, ctx) ?? definition.all(ctx);
+    }
+  }
   throw new QuarryError(
     'QUARRY_BAD_PARTITION_KEY',
     `Asset "${asset.key}" has partitions ${definition.id}, which do not include ${describe(selection)}: select it separately with its own keys.`,
   );
+}
+
+/**
+ * The partitions of a non-time asset that the windows of its time-partitioned upstreams overlapping
+ * `window` map to, through dependencies whose mapping relates keys (not `all`/`last`); undefined when
+ * no dependency maps time to this asset's keys.
+ */
+function mappedFromTime(graph: AssetGraph, asset: AnyAssetDefinition, window: { start: Date; end: Date }, ctx: PartitionsContext): PartitionSubset | undefined {
+  if (asset.type !== 'asset') return undefined;
+  let mapped: PartitionSubset | undefined;
+  for (const dep of resolvedDependencies(asset)) {
+    const up = dep.upstreamDefinition;
+    if (up === undefined || dep.upstream === asset.key || !isTimeWindowed(up) || dep.mapping.kind === 'all' || dep.mapping.kind === 'last') continue;
+    if (!graph.has(dep.upstream)) continue;
+    const subset = dep.mapping.downstreamFor(overlapping(up, window, ctx), up, asset.partitions, ctx);
+    mapped = mapped === undefined ? subset : mapped.union(subset);
+  }
+  return mapped;
 }
 
 const DIMENSION_KEY_RE = /^([A-Za-z_][A-Za-z0-9_]*)=(.+)$/;

@@ -41,7 +41,8 @@ export function codeVersionOf(asset: AssetDefinition): string {
 function partitionsShape(partitions: AssetDefinition['partitions']): unknown {
   if (partitions === undefined) return null;
   const p = partitions as unknown as Record<string, unknown>;
-  if (partitions.kind === 'time-window') return { kind: p.kind, grain: p.grain, timezone: p.timezone, format: p.format, weekStartsOn: p.weekStartsOn };
+  // cron: the schedule of cronPartitions (absent, so unchanged, for grain partitions).
+  if (partitions.kind === 'time-window') return { kind: p.kind, grain: p.grain, timezone: p.timezone, format: p.format, weekStartsOn: p.weekStartsOn, cron: p.cron };
   return { kind: partitions.kind };
 }
 

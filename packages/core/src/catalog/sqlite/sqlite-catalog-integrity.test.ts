@@ -123,3 +123,21 @@ test('a catalog damaged after it was opened fails with QUARRY_CATALOG_CORRUPT na
     catalog.close();
   }
 }));
+
+test('currentFiles with partition keys returns only those partitions\' current files (unknown and repeated keys ignored)', () => withDir((dir) => {
+  const catalog = openSqliteCatalog({ path: join(dir, 'catalog.sqlite') });
+  try {
+    const commit = (partitionKey: string, files: string[]) => catalog.commitMaterializations([{ assetKey: 'raw/a', partitionKey, files, dataVersion: `d-${partitionKey}-${files.length}`, codeVersion: 'c1' }]);
+    commit('p1', ['raw/a/p1/a.parquet']);
+    commit('p2', ['raw/a/p2/b.parquet', 'raw/a/p2/a.parquet']);
+    commit('p3', ['raw/a/p3/a.parquet']);
+    commit('p1', ['raw/a/p1/new.parquet']);
+    const of = (keys?: string[]) => catalog.currentFiles('raw/a', keys).map((f) => [f.partitionKey, f.path]);
+    assert.deepEqual(of(['p2', 'p1', 'nope', 'p1']), [['p1', 'raw/a/p1/new.parquet'], ['p2', 'raw/a/p2/a.parquet'], ['p2', 'raw/a/p2/b.parquet']]);
+    assert.deepEqual(of([]), []);
+    assert.deepEqual(of(['p1', 'p2', 'p3']), of(), 'all keys give what no keys give');
+    assert.deepEqual(catalog.currentFiles('raw/unknown', ['p1']), []);
+  } finally {
+    catalog.close();
+  }
+}));

@@ -520,9 +520,16 @@ export class SqliteCatalog implements Catalog {
     return run.pid === null || run.host !== this.#host || isProcessAlive(run.pid);
   }
 
-  currentFiles(asset: string): CurrentFileRecord[] {
+  currentFiles(asset: string, partitionKeys?: readonly string[]): CurrentFileRecord[] {
     const assetId = this.#assetIdForRead(asset);
     if (assetId === undefined) return [];
+    if (partitionKeys !== undefined) {
+      // A primary-key lookup per partition: a plan of a few partitions does not read every file's row.
+      const one = this.#stmt(`SELECT c.partition_key, c.materialization_id, f.path, f.size, f.sha256 FROM current_partitions c
+        JOIN materialization_files f ON f.materialization_id = c.materialization_id WHERE c.asset_id = ? AND c.partition_key = ? ORDER BY f.path`).raw();
+      const rows = this.#db.transaction(() => [...new Set(partitionKeys)].sort().flatMap((key) => one.all(assetId, key) as [string, number, string, number | null, string | null][])).deferred();
+      return rows.map(([partitionKey, materializationId, path, size, sha256]) => ({ partitionKey, materializationId, path, size, sha256 }));
+    }
     const rows = this.#stmt(`SELECT c.partition_key, c.materialization_id, f.path, f.size, f.sha256 FROM current_partitions c
       JOIN materialization_files f ON f.materialization_id = c.materialization_id WHERE c.asset_id = ? ORDER BY c.partition_key, f.path`).raw().all(assetId) as [string, number, string, number | null, string | null][];
     return rows.map(([partitionKey, materializationId, path, size, sha256]) => ({ partitionKey, materializationId, path, size, sha256 }));

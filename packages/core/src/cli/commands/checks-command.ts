@@ -1,4 +1,5 @@
 import { resolveSelection } from '../../graph/index.ts';
+import { resolvePartitionTargets } from '../../planner/index.ts';
 import { formatTable, writeLine } from '../cli-io.ts';
 import { flag, type Command } from '../command.ts';
 import { openCliInstance } from '../open-instance.ts';
@@ -20,11 +21,13 @@ export const checksCommand: Command = {
         const a = instance.graph.get(k);
         return a.type === 'asset' && a.checks.length > 0;
       });
+      // The same targets plan and materialize read from these options.
+      const targets = partitions === undefined ? undefined : resolvePartitionTargets(instance.graph, keys, partitions, ctx);
       const report = keys.map((key) => {
         const definition = instance.partitionsOf(key);
         let inRange = (_partition: string) => true;
-        if (partitions !== undefined && definition !== undefined) {
-          const subset = 'key' in partitions ? definition.range(partitions.key, partitions.key, ctx) : 'from' in partitions ? definition.range(partitions.from, partitions.to, ctx) : definition.subsetOfKeys(partitions.keys, ctx);
+        if (targets !== undefined && definition !== undefined) {
+          const subset = targets.get(key)!;
           inRange = (p) => definition.isValidKey(p, ctx) && subset.has(definition.indexOf(p, ctx));
         }
         const results = instance.checkResults(key).filter((r) => inRange(r.partitionKey));

@@ -2,6 +2,7 @@ import type { AssetPartitionStatus } from '../../instance/index.ts';
 import { formatTable, writeLine } from '../cli-io.ts';
 import { flag, type Command } from '../command.ts';
 import { openCliInstance } from '../open-instance.ts';
+import { PARTITION_OPTIONS, partitionSelectionOf } from '../partition-options.ts';
 
 /** Formats index ranges as key ranges (`2026-01-01..2026-01-10, 2026-01-15`), at most `max` of them. */
 function formatRanges(ranges: readonly (readonly [number, number])[], keyAt: (i: number) => string, max = 4): string {
@@ -10,17 +11,17 @@ function formatRanges(ranges: readonly (readonly [number, number])[], keyAt: (i:
   return shown.join(', ') + (ranges.length > max ? `, … (+${ranges.length - max} ranges)` : '');
 }
 
-/** `quarry status [SELECTION] [--json]`: per asset, fresh / stale / missing / failed / upstream-failed partitions as ranges. */
+/** `quarry status [SELECTION] [--partition K | --from A --to B] [--json]`: per asset, fresh / stale / missing / failed / upstream-failed partitions as ranges. */
 export const statusCommand: Command = {
   name: 'status',
-  usage: 'quarry status [SELECTION] [--json]',
+  usage: 'quarry status [SELECTION] [--partition KEY | --from KEY --to KEY] [--json]',
   summary: 'show fresh, stale, missing, failed and upstream-failed partitions per asset',
-  options: { json: { type: 'boolean', help: 'print JSON (ranges are half-open partition index ranges)' } },
+  options: { ...PARTITION_OPTIONS, json: { type: 'boolean', help: 'print JSON (ranges are half-open partition index ranges)' } },
   maxPositionals: 1,
   async run(args, io) {
     const instance = await openCliInstance(args, io);
     try {
-      const statuses: AssetPartitionStatus[] = await instance.status(args.positionals[0]);
+      const statuses: AssetPartitionStatus[] = await instance.status(args.positionals[0], partitionSelectionOf(args));
       if (flag(args, 'json')) {
         writeLine(io.stdout, JSON.stringify({ assets: statuses }));
         return 0;
