@@ -5,6 +5,7 @@ import { DAY_MS, daysFromCivil, daysInMonth, mod } from './civil-days.ts';
 import type { PartitionsContext } from './partitions-definition.ts';
 import type { TimeGrain } from './time-grain.ts';
 import { TimeKeyFormat } from './time-key-format.ts';
+import { lowerBound } from './lower-bound.ts';
 import type { TimeBound, TimeWindow, TimeWindowPartitionsDefinition, Weekday } from './time-window-partitions.ts';
 import { TimeZoneRules } from './time-zone-rules.ts';
 
@@ -102,17 +103,6 @@ class CronTicks {
     const doy = lowerBound(prefix.length, (i) => prefix[i]! > inYear) - 1;
     return (this.#yearStart(year) + doy) * DAY_MS + this.times[j]!;
   }
-}
-
-function lowerBound(size: number, predicate: (i: number) => boolean): number {
-  let lo = 0;
-  let hi = size;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (predicate(mid)) hi = mid;
-    else lo = mid + 1;
-  }
-  return lo;
 }
 
 function badCron(cron: unknown, why: string): QuarryError {

@@ -3,6 +3,7 @@ import { QuarryError } from '../errors.ts';
 import type { AssetGraph } from '../graph/index.ts';
 import type { PartitionSelection } from '../instance/instance-types.ts';
 import { isMultiPartitionsDefinition, PartitionSubset, type PartitionsContext, type PartitionsDefinition } from '../partitions/index.ts';
+import { lowerBound } from '../partitions/lower-bound.ts';
 import { resolvedDependencies } from '../versioning/index.ts';
 
 interface TimeWindowed {
@@ -167,17 +168,6 @@ function overlapping(definition: PartitionsDefinition & TimeWindowed, window: { 
   const firstEndingAfter = lowerBound(size, (i) => definition.windowOf(i).end.getTime() > window.start.getTime());
   const firstStartingAtOrAfterEnd = lowerBound(size, (i) => definition.windowOf(i).start.getTime() >= window.end.getTime());
   return firstEndingAfter < firstStartingAtOrAfterEnd ? PartitionSubset.fromRange(firstEndingAfter, firstStartingAtOrAfterEnd) : PartitionSubset.empty();
-}
-
-function lowerBound(size: number, predicate: (i: number) => boolean): number {
-  let lo = 0;
-  let hi = size;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (predicate(mid)) hi = mid;
-    else lo = mid + 1;
-  }
-  return lo;
 }
 
 function describe(selection: PartitionSelection): string {
