@@ -1,18 +1,33 @@
 import type { CliIo } from './cli-io.ts';
 
-/** One option of a command, as node:util parseArgs takes it, plus help text. */
+/**
+ * One option of a command, as node:util parseArgs takes it, plus help text. These declarations are
+ * the one source of `--help` and of docs/reference/cli.md (`npm run docs`).
+ */
 export interface CommandOption {
+  /** `string` takes a value (`--limit 5`), `boolean` is a flag (`--json`). */
   readonly type: 'string' | 'boolean';
+  /** A one-letter alias (`-h`). */
   readonly short?: string;
+  /** Whether the option may be repeated, collecting its values in a list. */
   readonly multiple?: boolean;
+  /** What the option does, in one line. */
   readonly help: string;
+  /** The value parseArgs fills in when a string option is absent; help and the reference print it. */
+  readonly default?: string;
+  /** What an absent option means when no single value says it (`the project setting`); printed as its default. */
+  readonly defaultText?: string;
 }
 
 /** A `quarry` verb: its usage line, options and handler returning an exit code. */
 export interface Command {
+  /** The verb (`plan`). */
   readonly name: string;
+  /** The usage line help prints, with its positionals and main options. */
   readonly usage: string;
+  /** What the command does, in one line. */
   readonly summary: string;
+  /** Its own options by long name (without `--`); every command also takes `COMMON_OPTIONS`. */
   readonly options: Readonly<Record<string, CommandOption>>;
   /** How many positionals it takes at most. */
   readonly maxPositionals: number;
@@ -25,9 +40,9 @@ export interface CommandArgs {
   readonly values: Readonly<Record<string, string | boolean | string[] | undefined>>;
 }
 
-/** Options every command takes. */
+/** The options every command takes. */
 export const COMMON_OPTIONS: Readonly<Record<string, CommandOption>> = {
-  project: { type: 'string', help: 'project directory or quarry.config.ts (default: the current directory)' },
+  project: { type: 'string', help: 'project directory or quarry.config.ts', defaultText: 'the current directory' },
   help: { type: 'boolean', short: 'h', help: 'show this help' },
 };
 
@@ -40,4 +55,11 @@ export function stringOption(args: CommandArgs, name: string): string | undefine
 /** Reads a boolean option. */
 export function flag(args: CommandArgs, name: string): boolean {
   return args.values[name] === true;
+}
+
+/** How help and the reference docs state an option's default: its value, its `defaultText`, `false` for a flag, or undefined when absent means unset. */
+export function optionDefault(option: CommandOption): string | undefined {
+  if (option.default !== undefined) return option.default;
+  if (option.defaultText !== undefined) return option.defaultText;
+  return option.type === 'boolean' ? 'false' : undefined;
 }

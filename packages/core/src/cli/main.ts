@@ -1,7 +1,7 @@
 import { parseArgs } from 'node:util';
 import { isQuarryError, QuarryError } from '../errors.ts';
 import { writeLine, type CliIo } from './cli-io.ts';
-import { COMMON_OPTIONS, type Command, type CommandArgs } from './command.ts';
+import { COMMON_OPTIONS, optionDefault, type Command, type CommandArgs } from './command.ts';
 import { commands } from './commands/index.ts';
 
 /** Exit code for a user error (bad input, unknown asset, failed run). */
@@ -31,7 +31,10 @@ function commandHelp(command: Command): string {
     command.summary,
     '',
     'Options:',
-    ...Object.entries(options).map(([name, o]) => `  --${name.padEnd(width)} ${o.help}`),
+    ...Object.entries(options).map(([name, o]) => {
+      const byDefault = o.type === 'string' ? optionDefault(o) : undefined;
+      return `  --${name.padEnd(width)} ${o.help}${byDefault !== undefined ? ` (default: ${byDefault})` : ''}`;
+    }),
   ].join('\n');
 }
 
@@ -39,7 +42,7 @@ function parseCommandArgs(command: Command, argv: readonly string[]): CommandArg
   const options = Object.fromEntries(
     Object.entries({ ...command.options, ...COMMON_OPTIONS }).map(([name, o]) => [
       name,
-      { type: o.type, ...(o.short ? { short: o.short } : {}), ...(o.multiple ? { multiple: true } : {}) },
+      { type: o.type, ...(o.short ? { short: o.short } : {}), ...(o.multiple ? { multiple: true } : {}), ...(o.default !== undefined ? { default: o.default } : {}) },
     ]),
   );
   let parsed;

@@ -78,7 +78,7 @@ async function materialize(args: CommandArgs, io: CliIo, kind: 'materialize' | '
 
 const RUN_OPTIONS = {
   ...PARTITION_OPTIONS,
-  concurrency: { type: 'string', help: 'steps run at once (default: the project setting)' },
+  concurrency: { type: 'string', help: 'steps run at once', defaultText: 'the project setting concurrency, else 2' },
   force: { type: 'boolean', help: 'materialize fresh partitions too' },
   verbose: { type: 'boolean', help: 'print the plan before running' },
 } as const;

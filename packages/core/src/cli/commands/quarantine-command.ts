@@ -14,7 +14,7 @@ export const quarantineCommand: Command = {
   summary: 'show the rows an asset rejected during validation, with their reasons',
   options: {
     partition: { type: 'string', help: 'the partition key' },
-    limit: { type: 'string', help: 'print at most N rows (default 1000)' },
+    limit: { type: 'string', help: 'print at most N rows', default: '1000' },
     json: { type: 'boolean', help: 'print JSON' },
   },
   maxPositionals: 1,

@@ -10,7 +10,7 @@ export const queryCommand: Command = {
   summary: 'run one read-only SELECT over the assets (each a view: raw/orders → raw__orders), now or as of a time',
   options: {
     'as-of': { type: 'string', help: 'read the versions current at this time (ISO-8601)' },
-    limit: { type: 'string', help: 'print at most N rows (default 1000)' },
+    limit: { type: 'string', help: 'print at most N rows', default: '1000' },
     json: { type: 'boolean', help: 'print JSON: { columns, rows }' },
   },
   maxPositionals: 1,

@@ -15,7 +15,7 @@ export const runsCommand: Command = {
   name: 'runs',
   usage: 'quarry runs [--limit N] [--json]',
   summary: 'list recent runs',
-  options: { limit: { type: 'string', help: 'how many (default 20)' }, json: { type: 'boolean', help: 'print JSON' } },
+  options: { limit: { type: 'string', help: 'how many runs to list, newest first', default: '20' }, json: { type: 'boolean', help: 'print JSON' } },
   maxPositionals: 0,
   async run(args, io) {
     const text = stringOption(args, 'limit') ?? '20';

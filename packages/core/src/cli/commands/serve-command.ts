@@ -15,9 +15,9 @@ export const serveCommand: Command = {
   usage: 'quarry serve [--host 127.0.0.1] [--port 3000] [--token TOKEN]',
   summary: 'start the web UI and HTTP API (binds 127.0.0.1; another host needs --token)',
   options: {
-    host: { type: 'string', help: 'address to bind (default 127.0.0.1)' },
-    port: { type: 'string', help: 'port (default 3000; 0 picks a free one)' },
-    token: { type: 'string', help: 'token required by mutating requests (required off loopback); or QUARRY_TOKEN' },
+    host: { type: 'string', help: 'address to bind', defaultText: '127.0.0.1' },
+    port: { type: 'string', help: 'port (0 picks a free one)', default: '3000' },
+    token: { type: 'string', help: 'token required by mutating requests (required off loopback)', defaultText: 'the QUARRY_TOKEN environment variable' },
   },
   maxPositionals: 0,
   async run(args, io) {

@@ -10,8 +10,8 @@ export const vacuumCommand: Command = {
   summary: 'remove lake files no version references, expired versions and old step events; compact the catalog',
   options: {
     'dry-run': { type: 'boolean', help: 'list what would be removed, remove nothing' },
-    'retention-days': { type: 'string', help: 'keep superseded versions this many days (default: project setting or 30)' },
-    'grace-minutes': { type: 'string', help: 'keep files of no recorded run (foreign, or a writer the catalog does not know) younger than this (default 60)' },
+    'retention-days': { type: 'string', help: 'keep superseded versions this many days', defaultText: 'the project setting storage.retentionDays, else 30' },
+    'grace-minutes': { type: 'string', help: 'keep files of no recorded run (foreign, or a writer the catalog does not know) younger than this', default: '60' },
     json: { type: 'boolean', help: 'print JSON' },
   },
   maxPositionals: 0,
