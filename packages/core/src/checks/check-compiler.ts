@@ -21,6 +21,7 @@ import type {
   ZScoreCheck,
 } from './check-declaration.ts';
 import type { CheckSqlDialect } from './check-dialect.ts';
+import { CHECK_SQL_PLACEHOLDERS, type CheckSqlPlaceholderName } from './check-sql-placeholders.ts';
 import type { JsonValue } from './check-result.ts';
 import { parseDecimal, ratioOf, rationalToNumber, type Rational } from './check-threshold.ts';
 import { inspectRowSchema, type FieldKind } from './zod-field.ts';
@@ -614,7 +615,8 @@ const PLACEHOLDER = /\{\{\s*([A-Za-z_]+)(?::([^}\s]+))?\s*\}\}/g;
 /** Replaces `{{target}}`, `{{history}}`, `{{ref:key}}` and `{{partition_*}}` in user SQL. */
 export function expandCustomSql(sql: string, ctx: CheckCompileContext, check: string): string {
   return sql.replace(PLACEHOLDER, (_m, name: string, arg: string | undefined) => {
-    switch (name) {
+    // Typed by CHECK_SQL_PLACEHOLDERS: a case it does not list fails to compile.
+    switch (name as CheckSqlPlaceholderName) {
       case 'target':
         return ctx.relations.target;
       case 'history':
@@ -631,7 +633,7 @@ export function expandCustomSql(sql: string, ctx: CheckCompileContext, check: st
     }
     throw new QuarryError(
       'QUARRY_BAD_CHECK',
-      `Check "${check}": unknown placeholder {{${name}${arg ? `:${arg}` : ''}}}; use {{target}}, {{history}}, {{ref:asset/key}}, {{partition_key}}, {{partition_start}} or {{partition_end}}.`,
+      `Check "${check}": unknown placeholder {{${name}${arg ? `:${arg}` : ''}}}; use ${CHECK_SQL_PLACEHOLDERS.map((p) => p.syntax).join(', ')}.`,
     );
   });
 }

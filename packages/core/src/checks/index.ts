@@ -11,3 +11,4 @@ export * from './zod-field.ts';
 export * from './auto-fix.ts';
 export * from './row-validation.ts';
 export * from './quality-score.ts';
+export * from './check-sql-placeholders.ts';

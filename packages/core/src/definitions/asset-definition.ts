@@ -180,7 +180,7 @@ export interface AssetConfig<Schema extends RowSchema | undefined> {
   partitions?: PartitionsDefinition;
   /** zod object describing the output rows; row types follow via `z.infer`. */
   schema?: Schema;
-  /** DuckDB SQL; dependencies are views named as in `deps`; `$partition_key`, `$partition_start`, `$partition_end` are typed parameters. */
+  /** DuckDB SQL; dependencies are views named as in `deps`; `$partition_key`, `$partition_start`, `$partition_end` and the rest of `PARTITION_SQL_PARAMETERS` are typed parameters. */
   sql?: string;
   compute?: ComputeFunction;
   description?: string;

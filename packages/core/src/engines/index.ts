@@ -1,4 +1,5 @@
 export { combineDataVersion } from './engine.ts';
+export { PARTITION_SQL_PARAMETERS, type PartitionSqlParameter, type PartitionSqlParameterName } from './partition-sql-parameters.ts';
 export type {
   ColumnSchema,
   Engine,

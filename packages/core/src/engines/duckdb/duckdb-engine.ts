@@ -27,6 +27,7 @@ import {
   type MaterializeOutput,
   type MaterializeRequest,
 } from '../engine.ts';
+import type { PartitionSqlParameterName } from '../partition-sql-parameters.ts';
 import type { DuckDbEngineConfig } from './duckdb-config.ts';
 import {
   accessDenialOf,
@@ -618,13 +619,15 @@ function partitionParameters(scope: PartitionScope): Map<string, BoundParameter>
     value: date === undefined ? null : new DuckDBTimestampTZValue(BigInt(date.getTime()) * 1000n),
     type: TIMESTAMPTZ,
   });
-  return new Map<string, BoundParameter>([
-    ['partition_key', { value: scope.firstKey, type: VARCHAR }],
-    ['partition_last_key', { value: scope.lastKey, type: VARCHAR }],
-    ['partition_keys', { value: listValue([...scope.keys]), type: LIST(VARCHAR) }],
-    ['partition_start', timestamp(scope.start)],
-    ['partition_end', timestamp(scope.end)],
-  ]);
+  // Typed against PARTITION_SQL_PARAMETERS, so the documented list and this binding cannot drift.
+  const byName = {
+    partition_key: { value: scope.firstKey, type: VARCHAR },
+    partition_last_key: { value: scope.lastKey, type: VARCHAR },
+    partition_keys: { value: listValue([...scope.keys]), type: LIST(VARCHAR) },
+    partition_start: timestamp(scope.start),
+    partition_end: timestamp(scope.end),
+  } satisfies Record<PartitionSqlParameterName, BoundParameter>;
+  return new Map<string, BoundParameter>(Object.entries(byName));
 }
 
 function userParameters(params: Record<string, unknown>, where: string): Map<string, BoundParameter> {
