@@ -26,22 +26,23 @@ import {
 import { normalizeThreshold, parseDecimal, formatRational, type CheckThreshold, type ThresholdBound, type ThresholdCondition } from './check-threshold.ts';
 
 /**
- * Options every check factory takes.
- *
- * - `severity` (default `'error'`, or `'warn'` when only `warnIf` is given): what a breach of the
- *   check's own condition means.
- * - `errorIf` / `warnIf`: explicit thresholds on the failing count, failing ratio or observed value.
- *   Without them the check breaches on its own bounds (`max`, `min`, …) or on any failing row.
- * - `blocking` (default `false`): a failed or errored blocking check stops the partition from being
- *   published (write–audit–publish).
+ * Options every check factory takes. Without `errorIf` / `warnIf` a check breaches on its own
+ * bounds (`max`, `min`, …) or on any failing row.
  */
 export interface CheckOptions {
+  /** The check's name in results, unique per asset (1–200 letters, digits, `_ . : -`); defaults to the kind and its columns (`not_null_creator_id`). */
   name?: string;
+  /** A sentence for people, shown with the results. */
   description?: string;
+  /** What a breach of the check's own condition means: `'error'` (default) fails it, `'warn'` (the default when only `warnIf` is given) warns. */
   severity?: CheckSeverity;
+  /** A failed or errored blocking check stops the partition from being published (write–audit–publish) and blocks its downstream. Default false. */
   blocking?: boolean;
+  /** The quality dimension the check counts towards in the 0–100 score; defaults to the kind's own (uniqueness for `unique`, …). */
   dimension?: QualityDimension;
+  /** Thresholds on the failing count, failing ratio or observed value (`{ ratio: '>0.01' }`) above which the check warns. */
   warnIf?: CheckThreshold;
+  /** Thresholds on the failing count, failing ratio or observed value (`{ count: '>10' }`) above which the check fails, instead of its own bounds. */
   errorIf?: CheckThreshold;
 }
 
@@ -135,7 +136,14 @@ function base<Kind extends CheckKind>(
  * checks: [schemaContract(creatorSchema, { blocking: true })]
  * ```
  */
-export function schemaContract(schema?: RowSchema, options?: CheckOptions & { allowExtraColumns?: boolean }): SchemaContractCheck {
+export function schemaContract(
+  /** The zod schema the target must follow; defaults to the asset's own schema. */
+  schema?: RowSchema,
+  options?: CheckOptions & {
+    /** Whether the target may have columns the schema does not name. Default true. */
+    allowExtraColumns?: boolean;
+  },
+): SchemaContractCheck {
   return Object.freeze({
     ...base('schemaContract', 'schema_contract', options, [], ANY_FAILING),
     schema,
@@ -150,7 +158,11 @@ export function schemaContract(schema?: RowSchema, options?: CheckOptions & { al
  * notNull(['creator_id', 'handle'])
  * ```
  */
-export function notNull(columns: string | readonly string[], options?: CheckOptions): NotNullCheck {
+export function notNull(
+  /** The column, or columns, that must not hold NULL. */
+  columns: string | readonly string[],
+  options?: CheckOptions,
+): NotNullCheck {
   const list = columnList(columns, 'notNull');
   return Object.freeze({ ...base('notNull', `not_null_${slug(list.join('_'))}`, options, [], ANY_FAILING), columns: list });
 }
@@ -163,7 +175,14 @@ export function notNull(columns: string | readonly string[], options?: CheckOpti
  * nullPercentage('bio', { max: 5, severity: 'warn' })   // the design's "alert if > 5 %"
  * ```
  */
-export function nullPercentage(column: string, options: CheckOptions & { max: number }): NullPercentageCheck {
+export function nullPercentage(
+  /** The column whose NULL share is measured. */
+  column: string,
+  options: CheckOptions & {
+    /** The largest accepted NULL share, in percent (0–100). */
+    max: number;
+  },
+): NullPercentageCheck {
   const [col] = columnList(column, 'nullPercentage');
   const max = options?.max;
   const exact = parseDecimal(bound(max, `nullPercentage("${col}") max`));
@@ -187,8 +206,16 @@ export function nullPercentage(column: string, options: CheckOptions & { max: nu
  * ```
  */
 export function acceptedRange(
+  /** The column whose values are checked. */
   column: string,
-  options: CheckOptions & { min?: RangeBound; max?: RangeBound; inclusive?: boolean },
+  options: CheckOptions & {
+    /** The lowest accepted value (a number, bigint, Date or date/timestamp text); give min, max or both. */
+    min?: RangeBound;
+    /** The highest accepted value (a number, bigint, Date or date/timestamp text); give min, max or both. */
+    max?: RangeBound;
+    /** Whether `min` and `max` themselves are accepted. Default true. */
+    inclusive?: boolean;
+  },
 ): AcceptedRangeCheck {
   const [col] = columnList(column, 'acceptedRange');
   if (options?.min === undefined && options?.max === undefined) {
@@ -215,7 +242,13 @@ export function acceptedRange(
  * acceptedValues('category', ['dance', 'comedy', 'food'])
  * ```
  */
-export function acceptedValues(column: string, values: readonly (string | number | boolean)[], options?: CheckOptions): AcceptedValuesCheck {
+export function acceptedValues(
+  /** The column whose values are checked. */
+  column: string,
+  /** The accepted values. */
+  values: readonly (string | number | boolean)[],
+  options?: CheckOptions,
+): AcceptedValuesCheck {
   const [col] = columnList(column, 'acceptedValues');
   if (!Array.isArray(values) || values.length === 0 || values.some((v) => !['string', 'number', 'boolean'].includes(typeof v))) {
     throw new QuarryError('QUARRY_BAD_CHECK', `acceptedValues("${col}"): values must be a non-empty list of strings, numbers or booleans.`);
@@ -235,7 +268,11 @@ export function acceptedValues(column: string, values: readonly (string | number
  * unique(['creator_id', 'snapshot_date'])
  * ```
  */
-export function unique(columns: string | readonly string[], options?: CheckOptions): UniqueCheck {
+export function unique(
+  /** The column, or the columns whose tuple, must be unique. */
+  columns: string | readonly string[],
+  options?: CheckOptions,
+): UniqueCheck {
   const list = columnList(columns, 'unique');
   return Object.freeze({ ...base('unique', `unique_${slug(list.join('_'))}`, options, [], ANY_FAILING), columns: list });
 }
@@ -249,8 +286,14 @@ export function unique(columns: string | readonly string[], options?: CheckOptio
  * ```
  */
 export function referentialIntegrity(
+  /** The column (or columns) of the target whose non-null values must exist upstream. */
   column: string | readonly string[],
-  options: CheckOptions & { to: string | { readonly key: string }; column?: string | readonly string[] },
+  options: CheckOptions & {
+    /** The referenced asset: its key or the asset itself. Checking it orders this asset after it. */
+    to: string | { readonly key: string };
+    /** The referenced column(s) in `to`; defaults to the same names as `column`. */
+    column?: string | readonly string[];
+  },
 ): ReferentialIntegrityCheck {
   const columns = columnList(column, 'referentialIntegrity');
   const to = parseAssetKey(typeof options?.to === 'object' && options.to !== null ? options.to.key : options?.to);
@@ -273,7 +316,14 @@ export function referentialIntegrity(
  * rowCount({ min: 1 })
  * ```
  */
-export function rowCount(options: CheckOptions & { min?: number; max?: number }): RowCountCheck {
+export function rowCount(
+  options: CheckOptions & {
+    /** The fewest rows a partition may have (inclusive). */
+    min?: number;
+    /** The most rows a partition may have (inclusive). */
+    max?: number;
+  },
+): RowCountCheck {
   const derived: ThresholdCondition[] = [];
   if (options?.min !== undefined) derived.push({ value: `<${bound(options.min, 'rowCount min')}` as ThresholdBound });
   if (options?.max !== undefined) derived.push({ value: `>${bound(options.max, 'rowCount max')}` as ThresholdBound });
@@ -288,7 +338,12 @@ export function rowCount(options: CheckOptions & { min?: number; max?: number })
  * rowCountChange({ maxChangeRatio: 0.5, severity: 'warn' })
  * ```
  */
-export function rowCountChange(options: CheckOptions & { maxChangeRatio: number }): RowCountChangeCheck {
+export function rowCountChange(
+  options: CheckOptions & {
+    /** The largest accepted change of the row count against the previous partition, as a ratio (0.5 = ±50 %). */
+    maxChangeRatio: number;
+  },
+): RowCountChangeCheck {
   const max = options?.maxChangeRatio;
   if (typeof max !== 'number' || !(max >= 0) || !Number.isFinite(max)) {
     throw new QuarryError('QUARRY_BAD_CHECK', `rowCountChange: maxChangeRatio must be a number ≥ 0 (0.5 = ±50 %), got ${JSON.stringify(max)}.`);
@@ -307,7 +362,16 @@ export function rowCountChange(options: CheckOptions & { maxChangeRatio: number 
  * freshness('updated_at', { maxAgeHours: 24 })
  * ```
  */
-export function freshness(column: string, options: CheckOptions & { maxAgeHours: number; relativeTo?: 'partitionEnd' | 'now' }): FreshnessCheck {
+export function freshness(
+  /** The timestamp column whose newest value is checked. */
+  column: string,
+  options: CheckOptions & {
+    /** How many hours the newest value may lag behind. */
+    maxAgeHours: number;
+    /** What "now" is: the partition's window end (`'partitionEnd'`, the default) or the wall clock (`'now'`). */
+    relativeTo?: 'partitionEnd' | 'now';
+  },
+): FreshnessCheck {
   const [col] = columnList(column, 'freshness');
   const hours = options?.maxAgeHours;
   if (typeof hours !== 'number' || !(hours >= 0) || !Number.isFinite(hours)) {
@@ -349,12 +413,19 @@ function aggregateOf(value: unknown, what: string): ZScoreAggregate {
  */
 export function zScore(
   options: CheckOptions & {
+    /** The column aggregated per key and partition; give `value` or `metric`. */
     value?: string;
+    /** A SQL aggregate expression instead of a column (`'count(*)'`); give `value` or `metric`. */
     metric?: string;
+    /** How `value` is aggregated: `sum` (default), `avg`, `min`, `max` or `count`. */
     aggregate?: ZScoreAggregate;
+    /** Key column(s): one z-score per key; without it, one per partition. */
     by?: string | readonly string[];
+    /** How many earlier partitions make the history (≥ 2). */
     window: number;
+    /** How many population standard deviations a value may lie from the history's mean; exactly `threshold` passes. */
     threshold: number;
+    /** Keys with fewer earlier values are skipped; default min(3, window). */
     minHistory?: number;
   },
 ): ZScoreCheck {
@@ -394,7 +465,9 @@ export function zScore(
 export interface ReconciliationSideInput {
   /** `'target'` (default) or a referenced asset (key or definition). */
   from?: string | { readonly key: string };
+  /** The column aggregated on this side. */
   value: string;
+  /** How `value` is aggregated: `sum` (default), `avg`, `min`, `max` or `count`. */
   aggregate?: ZScoreAggregate;
   /** Key columns on this side; defaults to the check's `by`. */
   by?: string | readonly string[];
@@ -431,10 +504,19 @@ function side(input: ReconciliationSideInput, by: readonly string[], what: strin
  */
 export function aggregateReconciliation(
   options: CheckOptions & {
+    /** The side being checked. */
     left: ReconciliationSideInput;
+    /** The expected side. */
     right: ReconciliationSideInput;
+    /** Key columns both sides are grouped by; without it, each side is one total. */
     by?: string | readonly string[];
-    tolerance?: { relative?: number; absolute?: number };
+    /** How far apart the two may be: a key passes when |left − right| ≤ max(absolute, relative × |right|). Default: equal. */
+    tolerance?: {
+      /** Accepted difference as a share of |right| (0.01 = 1 %). */
+      relative?: number;
+      /** Accepted absolute difference. */
+      absolute?: number;
+    };
   },
 ): AggregateReconciliationCheck {
   const by = options?.by === undefined ? Object.freeze([]) : columnList(options.by, 'aggregateReconciliation by');
@@ -469,7 +551,16 @@ export function aggregateReconciliation(
  * customSql({ name: 'avg_views', returns: 'value', sql: 'select avg(views) from {{target}}', warnIf: { value: '<10' } })
  * ```
  */
-export function customSql(options: CheckOptions & { name: string; sql: string; returns?: 'rows' | 'value' }): CustomSqlCheck {
+export function customSql(
+  options: CheckOptions & {
+    /** The check's name in results (required here: there are no columns to name it after). */
+    name: string;
+    /** One SELECT, with the placeholders of docs/reference/sql-parameters.md. */
+    sql: string;
+    /** `'rows'` (default): the query selects the failing rows; `'value'`: one row whose first column is judged by `value` thresholds. */
+    returns?: 'rows' | 'value';
+  },
+): CustomSqlCheck {
   if (typeof options?.sql !== 'string' || options.sql.trim() === '') {
     throw new QuarryError('QUARRY_BAD_CHECK', `customSql("${options?.name}"): sql must be a non-empty SELECT.`);
   }

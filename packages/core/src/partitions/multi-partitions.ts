@@ -226,6 +226,8 @@ function product(values: readonly number[], from: number, to = values.length): n
  * Declares multi-dimensional partitions: the cross product of the given definitions, keyed by
  * their keys joined with `|` in declaration order.
  *
+ * @param dimensions The definition of each dimension by its name (letters, digits, _): at least two, none itself multi-dimensional; key parts follow this order.
+ *
  * ```ts
  * const dateGenre = multiPartitions({ date: dailyPartitions({ start: '2026-01-01' }), genre: staticPartitions(['music', 'sports']) });
  * dateGenre.indexOf('2026-01-02|sports', ctx); // 3 (= 1 * 2 + 1)

@@ -54,6 +54,8 @@ class StaticPartitions extends BasePartitionsDefinition implements StaticPartiti
 /**
  * Declares a fixed list of partition keys, indexed in the order given.
  *
+ * @param keys The partition keys, unique, in the order they are indexed.
+ *
  * ```ts
  * const genres = staticPartitions(['music', 'sports', 'comedy']);
  * genres.indexOf('sports'); // 1

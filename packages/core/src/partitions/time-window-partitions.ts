@@ -79,6 +79,7 @@ export interface WeeklyPartitionsConfig extends TimeGrainPartitionsConfig {
 
 /** The options of `timeWindowPartitions`: any grain. */
 export interface TimeWindowPartitionsConfig extends WeeklyPartitionsConfig {
+  /** The window length: `15min`, `hourly`, `daily`, `weekly` or `monthly` (`TIME_GRAINS`). */
   readonly grain: TimeGrain;
 }
 

@@ -14,6 +14,9 @@ import { timeWindowMapping } from './time-window-mapping.ts';
  * when exactly one dimension of the multi-dimensional side matches the other side. Otherwise
  * throws `QUARRY_BAD_PARTITION_MAPPING` asking for an explicit mapping.
  *
+ * @param upstreamDef The partitions of the upstream asset (undefined: unpartitioned).
+ * @param downstreamDef The partitions of the downstream asset (undefined: unpartitioned).
+ *
  * ```ts
  * defaultMapping(hourly, daily).id; // 'time-window(startOffset=0,endOffset=0)'
  * ```

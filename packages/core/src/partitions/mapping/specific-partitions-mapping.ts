@@ -58,6 +58,8 @@ class SpecificPartitionsMapping implements PartitionMapping {
  * upstream keys, whatever its own key (Dagster's `SpecificPartitionsPartitionMapping`). Static keys
  * are checked when the project loads.
  *
+ * @param keys The upstream partition keys every downstream partition reads.
+ *
  * ```ts
  * deps: { rates: { asset: fxRates, mapping: specificPartitionsMapping(['EUR', 'USD']) } }
  * ```
