@@ -135,6 +135,50 @@ function signatureText(name: string, declaration: ts.FunctionDeclaration): strin
   return `${name}${typeParameters}(${parameters.join(', ')}): ${typeText(declaration.type, () => 'void')}`;
 }
 
+// Named types of packages/core that option and parameter types mention (`TimeBound`, `CheckThreshold`),
+// collected while a page renders and listed at its end.
+let mentionedTypes = new Map<string, ts.TypeAliasDeclaration | ts.InterfaceDeclaration>();
+
+function collectTypes(node: ts.Node | undefined): void {
+  if (node === undefined) return;
+  const visit = (n: ts.Node): void => {
+    if (ts.isTypeReferenceNode(n)) {
+      const symbol = checker.getSymbolAtLocation(n.typeName);
+      const declaration = symbol && resolveAlias(symbol).declarations?.[0];
+      const name = n.typeName.getText();
+      if (
+        declaration !== undefined &&
+        declaration.getSourceFile().fileName.startsWith(CORE_SRC) &&
+        (ts.isTypeAliasDeclaration(declaration) || (ts.isInterfaceDeclaration(declaration) && isDataInterface(declaration))) &&
+        !mentionedTypes.has(name)
+      ) {
+        mentionedTypes.set(name, declaration);
+        if (ts.isTypeAliasDeclaration(declaration)) collectTypes(declaration.type);
+        else for (const member of declaration.members) if (ts.isPropertySignature(member)) collectTypes(member.type);
+      }
+    }
+    ts.forEachChild(n, visit);
+  };
+  visit(node);
+}
+
+/** An interface of plain data (properties only): definitions with methods are documented where they are made. */
+function isDataInterface(declaration: ts.InterfaceDeclaration): boolean {
+  return declaration.members.every(ts.isPropertySignature) && declaration.heritageClauses === undefined;
+}
+
+function renderTypes(page: string): string[] {
+  if (mentionedTypes.size === 0) return [];
+  const lines = ['## Types', '', 'Named types the options above use.', ''];
+  for (const [name, declaration] of [...mentionedTypes].sort(([a], [b]) => a.localeCompare(b))) {
+    lines.push(`### ${code(name)}`, '', describe(page, `type ${name}`, symbolDoc(checker.getSymbolAtLocation(declaration.name))), '');
+    if (ts.isTypeAliasDeclaration(declaration)) lines.push('```ts', declaration.getText().replace(/^export /, '').replace(/\n\s*/g, ' '), '```', '');
+    else lines.push(...renderOptions(page, name, optionsOf(checker.getTypeAtLocation(declaration.name))), '');
+  }
+  mentionedTypes = new Map();
+  return lines;
+}
+
 /** One option (a property of an options type), with nested options of inline object types. */
 interface OptionDoc {
   readonly name: string;
@@ -176,6 +220,7 @@ function optionsOf(type: ts.Type, preferOutside?: string, depth = 0): OptionDoc[
     const { description, declaredIn } = propertyDescription(property, preferOutside);
     const inner = depth === 0 ? nestedObjectType(propertyType) : undefined;
     const typeNode = declaration && (ts.isPropertySignature(declaration) || ts.isPropertyDeclaration(declaration)) ? declaration.type : undefined;
+    if (inner === undefined) collectTypes(typeNode);
     return {
       name: property.name,
       type: typeText(typeNode, () => checker.typeToString(checker.getNonNullableType(propertyType))),
@@ -206,6 +251,7 @@ function parametersOf(declaration: ts.FunctionDeclaration): ParameterDoc[] {
     const type = checker.getTypeAtLocation(p);
     // `config` and `options` objects are documented option by option.
     const options = (name === 'config' || name === 'options') && nestedOptionsType(type) ? optionsOf(type, 'CheckOptions') : undefined;
+    if (options === undefined) collectTypes(p.type);
     if (description === '' && p.type !== undefined && ts.isTypeReferenceNode(p.type)) {
       description = symbolDoc(resolveAlias(checker.getSymbolAtLocation(p.type.typeName) ?? type.aliasSymbol ?? type.getSymbol()!));
     }
@@ -319,6 +365,7 @@ function partitionsPage(): string {
     lines.push(`## ${PARTITION_FILE_TITLES[file] ?? code(file)}`, '');
     for (const f of list) lines.push(...renderFactory(page, f.name, f.symbol, f.declaration));
   }
+  lines.push(...renderTypes(page));
   return lines.join('\n');
 }
 
@@ -338,6 +385,7 @@ function mappingsPage(): string {
     '',
   ];
   for (const f of factories) lines.push(...renderFactory(page, f.name, f.symbol, f.declaration));
+  lines.push(...renderTypes(page));
   return lines.join('\n');
 }
 
@@ -368,6 +416,7 @@ function checksPage(): string {
     '',
   ];
   for (const f of factories) lines.push(...renderFactory(page, f.name, f.symbol, f.declaration, 'CheckOptions'));
+  lines.push(...renderTypes(page));
   return lines.join('\n');
 }
 
@@ -382,7 +431,9 @@ function sqlParametersPage(): string {
     '',
     describe(page, 'PARTITION_SQL_PARAMETERS', symbolDoc(exportedConstant('engines/partition-sql-parameters.ts', 'PARTITION_SQL_PARAMETERS'))),
     '',
-    'A compute function can pass more through `{ sql, params }` or `ctx.query(sql, params)`.',
+    'A compute function can pass more through `{ sql, params }` or `ctx.query(sql, params)`. Besides these',
+    "parameters, an asset's SQL sees each dependency as a view named as in `deps`, over exactly the upstream",
+    'partitions its mapping selects, and nothing else (see the README).',
     '',
     '| parameter | type | what it holds |',
     '| --- | --- | --- |',

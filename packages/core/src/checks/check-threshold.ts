@@ -17,8 +17,11 @@ export type ThresholdBound = `${ThresholdComparator}${number}`;
  * ```
  */
 export interface ThresholdCondition {
+  /** A bound on the number of failing rows (or keys, or columns). */
   readonly count?: ThresholdBound;
+  /** A bound on the failing share, failing ÷ total, from 0 to 1. */
   readonly ratio?: ThresholdBound;
+  /** A bound on the check's observed value (a row count, a z-score, a custom query's value, …). */
   readonly value?: ThresholdBound;
 }
 
