@@ -222,6 +222,36 @@ export const staleReasonSchema = z.looseObject({
   detail: z.string().optional(),
 });
 
+/** The stale partitions a plan leaves out (they need upstream partitions that do not exist, or read blocked ones), one group per asset and cause. */
+export const blockedSummarySchema = z.object({
+  partitionCount: z.number().int(),
+  groups: z.array(
+    z.object({
+      assetKey: z.string(),
+      cause: z.enum(['upstream_nonexistent', 'upstream_blocked']),
+      partitionCount: z.number().int(),
+      firstKey: z.string(),
+      lastKey: z.string(),
+      /** The first blocked keys (at most 20). */
+      keys: z.array(z.string()),
+      detail: z.string(),
+      upstream: z.object({ asset: z.string(), partition: z.string() }).optional(),
+      nonexistentUpstream: z.array(z.object({ asset: z.string(), from: z.string(), to: z.string(), count: z.number().int() })),
+      /** Distinct nonexistent upstream ranges in all (at most 10 listed). */
+      nonexistentRanges: z.number().int(),
+    }),
+  ),
+});
+
+/** Why one partition of an asset is stale (the reason a plan gives it), or why it cannot run. */
+export const partitionStalenessSchema = z.object({
+  partitionKey: z.string(),
+  /** The reason it would run (`missing`, `upstream_stale` with the upstream partition, …); null when it is fresh or blocked. */
+  reason: staleReasonSchema.nullable(),
+  /** Set when it is stale but cannot run: needs upstream partitions that do not exist, or reads blocked ones. */
+  blocked: z.object({ cause: z.string(), detail: z.string(), upstream: z.object({ asset: z.string(), partition: z.string() }).optional() }).nullable(),
+});
+
 /** A plan: one page of its steps in dependency order, each with its reason, and its size in all. */
 export const planSchema = z.looseObject({
   /** Steps of the whole plan. */
@@ -239,6 +269,8 @@ export const planSchema = z.looseObject({
       dependsOn: z.array(z.string()),
     }),
   ),
+  /** Stale partitions left out of the plan, and why. */
+  blocked: blockedSummarySchema,
 });
 
 /** A run row. */
@@ -311,6 +343,8 @@ export type PartitionStatusResponse = z.infer<typeof partitionStatusSchema>;
 export type PartitionKeysResponse = z.infer<typeof partitionKeysSchema>;
 /** A plan as served. */
 export type PlanResponse = z.infer<typeof planSchema>;
+/** Why one partition is stale, as served. */
+export type PartitionStalenessResponse = z.infer<typeof partitionStalenessSchema>;
 /** A run row as served. */
 export type RunResponse = z.infer<typeof runSchema>;
 /** A step row as served. */

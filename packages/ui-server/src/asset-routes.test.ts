@@ -246,3 +246,18 @@ describe('GET /api/assets/:key/lineage', () => {
     assert.equal(res.statusCode, 400);
   });
 });
+
+describe('GET /api/assets/:key/staleness', () => {
+  test('gives the reason a plan of the partition gives, null when fresh, and asks for a partition of a partitioned asset', async () => {
+    const fresh = await get('/api/assets/staging%2Forders_clean/staleness?partition=2026-01-02');
+    assert.equal(fresh.statusCode, 200, fresh.body);
+    assert.deepEqual(fresh.json(), { partitionKey: '2026-01-02', reason: null, blocked: null });
+    const missing = await get('/api/assets/staging%2Forders_clean/staleness?partition=2026-01-05');
+    assert.equal(missing.json().reason.cause, 'missing');
+    const none = await get('/api/assets/staging%2Forders_clean/staleness');
+    assert.equal(none.statusCode, 400);
+    assert.match(none.json().message, /Asset "staging\/orders_clean" is partitioned: pass \?partition=KEY/);
+    const bad = await get('/api/assets/staging%2Forders_clean/staleness?partition=2025-01-01');
+    assert.equal(bad.statusCode, 400);
+  });
+});

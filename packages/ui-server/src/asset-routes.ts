@@ -1,5 +1,5 @@
 import type { FastifyRequest } from 'fastify';
-import { maskPiiRows, piiColumnsOf, resolveSelection } from '@quarry/core';
+import { maskPiiRows, piiColumnsOf, QuarryError, resolveSelection } from '@quarry/core';
 import {
   assetDetailSchema,
   partitionFailureListSchema,
@@ -14,6 +14,7 @@ import {
   partitionKeysSchema,
   partitionLimitQuerySchema,
   partitionQuerySchema,
+  partitionStalenessSchema,
   partitionStatusSchema,
   selectionQuerySchema,
   type GraphNode,
@@ -196,6 +197,33 @@ export function assetRoutes(instance: UiInstance, options: AssetRoutesOptions): 
         const failures = instance.partitionFailures?.(params.key, query) ?? [];
         return {
           failures: failures.map((f) => ({ partitionKey: f.partitionKey, kind: f.kind === 'blocked' ? ('blocked' as const) : ('failed' as const), runId: f.runId, message: f.message, failedAt: f.failedAt.toISOString() })),
+        };
+      },
+    }),
+    defineRoute({
+      method: 'GET',
+      url: '/api/assets/:key/staleness',
+      tag: 'partitions',
+      summary:
+        'Why one partition of an asset is stale: the reason a plan of that partition gives it (missing, code changed, upstream changed or stale with the upstream partition, …), null when fresh, or why it cannot run (blocked).',
+      params: assetParamsSchema,
+      query: partitionQuerySchema,
+      response: partitionStalenessSchema,
+      handle: async ({ params, query }) => {
+        const asset = instance.asset(params.key);
+        const partitionKey = query.partition ?? '';
+        if (asset.partitions !== undefined) {
+          if (query.partition === undefined) throw new QuarryError('QUARRY_BAD_PARTITION_KEY', `Asset "${asset.key}" is partitioned: pass ?partition=KEY to ask why one partition is stale.`);
+          checkPartition(instance, params.key, query.partition);
+        }
+        // Staleness is computed over the partition's upstream closure, so this is the answer the whole graph gives.
+        const plan = await instance.plan({ selection: asset.key, ...(asset.partitions !== undefined ? { partitions: { key: partitionKey } } : {}) });
+        const step = plan.steps.find((s) => s.assetKey === asset.key);
+        const blocked = plan.blocked?.find((b) => b.assetKey === asset.key);
+        return {
+          partitionKey,
+          reason: step ? { ...step.reason } : null,
+          blocked: blocked ? { cause: blocked.reason.cause, detail: blocked.reason.detail, ...(blocked.reason.upstream ? { upstream: { ...blocked.reason.upstream } } : {}) } : null,
         };
       },
     }),

@@ -132,6 +132,7 @@ describe('OpenAPI document', () => {
       'GET /api/assets/{key}/materializations',
       'GET /api/assets/{key}/partition-keys',
       'GET /api/assets/{key}/partitions',
+      'GET /api/assets/{key}/staleness',
       'GET /api/graph',
       'GET /api/info',
       'GET /api/partitions/{name}',

@@ -1,4 +1,5 @@
 import { resolveSelection, type PartitionSelection } from '@quarry/core';
+import { summarizeBlocked } from './blocked-summary.ts';
 import {
   backfillRequestSchema,
   cancelResponseSchema,
@@ -62,7 +63,7 @@ export function runRoutes(instance: UiInstance, limits: Pick<RequestLimits, 'max
       url: '/api/plan',
       tag: 'launch',
       summary:
-        'Plan a materialization without running it: one page (offset/limit) of the steps (asset × partitions) with the reason each runs, and the plan size in all. A plan over the server limits is refused with 400.',
+        'Plan a materialization without running it: one page (offset/limit) of the steps (asset × partitions) with the reason each runs, the plan size in all, and the stale partitions left out (blocked) grouped per asset and cause. A plan over the server limits is refused with 400.',
       body: planRequestSchema,
       response: planSchema,
       handle: async ({ body }) => {
@@ -72,6 +73,8 @@ export function runRoutes(instance: UiInstance, limits: Pick<RequestLimits, 'max
         const pageSize = Math.min(limit, limits.maxPlanPageSteps);
         return {
           ...plan,
+          // Thousands of blocked partitions come as one group per asset and cause.
+          blocked: summarizeBlocked(plan.blocked),
           totalSteps: plan.steps.length,
           partitionCount: plan.steps.reduce((n, step) => n + step.partitionKeys.length, 0),
           offset,

@@ -1,4 +1,4 @@
-import type { AssetGraph, AssetPartitionStatus, AssetSummary, DynamicPartitionsChangeResult, PlanOptions, RunOptions, StaleReason } from '@quarry/core';
+import type { AssetGraph, AssetPartitionStatus, AssetSummary, BlockedStep, DynamicPartitionsChangeResult, PlanOptions, RunOptions, StaleReason } from '@quarry/core';
 
 /** One step of a plan, as the server reads it (the structural subset of core's `PlanStep`). */
 export interface UiPlanStep {
@@ -12,6 +12,8 @@ export interface UiPlanStep {
 /** A plan, as the server reads it. */
 export interface UiPlan {
   readonly steps: readonly UiPlanStep[];
+  /** Stale partitions left out, and why (core's `Plan.blocked`). */
+  readonly blocked?: readonly BlockedStep[];
 }
 
 /** A run row, as the server reads it; the other fields the catalog records pass through to the client. */

@@ -12,8 +12,9 @@ export interface StaleReason {
   readonly detail?: string;
 }
 
-/** Which partitions a command covers: one key, an inclusive range, or (absent) all of them. */
-export type PartitionSelection = { readonly key: string } | { readonly from: string; readonly to: string } | { readonly keys: readonly string[] };
+// Defined in the partitions layer (the planner needs it); re-exported here for existing imports.
+import type { PartitionSelection } from '../partitions/partition-selection.ts';
+export type { PartitionSelection };
 
 /** Options of `Instance.plan` and the materialize/backfill calls. */
 export interface PlanOptions {

@@ -1,4 +1,5 @@
 export { PartitionSubset, PartitionSubsetBuilder, type PartitionSubsetJson } from './partition-subset.ts';
+export type { PartitionSelection } from './partition-selection.ts';
 export type { PartitionsContext, PartitionsDefinition, PartitionsKind } from './partitions-definition.ts';
 export { DEFAULT_TIME_KEY_FORMATS, TIME_GRAINS, type TimeGrain } from './time-grain.ts';
 export {

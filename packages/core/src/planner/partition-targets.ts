@@ -1,8 +1,7 @@
 import type { AnyAssetDefinition, AssetKey } from '../definitions/index.ts';
 import { QuarryError } from '../errors.ts';
 import type { AssetGraph } from '../graph/index.ts';
-import type { PartitionSelection } from '../instance/instance-types.ts';
-import { isMultiPartitionsDefinition, PartitionSubset, type PartitionsContext, type PartitionsDefinition } from '../partitions/index.ts';
+import { isMultiPartitionsDefinition, PartitionSubset, type PartitionSelection, type PartitionsContext, type PartitionsDefinition } from '../partitions/index.ts';
 import { lowerBound } from '../partitions/lower-bound.ts';
 import { resolvedDependencies } from '../versioning/index.ts';
 

@@ -7,7 +7,7 @@ import { z } from 'zod';
 import { defineAsset, defineProject, self } from '../definitions/index.ts';
 import { openInstance, type Instance } from '../instance/instance.ts';
 import { isQuarryError } from '../errors.ts';
-import { dailyPartitions, multiPartitions, multiToSingleMapping, staticMapping, staticPartitions, timeWindowMapping } from '../partitions/index.ts';
+import { dailyPartitions, dynamicPartitions, multiPartitions, multiToSingleMapping, staticMapping, staticPartitions, timeWindowMapping } from '../partitions/index.ts';
 
 const daily = dailyPartitions({ start: '2026-01-01' });
 const NOW = new Date('2026-02-01T00:00:00Z');
@@ -112,6 +112,46 @@ describe('createPlan: required upstream partitions that do not exist', () => {
       assert.equal(status.get('marts/revenue_7d')!.counts.fresh, 10);
       assert.equal(status.get('marts/running_total')!.counts.fresh, 10);
     });
+  });
+});
+
+describe('createPlan: upstream keys that do not exist yet, through a static mapping', () => {
+  it('blocks the downstream partition a dynamic key not added yet feeds, and runs it once the key exists (or when allowed)', async () => {
+    for (const allowNonexistentUpstream of [false, true]) {
+      const merchants = dynamicPartitions({ name: 'merchants' });
+      const regions = staticPartitions(['eu', 'us']);
+      const sales = defineAsset({ key: 'raw/sales', partitions: merchants, schema: z.object({ n: z.number() }), compute: () => [{ n: 1 }] });
+      const byRegion = defineAsset({
+        key: 'marts/by_region',
+        partitions: regions,
+        deps: { sales: { asset: sales, mapping: staticMapping({ m1: 'eu', m2: 'us', m3: 'us' }, { allowNonexistentUpstream }) } },
+        schema: z.object({ n: z.number() }),
+        sql: 'select count(*)::DOUBLE as n from sales',
+      });
+      const dir = mkdtempSync(join(tmpdir(), 'quarry-planner-'));
+      const instance = await openInstance({ project: defineProject({ name: 'merchants', assets: [sales, byRegion] }), projectDir: dir, quarryHome: join(dir, '.quarry'), now: NOW });
+      try {
+        instance.updateDynamicPartitions('merchants', { add: ['m1', 'm2'] });
+        const plan = await instance.plan();
+        if (allowNonexistentUpstream) {
+          assert.deepEqual(plan.blocked, []);
+          const us = plan.steps.find((s) => s.id === 'marts/by_region[us]')!;
+          assert.deepEqual(us.nonexistentUpstream, [{ asset: 'raw/sales', from: 'm3', to: 'm3', count: 1 }]);
+          continue;
+        }
+        assert.deepEqual(plan.steps.map((s) => s.id), ['raw/sales[m1]', 'raw/sales[m2]', 'marts/by_region[eu]']);
+        assert.deepEqual(plan.blocked!.map((b) => [b.id, b.reason]), [
+          ['marts/by_region[us]', { cause: 'upstream_nonexistent', detail: 'requires upstream partitions that do not exist: raw/sales m3' }],
+        ]);
+        instance.updateDynamicPartitions('merchants', { add: ['m3'] });
+        const later = await instance.plan();
+        assert.deepEqual(later.blocked, []);
+        assert.ok(later.steps.some((s) => s.id === 'marts/by_region[us]'));
+      } finally {
+        await instance.close();
+        rmSync(dir, { recursive: true, force: true });
+      }
+    }
   });
 });
 

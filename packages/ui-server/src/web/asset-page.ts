@@ -5,6 +5,7 @@ import type {
   MaterializationListResponse,
   PartitionFailureListResponse,
   PartitionKeysResponse,
+  PartitionStalenessResponse,
   PartitionStatusResponse,
 } from '../api-schemas.ts';
 import { api, keySegment, query } from './api-client.ts';
@@ -176,6 +177,7 @@ export async function assetPage(context: PageContext, route: Extract<Route, { pa
             {},
             h('h4', {}, 'Versions'),
             failures.failures[0] !== undefined ? failureNote(failures.failures[0]) : null,
+            state === 'stale' ? staleNote(base, p) : null,
             materializations.materializations.length === 0
               ? h('p', { class: 'muted' }, state === 'upstream_failed' ? 'Never materialized: a run skipped it because an upstream partition it reads failed. Fix and materialize the upstream first.' : failures.failures[0] !== undefined ? 'No version yet.' : 'Never materialized.')
               : h(
@@ -271,6 +273,37 @@ export async function assetPage(context: PageContext, route: Extract<Route, { pa
   performance.mark('quarry:asset-rendered');
   document.body.dataset['assetRendered'] = asset.key;
   context.every(2000, refreshStatus);
+}
+
+/**
+ * Why a stale partition is stale (its cause and the upstream partition behind it), filled in when
+ * the server answers: the reason a plan of that partition gives, computed over its upstream closure.
+ */
+function staleNote(base: string, partition: string): HTMLElement {
+  const note = h('p', { class: 'stale-note muted' }, 'Stale: finding out why…');
+  api
+    .get<PartitionStalenessResponse>(`${base}/staleness${query({ partition })}`)
+    .then((answer) => {
+      const reason = answer.reason;
+      if (reason === null && answer.blocked === null) {
+        replaceChildren(note, 'Fresh now.');
+        return;
+      }
+      const cause = reason?.cause ?? answer.blocked!.cause;
+      note.dataset['cause'] = cause;
+      const upstream = reason?.upstream;
+      if (upstream !== undefined) note.dataset['upstream'] = `${upstream.asset} ${upstream.partition}`;
+      replaceChildren(
+        note,
+        'Stale: ',
+        pill(cause),
+        upstream ? h('span', { class: 'stale-upstream' }, ' from ', h('a', { href: routeHash({ page: 'asset', key: upstream.asset, partition: upstream.partition !== '' ? upstream.partition : undefined }) }, `${upstream.asset}${upstream.partition !== '' ? ` ${upstream.partition}` : ''}`)) : null,
+        reason?.detail ? h('span', {}, ` — ${reason.detail}`) : null,
+        answer.blocked ? h('span', { class: 'stale-blocked' }, ` It cannot run yet: ${answer.blocked.detail}.`) : null,
+      );
+    })
+    .catch((error: unknown) => replaceChildren(note, errorBox(error)));
+  return note;
 }
 
 /** One bar per partition: the row count of its current version, in partition-key order. */

@@ -54,6 +54,8 @@ function nodeShell(node: GraphNode, x: number, y: number): SVGGElement {
       transform: `translate(${x},${y})`,
       'data-key': node.key,
       'data-state': node.state,
+      'data-stale': node.counts.stale,
+      'data-fresh': node.counts.fresh,
       tabindex: 0,
       role: 'link',
       'aria-label': `${node.key}: ${node.state}`,

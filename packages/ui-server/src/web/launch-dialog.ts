@@ -38,6 +38,67 @@ function reasonDetail(reason: { detail?: string | undefined; upstream?: { asset:
   return [upstream, reason.detail ?? ''].filter((t) => t !== '').join(' — ');
 }
 
+type BlockedSummary = NonNullable<PlanResponse['blocked']>;
+
+/** A short list of keys: all of them when few, else the first and last with the count. */
+function keysText(group: BlockedSummary['groups'][number]): string {
+  if (group.partitionCount === 1) return group.firstKey === '' ? 'unpartitioned' : group.firstKey;
+  if (group.partitionCount <= group.keys.length && group.partitionCount <= 8) return group.keys.join(', ');
+  return `${group.firstKey} … ${group.lastKey}`;
+}
+
+/** Why a group of partitions is blocked, in words, with what would unblock it. */
+function blockedWhy(group: BlockedSummary['groups'][number]): string {
+  if (group.cause === 'upstream_blocked') {
+    return group.upstream ? `They read blocked partitions, e.g. ${group.upstream.asset} ${group.upstream.partition}.` : `They read blocked partitions.`;
+  }
+  const missing = group.nonexistentUpstream.map((m) => (m.from === m.to ? `${m.asset} ${m.from}` : `${m.asset} ${m.from} … ${m.to}`));
+  const more = group.nonexistentRanges - group.nonexistentUpstream.length;
+  return (
+    `They need upstream partitions that do not exist: ${missing.join('; ')}${more > 0 ? ` and ${formatCount(more)} more` : ''}. ` +
+    'Set allowNonexistentUpstream: true on the mapping of that dependency to run them on the partitions that exist.'
+  );
+}
+
+/**
+ * The stale partitions the plan leaves out, one line per asset and cause (compact for thousands):
+ * how many, which (first … last, the first keys on demand) and why.
+ */
+function blockedSection(blocked: BlockedSummary, someRun: boolean): HTMLElement {
+  const n = blocked.partitionCount;
+  return h(
+    'div',
+    { class: 'plan-blocked', 'data-blocked': n },
+    h('p', { class: 'plan-blocked-summary' }, `${someRun ? 'Left out: ' : ''}${formatCount(n)} stale partition${n === 1 ? '' : 's'} blocked — ${n === 1 ? 'it' : 'they'} cannot run yet.`),
+    h(
+      'ul',
+      { class: 'plain-list blocked-groups' },
+      ...blocked.groups.map((group) =>
+        h(
+          'li',
+          { class: 'blocked-group', 'data-asset': group.assetKey, 'data-cause': group.cause, 'data-count': group.partitionCount },
+          h('strong', {}, group.assetKey),
+          ' ',
+          pill(group.cause),
+          ' ',
+          h('span', { class: 'blocked-count' }, `${formatCount(group.partitionCount)} partition${group.partitionCount === 1 ? '' : 's'}`),
+          ': ',
+          h('span', { class: 'mono blocked-keys' }, keysText(group)),
+          h('div', { class: 'muted small blocked-why' }, blockedWhy(group)),
+          group.partitionCount > 8
+            ? h(
+                'details',
+                { class: 'blocked-list' },
+                h('summary', {}, group.partitionCount > group.keys.length ? `First ${formatCount(group.keys.length)} of ${formatCount(group.partitionCount)}` : 'All of them'),
+                h('p', { class: 'mono small' }, group.keys.join(', ')),
+              )
+            : null,
+        ),
+      ),
+    ),
+  );
+}
+
 /**
  * The launch dialog: choose a selection and partitions (all stale/missing, a range, or a list),
  * preview the plan — every step with the reason it runs — and only then launch the run or backfill.
@@ -115,9 +176,17 @@ export function openLaunchDialog(info: ServerInfoResponse, defaults: LaunchDefau
     try {
       const plan = await api.post<PlanResponse>('/api/plan', { ...request(), limit: 500 });
       const partitions = plan.partitionCount;
+      const blockedCount = plan.blocked?.partitionCount ?? 0;
+      const summary =
+        plan.totalSteps > 0
+          ? `${formatCount(plan.totalSteps)} steps over ${formatCount(partitions)} partitions`
+          : blockedCount > 0
+            ? `Nothing would run: all ${formatCount(blockedCount)} stale partition${blockedCount === 1 ? '' : 's'} of the selection ${blockedCount === 1 ? 'is' : 'are'} blocked (below). Force does not run them either.`
+            : 'Nothing to do: every selected partition is fresh. Tick Force to run them anyway.';
       replaceChildren(
         planBox,
-        h('p', { class: 'plan-summary' }, plan.totalSteps === 0 ? 'Nothing to do: every selected partition is fresh. Tick Force to run them anyway.' : `${formatCount(plan.totalSteps)} steps over ${formatCount(partitions)} partitions`),
+        h('p', { class: 'plan-summary', 'data-steps': plan.totalSteps, 'data-blocked': blockedCount }, summary),
+        plan.blocked !== undefined && blockedCount > 0 ? blockedSection(plan.blocked, plan.totalSteps > 0) : null,
         plan.steps.length === 0
           ? null
           : h(

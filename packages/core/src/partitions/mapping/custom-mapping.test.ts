@@ -39,10 +39,15 @@ describe('customMapping', () => {
   });
 
   it('reports keys the functions return that do not exist', () => {
-    const bad = customMapping({ id: 'bad', upstreamFor: () => ['2027-01'], downstreamFor: () => [] });
-    assert.throws(() => bad.upstreamFor(PartitionSubset.fromRange(0, 1), days, months, ctx), {
+    // Upstream keys that do not exist (yet) are left out and reported for the planner to block on.
+    const future = customMapping({ id: 'future', upstreamFor: () => ['2027-01'], downstreamFor: () => [] });
+    assert.ok(future.upstreamFor(PartitionSubset.fromRange(0, 1), days, months, ctx).isEmpty);
+    assert.deepEqual(future.nonexistentUpstreamFor!(PartitionSubset.fromRange(0, 1), days, months, ctx).ranges, [{ from: '2027-01', to: '2027-01', count: 1 }]);
+    // Downstream keys must exist.
+    const bad = customMapping({ id: 'bad', upstreamFor: () => [], downstreamFor: () => ['2027-01-01'] });
+    assert.throws(() => bad.downstreamFor(PartitionSubset.fromRange(0, 1), months, days, ctx), {
       code: 'QUARRY_BAD_PARTITION_MAPPING',
-      message: `Custom mapping "bad" upstreamFor returned a bad key. Partition key "2027-01" is not a key of ${months.id}: expected yyyy-MM from 2026-01 to 2026-03.`,
+      message: `Custom mapping "bad" downstreamFor returned a bad key. Partition key "2027-01-01" is not a key of ${days.id}: expected yyyy-MM-dd from 2026-01-01 to 2026-03-31.`,
     });
     assert.throws(() => customMapping({ id: '', upstreamFor: () => [], downstreamFor: () => [] }), { code: 'QUARRY_BAD_PARTITION_MAPPING' });
   });

@@ -1,8 +1,8 @@
 import { QuarryError } from '../../errors.ts';
-import type { PartitionSubset } from '../partition-subset.ts';
+import { PartitionSubset } from '../partition-subset.ts';
 import type { PartitionsContext, PartitionsDefinition } from '../partitions-definition.ts';
-import type { PartitionMapping } from './partition-mapping.ts';
-import { assertSubsetFits, keysOfSide, subsetOfSideKeys } from './partition-mapping.ts';
+import type { NonexistentUpstream, PartitionMapping } from './partition-mapping.ts';
+import { assertSubsetFits, isKeyOfSide, keysOfSide, noNonexistentUpstream, singleKeyRanges, subsetOfSideKeys } from './partition-mapping.ts';
 
 /** A user function from the keys of one side of a mapping to the keys of the other. */
 export type PartitionKeyMapper = (keys: readonly string[], ctx: PartitionsContext) => Iterable<string>;
@@ -11,15 +11,22 @@ export type PartitionKeyMapper = (keys: readonly string[], ctx: PartitionsContex
 export interface CustomMappingConfig {
   /** A stable name of the mapping and its version, part of code-version fingerprints: change it when the functions change. */
   readonly id: string;
-  /** The upstream keys the given downstream keys read. */
+  /**
+   * The upstream keys the given downstream keys read. Keys the upstream does not have (yet) are
+   * left out and reported in the plan; the planner blocks the partitions needing them unless
+   * `allowNonexistentUpstream`.
+   */
   readonly upstreamFor: PartitionKeyMapper;
   /** The downstream keys affected by the given upstream keys. */
   readonly downstreamFor: PartitionKeyMapper;
+  /** Let downstream partitions run when upstream keys they read do not exist; default false. Dagster's `allow_nonexistent_upstream_partitions`. */
+  readonly allowNonexistentUpstream?: boolean;
 }
 
 class CustomMapping implements PartitionMapping {
   readonly kind = 'custom';
   readonly id: string;
+  readonly allowNonexistentUpstream: boolean;
   readonly #config: CustomMappingConfig;
 
   constructor(config: CustomMappingConfig) {
@@ -31,13 +38,31 @@ class CustomMapping implements PartitionMapping {
     }
     this.#config = config;
     this.id = `custom(${config.id})`;
+    this.allowNonexistentUpstream = config.allowNonexistentUpstream === true;
     Object.freeze(this);
   }
 
   upstreamFor(downstream: PartitionSubset, downstreamDef: PartitionsDefinition | undefined, upstreamDef: PartitionsDefinition | undefined, ctx?: PartitionsContext): PartitionSubset {
     assertSubsetFits(downstream, downstreamDef, ctx, 'downstream');
-    const keys = this.#config.upstreamFor(keysOfSide(downstreamDef, downstream, ctx), ctx ?? {});
-    return this.#toSubset(keys, upstreamDef, ctx, 'upstreamFor');
+    const keys = [...this.#config.upstreamFor(keysOfSide(downstreamDef, downstream, ctx), ctx ?? {})];
+    return this.#toSubset(keys.filter((k) => isKeyOfSide(upstreamDef, k, ctx)), upstreamDef, ctx, 'upstreamFor');
+  }
+
+  nonexistentUpstreamFor(downstream: PartitionSubset, downstreamDef: PartitionsDefinition | undefined, upstreamDef: PartitionsDefinition | undefined, ctx?: PartitionsContext): NonexistentUpstream {
+    assertSubsetFits(downstream, downstreamDef, ctx, 'downstream');
+    const downKeys = keysOfSide(downstreamDef, downstream, ctx);
+    const missingOf = (keys: readonly string[]): string[] => [...this.#config.upstreamFor(keys, ctx ?? {})].filter((k) => typeof k !== 'string' || !isKeyOfSide(upstreamDef, k, ctx));
+    const missing = missingOf(downKeys);
+    if (missing.length === 0) return noNonexistentUpstream();
+    const bad = missing.find((k) => typeof k !== 'string');
+    if (bad !== undefined) throw new QuarryError('QUARRY_BAD_PARTITION_MAPPING', `Custom mapping "${this.#config.id}" upstreamFor returned ${JSON.stringify(bad) ?? String(bad)}, not a partition key string.`);
+    // Which downstream partitions need them: one call per key, only when some are missing.
+    const needing: number[] = [];
+    const indices = [...downstream.indices()];
+    downKeys.forEach((key, i) => {
+      if (missingOf([key]).length > 0) needing.push(indices[i]!);
+    });
+    return Object.freeze({ downstream: PartitionSubset.fromIndices(needing), ranges: singleKeyRanges(missing) });
   }
 
   downstreamFor(upstream: PartitionSubset, upstreamDef: PartitionsDefinition | undefined, downstreamDef: PartitionsDefinition | undefined, ctx?: PartitionsContext): PartitionSubset {

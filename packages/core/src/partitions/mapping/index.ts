@@ -1,4 +1,4 @@
-export { validateDependencyMapping, type NonexistentUpstream, type PartitionKeyRange, type PartitionMapping } from './partition-mapping.ts';
+export { validateDependencyMapping, type NonexistentUpstream, type NonexistentUpstreamOptions, type PartitionKeyRange, type PartitionMapping } from './partition-mapping.ts';
 export { identityMapping } from './identity-mapping.ts';
 export { timeWindowMapping, type TimeWindowMappingConfig } from './time-window-mapping.ts';
 export { allMapping } from './all-mapping.ts';

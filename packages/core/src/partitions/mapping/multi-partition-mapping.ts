@@ -4,8 +4,8 @@ import { isMultiPartitionsDefinition } from '../multi-partitions.ts';
 import { PartitionSubset, PartitionSubsetBuilder } from '../partition-subset.ts';
 import type { PartitionsContext, PartitionsDefinition } from '../partitions-definition.ts';
 import { defaultMapping } from './default-mapping.ts';
-import type { PartitionMapping } from './partition-mapping.ts';
-import { assertSubsetFits, mappingMismatch } from './partition-mapping.ts';
+import type { NonexistentUpstream, PartitionKeyRange, PartitionMapping } from './partition-mapping.ts';
+import { assertSubsetFits, mappingMismatch, noNonexistentUpstream } from './partition-mapping.ts';
 
 /** The options of `multiPartitionMapping`: a mapping per dimension name; unnamed dimensions use their default mapping. */
 export type MultiPartitionMappingConfig = Readonly<Record<string, PartitionMapping>>;
@@ -41,6 +41,28 @@ class MultiPartitionMapping implements PartitionMapping {
     const [up, down] = this.#defs(upstreamDef, downstreamDef);
     assertSubsetFits(downstream, down, ctx, 'downstream');
     return this.#map(downstream, down, up, 'up', ctx);
+  }
+
+  /**
+   * Per dimension, the upstream keys its mapping needs that do not exist, written `dimension=key`
+   * (every upstream partition with such a key is missing; `count` counts keys of the dimension).
+   * Dimensions whose mapping allows nonexistent upstream partitions are left out: they never block.
+   */
+  nonexistentUpstreamFor(downstream: PartitionSubset, downstreamDef: PartitionsDefinition | undefined, upstreamDef: PartitionsDefinition | undefined, ctx?: PartitionsContext): NonexistentUpstream {
+    const [up, down] = this.#defs(upstreamDef, downstreamDef);
+    assertSubsetFits(downstream, down, ctx, 'downstream');
+    let needing = PartitionSubset.empty();
+    const ranges: PartitionKeyRange[] = [];
+    for (const { name, definition } of down.dimensions) {
+      const upDim = up.dimension(name);
+      const mapping = this.#mappingOf(name, upDim, definition);
+      if (mapping.nonexistentUpstreamFor === undefined || mapping.allowNonexistentUpstream === true) continue;
+      const gap = mapping.nonexistentUpstreamFor(down.projectSubset(downstream, name, ctx), definition, upDim, ctx);
+      if (gap.downstream.isEmpty) continue;
+      needing = needing.union(down.expandSubset(gap.downstream, name, ctx).intersect(downstream));
+      for (const r of gap.ranges) ranges.push(Object.freeze({ from: `${name}=${r.from}`, to: `${name}=${r.to}`, count: r.count }));
+    }
+    return needing.isEmpty ? noNonexistentUpstream() : Object.freeze({ downstream: needing, ranges: Object.freeze(ranges) });
   }
 
   downstreamFor(upstream: PartitionSubset, upstreamDef: PartitionsDefinition | undefined, downstreamDef: PartitionsDefinition | undefined, ctx?: PartitionsContext): PartitionSubset {
@@ -126,7 +148,9 @@ class MultiPartitionMapping implements PartitionMapping {
 /**
  * The mapping between two multi-partitioned assets with the same dimension names, one mapping per
  * dimension (Dagster's `MultiPartitionMapping`); dimensions not named use their default mapping
- * (identity for equal definitions, time windows between time windows).
+ * (identity for equal definitions, time windows between time windows). Upstream partitions a
+ * dimension's mapping needs that do not exist block the downstream partitions (`upstream_nonexistent`)
+ * unless that mapping allows them (`timeWindowMapping({ …, allowNonexistentUpstream: true })`).
  *
  * ```ts
  * // region × day upstream, region × week downstream: each week reads its 7 days of the same region.

@@ -5,8 +5,8 @@ import type { MultiPartitionsDefinition } from '../multi-partitions.ts';
 import { isMultiPartitionsDefinition } from '../multi-partitions.ts';
 import { isTimeWindowPartitionsDefinition } from '../time-window-partitions.ts';
 import { identityMapping } from './identity-mapping.ts';
-import type { PartitionMapping } from './partition-mapping.ts';
-import { assertSubsetFits, mappingMismatch } from './partition-mapping.ts';
+import type { NonexistentUpstream, PartitionMapping } from './partition-mapping.ts';
+import { assertSubsetFits, mappingMismatch, noNonexistentUpstream } from './partition-mapping.ts';
 import { timeWindowMapping } from './time-window-mapping.ts';
 
 /** The options of `multiToSingleMapping`. */
@@ -15,7 +15,8 @@ export interface MultiToSingleMappingConfig {
   readonly dimension: string;
   /**
    * How that dimension maps to the single side; defaults to identity for equal definitions and
-   * `timeWindowMapping()` between time windows of different grains.
+   * `timeWindowMapping()` between time windows of different grains. Its `allowNonexistentUpstream`
+   * is this mapping's: upstream partitions it needs that do not exist block the downstream ones unless it allows them.
    */
   readonly dimensionMapping?: PartitionMapping;
 }
@@ -24,6 +25,7 @@ class MultiToSingleMapping implements PartitionMapping {
   readonly kind = 'multi-to-single';
   readonly id: string;
   readonly dimension: string;
+  readonly allowNonexistentUpstream: boolean;
   readonly #inner: PartitionMapping | undefined;
 
   constructor(config: MultiToSingleMappingConfig) {
@@ -32,6 +34,7 @@ class MultiToSingleMapping implements PartitionMapping {
     }
     this.dimension = config.dimension;
     this.#inner = config.dimensionMapping;
+    this.allowNonexistentUpstream = this.#inner?.allowNonexistentUpstream === true;
     this.id = `multi-to-single(dimension=${config.dimension}${this.#inner ? `,mapping=${this.#inner.id}` : ''})`;
     Object.freeze(this);
   }
@@ -47,6 +50,27 @@ class MultiToSingleMapping implements PartitionMapping {
       const dim = this.#dimensionOf(downstreamDef, upstreamDef, downstreamDef);
       const inner = this.#innerFor(upstreamDef, dim);
       return inner.upstreamFor(downstreamDef.projectSubset(downstream, this.dimension, ctx), dim, upstreamDef, ctx);
+    }
+    throw this.#mismatch(upstreamDef, downstreamDef);
+  }
+
+  nonexistentUpstreamFor(downstream: PartitionSubset, downstreamDef: PartitionsDefinition | undefined, upstreamDef: PartitionsDefinition | undefined, ctx?: PartitionsContext): NonexistentUpstream {
+    assertSubsetFits(downstream, downstreamDef, ctx, 'downstream');
+    if (isMultiPartitionsDefinition(upstreamDef) && !isMultiPartitionsDefinition(downstreamDef) && downstreamDef !== undefined) {
+      const dim = this.#dimensionOf(upstreamDef, upstreamDef, downstreamDef);
+      const inner = this.#innerFor(dim, downstreamDef);
+      const gap = inner.nonexistentUpstreamFor?.(downstream, downstreamDef, dim, ctx);
+      if (gap === undefined || gap.downstream.isEmpty) return noNonexistentUpstream();
+      // Every upstream partition with such a dimension key is missing: name them by the dimension.
+      const ranges = gap.ranges.map((r) => Object.freeze({ from: `${this.dimension}=${r.from}`, to: `${this.dimension}=${r.to}`, count: r.count }));
+      return Object.freeze({ downstream: gap.downstream, ranges: Object.freeze(ranges) });
+    }
+    if (isMultiPartitionsDefinition(downstreamDef) && !isMultiPartitionsDefinition(upstreamDef) && upstreamDef !== undefined) {
+      const dim = this.#dimensionOf(downstreamDef, upstreamDef, downstreamDef);
+      const inner = this.#innerFor(upstreamDef, dim);
+      const gap = inner.nonexistentUpstreamFor?.(downstreamDef.projectSubset(downstream, this.dimension, ctx), dim, upstreamDef, ctx);
+      if (gap === undefined || gap.downstream.isEmpty) return noNonexistentUpstream();
+      return Object.freeze({ downstream: downstreamDef.expandSubset(gap.downstream, this.dimension, ctx).intersect(downstream), ranges: gap.ranges });
     }
     throw this.#mismatch(upstreamDef, downstreamDef);
   }

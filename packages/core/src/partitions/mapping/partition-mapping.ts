@@ -70,6 +70,60 @@ export interface NonexistentUpstream {
   readonly ranges: readonly PartitionKeyRange[];
 }
 
+/** The option of every mapping that can need upstream partitions that do not exist. */
+export interface NonexistentUpstreamOptions {
+  /**
+   * Let downstream partitions run on the upstream partitions that exist when some they need do not;
+   * default false: the planner blocks them with `upstream_nonexistent`. Dagster's
+   * `allow_nonexistent_upstream_partitions`.
+   */
+  readonly allowNonexistentUpstream?: boolean;
+}
+
+const NONE: NonexistentUpstream = Object.freeze({ downstream: PartitionSubset.empty(), ranges: Object.freeze([]) });
+
+/** The answer of `nonexistentUpstreamFor` when every upstream partition needed exists. */
+export function noNonexistentUpstream(): NonexistentUpstream {
+  return NONE;
+}
+
+/** True when `key` is a current key of either side of a mapping (`''` for the unpartitioned side). */
+export function isKeyOfSide(def: PartitionsDefinition | undefined, key: string, ctx: PartitionsContext | undefined): boolean {
+  return def === undefined ? key === '' : def.isValidKey(key, ctx);
+}
+
+/**
+ * Nonexistent upstream partitions found key by key, for mappings between key sets (static,
+ * dynamic, custom): `required(key)` names the upstream keys downstream partition `key` reads,
+ * before those the upstream lacks are dropped. Missing keys have no partition order, so each is
+ * its own range, in key order.
+ */
+export function nonexistentByKey(
+  downstream: PartitionSubset,
+  downstreamDef: PartitionsDefinition | undefined,
+  upstreamDef: PartitionsDefinition | undefined,
+  ctx: PartitionsContext | undefined,
+  required: (downstreamKey: string) => Iterable<string>,
+): NonexistentUpstream {
+  const needing: number[] = [];
+  const missing = new Set<string>();
+  for (const index of downstream.indices()) {
+    let needs = false;
+    for (const key of required(downstreamDef === undefined ? '' : downstreamDef.keyAt(index, ctx))) {
+      if (isKeyOfSide(upstreamDef, key, ctx)) continue;
+      missing.add(key);
+      needs = true;
+    }
+    if (needs) needing.push(index);
+  }
+  return needing.length === 0 ? NONE : Object.freeze({ downstream: PartitionSubset.fromIndices(needing), ranges: singleKeyRanges(missing) });
+}
+
+/** Keys as one-key ranges in key order. */
+export function singleKeyRanges(keys: Iterable<string>): readonly PartitionKeyRange[] {
+  return Object.freeze([...new Set(keys)].sort().map((k) => Object.freeze({ from: k, to: k, count: 1 })));
+}
+
 /** The number of partitions of a side of a mapping; an unpartitioned asset has one. */
 export function partitionCount(def: PartitionsDefinition | undefined, ctx: PartitionsContext | undefined): number {
   return def === undefined ? 1 : def.size(ctx);

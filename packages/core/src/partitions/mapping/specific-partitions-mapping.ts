@@ -1,15 +1,16 @@
 import { QuarryError } from '../../errors.ts';
 import { PartitionSubset } from '../partition-subset.ts';
 import type { PartitionsContext, PartitionsDefinition } from '../partitions-definition.ts';
-import type { PartitionMapping } from './partition-mapping.ts';
-import { assertSubsetFits, mappingMismatch, partitionCount, subsetOfSideKeys } from './partition-mapping.ts';
+import type { NonexistentUpstream, NonexistentUpstreamOptions, PartitionMapping } from './partition-mapping.ts';
+import { assertSubsetFits, mappingMismatch, noNonexistentUpstream, partitionCount, singleKeyRanges, subsetOfSideKeys } from './partition-mapping.ts';
 
 class SpecificPartitionsMapping implements PartitionMapping {
   readonly kind = 'specific-partitions';
   readonly id: string;
+  readonly allowNonexistentUpstream: boolean;
   readonly #keys: readonly string[];
 
-  constructor(keys: readonly string[]) {
+  constructor(keys: readonly string[], options: NonexistentUpstreamOptions) {
     if (!Array.isArray(keys) || keys.length === 0 || keys.some((k) => typeof k !== 'string' || k === '')) {
       throw new QuarryError(
         'QUARRY_BAD_PARTITION_MAPPING',
@@ -18,6 +19,7 @@ class SpecificPartitionsMapping implements PartitionMapping {
     }
     this.#keys = Object.freeze([...new Set(keys)].sort());
     this.id = `specific-partitions(${JSON.stringify(this.#keys)})`;
+    this.allowNonexistentUpstream = options.allowNonexistentUpstream === true;
     Object.freeze(this);
   }
 
@@ -37,14 +39,27 @@ class SpecificPartitionsMapping implements PartitionMapping {
   upstreamFor(downstream: PartitionSubset, downstreamDef: PartitionsDefinition | undefined, upstreamDef: PartitionsDefinition | undefined, ctx?: PartitionsContext): PartitionSubset {
     assertSubsetFits(downstream, downstreamDef, ctx, 'downstream');
     const up = this.#upstream(upstreamDef);
-    return downstream.isEmpty ? PartitionSubset.empty() : subsetOfSideKeys(up, this.#keys, ctx);
+    return downstream.isEmpty ? PartitionSubset.empty() : subsetOfSideKeys(up, this.#existing(up, ctx), ctx);
+  }
+
+  nonexistentUpstreamFor(downstream: PartitionSubset, downstreamDef: PartitionsDefinition | undefined, upstreamDef: PartitionsDefinition | undefined, ctx?: PartitionsContext): NonexistentUpstream {
+    assertSubsetFits(downstream, downstreamDef, ctx, 'downstream');
+    const up = this.#upstream(upstreamDef);
+    const missing = this.#keys.filter((k) => !up.isValidKey(k, ctx));
+    // Every downstream partition reads every key, so all of them need the missing ones.
+    return downstream.isEmpty || missing.length === 0 ? noNonexistentUpstream() : Object.freeze({ downstream, ranges: singleKeyRanges(missing) });
   }
 
   downstreamFor(upstream: PartitionSubset, upstreamDef: PartitionsDefinition | undefined, downstreamDef: PartitionsDefinition | undefined, ctx?: PartitionsContext): PartitionSubset {
     const up = this.#upstream(upstreamDef);
     assertSubsetFits(upstream, up, ctx, 'upstream');
-    const read = subsetOfSideKeys(up, this.#keys, ctx);
+    const read = subsetOfSideKeys(up, this.#existing(up, ctx), ctx);
     return upstream.intersect(read).isEmpty ? PartitionSubset.empty() : PartitionSubset.fromRange(0, partitionCount(downstreamDef, ctx));
+  }
+
+  // The keys the upstream has now: a dynamic key may not be added yet, a day not reached.
+  #existing(up: PartitionsDefinition, ctx: PartitionsContext | undefined): readonly string[] {
+    return this.#keys.filter((k) => up.isValidKey(k, ctx));
   }
 
   #upstream(up: PartitionsDefinition | undefined): PartitionsDefinition {
@@ -56,7 +71,9 @@ class SpecificPartitionsMapping implements PartitionMapping {
 /**
  * The mapping to a fixed set of upstream partitions: every downstream partition reads exactly these
  * upstream keys, whatever its own key (Dagster's `SpecificPartitionsPartitionMapping`). Static keys
- * are checked when the project loads.
+ * are checked when the project loads; a key the upstream does not have yet (a dynamic key not added,
+ * a day not reached) blocks every downstream partition (`upstream_nonexistent`) unless
+ * `allowNonexistentUpstream: true`.
  *
  * @param keys The upstream partition keys every downstream partition reads.
  *
@@ -64,6 +81,6 @@ class SpecificPartitionsMapping implements PartitionMapping {
  * deps: { rates: { asset: fxRates, mapping: specificPartitionsMapping(['EUR', 'USD']) } }
  * ```
  */
-export function specificPartitionsMapping(keys: readonly string[]): PartitionMapping {
-  return new SpecificPartitionsMapping(keys);
+export function specificPartitionsMapping(keys: readonly string[], options: NonexistentUpstreamOptions = {}): PartitionMapping {
+  return new SpecificPartitionsMapping(keys, options);
 }
