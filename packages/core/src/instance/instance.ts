@@ -922,9 +922,9 @@ export class Instance {
     const from = options.from ?? (size > 0 ? definition.keyAt(0, ctx) : undefined);
     const to = options.to ?? (size > 0 ? definition.keyAt(size - 1, ctx) : undefined);
     if (from === undefined || to === undefined) return { total: 0, offset: 0, keys: [] };
-    // A range of other keys (a day range over an hourly or static asset) as plan reads it; one key stays exact.
+    // A range of other keys (a day range over an hourly or static asset, even a one-day one) as plan reads it; the asset's own keys stay exact.
     const subset =
-      options.from !== undefined && options.to !== undefined && from !== to && !(definition.isValidKey(from, ctx) && definition.isValidKey(to, ctx))
+      options.from !== undefined && options.to !== undefined && !(definition.isValidKey(from, ctx) && definition.isValidKey(to, ctx))
         ? resolvePartitionTargets(this.graph, [this.graph.get(key).key], { from, to }, ctx).get(this.graph.get(key).key)!
         : definition.range(from, to, ctx);
     const total = subset.count;

@@ -97,7 +97,7 @@ function targetOf(
     if (isMultiPartitionsDefinition(definition)) {
       const time = definition.dimensions.find((d) => isTimeWindowed(d.definition));
       if (time !== undefined) return definition.expandSubset(overlapping(time.definition as PartitionsDefinition & TimeWindowed, window, ctx), time.name, ctx);
-    } else if (definition.kind === 'static') {
+    } else if (definition.kind === 'static' || definition.kind === 'dynamic') {
       return mappedFromTime(graph, asset, window, ctx) ?? definition.all(ctx);
     }
   }
