@@ -110,18 +110,19 @@ export function computeStaleness(input: StalenessInput): Map<AssetKey, AssetStal
     const missing = absent.difference(failed);
     const present = target.intersect(state.materialized);
 
-    const codeChangedIdx: number[] = [];
     const sourceChangedIdx: number[] = [];
     const upstreamChangedIdx: number[] = [];
     const upstreamDetail = new Map<number, { asset: AssetKey; partition: string }>();
     const sourceDetail = new Map<number, { asset: AssetKey; partition: string }>();
     const observed = input.observed?.get(key);
 
-    for (const i of present.indices()) {
-      if (state.codeVersionAt(i) !== codeVersion) {
-        codeChangedIdx.push(i);
-        continue;
-      }
+    // Code versions are compared over ranges: the partitions holding the current code version are
+    // one subset of the state, the others changed code. Only those can have changed inputs.
+    const sameCode = present.intersect(state.withCodeVersion(codeVersion));
+    const codeChanged = present.difference(sameCode);
+    // Without dependencies or observed versions, nothing else can make a partition stale.
+    const inputChecked = deps.length > 0 || observed !== undefined ? sameCode : PartitionSubset.empty();
+    for (const i of inputChecked.indices()) {
       // The fingerprint lives in the wide columns: read it only when a question needs it.
       if (observed !== undefined && observed.has(i) && observed.get(i) !== sourceVersionOf(state.fingerprintAt(i))) {
         sourceChangedIdx.push(i);
@@ -152,7 +153,6 @@ export function computeStaleness(input: StalenessInput): Map<AssetKey, AssetStal
         upstreamDetail.set(i, culprit);
       }
     }
-    const codeChanged = PartitionSubset.fromIndices(codeChangedIdx);
     const sourceChanged = PartitionSubset.fromIndices(sourceChangedIdx.sort((a, b) => a - b));
     const upstreamChanged = PartitionSubset.fromIndices(upstreamChangedIdx);
     let direct = missing.union(failed).union(codeChanged).union(sourceChanged).union(upstreamChanged);
