@@ -336,7 +336,8 @@ function catalogCodeHash(): string {
  * fixed end, so the count does not depend on today's date) whose catalog is filled directly through
  * `commitMaterializations` in batches of 100,000, with 10,000 scattered partitions stale (5,000
  * never materialized, 5,000 with an old code version). Times `instance.plan` and `instance.status`
- * (median of 3, alternating, after one cold call each) and checks the plan has exactly 10,000 steps
+ * (median of 3, alternating, after one cold call each; the later calls reuse the cold call's catalog
+ * read, as a long-lived process such as the UI server does) and checks the plan has exactly 10,000 steps
  * and the status counts are exact.
  *
  * Filling a million partitions takes 20–45 s here, so the filled catalog file is kept in
@@ -366,6 +367,25 @@ export async function millionBench(options: FrameworkBenchOptions): Promise<Benc
   const stale = [...picked];
   const missing = new Set(stale.slice(0, staleCount / 2));
   const oldCode = new Set(stale.slice(staleCount / 2));
+
+  // CPU time of this process too: plan and status run on this thread (SQLite included), so it shows
+  // their own cost when the machine's load stretches the wall time.
+  const cpuMs = (since: NodeJS.CpuUsage) => {
+    const used = process.cpuUsage(since);
+    return (used.user + used.system) / 1000;
+  };
+  const timedStatus = async (instance: Instance, cpus: number[]) => {
+    const t = performance.now();
+    const cpu = process.cpuUsage();
+    const [status] = await instance.status('ticks');
+    const ms = performance.now() - t;
+    cpus.push(cpuMs(cpu));
+    const counts = status?.counts;
+    if (counts === undefined || counts.missing !== missing.size || counts.stale !== oldCode.size || counts.fresh !== size - staleCount) {
+      throw new Error(`status counts ${JSON.stringify(counts)} do not match ${missing.size} missing, ${oldCode.size} stale, ${size - staleCount} fresh`);
+    }
+    return ms;
+  };
 
   const result = await withInstance(project, projectDir, async (instance) => {
     const ctx = instance.partitionsContext();
@@ -399,14 +419,8 @@ export async function millionBench(options: FrameworkBenchOptions): Promise<Benc
       options.log(`million: reused the filled catalog ${cacheFile}`);
     }
 
-    // CPU time of this process too: plan and status run on this thread (SQLite included), so it shows
-    // their own cost when the machine's load stretches the wall time.
     const planCpu: number[] = [];
     const statusCpu: number[] = [];
-    const cpuMs = (since: NodeJS.CpuUsage) => {
-      const used = process.cpuUsage(since);
-      return (used.user + used.system) / 1000;
-    };
     const timePlan = async () => {
       const t = performance.now();
       const cpu = process.cpuUsage();
@@ -416,20 +430,10 @@ export async function millionBench(options: FrameworkBenchOptions): Promise<Benc
       if (plan.steps.length !== staleCount) throw new Error(`plan has ${plan.steps.length} steps, expected exactly ${staleCount}`);
       return ms;
     };
-    const timeStatus = async () => {
-      const t = performance.now();
-      const cpu = process.cpuUsage();
-      const [status] = await instance.status('ticks');
-      const ms = performance.now() - t;
-      statusCpu.push(cpuMs(cpu));
-      const counts = status?.counts;
-      if (counts === undefined || counts.missing !== missing.size || counts.stale !== oldCode.size || counts.fresh !== size - staleCount) {
-        throw new Error(`status counts ${JSON.stringify(counts)} do not match ${missing.size} missing, ${oldCode.size} stale, ${size - staleCount} fresh`);
-      }
-      return ms;
-    };
+    const timeStatus = () => timedStatus(instance, statusCpu);
+    // The first plan reads the catalog cold; later calls over the unchanged catalog reuse that read.
     const coldPlan = await timePlan();
-    const coldStatus = await timeStatus();
+    await timeStatus();
     const plans: number[] = [];
     const statuses: number[] = [];
     for (let i = 0; i < 3; i++) {
@@ -442,8 +446,12 @@ export async function millionBench(options: FrameworkBenchOptions): Promise<Benc
       }
     }
     // The first (cold) call of each is not in the medians.
-    return { plans, statuses, coldPlan, coldStatus, fill, planCpu: median(planCpu.slice(1)), statusCpu: median(statusCpu.slice(1)) };
+    return { plans, statuses, coldPlan, fill, planCpu: median(planCpu.slice(1)), statusCpu: median(statusCpu.slice(1)), coldPlanCpu: planCpu[0]! };
   });
+  // A cold status (as `quarry status` runs it): the first call of a fresh instance.
+  const coldStatusCpus: number[] = [];
+  const coldStatus = await withInstance(project, projectDir, (instance) => timedStatus(instance, coldStatusCpus));
+  const coldStatusCpu = coldStatusCpus[0]!;
   if (!cached) {
     // The instance is closed, so the WAL is checkpointed into the file and the copy is complete.
     await mkdir(dirname(cacheFile), { recursive: true });
@@ -455,7 +463,7 @@ export async function millionBench(options: FrameworkBenchOptions): Promise<Benc
     await rename(`${cacheFile}.tmp`, cacheFile);
   }
 
-  const { plans, statuses, coldPlan, coldStatus, fill, planCpu, statusCpu } = result;
+  const { plans, statuses, coldPlan, fill, planCpu, statusCpu, coldPlanCpu } = result;
   const planMedian = median(plans);
   const statusMedian = median(statuses);
   const label = `${size.toLocaleString('en')} partitions, ${staleCount.toLocaleString('en')} stale`;
@@ -465,19 +473,19 @@ export async function millionBench(options: FrameworkBenchOptions): Promise<Benc
       suite: 'million',
       name: `plan, ${label} (exactly ${staleCount.toLocaleString('en')} steps)`,
       measured: `${fmtMs(planMedian)} (CPU ${fmtMs(planCpu)})`,
-      target: '≤ 1 s',
-      ratio: (planMedian / 1000).toFixed(3),
-      verdict: verdictOf(planMedian <= 1000),
-      detail: `wall: median of 3 ${fmtList(plans)} ms, first call ${fmtMs(coldPlan)}; CPU: median of the 3; ${setup}`,
+      target: '≤ 250 ms',
+      ratio: (planMedian / 250).toFixed(3),
+      verdict: verdictOf(planMedian <= 250),
+      detail: `wall: median of 3 ${fmtList(plans)} ms; CPU: median of the 3; first call (cold: reads and parses the catalog) ${fmtMs(coldPlan)} (CPU ${fmtMs(coldPlanCpu)}), later calls over the unchanged catalog reuse that read; ${setup}`,
     },
     {
       suite: 'million',
       name: `status, ${label}`,
       measured: `${fmtMs(statusMedian)} (CPU ${fmtMs(statusCpu)})`,
-      target: '≤ 1 s',
-      ratio: (statusMedian / 1000).toFixed(3),
-      verdict: verdictOf(statusMedian <= 1000),
-      detail: `wall: median of 3 ${fmtList(statuses)} ms, first call ${fmtMs(coldStatus)}; CPU: median of the 3; counts checked exact`,
+      target: '≤ 250 ms',
+      ratio: (statusMedian / 250).toFixed(3),
+      verdict: verdictOf(statusMedian <= 250),
+      detail: `wall: median of 3 ${fmtList(statuses)} ms; CPU: median of the 3; first call of a fresh instance (cold) ${fmtMs(coldStatus)} (CPU ${fmtMs(coldStatusCpu)}); counts checked exact`,
     },
   ];
 }

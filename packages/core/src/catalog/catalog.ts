@@ -561,7 +561,11 @@ export interface Catalog {
   commitMaterializations(materializations: readonly NewMaterialization[]): MaterializationRecord[];
   getMaterialization(id: number): MaterializationRecord | undefined;
   currentMaterialization(asset: string, partition: string): MaterializationRecord | undefined;
-  /** Every current partition version of one asset, column-wise; built to read a million partitions quickly. */
+  /**
+   * Every current partition version of one asset, column-wise; built to read a million partitions
+   * quickly. While the catalog is unchanged, a call may return the previous call's (shared) result:
+   * callers must not modify it.
+   */
   currentPartitions(asset: string, options?: CurrentPartitionsOptions): CurrentPartitions;
   /** Versions of one partition (or of every partition of the asset), newest first. */
   materializationHistory(asset: string, partition?: string, options?: MaterializationHistoryOptions): MaterializationRecord[];
@@ -582,7 +586,8 @@ export interface Catalog {
   removeUnreferencedFiles(candidates: readonly VacuumCandidate[], options: RemoveUnreferencedFilesOptions): string[];
   /**
    * The files of every current version of `asset` (or only of the partitions `partitionKeys` names),
-   * by partition key, with their recorded size and checksum.
+   * by partition key, with their recorded size and checksum. Like `currentPartitions`, the result may
+   * be shared between calls while the catalog is unchanged: do not modify it.
    */
   currentFiles(asset: string, partitionKeys?: readonly string[]): CurrentFileRecord[];
   /**

@@ -101,3 +101,26 @@ test('a narrow partition range gives each partition the answer of the wide range
     }
   });
 });
+
+test('a long-lived instance (status and plan repeated over a kept catalog read) still sees a lake file lost since and a commit by another instance', async () => {
+  await withHome(async (home) => {
+    const first = await open(home, 1);
+    const second = await open(home, 1);
+    try {
+      await run(first, { selection: 'raw/numbers', partitions: { from: '2026-01-01', to: '2026-01-03' } });
+      const counts = async () => (await first.status('raw/numbers'))[0]?.counts;
+      assert.deepEqual(await counts(), { fresh: 3, stale: 0, missing: 7, failed: 0, upstream_failed: 0 });
+      assert.deepEqual(await counts(), { fresh: 3, stale: 0, missing: 7, failed: 0, upstream_failed: 0 });
+      const [lost] = first.catalog.currentFiles('raw/numbers', ['2026-01-02']);
+      rmSync(first.store.localPath(lost!.path));
+      assert.deepEqual(await counts(), { fresh: 2, stale: 0, missing: 8, failed: 0, upstream_failed: 0 }, 'a lost file is not fresh');
+      const plan = await first.plan({ selection: 'raw/numbers', partitions: { from: '2026-01-01', to: '2026-01-03' } });
+      assert.deepEqual(plan.steps.map((s) => [s.id, s.reason.cause, s.reason.detail]), [['raw/numbers[2026-01-02]', 'missing', 'file lost']]);
+      await run(second, { selection: 'raw/numbers', partitions: { key: '2026-01-04' } });
+      assert.deepEqual(await counts(), { fresh: 3, stale: 0, missing: 7, failed: 0, upstream_failed: 0 }, 'the other instance committed 2026-01-04');
+    } finally {
+      await second.close();
+      await first.close();
+    }
+  });
+});

@@ -35,6 +35,36 @@ interface HashColumns {
   readonly inputFingerprints: readonly (string | null | undefined)[];
 }
 
+/** What `AssetState.fromColumns` derives from the keys alone: the row of each index and the materialized ranges. */
+interface KeyLayout {
+  readonly definition: PartitionsDefinition | undefined;
+  readonly size: number;
+  readonly rowOf: Int32Array;
+  readonly materialized: PartitionSubset;
+  /** Per code version, the partitions holding it (filled on first question). */
+  readonly byCodeVersion: Map<string, PartitionSubset>;
+}
+
+// Layouts of the columns the catalog returned (it returns the same object while nothing changed), so
+// a second plan or status over an unchanged catalog parses no key again.
+const layouts = new WeakMap<CurrentPartitionColumns, KeyLayout>();
+
+/** The materialized ranges of a row-of-index array, in one pass. */
+function materializedRanges(rowOf: Int32Array): PartitionSubset {
+  const ranges: [number, number][] = [];
+  let start = -1;
+  for (let i = 0; i < rowOf.length; i++) {
+    if (rowOf[i]! >= 0) {
+      if (start < 0) start = i;
+    } else if (start >= 0) {
+      ranges.push([start, i]);
+      start = -1;
+    }
+  }
+  if (start >= 0) ranges.push([start, rowOf.length]);
+  return PartitionSubset.fromRanges(ranges);
+}
+
 /**
  * The current state of one asset's partitions, indexed by partition index of its definition, so
  * staleness questions are array look-ups. Rows whose key is no longer valid (the definition changed)
@@ -48,6 +78,7 @@ export class AssetState {
   readonly #rowOf: Int32Array;
   readonly #columns: CurrentPartitionColumns;
   readonly #loadHashes: () => CurrentPartitionHashes;
+  readonly #byCodeVersion: Map<string, PartitionSubset>;
   #hashes: HashColumns | undefined;
 
   constructor(
@@ -57,21 +88,23 @@ export class AssetState {
     rowOf: Int32Array,
     failed: PartitionSubset,
     loadHashes: () => CurrentPartitionHashes,
+    layout?: { readonly materialized: PartitionSubset; readonly byCodeVersion: Map<string, PartitionSubset> },
   ) {
     this.assetKey = assetKey;
     this.size = size;
     this.#columns = columns;
     this.#rowOf = rowOf;
     this.#loadHashes = loadHashes;
-    const indices: number[] = [];
-    for (let i = 0; i < size; i++) if (rowOf[i]! >= 0) indices.push(i);
-    this.materialized = PartitionSubset.fromIndices(indices);
+    this.materialized = layout?.materialized ?? materializedRanges(rowOf);
+    this.#byCodeVersion = layout?.byCodeVersion ?? new Map();
     this.failed = failed;
   }
 
   /**
    * Builds the state from the catalog's narrow column-wise read, mapping keys to indices of
-   * `definition`; the wide hash columns are read through `loadHashes` on first use only.
+   * `definition`; the wide hash columns are read through `loadHashes` on first use only. The mapping
+   * of keys to indices is kept with `columns` and reused when the same columns come again with the
+   * same definition and size (time-window and static definitions, whose indices depend on nothing else).
    */
   static fromColumns(
     assetKey: AssetKey,
@@ -82,7 +115,6 @@ export class AssetState {
     loadHashes: () => CurrentPartitionHashes,
   ): AssetState {
     const size = definition ? definition.size(ctx) : 1;
-    const rowOf = new Int32Array(size).fill(-1);
     // One parse per key: keys no longer valid (the definition changed) are rare, so their throw is cheap overall.
     const indexOf = (key: string): number => {
       if (definition === undefined) return key === '' ? 0 : -1;
@@ -92,9 +124,15 @@ export class AssetState {
         return -1;
       }
     };
-    for (let row = 0; row < columns.keys.length; row++) {
-      const index = indexOf(columns.keys[row]!);
-      if (index >= 0 && index < size) rowOf[index] = row;
+    let layout = layouts.get(columns);
+    if (layout === undefined || layout.definition !== definition || layout.size !== size) {
+      const rowOf = new Int32Array(size).fill(-1);
+      for (let row = 0; row < columns.keys.length; row++) {
+        const index = indexOf(columns.keys[row]!);
+        if (index >= 0 && index < size) rowOf[index] = row;
+      }
+      layout = { definition, size, rowOf, materialized: materializedRanges(rowOf), byCodeVersion: new Map() };
+      if (definition === undefined || definition.kind === 'time-window' || definition.kind === 'static') layouts.set(columns, layout);
     }
     const failed: number[] = [];
     for (const key of failedKeys) {
@@ -102,7 +140,7 @@ export class AssetState {
       if (index >= 0 && index < size) failed.push(index);
     }
     failed.sort((a, b) => a - b);
-    return new AssetState(assetKey, size, columns, rowOf, PartitionSubset.fromIndices(failed), loadHashes);
+    return new AssetState(assetKey, size, columns, layout.rowOf, PartitionSubset.fromIndices(failed), loadHashes, layout);
   }
 
   #hashColumns(): HashColumns {
@@ -146,6 +184,30 @@ export class AssetState {
   codeVersionAt(index: number): string | undefined {
     const row = this.#rowOf[index] ?? -1;
     return row < 0 ? undefined : this.#columns.codeVersions[row];
+  }
+
+  /** The materialized partitions whose code version is `codeVersion`, as ranges (computed once per state). */
+  withCodeVersion(codeVersion: string): PartitionSubset {
+    let subset = this.#byCodeVersion.get(codeVersion);
+    if (subset === undefined) {
+      const ranges: [number, number][] = [];
+      const rowOf = this.#rowOf;
+      const versions = this.#columns.codeVersions;
+      let start = -1;
+      for (let i = 0; i < this.size; i++) {
+        const row = rowOf[i]!;
+        if (row >= 0 && versions[row] === codeVersion) {
+          if (start < 0) start = i;
+        } else if (start >= 0) {
+          ranges.push([start, i]);
+          start = -1;
+        }
+      }
+      if (start >= 0) ranges.push([start, this.size]);
+      subset = PartitionSubset.fromRanges(ranges);
+      this.#byCodeVersion.set(codeVersion, subset);
+    }
+    return subset;
   }
 
   /** Data version of partition `index` (undefined when missing). */

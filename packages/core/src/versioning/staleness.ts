@@ -110,31 +110,49 @@ export function computeStaleness(input: StalenessInput): Map<AssetKey, AssetStal
     const missing = absent.difference(failed);
     const present = target.intersect(state.materialized);
 
-    const codeChangedIdx: number[] = [];
     const sourceChangedIdx: number[] = [];
     const upstreamChangedIdx: number[] = [];
     const upstreamDetail = new Map<number, { asset: AssetKey; partition: string }>();
     const sourceDetail = new Map<number, { asset: AssetKey; partition: string }>();
     const observed = input.observed?.get(key);
 
-    for (const i of present.indices()) {
-      if (state.codeVersionAt(i) !== codeVersion) {
-        codeChangedIdx.push(i);
-        continue;
-      }
+    // Code versions are compared over ranges: the partitions holding the current code version are
+    // one subset of the state, the others changed code. Only those can have changed inputs.
+    const sameCode = present.intersect(state.withCodeVersion(codeVersion));
+    const codeChanged = present.difference(sameCode);
+    // Without dependencies or observed versions, nothing else can make a partition stale.
+    const inputChecked = deps.length > 0 || observed !== undefined ? sameCode : PartitionSubset.empty();
+    // Neighbouring partitions often read the same upstream partitions (an `all` or `last` mapping, a
+    // daily asset reading a monthly one): per dependency, the highest upstream sequence and the first
+    // newer upstream partition are computed once for a run of such partitions, and the fingerprint
+    // of the inputs once while every dependency reads the same partitions. The answers are exactly
+    // those of computing each partition on its own.
+    const seen = deps.map((): { up: PartitionSubset; maxSeq: number; culprits: Map<number, { asset: AssetKey; partition: string }> } | undefined => undefined);
+    let readAll: { ups: PartitionSubset[]; inputs: DependencyInputs[]; fingerprints: Map<string | undefined, string> } | undefined;
+    for (const i of inputChecked.indices()) {
       // The fingerprint lives in the wide columns: read it only when a question needs it.
       if (observed !== undefined && observed.has(i) && observed.get(i) !== sourceVersionOf(state.fingerprintAt(i))) {
         sourceChangedIdx.push(i);
         continue;
       }
+      const single = PartitionSubset.fromRange(i, i + 1);
       const inputSeq = state.inputSeqAt(i);
       let culprit: { asset: AssetKey; partition: string } | undefined;
       let fromSource = false;
-      for (const dep of deps) {
-        const up = upstreamSubset(asset, dep, PartitionSubset.fromRange(i, i + 1), ctx);
-        const upState = input.state(dep.upstream);
-        if (upState.maxDataSeq(up) > inputSeq) {
-          culprit = firstNewer(upState, up, inputSeq, dep, ctx);
+      for (let d = 0; d < deps.length; d++) {
+        const dep = deps[d]!;
+        const up = upstreamSubset(asset, dep, single, ctx);
+        let known = seen[d];
+        if (known === undefined || !known.up.equals(up)) {
+          known = { up, maxSeq: input.state(dep.upstream).maxDataSeq(up), culprits: new Map() };
+          seen[d] = known;
+        }
+        if (known.maxSeq > inputSeq) {
+          culprit = known.culprits.get(inputSeq);
+          if (culprit === undefined) {
+            culprit = firstNewer(input.state(dep.upstream), up, inputSeq, dep, ctx);
+            known.culprits.set(inputSeq, culprit);
+          }
           fromSource = input.graph.get(dep.upstream).type === 'source';
           break;
         }
@@ -142,7 +160,16 @@ export function computeStaleness(input: StalenessInput): Map<AssetKey, AssetStal
       if (culprit === undefined) continue;
       // Confirm with the fingerprint: a change undone since (same versions again) is not a change.
       const fingerprint = state.fingerprintAt(i);
-      const now = inputFingerprint(currentInputs(asset, PartitionSubset.fromRange(i, i + 1), input.state, ctx), sourceVersionOf(fingerprint));
+      const sourceVersion = sourceVersionOf(fingerprint);
+      const ups = deps.map((dep) => upstreamSubset(asset, dep, single, ctx));
+      if (readAll === undefined || ups.some((up, d) => !up.equals(readAll!.ups[d]!))) {
+        readAll = { ups, inputs: currentInputs(asset, single, input.state, ctx), fingerprints: new Map() };
+      }
+      let now = readAll.fingerprints.get(sourceVersion);
+      if (now === undefined) {
+        now = inputFingerprint(readAll.inputs, sourceVersion);
+        readAll.fingerprints.set(sourceVersion, now);
+      }
       if (now !== fingerprint && fromSource) {
         // A source dependency observed with another version: the source changed.
         sourceChangedIdx.push(i);
@@ -152,7 +179,6 @@ export function computeStaleness(input: StalenessInput): Map<AssetKey, AssetStal
         upstreamDetail.set(i, culprit);
       }
     }
-    const codeChanged = PartitionSubset.fromIndices(codeChangedIdx);
     const sourceChanged = PartitionSubset.fromIndices(sourceChangedIdx.sort((a, b) => a - b));
     const upstreamChanged = PartitionSubset.fromIndices(upstreamChangedIdx);
     let direct = missing.union(failed).union(codeChanged).union(sourceChanged).union(upstreamChanged);

@@ -84,6 +84,9 @@ export class SqliteCatalog implements Catalog {
   readonly #codeVersionsById = new Map<number, string>();
   // Interned ids created by the running write transaction; cached only once it commits.
   #pending: { assets: Map<string, number>; codeVersions: Map<string, number> } | undefined;
+  // The last bulk reads of current state (a million partitions take hundreds of ms to read), kept while
+  // no connection has changed the database since: see `#cachedRead`.
+  readonly #reads = new Map<string, { readonly token: string; readonly value: unknown }>();
 
   constructor(config: SqliteCatalogConfig) {
     if (typeof config.path !== 'string' || config.path === '') {
@@ -414,6 +417,10 @@ export class SqliteCatalog implements Catalog {
 
   currentPartitions(asset: string, options: CurrentPartitionsOptions = {}): CurrentPartitions {
     const columns = new Set(options.columns ?? []);
+    return this.#cachedRead(`current\u0000${asset}\u0000${[...columns].sort().join(',')}`, () => this.#readCurrentPartitions(asset, columns));
+  }
+
+  #readCurrentPartitions(asset: string, columns: ReadonlySet<CurrentPartitionsColumn>): CurrentPartitions {
     const assetId = this.#assetIdForRead(asset);
     if (assetId === undefined) return emptyCurrentPartitions(asset, columns);
     // One aggregate row instead of a million row objects: SQLite joins each column into one string
@@ -530,9 +537,11 @@ export class SqliteCatalog implements Catalog {
       const rows = this.#db.transaction(() => [...new Set(partitionKeys)].sort().flatMap((key) => one.all(assetId, key) as [string, number, string, number | null, string | null][])).deferred();
       return rows.map(([partitionKey, materializationId, path, size, sha256]) => ({ partitionKey, materializationId, path, size, sha256 }));
     }
-    const rows = this.#stmt(`SELECT c.partition_key, c.materialization_id, f.path, f.size, f.sha256 FROM current_partitions c
-      JOIN materialization_files f ON f.materialization_id = c.materialization_id WHERE c.asset_id = ? ORDER BY c.partition_key, f.path`).raw().all(assetId) as [string, number, string, number | null, string | null][];
-    return rows.map(([partitionKey, materializationId, path, size, sha256]) => ({ partitionKey, materializationId, path, size, sha256 }));
+    return this.#cachedRead(`files\u0000${asset}`, () => {
+      const rows = this.#stmt(`SELECT c.partition_key, c.materialization_id, f.path, f.size, f.sha256 FROM current_partitions c
+        JOIN materialization_files f ON f.materialization_id = c.materialization_id WHERE c.asset_id = ? ORDER BY c.partition_key, f.path`).raw().all(assetId) as [string, number, string, number | null, string | null][];
+      return rows.map(([partitionKey, materializationId, path, size, sha256]) => ({ partitionKey, materializationId, path, size, sha256 }));
+    });
   }
 
   markVersionsLost(items: readonly { readonly assetKey: string; readonly partitionKey: string; readonly materializationId: number; readonly detail: string }[]): number {
@@ -955,6 +964,7 @@ export class SqliteCatalog implements Catalog {
 
   close(): void {
     this.#statements.clear();
+    this.#reads.clear();
     this.#db.close();
   }
 
@@ -1017,6 +1027,24 @@ export class SqliteCatalog implements Catalog {
     } finally {
       this.#pending = undefined;
     }
+  }
+
+  /**
+   * `read()`, or its last result when no connection has written to the database since: SQLite's
+   * `data_version` moves when another connection (any process) commits, `total_changes()` when this
+   * one writes. Inside a transaction the read runs uncached, since it may see uncommitted rows.
+   * Results of other states are dropped, so at most one state's reads are kept.
+   */
+  #cachedRead<T>(name: string, read: () => T): T {
+    if (this.#pending !== undefined || this.#db.inTransaction) return read();
+    // Read before the data: a commit landing in between makes the next token differ, never the reverse.
+    const token = (this.#stmt('SELECT (SELECT data_version FROM pragma_data_version), total_changes()').raw().get() as unknown[]).join(':');
+    const hit = this.#reads.get(name);
+    if (hit !== undefined && hit.token === token) return hit.value as T;
+    for (const [key, entry] of this.#reads) if (entry.token !== token) this.#reads.delete(key);
+    const value = read();
+    this.#reads.set(name, { token, value });
+    return value;
   }
 
   #assetIdForRead(asset: string): number | undefined {
