@@ -196,6 +196,11 @@ export class DuckDbEngine implements Engine {
     return new DuckDbEngine(settings, config.store, scratchDir, instance);
   }
 
+  /** How many DuckDB instances this engine has started, the first one included (a diagnostic: shared step instances keep it low). */
+  get instancesStarted(): number {
+    return this.#instances + 1;
+  }
+
   async materialize(request: MaterializeRequest): Promise<MaterializeOutput> {
     const { asset, scope, signal } = request;
     const where = describeStep(asset.key, scope);
@@ -229,10 +234,9 @@ export class DuckDbEngine implements Engine {
       const parameters = partitionParameters(scope);
       let written: WrittenOutput;
       if (asset.sql !== undefined) {
-        const sql = asset.sql;
-        const guard = lease === undefined ? undefined : () => this.#assertDeclaredInputsOnly(connection!, sql, inputs, where, asset.key);
-        await assertOneQuery(connection, sql, where, 'SQL', denied, guard);
-        written = await writeQueryOutput(connection, sql, parameters, staged, where, 'SQL', denied);
+        if (lease !== undefined) await this.#assertSelectOfDeclaredInputs(connection, asset.sql, inputs, where, asset.key, denied);
+        else await assertOneQuery(connection, asset.sql, where, 'SQL', denied);
+        written = await writeQueryOutput(connection, asset.sql, parameters, staged, where, 'SQL', denied);
       } else {
         written = await this.#runCompute(connection, request, parameters, staged, where, denied);
       }
@@ -388,20 +392,38 @@ export class DuckDbEngine implements Engine {
   }
 
   /**
-   * Refuses asset SQL that names anything but its declared input views, its own CTEs and row
-   * generators, from DuckDB's parse tree, before the statement binds (binding a file scan opens the
-   * file). Runs for steps in a shared instance, which could otherwise open any lake file.
+   * Checks, on DuckDB's parse tree and before anything binds (binding a file scan opens the file), that
+   * asset SQL is exactly one SELECT naming nothing but its declared input views, its own CTEs and row
+   * generators. Runs for steps in a shared instance, which could otherwise open any lake file. The
+   * verdict is kept per SQL text and declared inputs, so the steps of a backfill parse their SQL once.
    */
-  async #assertDeclaredInputsOnly(connection: DuckDBConnection, sql: string, inputs: readonly LocalInput[], where: string, assetKey: string): Promise<void> {
+  async #assertSelectOfDeclaredInputs(
+    connection: DuckDBConnection,
+    sql: string,
+    inputs: readonly LocalInput[],
+    where: string,
+    assetKey: string,
+    denied: DenialExplainer,
+  ): Promise<void> {
     const names = inputs.map((i) => i.input.name);
     const key = `${JSON.stringify(names)}\u0000${sql}`;
     let found = this.#guardCache.get(key);
     if (found !== undefined) {
       this.#guardCache.delete(key);
     } else {
-      const parsed = await parseStatementTree(connection, sql);
-      // Not serializable means not a SELECT: the statement-kind check right after names it.
-      if (!parsed.ok) return;
+      let parsed;
+      try {
+        parsed = await parseStatementTree(connection, sql);
+      } catch (error) {
+        throw sqlError(error, where, 'SQL', denied);
+      }
+      if (!parsed.ok) {
+        // Only one SELECT serializes: this names what the SQL is instead (a parse error, several statements, COPY …).
+        await assertOneQuery(connection, sql, where, 'SQL', denied);
+        throw new QuarryError('QUARRY_SQL_ERROR', `${where}: its SQL could not be checked against its declared inputs (${parsed.message}); an asset's SQL is one SELECT over its inputs.`, {
+          details: { assetKey },
+        });
+      }
       found = undeclaredReferences(parsed.tree, new Set(names));
       if (this.#guardCache.size >= GUARD_CACHE_SIZE) this.#guardCache.delete(this.#guardCache.keys().next().value!);
     }
@@ -696,7 +718,7 @@ async function statementCount(connection: DuckDBConnection, sql: string, where: 
  * Checks that an asset's SQL is exactly one query before it is wrapped in `COPY (…) TO`, so no text
  * can close the wrapper early and run a statement of its own (and the error names the real problem).
  */
-async function assertOneQuery(connection: DuckDBConnection, sql: string, where: string, what: string, denied: DenialExplainer, beforeBind?: () => Promise<void>): Promise<void> {
+async function assertOneQuery(connection: DuckDBConnection, sql: string, where: string, what: string, denied: DenialExplainer): Promise<void> {
   let extracted;
   try {
     extracted = await connection.extractStatements(sql);
@@ -706,7 +728,6 @@ async function assertOneQuery(connection: DuckDBConnection, sql: string, where: 
   if (extracted.count !== 1) {
     throw new QuarryError('QUARRY_SQL_ERROR', `${where}: the ${what} holds ${extracted.count} statements; an asset's SQL is one SELECT, whose rows become the partition.`);
   }
-  if (beforeBind !== undefined) await beforeBind();
   let prepared: DuckDBPreparedStatement;
   try {
     prepared = await extracted.prepare(0);
@@ -867,25 +888,40 @@ async function writeQueryOutput(
 // that no cast reproduces: their data version is computed from the file, as it always was.
 const READ_BACK_TYPES = /TIME WITH TIME ZONE|UNION\(/i;
 
+// Flat types Parquet stores and DuckDB reads back as the same type with the same values (checked
+// type by type in duckdb-data-version.test.ts): for these the table's columns are the file's.
+const ROUND_TRIP_TYPES = /^(?:BOOLEAN|TINYINT|SMALLINT|INTEGER|BIGINT|UTINYINT|USMALLINT|UINTEGER|UBIGINT|FLOAT|DOUBLE|DECIMAL\(\d+,\d+\)|VARCHAR|BLOB|DATE|TIME|TIMESTAMP|TIMESTAMP WITH TIME ZONE|TIMESTAMP_NS|INTERVAL|UUID|JSON)$/;
+
 /**
- * Writes temp `table` to `staged` as zstd Parquet and returns the file's columns (from its footer)
- * with the row count and digest computed from the table in memory, hashing each value as the file
- * holds it: the same data version `parquetDigestSql` gives for the file, without reading it back.
- * The table is dropped afterwards.
+ * Writes temp `table` to `staged` as zstd Parquet and returns the file's columns with the row count
+ * and digest computed from the table in memory, hashing each value as the file holds it: the data
+ * version `parquetDigestSql` gives for the file, without reading the file back. The file's footer is
+ * read only when a column's type may change on the way (HUGEINT, ENUM, nested types, …).
  */
 async function writeTableOutput(connection: DuckDBConnection, table: string, staged: string, where: string, what: string): Promise<WrittenOutput> {
-  await runStatement(connection, copyTableToParquetSql(table, staged), new Map(), where, what);
-  const columns = await describeParquet(connection, staged);
-  let digestSql: string;
-  if (columns.some((c) => READ_BACK_TYPES.test(c.type))) {
-    digestSql = parquetDigestSql(staged, columns);
-  } else {
-    const reader = await connection.runAndReadAll(describeTableSql(table));
-    const tableColumns = reader.getRows().map((row) => ({ name: String(row[0]), type: String(row[1]) }));
-    digestSql = tableDigestSql(table, tableColumns, columns);
+  let tableColumns: ColumnSchema[];
+  try {
+    tableColumns = (await connection.runAndReadAll(describeTableSql(table))).getRows().map((row) => ({ name: String(row[0]), type: String(row[1]) }));
+  } catch (error) {
+    throw sqlError(error, where, what);
   }
-  const row = (await connection.runAndReadAll(`${digestSql};\nDROP TABLE ${quoteIdentifier(table)}`)).getRows()[0]!;
-  return { columns, rowCount: Number(row[0]), digest: String(row[1]) };
+  const copy = copyTableToParquetSql(table, staged);
+  const digestOf = async (sql: string) => {
+    try {
+      const row = (await connection.runAndReadAll(sql)).getRows()[0]!;
+      return { rowCount: Number(row[0]), digest: String(row[1]) };
+    } catch (error) {
+      throw sqlError(error, where, what);
+    }
+  };
+  if (tableColumns.every((c) => ROUND_TRIP_TYPES.test(c.type))) {
+    // One round trip: the statements run in order and the result is the last one's.
+    return { columns: tableColumns, ...(await digestOf(`${copy};\n${tableDigestSql(table, tableColumns, tableColumns)}`)) };
+  }
+  await runStatement(connection, copy, new Map(), where, what);
+  const columns = await describeParquet(connection, staged);
+  const digestSql = columns.some((c) => READ_BACK_TYPES.test(c.type)) ? parquetDigestSql(staged, columns) : tableDigestSql(table, tableColumns, columns);
+  return { columns, ...(await digestOf(digestSql)) };
 }
 
 function checkSchema(asset: AssetDefinition, columns: readonly ColumnSchema[], where: string): void {
