@@ -247,6 +247,8 @@ export class DuckDbEngine implements Engine {
       const dataVersion = combineDataVersion(columns, rowCount, digest);
       throwIfAborted(signal, where);
       await this.#store.putFile(request.outputPath, staged);
+      // Moved into the store: nothing left to remove.
+      if (this.#store.capabilities.localPaths) scratch.splice(scratch.indexOf(staged), 1);
       request.log.debug('duckdb materialized', { rows: rowCount, bytes, ms: Math.round(performance.now() - started) });
       succeeded = true;
       return { files: [request.outputPath], rowCount, bytes, dataVersion, columns };
@@ -901,14 +903,17 @@ const ROUND_TRIP_TYPES = /^(?:BOOLEAN|TINYINT|SMALLINT|INTEGER|BIGINT|UTINYINT|U
 async function writeTableOutput(connection: DuckDBConnection, table: string, staged: string, where: string, what: string): Promise<WrittenOutput> {
   let tableColumns: ColumnSchema[];
   try {
-    tableColumns = (await connection.runAndReadAll(describeTableSql(table))).getRows().map((row) => ({ name: String(row[0]), type: String(row[1]) }));
+    // Reading until the first row takes a one-chunk result without asking for the empty chunk after it.
+    const reader = await connection.runAndReadUntil(describeTableSql(table), 1);
+    if (!reader.done && reader.currentRowCount >= 2048) await reader.readAll();
+    tableColumns = reader.getRows().map((row) => ({ name: String(row[0]), type: String(row[1]) }));
   } catch (error) {
     throw sqlError(error, where, what);
   }
   const copy = copyTableToParquetSql(table, staged);
   const digestOf = async (sql: string) => {
     try {
-      const row = (await connection.runAndReadAll(sql)).getRows()[0]!;
+      const row = (await connection.runAndReadUntil(sql, 1)).getRows()[0]!;
       return { rowCount: Number(row[0]), digest: String(row[1]) };
     } catch (error) {
       throw sqlError(error, where, what);
