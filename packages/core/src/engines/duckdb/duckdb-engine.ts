@@ -52,7 +52,6 @@ import {
   describeTableSql,
   duckDbColumnsFromSchema,
   parquetDigestSql,
-  quoteIdentifier,
   quoteString,
   tableDigestSql,
 } from './duckdb-sql.ts';
@@ -110,11 +109,12 @@ type DenialExplainer = (denial: AccessDenial, error: unknown) => QuarryError;
  *
  * `query` runs one SELECT in an instance locked to the files of its views.
  *
- * SQL assets run as `COPY (<sql>) TO '<staged file>' (FORMAT parquet, COMPRESSION zstd)`, with the
- * partition bounds as typed parameters `$partition_key`, `$partition_last_key`, `$partition_keys`,
- * `$partition_start` and `$partition_end` (TIMESTAMPTZ, NULL outside time-window partitions); only the
- * parameters a statement mentions are bound, and keys are never pasted into SQL text. The staged file
- * is then moved into the object store atomically (`putFile`).
+ * SQL assets run as `CREATE TEMP TABLE … AS (<sql>)`, with the partition bounds as typed parameters
+ * `$partition_key`, `$partition_last_key`, `$partition_keys`, `$partition_start` and `$partition_end`
+ * (TIMESTAMPTZ, NULL outside time-window partitions); only the parameters a statement mentions are
+ * bound, and keys are never pasted into SQL text. The table is written once to a staged file
+ * (`COPY … (FORMAT parquet, COMPRESSION zstd)`) and hashed in memory for the data version; the staged
+ * file is then moved into the object store atomically (`putFile`).
  *
  * ```ts
  * const engine = await createDuckDbEngine({ store: createLocalObjectStore({ root: '.quarry/lake' }) });
