@@ -42,21 +42,37 @@ import {
   type DuckDbFileAccess,
   type DuckDbInstanceSettings,
 } from './duckdb-sandbox.ts';
+import { DuckDbInstancePool, type PooledDuckDbInstance } from './duckdb-instance-pool.ts';
+import { parseStatementTree, undeclaredReferences, type UndeclaredReference } from './duckdb-input-guard.ts';
 import {
-  copyQueryToParquetSql,
   copyTableToParquetSql,
   createEmptyViewSql,
   createFileViewSql,
+  createTempTableAsSql,
   describeParquetSql,
+  describeTableSql,
   duckDbColumnsFromSchema,
   parquetDigestSql,
   quoteString,
+  tableDigestSql,
 } from './duckdb-sql.ts';
 import { jsonSafeValueConverter, parameterFromJs, type BoundParameter } from './duckdb-values.ts';
 import { describeValue, rowBatchesOf, schemaMismatch, writeRowBatches } from './write-row-batches.ts';
 
 /** The temp table holding rows a compute function returns, before they are copied to Parquet. */
 const ROWS_TABLE = '__quarry_rows';
+
+/** The temp table holding the rows of an asset's SQL: written to Parquet and digested from memory. */
+const OUTPUT_TABLE = '__quarry_output';
+
+/** Idle shared step instances kept per engine (one per concurrent SQL step on a small machine). */
+const STEP_POOL_IDLE = 4;
+
+/** Steps one shared instance serves before it is closed and replaced (bounds its caches, e.g. Parquet footers). */
+const STEP_POOL_MAX_USES = 1000;
+
+/** Parse-tree verdicts kept per engine, keyed by SQL text and declared inputs (a backfill repeats one SQL). */
+const GUARD_CACHE_SIZE = 256;
 
 /** How many locked instances `query` keeps for view sets it saw last (checks ask several queries of one set). */
 const QUERY_POOL_SIZE = 4;
@@ -78,19 +94,28 @@ interface PooledQueryInstance {
 type DenialExplainer = (denial: AccessDenial, error: unknown) => QuarryError;
 
 /**
- * The embedded DuckDB engine. Every step runs in its own in-memory DuckDB instance, locked before any
- * asset SQL runs: external access is off except for exactly the Parquet files of the step's declared
- * inputs, its own staged output file and the local files the asset declares in `sourceFiles`, and the
- * configuration is locked (no `SET`, no `ATTACH` of files, no extension install or load). Inputs are
- * views over exactly the files the catalog names, so SQL that reads anything else — another asset's
- * files, any local file — fails with `QUARRY_BAD_FILE_ACCESS` instead of silently reading an
- * undeclared dependency. `query` runs one SELECT in an instance locked the same way to its views.
+ * The embedded DuckDB engine. Every step runs in an in-memory DuckDB instance locked before any asset
+ * SQL runs: external access is off except for the files below, and the configuration is locked (no
+ * `SET`, no `ATTACH` of files, no extension install or load). Inputs are views over exactly the files
+ * the catalog names, so SQL that reads anything else — another asset's files, any local file — fails
+ * with `QUARRY_BAD_FILE_ACCESS` instead of silently reading an undeclared dependency.
  *
- * SQL assets run as `COPY (<sql>) TO '<staged file>' (FORMAT parquet, COMPRESSION zstd)`, with the
- * partition bounds as typed parameters `$partition_key`, `$partition_last_key`, `$partition_keys`,
- * `$partition_start` and `$partition_end` (TIMESTAMPTZ, NULL outside time-window partitions); only the
- * parameters a statement mentions are bound, and keys are never pasted into SQL text. The staged file
- * is then moved into the object store atomically (`putFile`).
+ * - A SQL asset without `sourceFiles` runs in a shared instance from a small pool, locked to the
+ *   lake and the engine's scratch folder, on a connection of its own (its views are TEMP views). Its
+ *   SQL is checked on DuckDB's parse tree before anything binds: it may name only its declared views,
+ *   its own CTEs and row generators (`range`, `generate_series`, `unnest`); any other table, file
+ *   path, table function or table macro is refused.
+ * - A compute asset (which holds the connection itself) or an asset with `sourceFiles` gets an
+ *   instance of its own, locked to exactly its input files, its staged output and its `sourceFiles`.
+ *
+ * `query` runs one SELECT in an instance locked to the files of its views.
+ *
+ * SQL assets run as `CREATE TEMP TABLE … AS (<sql>)`, with the partition bounds as typed parameters
+ * `$partition_key`, `$partition_last_key`, `$partition_keys`, `$partition_start` and `$partition_end`
+ * (TIMESTAMPTZ, NULL outside time-window partitions); only the parameters a statement mentions are
+ * bound, and keys are never pasted into SQL text. The table is written once to a staged file
+ * (`COPY … (FORMAT parquet, COMPRESSION zstd)`) and hashed in memory for the data version; the staged
+ * file is then moved into the object store atomically (`putFile`).
  *
  * ```ts
  * const engine = await createDuckDbEngine({ store: createLocalObjectStore({ root: '.quarry/lake' }) });
@@ -111,6 +136,10 @@ export class DuckDbEngine implements Engine {
   readonly #live = new Set<DuckDBInstance>();
   /** Keyed by the view set; insertion order is least recently used first. */
   readonly #queryPool = new Map<string, PooledQueryInstance>();
+  /** Shared locked instances for SQL steps (see the class comment). */
+  readonly #stepPool: DuckDbInstancePool;
+  /** Parse-tree verdicts by declared inputs and SQL text; insertion order is least recently used first. */
+  readonly #guardCache = new Map<string, readonly UndeclaredReference[]>();
   #closed = false;
 
   private constructor(settings: DuckDbInstanceSettings, store: ObjectStore, scratchDir: string, spare: DuckDBInstance) {
@@ -119,6 +148,12 @@ export class DuckDbEngine implements Engine {
     this.#scratchDir = scratchDir;
     this.#live.add(spare);
     this.#spare = Promise.resolve(spare);
+    this.#stepPool = new DuckDbInstancePool({
+      open: () => this.#openSharedInstance(),
+      retire: (instance) => this.#release(instance),
+      maxIdle: STEP_POOL_IDLE,
+      maxUses: STEP_POOL_MAX_USES,
+    });
   }
 
   /** Checks `config`, removes scratch folders of dead processes and starts the engine. */
@@ -162,6 +197,11 @@ export class DuckDbEngine implements Engine {
     return new DuckDbEngine(settings, config.store, scratchDir, instance);
   }
 
+  /** How many DuckDB instances this engine has started, the first one included (a diagnostic: shared step instances keep it low). */
+  get instancesStarted(): number {
+    return this.#instances + 1;
+  }
+
   async materialize(request: MaterializeRequest): Promise<MaterializeOutput> {
     const { asset, scope, signal } = request;
     const where = describeStep(asset.key, scope);
@@ -170,43 +210,61 @@ export class DuckDbEngine implements Engine {
     throwIfAborted(signal, where);
     const scratch: string[] = [];
     let instance: DuckDBInstance | undefined;
+    let lease: PooledDuckDbInstance | undefined;
     let connection: DuckDBConnection | undefined;
+    let succeeded = false;
     let stopOnAbort = (): void => {};
     const denied = stepDenial(where, asset.key);
     try {
       const staged = await this.#stagingFile(request.outputPath);
       scratch.push(staged);
       const inputs = await this.#localInputs(request.inputs, scratch);
-      const sources = await sourceFileAccess(asset, scope, request.projectDir ?? process.cwd(), where);
-      instance = await this.#takeInstance(true);
-      connection = await instance.connect();
-      stopOnAbort = interruptOnAbort(connection, signal);
-      await this.#lock(connection, { files: [...inputs.flatMap((i) => i.files), staged, ...sources.files], directories: sources.directories }, where);
+      if (sharesInstance(asset)) {
+        lease = await this.#stepPool.acquire();
+        connection = await lease.instance.connect();
+        stopOnAbort = interruptOnAbort(connection, signal);
+      } else {
+        const sources = await sourceFileAccess(asset, scope, request.projectDir ?? process.cwd(), where);
+        instance = await this.#takeInstance(true);
+        connection = await instance.connect();
+        stopOnAbort = interruptOnAbort(connection, signal);
+        await this.#lock(connection, { files: [...inputs.flatMap((i) => i.files), staged, ...sources.files], directories: sources.directories }, where);
+      }
       await createViews(connection, inputs, where, true);
       throwIfAborted(signal, where);
       const parameters = partitionParameters(scope);
+      let written: WrittenOutput;
       if (asset.sql !== undefined) {
-        await assertOneQuery(connection, asset.sql, where, 'SQL', denied);
-        await runStatement(connection, copyQueryToParquetSql(asset.sql, staged), parameters, where, 'SQL', denied);
+        if (lease !== undefined) await this.#assertSelectOfDeclaredInputs(connection, asset.sql, inputs, where, asset.key, denied);
+        else await assertOneQuery(connection, asset.sql, where, 'SQL', denied);
+        written = await writeQueryOutput(connection, asset.sql, parameters, staged, where, 'SQL', denied);
       } else {
-        await this.#runCompute(connection, request, parameters, staged, where, denied);
+        written = await this.#runCompute(connection, request, parameters, staged, where, denied);
       }
       throwIfAborted(signal, where);
-      const columns = await describeParquet(connection, staged);
+      const { columns, rowCount, digest } = written;
       checkSchema(asset, columns, where);
-      const { rowCount, digest } = await digestParquet(connection, staged, columns);
       const bytes = (await stat(staged)).size;
       const dataVersion = combineDataVersion(columns, rowCount, digest);
       throwIfAborted(signal, where);
       await this.#store.putFile(request.outputPath, staged);
+      // Moved into the store: nothing left to remove.
+      if (this.#store.capabilities.localPaths) scratch.splice(scratch.indexOf(staged), 1);
       request.log.debug('duckdb materialized', { rows: rowCount, bytes, ms: Math.round(performance.now() - started) });
+      succeeded = true;
       return { files: [request.outputPath], rowCount, bytes, dataVersion, columns };
     } catch (error) {
       throw stepError(error, where, signal);
     } finally {
       stopOnAbort();
+      // Closing the connection drops its TEMP views and tables, so a shared instance keeps nothing of this step.
       connection?.closeSync();
-      if (instance !== undefined) this.#release(instance);
+      if (lease !== undefined) this.#stepPool.release(lease, succeeded);
+      // An instance of its own is closed after the step returns: closing blocks the thread for milliseconds.
+      if (instance !== undefined) {
+        const own = instance;
+        setImmediate(() => this.#release(own));
+      }
       await Promise.all(scratch.map((file) => rm(file, { force: true })));
     }
   }
@@ -269,6 +327,7 @@ export class DuckDbEngine implements Engine {
     const pending = [this.#spare, ...[...this.#queryPool.values()].map((p) => p.ready)];
     this.#spare = undefined;
     this.#queryPool.clear();
+    this.#stepPool.close();
     // Instances still starting are closed once they exist; failures there have been reported already.
     await Promise.allSettled(pending);
     for (const instance of this.#live) instance.closeSync();
@@ -307,6 +366,72 @@ export class DuckDbEngine implements Engine {
   #release(instance: DuckDBInstance): void {
     if (!this.#live.delete(instance)) return;
     instance.closeSync();
+  }
+
+  /**
+   * A shared step instance: started (or the spare taken) and locked to the lake's directory (when the
+   * store has local paths) and this engine's scratch folder, where staged outputs and copied inputs live.
+   */
+  async #openSharedInstance(): Promise<DuckDBInstance> {
+    const where = 'DuckDB engine';
+    const directories = [this.#scratchDir + sep];
+    if (this.#store.capabilities.localPaths) {
+      const root = this.#store.localPath('quarry-lake-root');
+      if (root !== undefined) directories.push(dirname(root) + sep);
+    }
+    const instance = await this.#takeInstance(false);
+    try {
+      const setup = await instance.connect();
+      try {
+        await this.#lock(setup, { files: [], directories }, where);
+      } finally {
+        setup.closeSync();
+      }
+    } catch (error) {
+      this.#release(instance);
+      throw error;
+    }
+    return instance;
+  }
+
+  /**
+   * Checks, on DuckDB's parse tree and before anything binds (binding a file scan opens the file), that
+   * asset SQL is exactly one SELECT naming nothing but its declared input views, its own CTEs and row
+   * generators. Runs for steps in a shared instance, which could otherwise open any lake file. The
+   * verdict is kept per SQL text and declared inputs, so the steps of a backfill parse their SQL once.
+   */
+  async #assertSelectOfDeclaredInputs(
+    connection: DuckDBConnection,
+    sql: string,
+    inputs: readonly LocalInput[],
+    where: string,
+    assetKey: string,
+    denied: DenialExplainer,
+  ): Promise<void> {
+    const names = inputs.map((i) => i.input.name);
+    const key = `${JSON.stringify(names)}\u0000${sql}`;
+    let found = this.#guardCache.get(key);
+    if (found !== undefined) {
+      this.#guardCache.delete(key);
+    } else {
+      let parsed;
+      try {
+        parsed = await parseStatementTree(connection, sql);
+      } catch (error) {
+        throw sqlError(error, where, 'SQL', denied);
+      }
+      if (!parsed.ok) {
+        // Only one SELECT serializes: this names what the SQL is instead (a parse error, several statements, COPY …).
+        await assertOneQuery(connection, sql, where, 'SQL', denied);
+        throw new QuarryError('QUARRY_SQL_ERROR', `${where}: its SQL could not be checked against its declared inputs (${parsed.message}); an asset's SQL is one SELECT over its inputs.`, {
+          details: { assetKey },
+        });
+      }
+      found = undeclaredReferences(parsed.tree, new Set(names));
+      if (this.#guardCache.size >= GUARD_CACHE_SIZE) this.#guardCache.delete(this.#guardCache.keys().next().value!);
+    }
+    this.#guardCache.set(key, found);
+    if (found.length > 0) throw undeclaredReferenceError(found, names, where, assetKey);
   }
 
   async #lock(connection: DuckDBConnection, access: DuckDbFileAccess, where: string): Promise<void> {
@@ -405,7 +530,7 @@ export class DuckDbEngine implements Engine {
     staged: string,
     where: string,
     denied: DenialExplainer,
-  ): Promise<void> {
+  ): Promise<WrittenOutput> {
     const { asset, scope, signal } = request;
     const compute = asset.compute!;
     const context: ComputeContext = {
@@ -442,8 +567,7 @@ export class DuckDbEngine implements Engine {
     if (isSqlResult(result)) {
       const all = new Map([...parameters, ...userParameters(result.params ?? {}, where)]);
       await assertOneQuery(connection, result.sql, where, 'compute SQL', denied);
-      await runStatement(connection, copyQueryToParquetSql(result.sql, staged), all, where, 'compute SQL', denied);
-      return;
+      return writeQueryOutput(connection, result.sql, all, staged, where, 'compute SQL', denied);
     }
     const batches = rowBatchesOf(result);
     if (batches === undefined) {
@@ -461,8 +585,36 @@ export class DuckDbEngine implements Engine {
       throw new QuarryError('QUARRY_COMPUTE_ERROR', `${where}: compute rows failed: ${messageOf(error)}`, { cause: error });
     }
     throwIfAborted(signal, where);
-    await runStatement(connection, copyTableToParquetSql(ROWS_TABLE, staged), new Map(), where, 'copy of compute rows');
+    return writeTableOutput(connection, ROWS_TABLE, staged, where, 'copy of compute rows');
   }
+}
+
+/**
+ * Whether a step of `asset` runs in a shared instance: SQL assets whose SQL the parse-tree check
+ * covers. Compute functions hold the connection itself, and `sourceFiles` need file access of their own.
+ */
+function sharesInstance(asset: AssetDefinition): boolean {
+  return asset.sql !== undefined && asset.sourceFiles === undefined;
+}
+
+/** What a step is told when its SQL names a relation, file or table function it did not declare. */
+function undeclaredReferenceError(found: readonly UndeclaredReference[], declared: readonly string[], where: string, assetKey: string): QuarryError {
+  const first = found[0]!;
+  const views = declared.length === 0 ? 'none' : declared.map((name) => JSON.stringify(name)).join(', ');
+  const how =
+    `To read another asset, declare it in deps (its rows are the view named after the dependency) so staleness follows it; ` +
+    `to read a local file such as a landing file, list it in the asset's sourceFiles.`;
+  if (first.kind === 'other') {
+    return new QuarryError('QUARRY_SQL_ERROR', `${where}: its SQL uses DESCRIBE/SUMMARIZE/SHOW (${first.name}); an asset's SQL selects rows from its declared inputs (${views}).`, {
+      details: { assetKey },
+    });
+  }
+  const what = first.kind === 'function' ? `the table function ${first.name}(${first.path !== undefined ? JSON.stringify(first.path) : ''})` : JSON.stringify(first.name);
+  return new QuarryError(
+    'QUARRY_BAD_FILE_ACCESS',
+    `${where}: its SQL reads ${what}, which is not one of the asset's declared inputs (its views: ${views}). ${how}`,
+    { details: { assetKey, path: first.path ?? first.name, references: found.map((f) => f.name) } },
+  );
 }
 
 /** Creates the views of `inputs` on `connection` in one round trip (TEMP views when `temporary`). */
@@ -711,6 +863,73 @@ async function digestParquet(connection: DuckDBConnection, file: string, columns
   const reader = await connection.runAndReadAll(parquetDigestSql(file, columns));
   const row = reader.getRows()[0]!;
   return { rowCount: Number(row[0]), digest: String(row[1]) };
+}
+
+/** A step's written Parquet file: its columns as DuckDB reads them back, its row count and row digest. */
+interface WrittenOutput {
+  readonly columns: ColumnSchema[];
+  readonly rowCount: number;
+  readonly digest: string;
+}
+
+/**
+ * Runs `sql` once into a temp table, then writes and digests the table (`writeTableOutput`): the
+ * rows are computed once and the written file is never read back for its data version.
+ */
+async function writeQueryOutput(
+  connection: DuckDBConnection,
+  sql: string,
+  parameters: Map<string, BoundParameter>,
+  staged: string,
+  where: string,
+  what: string,
+  denied: DenialExplainer,
+): Promise<WrittenOutput> {
+  await runStatement(connection, createTempTableAsSql(OUTPUT_TABLE, sql), parameters, where, what, denied);
+  return writeTableOutput(connection, OUTPUT_TABLE, staged, where, what);
+}
+
+// Types whose values change on the way through Parquet (TIME WITH TIME ZONE is stored in UTC) or
+// that no cast reproduces: their data version is computed from the file, as it always was.
+const READ_BACK_TYPES = /TIME WITH TIME ZONE|UNION\(/i;
+
+// Flat types Parquet stores and DuckDB reads back as the same type with the same values (checked
+// type by type in duckdb-data-version.test.ts): for these the table's columns are the file's.
+const ROUND_TRIP_TYPES = /^(?:BOOLEAN|TINYINT|SMALLINT|INTEGER|BIGINT|UTINYINT|USMALLINT|UINTEGER|UBIGINT|FLOAT|DOUBLE|DECIMAL\(\d+,\d+\)|VARCHAR|BLOB|DATE|TIME|TIMESTAMP|TIMESTAMP WITH TIME ZONE|TIMESTAMP_NS|INTERVAL|UUID|JSON)$/;
+
+/**
+ * Writes temp `table` to `staged` as zstd Parquet and returns the file's columns with the row count
+ * and digest computed from the table in memory, hashing each value as the file holds it: the data
+ * version `parquetDigestSql` gives for the file, without reading the file back. The file's footer is
+ * read only when a column's type may change on the way (HUGEINT, ENUM, nested types, …).
+ */
+async function writeTableOutput(connection: DuckDBConnection, table: string, staged: string, where: string, what: string): Promise<WrittenOutput> {
+  let tableColumns: ColumnSchema[];
+  try {
+    // Reading until the first row takes a one-chunk result without asking for the empty chunk after it.
+    const reader = await connection.runAndReadUntil(describeTableSql(table), 1);
+    if (!reader.done && reader.currentRowCount >= 2048) await reader.readAll();
+    tableColumns = reader.getRows().map((row) => ({ name: String(row[0]), type: String(row[1]) }));
+  } catch (error) {
+    throw sqlError(error, where, what);
+  }
+  const copy = copyTableToParquetSql(table, staged);
+  const digestOf = async (sql: string) => {
+    try {
+      const row = (await connection.runAndReadUntil(sql, 1)).getRows()[0]!;
+      return { rowCount: Number(row[0]), digest: String(row[1]) };
+    } catch (error) {
+      throw sqlError(error, where, what);
+    }
+  };
+  if (tableColumns.every((c) => ROUND_TRIP_TYPES.test(c.type))) {
+    // One round trip: the statements run in order and the result is the last one's.
+    return { columns: tableColumns, ...(await digestOf(`${copy};\n${tableDigestSql(table, tableColumns, tableColumns)}`)) };
+  }
+  await runStatement(connection, copy, new Map(), where, what);
+  const columns = await describeParquet(connection, staged);
+  const digestSql = columns.some((c) => READ_BACK_TYPES.test(c.type)) ? parquetDigestSql(staged, columns) : tableDigestSql(table, tableColumns, columns);
+  return { columns, ...(await digestOf(digestSql)) };
 }
 
 function checkSchema(asset: AssetDefinition, columns: readonly ColumnSchema[], where: string): void {

@@ -109,6 +109,34 @@ export function parquetDigestSql(localFile: string, columns: readonly ColumnSche
   return `SELECT count(*) AS row_count, coalesce(sum(hash(${values})::HUGEINT), 0)::VARCHAR AS digest FROM read_parquet(${quoteString(localFile)})`;
 }
 
+/**
+ * `parquetDigestSql` computed from the temp `table` a Parquet file was just written from, so the
+ * file is not read back: each value is hashed as the file holds it (`fileColumns`, in file order),
+ * cast to the file's type where the table's type differs (`tableColumns`, such as HUGEINT written as
+ * DOUBLE), so identical rows keep the data version the file alone gives.
+ */
+export function tableDigestSql(table: string, tableColumns: readonly ColumnSchema[], fileColumns: readonly ColumnSchema[]): string {
+  const values = fileColumns.map((column, i) => {
+    const name = quoteIdentifier(column.name);
+    const value = tableColumns[i]?.type === column.type ? name : `CAST(${name} AS ${checkTypeName(column.type)})`;
+    return FLOATING_TYPES.has(column.type.toUpperCase()) ? `printf('%.${FLOAT_DIGEST_DIGITS}g', ${value})` : value;
+  });
+  return `SELECT count(*) AS row_count, coalesce(sum(hash(${values.join(', ')})::HUGEINT), 0)::VARCHAR AS digest FROM ${quoteIdentifier(table)}`;
+}
+
+/** The column names and types of a table, in column order. */
+export function describeTableSql(table: string): string {
+  return `DESCRIBE ${quoteIdentifier(table)}`;
+}
+
+/**
+ * `CREATE TEMP TABLE table AS (query)`: an asset's rows kept once, then written and digested from
+ * memory. The query starts on the statement's first line, as in `copyQueryToParquetSql`.
+ */
+export function createTempTableAsSql(table: string, sql: string): string {
+  return `CREATE OR REPLACE TEMP TABLE ${quoteIdentifier(table)} AS (${subquerySql(sql)})`;
+}
+
 /** The column names and types of a Parquet file, as DuckDB reads it back. */
 export function describeParquetSql(localFile: string): string {
   return `DESCRIBE SELECT * FROM read_parquet(${quoteString(localFile)})`;
