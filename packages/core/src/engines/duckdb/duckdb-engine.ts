@@ -51,6 +51,7 @@ import {
   parquetDigestSql,
   quoteString,
 } from './duckdb-sql.ts';
+import { splitRangeOutput } from './duckdb-range-split.ts';
 import { jsonSafeValueConverter, parameterFromJs, type BoundParameter } from './duckdb-values.ts';
 import { describeValue, rowBatchesOf, schemaMismatch, writeRowBatches } from './write-row-batches.ts';
 
@@ -100,7 +101,7 @@ type DenialExplainer = (denial: AccessDenial, error: unknown) => QuarryError;
 export class DuckDbEngine implements Engine {
   readonly name = 'duckdb';
   // Writes replace whole partition files, so MERGE has no use here; rows from JavaScript are appended, not Arrow.
-  readonly capabilities: EngineCapabilities = Object.freeze({ merge: false, arrowWrite: false, localFiles: true, declaredInputsOnly: true });
+  readonly capabilities: EngineCapabilities = Object.freeze({ merge: false, arrowWrite: false, localFiles: true, declaredInputsOnly: true, rangeSplit: true });
   readonly #settings: DuckDbInstanceSettings;
   readonly #store: ObjectStore;
   readonly #scratchDir: string;
@@ -175,12 +176,16 @@ export class DuckDbEngine implements Engine {
     try {
       const staged = await this.#stagingFile(request.outputPath);
       scratch.push(staged);
+      // A range step writes its partitions' files below this directory (see duckdb-range-split.ts).
+      const splitDir = request.split === undefined ? undefined : `${staged}-split`;
+      if (splitDir !== undefined) scratch.push(splitDir);
       const inputs = await this.#localInputs(request.inputs, scratch);
       const sources = await sourceFileAccess(asset, scope, request.projectDir ?? process.cwd(), where);
       instance = await this.#takeInstance(true);
       connection = await instance.connect();
       stopOnAbort = interruptOnAbort(connection, signal);
-      await this.#lock(connection, { files: [...inputs.flatMap((i) => i.files), staged, ...sources.files], directories: sources.directories }, where);
+      const split = splitDir === undefined ? [] : [splitDir];
+      await this.#lock(connection, { files: [...inputs.flatMap((i) => i.files), staged, ...sources.files, ...split], directories: [...sources.directories, ...split.map((d) => d + sep)] }, where);
       await createViews(connection, inputs, where, true);
       throwIfAborted(signal, where);
       const parameters = partitionParameters(scope);
@@ -193,6 +198,7 @@ export class DuckDbEngine implements Engine {
       throwIfAborted(signal, where);
       const columns = await describeParquet(connection, staged);
       checkSchema(asset, columns, where);
+      if (splitDir !== undefined) return await this.#putSplit(connection, request, staged, splitDir, columns, where);
       const { rowCount, digest } = await digestParquet(connection, staged, columns);
       const bytes = (await stat(staged)).size;
       const dataVersion = combineDataVersion(columns, rowCount, digest);
@@ -206,8 +212,18 @@ export class DuckDbEngine implements Engine {
       stopOnAbort();
       connection?.closeSync();
       if (instance !== undefined) this.#release(instance);
-      await Promise.all(scratch.map((file) => rm(file, { force: true })));
+      await Promise.all(scratch.map((file) => rm(file, { force: true, recursive: true })));
     }
+  }
+
+  // A range step: the staged output split into one file per partition, each moved into the store.
+  async #putSplit(connection: DuckDBConnection, request: MaterializeRequest, staged: string, splitDir: string, columns: ColumnSchema[], where: string): Promise<MaterializeOutput> {
+    const parts = await splitRangeOutput(connection, { staged, columns, split: request.split!, splitDir, where });
+    throwIfAborted(request.signal, where);
+    for (const part of parts) for (let i = 0; i < part.localFiles.length; i++) await this.#store.putFile(part.outputPaths[i]!, part.localFiles[i]!);
+    const rowCount = parts.reduce((n, p) => n + p.rowCount, 0);
+    const partitions = parts.map((p) => ({ key: p.key, files: p.outputPaths, rowCount: p.rowCount, bytes: p.bytes, dataVersion: p.dataVersion }));
+    return { files: partitions.flatMap((p) => p.files), rowCount, bytes: parts.reduce((n, p) => n + p.bytes, 0), dataVersion: combineDataVersion(columns, rowCount, parts.map((p) => p.dataVersion).join(',')), columns, partitions };
   }
 
   async query(sql: string, options: EngineQueryOptions = {}): Promise<EngineQueryResult> {
