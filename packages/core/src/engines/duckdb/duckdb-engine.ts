@@ -58,6 +58,9 @@ import { describeValue, rowBatchesOf, schemaMismatch, writeRowBatches } from './
 /** The temp table holding rows a compute function returns, before they are copied to Parquet. */
 const ROWS_TABLE = '__quarry_rows';
 
+/** How many files of a range step move into the store at once. */
+const PUT_CONCURRENCY = 16;
+
 /** How many locked instances `query` keeps for view sets it saw last (checks ask several queries of one set). */
 const QUERY_POOL_SIZE = 4;
 
@@ -220,7 +223,16 @@ export class DuckDbEngine implements Engine {
   async #putSplit(connection: DuckDBConnection, request: MaterializeRequest, staged: string, splitDir: string, columns: ColumnSchema[], where: string): Promise<MaterializeOutput> {
     const parts = await splitRangeOutput(connection, { staged, columns, split: request.split!, splitDir, where });
     throwIfAborted(request.signal, where);
-    for (const part of parts) for (let i = 0; i < part.localFiles.length; i++) await this.#store.putFile(part.outputPaths[i]!, part.localFiles[i]!);
+    // Moved in place several at a time: each move waits for its own flushes (file, then directory).
+    const moves = parts.flatMap((part) => part.localFiles.map((file, i) => [part.outputPaths[i]!, file] as const));
+    let next = 0;
+    const mover = async (): Promise<void> => {
+      while (next < moves.length) {
+        const [path, file] = moves[next++]!;
+        await this.#store.putFile(path, file);
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(PUT_CONCURRENCY, moves.length) }, mover));
     const rowCount = parts.reduce((n, p) => n + p.rowCount, 0);
     const partitions = parts.map((p) => ({ key: p.key, files: p.outputPaths, rowCount: p.rowCount, bytes: p.bytes, dataVersion: p.dataVersion }));
     return { files: partitions.flatMap((p) => p.files), rowCount, bytes: parts.reduce((n, p) => n + p.bytes, 0), dataVersion: combineDataVersion(columns, rowCount, parts.map((p) => p.dataVersion).join(',')), columns, partitions };
