@@ -8,7 +8,8 @@ import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { z } from 'zod';
 import { defineAsset, defineProject, type AssetConfig, type ProjectDefinition } from '../definitions/index.ts';
-import { dailyPartitions, staticPartitions } from '../partitions/index.ts';
+import { acceptedRange } from '../checks/index.ts';
+import { dailyPartitions, staticPartitions, timeWindowMapping } from '../partitions/index.ts';
 import { openInstance, type Instance } from './instance.ts';
 
 const NOW = new Date('2026-03-01T00:00:00Z');
@@ -122,6 +123,40 @@ describe('range steps', () => {
       const r = await run(instance, { partitions: { from: '2026-01-01', to: '2026-01-03' } });
       assert.equal(r.status, 'failed');
       assert.match(r.error ?? '', /1 row has NULL in partition column "day", which places it in no partition/);
+    });
+  });
+
+  test('lineage, checks and blocking stay per partition: a 7-day window reads its own 7 days; a blocked partition is left out, the rest of the range is committed', async () => {
+    const daily = dailyPartitions({ start: '2026-01-01' });
+    const orders = defineAsset({ key: 'raw/orders', partitions: daily, sql: `select $partition_key as day, 10 as amount` });
+    const weekly = defineAsset({
+      key: 'marts/week',
+      partitions: daily,
+      deps: { orders: { asset: orders, mapping: timeWindowMapping({ startOffset: -6, endOffset: 0, allowNonexistentUpstream: true }) } },
+      backfill: { maxPartitionsPerStep: 'all', partitionColumn: 'day' },
+      checks: [acceptedRange('total', { max: 60, blocking: true })],
+      sql: `select k.day, sum(o.amount)::BIGINT as total from (select unnest($partition_keys) as day) k
+            join orders o on o.day::DATE between k.day::DATE - 6 and k.day::DATE group by k.day`,
+    });
+    await withInstance(defineProject({ name: 'window', assets: [orders, weekly] }), async (instance) => {
+      const r = await run(instance, { partitions: { from: '2026-01-01', to: '2026-01-10' } });
+      assert.equal(r.status, 'partially_failed', 'raw/orders succeeded, the range step is blocked');
+      const steps = instance.catalog.listSteps(r.runId).filter((s) => s.assetKey === 'marts/week');
+      assert.deepEqual(steps.map((s) => s.stepId), ['marts/week[2026-01-01..2026-01-10]']);
+      assert.match(steps[0]!.error ?? '', /^marts\/week \[2026-01-07\]: blocking check failed: .*; marts\/week \[2026-01-10\]: blocking check failed/);
+      // Totals reach 70 from the 7th day on: days 7..10 are blocked by the check, days 1..6 are published.
+      const published = januaryKeys.slice(0, 10).filter((k) => instance.catalog.currentMaterialization('marts/week', k) !== undefined);
+      assert.deepEqual(published, januaryKeys.slice(0, 6));
+      const status = await instance.status('marts/week', { from: '2026-01-01', to: '2026-01-10' });
+      assert.equal(status[0]!.counts.failed, 4, JSON.stringify(status[0]!.counts));
+      // Each version's lineage is its own window, not the range's.
+      const sixth = instance.catalog.currentMaterialization('marts/week', '2026-01-06')!;
+      const edges = instance.catalog.listLineageEdges({ asset: 'marts/week', partition: '2026-01-06', direction: 'upstream', materializationId: sixth.id });
+      assert.deepEqual(edges.map((e) => e.fromPartitionKey).sort(), januaryKeys.slice(0, 6));
+      const second = instance.catalog.currentMaterialization('marts/week', '2026-01-02')!;
+      assert.deepEqual(instance.catalog.listLineageEdges({ asset: 'marts/week', partition: '2026-01-02', direction: 'upstream', materializationId: second.id }).map((e) => e.fromPartitionKey).sort(), januaryKeys.slice(0, 2));
+      // The published partitions' check results are recorded against their own versions.
+      assert.deepEqual((await instance.plan({ partitions: { from: '2026-01-01', to: '2026-01-10' } })).steps.map((s) => s.partitionKeys), [januaryKeys.slice(6, 10)]);
     });
   });
 
