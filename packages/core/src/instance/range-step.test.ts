@@ -12,7 +12,7 @@ import { acceptedRange } from '../checks/index.ts';
 import { dailyPartitions, staticPartitions, timeWindowMapping } from '../partitions/index.ts';
 import { openInstance, type Instance } from './instance.ts';
 
-const NOW = new Date('2026-03-01T00:00:00Z');
+const NOW = new Date('2026-05-01T00:00:00Z');
 const JANUARY = { from: '2026-01-01', to: '2026-01-31' };
 
 async function withInstance(project: ProjectDefinition, body: (instance: Instance) => Promise<void>): Promise<void> {
@@ -93,6 +93,25 @@ describe('range steps', () => {
       });
     });
   }
+
+  test('across the spring DST change in Berlin (a 23-hour day), DATE and TIMESTAMPTZ rows land in their own day', async () => {
+    const spring = { from: '2026-03-25', to: '2026-04-03' };
+    const springKeys = ['2026-03-25', '2026-03-26', '2026-03-27', '2026-03-28', '2026-03-29', '2026-03-30', '2026-03-31', '2026-04-01', '2026-04-02', '2026-04-03'];
+    let perPartition: Map<string, [string, number]> = new Map();
+    await withInstance(defineProject({ name: 'single', assets: [events(undefined)] }), async (instance) => {
+      const r = await run(instance, { partitions: spring });
+      assert.equal(r.status, 'succeeded', r.error ?? '');
+      perPartition = versions(instance, 'raw/events', springKeys);
+    });
+    assert.deepEqual([...perPartition.values()].map(([, rows]) => rows), Array(10).fill(3));
+    for (const column of ['day', 'at']) {
+      await withInstance(defineProject({ name: 'ranges', assets: [events({ maxPartitionsPerStep: 'all', partitionColumn: column })] }), async (instance) => {
+        const r = await run(instance, { partitions: spring });
+        assert.equal(r.status, 'succeeded', r.error ?? '');
+        assert.deepEqual(versions(instance, 'raw/events', springKeys), perPartition, `placed by ${column}`);
+      });
+    }
+  });
 
   test('a row outside the range fails the whole range with QUARRY_BAD_ROW_PLACEMENT naming the value; nothing of the range is committed', async () => {
     const leaky = defineAsset({
