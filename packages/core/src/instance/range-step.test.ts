@@ -57,7 +57,8 @@ function events(backfill: AssetConfig<undefined>['backfill'], extra = ''): Retur
     partitions: dailyPartitions({ start: '2026-01-01', timezone: 'Europe/Berlin' }),
     ...(backfill !== undefined ? { backfill } : {}),
     sql: `
-      select d::DATE as day, strftime(d, '%Y-%m-%d') as key, timezone('Europe/Berlin', d + interval 23 hour) as at, n::BIGINT as n, (n * 0.1)::DOUBLE as x
+      select d::DATE as day, strftime(d, '%Y-%m-%d') as key, timezone('Europe/Berlin', d + interval 23 hour) as at, n::BIGINT as n, (n * 0.1)::DOUBLE as x,
+             (n * 1.25)::DECIMAL(18,3) as amount, n % 2 = 0 as even, [n, n + 1] as pair, {'k': n} as obj
       from range(timezone('Europe/Berlin', $partition_start)::DATE::TIMESTAMP, timezone('Europe/Berlin', $partition_end)::DATE::TIMESTAMP, interval 1 day) t(d),
            range(3) r(n)
       where strftime(d, '%Y-%m-%d') <> '2026-01-13' ${extra}`,

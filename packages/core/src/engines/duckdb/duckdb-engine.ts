@@ -179,16 +179,15 @@ export class DuckDbEngine implements Engine {
     try {
       const staged = await this.#stagingFile(request.outputPath);
       scratch.push(staged);
-      // A range step writes its partitions' files below this directory (see duckdb-range-split.ts).
-      const splitDir = request.split === undefined ? undefined : `${staged}-split`;
-      if (splitDir !== undefined) scratch.push(splitDir);
+      // A range step also writes one file per partition, staged beside each (see duckdb-range-split.ts).
+      const splitFiles = request.split === undefined ? undefined : await Promise.all(request.split.partitions.map((p) => this.#stagingFile(p.outputPath)));
+      if (splitFiles !== undefined) scratch.push(...splitFiles);
       const inputs = await this.#localInputs(request.inputs, scratch);
       const sources = await sourceFileAccess(asset, scope, request.projectDir ?? process.cwd(), where);
       instance = await this.#takeInstance(true);
       connection = await instance.connect();
       stopOnAbort = interruptOnAbort(connection, signal);
-      const split = splitDir === undefined ? [] : [splitDir];
-      await this.#lock(connection, { files: [...inputs.flatMap((i) => i.files), staged, ...sources.files, ...split], directories: [...sources.directories, ...split.map((d) => d + sep)] }, where);
+      await this.#lock(connection, { files: [...inputs.flatMap((i) => i.files), staged, ...sources.files, ...(splitFiles ?? [])], directories: sources.directories }, where);
       await createViews(connection, inputs, where, true);
       throwIfAborted(signal, where);
       const parameters = partitionParameters(scope);
@@ -201,7 +200,7 @@ export class DuckDbEngine implements Engine {
       throwIfAborted(signal, where);
       const columns = await describeParquet(connection, staged);
       checkSchema(asset, columns, where);
-      if (splitDir !== undefined) return await this.#putSplit(connection, request, staged, splitDir, columns, where);
+      if (splitFiles !== undefined) return await this.#putSplit(connection, request, staged, splitFiles, columns, where);
       const { rowCount, digest } = await digestParquet(connection, staged, columns);
       const bytes = (await stat(staged)).size;
       const dataVersion = combineDataVersion(columns, rowCount, digest);
@@ -215,26 +214,25 @@ export class DuckDbEngine implements Engine {
       stopOnAbort();
       connection?.closeSync();
       if (instance !== undefined) this.#release(instance);
-      await Promise.all(scratch.map((file) => rm(file, { force: true, recursive: true })));
+      await Promise.all(scratch.map((file) => rm(file, { force: true })));
     }
   }
 
   // A range step: the staged output split into one file per partition, each moved into the store.
-  async #putSplit(connection: DuckDBConnection, request: MaterializeRequest, staged: string, splitDir: string, columns: ColumnSchema[], where: string): Promise<MaterializeOutput> {
-    const parts = await splitRangeOutput(connection, { staged, columns, split: request.split!, splitDir, where });
+  async #putSplit(connection: DuckDBConnection, request: MaterializeRequest, staged: string, files: readonly string[], columns: ColumnSchema[], where: string): Promise<MaterializeOutput> {
+    const parts = await splitRangeOutput(connection, { staged, columns, split: request.split!, files, where });
     throwIfAborted(request.signal, where);
     // Moved in place several at a time: each move waits for its own flushes (file, then directory).
-    const moves = parts.flatMap((part) => part.localFiles.map((file, i) => [part.outputPaths[i]!, file] as const));
     let next = 0;
     const mover = async (): Promise<void> => {
-      while (next < moves.length) {
-        const [path, file] = moves[next++]!;
-        await this.#store.putFile(path, file);
+      while (next < parts.length) {
+        const part = parts[next++]!;
+        await this.#store.putFile(part.outputPath, part.localFile);
       }
     };
-    await Promise.all(Array.from({ length: Math.min(PUT_CONCURRENCY, moves.length) }, mover));
+    await Promise.all(Array.from({ length: Math.min(PUT_CONCURRENCY, parts.length) }, mover));
     const rowCount = parts.reduce((n, p) => n + p.rowCount, 0);
-    const partitions = parts.map((p) => ({ key: p.key, files: p.outputPaths, rowCount: p.rowCount, bytes: p.bytes, dataVersion: p.dataVersion }));
+    const partitions = parts.map((p) => ({ key: p.key, files: [p.outputPath], rowCount: p.rowCount, bytes: p.bytes, dataVersion: p.dataVersion }));
     return { files: partitions.flatMap((p) => p.files), rowCount, bytes: parts.reduce((n, p) => n + p.bytes, 0), dataVersion: combineDataVersion(columns, rowCount, parts.map((p) => p.dataVersion).join(',')), columns, partitions };
   }
 

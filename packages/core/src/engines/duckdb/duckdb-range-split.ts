@@ -1,5 +1,4 @@
-import { copyFile, readdir, stat } from 'node:fs/promises';
-import { basename, join } from 'node:path';
+import { stat } from 'node:fs/promises';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { QuarryError } from '../../errors.ts';
 import { combineDataVersion, type ColumnSchema, type RangeSplit } from '../engine.ts';
@@ -9,14 +8,16 @@ import { quoteIdentifier, quoteString, rowDigestSql } from './duckdb-sql.ts';
 const PART_COLUMN = '__quarry_part';
 /** The temp table listing the step's partitions: index, key, window bounds. */
 const PARTS_TABLE = '__quarry_range_parts';
+/** The temp table of the output's rows with their partition index. */
+const PLACED_TABLE = '__quarry_range_rows';
 
-/** One partition of a split range, written to local files (not yet in the object store). */
-export interface SplitPartitionFiles {
+/** One partition of a split range, written to a local file (not yet in the object store). */
+export interface SplitPartitionFile {
   readonly key: string;
-  /** Object-store path of each file (the request's path, then `-1`, `-2`… for more). */
-  readonly outputPaths: string[];
-  /** Local path of each written file, beside `outputPaths`. */
-  readonly localFiles: string[];
+  /** Object-store path of the partition's file (the request's). */
+  readonly outputPath: string;
+  /** Local path of the written file. */
+  readonly localFile: string;
   readonly rowCount: number;
   readonly bytes: number;
   readonly dataVersion: string;
@@ -29,8 +30,8 @@ export interface SplitRangeOptions {
   /** Its columns, as described. */
   readonly columns: readonly ColumnSchema[];
   readonly split: RangeSplit;
-  /** A local directory the connection may write (it must not exist yet); every file goes below it. */
-  readonly splitDir: string;
+  /** Local file to write for each partition of `split` (same order); the connection may write them. */
+  readonly files: readonly string[];
   /** `Asset "key" partitions "a".."b" (n)`, how errors start. */
   readonly where: string;
 }
@@ -50,14 +51,15 @@ export function placementKind(type: string, windowed: boolean): 'instant' | 'wal
 
 /**
  * Splits a range step's output (`staged`, written once by the asset's SQL or compute function) into
- * one Parquet file per partition of `split`, in one `COPY … PARTITION_BY` pass: each row goes to the
- * partition `split.column` places it in (see `placementKind`). A row that no partition takes — its
- * value outside the range, or NULL — fails the step with `QUARRY_BAD_ROW_PLACEMENT` naming the value.
- * A partition without rows gets an empty file of the same columns. Each partition's data version is
- * computed from its file exactly as a step of that partition alone computes it, so range and
- * per-partition runs of the same rows agree.
+ * one Parquet file per partition of `split`: the rows are read back once into a table that records
+ * each row's partition (see `placementKind`), sorted by it, then each partition is copied to its own
+ * file. A row that no partition takes — its value outside the range, or NULL — fails the step with
+ * `QUARRY_BAD_ROW_PLACEMENT` naming the value, before anything is written. A partition without rows
+ * gets an empty file of the same columns. Each partition's data version hashes its rows as read back
+ * from Parquet, exactly as a step of that partition alone does, so range and per-partition runs of
+ * the same rows agree.
  */
-export async function splitRangeOutput(connection: DuckDBConnection, options: SplitRangeOptions): Promise<SplitPartitionFiles[]> {
+export async function splitRangeOutput(connection: DuckDBConnection, options: SplitRangeOptions): Promise<SplitPartitionFile[]> {
   const { split, columns, where } = options;
   const column = columns.find((c) => c.name === split.column);
   if (column === undefined) {
@@ -71,66 +73,46 @@ export async function splitRangeOutput(connection: DuckDBConnection, options: Sp
   const kind = placementKind(column.type, windowed);
   await connection.run(partsTableSql(split, windowed));
   const value = `s.${quoteIdentifier(column.name)}`;
+  const zone = quoteString(split.timeZone ?? 'UTC');
   const placed =
     kind === 'key'
       ? `CAST(${value} AS VARCHAR) = p.key`
       : kind === 'instant'
         ? `${value} >= p.w_start AND ${value} < p.w_end`
-        : `timezone(${quoteString(split.timeZone ?? 'UTC')}, CAST(${value} AS TIMESTAMP)) >= p.w_start AND timezone(${quoteString(split.timeZone ?? 'UTC')}, CAST(${value} AS TIMESTAMP)) < p.w_end`;
-  const stem = basename(options.staged);
-  const source = `read_parquet(${quoteString(options.staged)}, hive_partitioning = false)`;
+        : `timezone(${zone}, CAST(${value} AS TIMESTAMP)) >= p.w_start AND timezone(${zone}, CAST(${value} AS TIMESTAMP)) < p.w_end`;
+  // Sorted by partition, so each partition's copy reads only its own row groups (min/max pruning).
   await connection.run(
-    `COPY (SELECT s.*, coalesce(p.idx, -1) AS ${PART_COLUMN} FROM ${source} s LEFT JOIN ${PARTS_TABLE} p ON ${placed}) ` +
-      `TO ${quoteString(options.splitDir)} (FORMAT parquet, COMPRESSION zstd, PARTITION_BY (${PART_COLUMN}), FILENAME_PATTERN ${quoteString(`${stem}-part-{uuid}`)})`,
+    `CREATE OR REPLACE TEMP TABLE ${PLACED_TABLE} AS SELECT s.*, coalesce(p.idx, -1) AS ${PART_COLUMN} ` +
+      `FROM read_parquet(${quoteString(options.staged)}, hive_partitioning = false) s LEFT JOIN ${PARTS_TABLE} p ON ${placed} ORDER BY ${PART_COLUMN}`,
   );
-  const written = new Map<number, string[]>();
-  for (const entry of await readdir(options.splitDir).catch(() => [] as string[])) {
-    const match = new RegExp(`^${PART_COLUMN}=(-?\\d+)$`).exec(entry);
-    if (match === null) continue;
-    const dir = join(options.splitDir, entry);
-    written.set(Number(match[1]), (await readdir(dir)).sort().map((name) => join(dir, name)));
+  const name = quoteIdentifier(column.name);
+  const summary = await connection.runAndReadAll(
+    `SELECT ${PART_COLUMN}, count(*) AS row_count, ${rowDigestSql(columns)} AS digest, CAST(min(${name}) AS VARCHAR) AS example, count(${name}) AS non_null ` +
+      `FROM ${PLACED_TABLE} GROUP BY ${PART_COLUMN}`,
+  );
+  const stats = new Map<number, { rowCount: number; digest: string; example: string | null; nonNull: number }>();
+  for (const row of summary.getRows()) {
+    stats.set(Number(row[0]), { rowCount: Number(row[1]), digest: String(row[2]), example: row[3] === null ? null : String(row[3]), nonNull: Number(row[4]) });
   }
-  const homeless = written.get(-1);
-  if (homeless !== undefined) await throwHomeless(connection, homeless, options, column);
+  const homeless = stats.get(-1);
+  if (homeless !== undefined) throwHomeless(homeless, options, column);
 
-  // One empty file of the output's columns serves as the template of every partition without rows.
-  let emptyTemplate: string | undefined;
-  const files: string[][] = [];
+  const keep = columns.map((c) => quoteIdentifier(c.name)).join(', ');
+  // COPY takes no parameter for its target, so each partition's statement names its file as a literal.
   for (let i = 0; i < split.partitions.length; i++) {
-    const own = written.get(i);
-    if (own !== undefined && own.length > 0) {
-      files.push(own);
-      continue;
-    }
-    if (emptyTemplate === undefined) {
-      emptyTemplate = join(options.splitDir, `${stem}-empty.parquet`);
-      await connection.run(`COPY (SELECT * FROM ${source} LIMIT 0) TO ${quoteString(emptyTemplate)} (FORMAT parquet, COMPRESSION zstd)`);
-    }
-    const copy = join(options.splitDir, `${stem}-empty-${i}.parquet`);
-    await copyFile(emptyTemplate, copy);
-    files.push([copy]);
+    await connection.run(`COPY (SELECT ${keep} FROM ${PLACED_TABLE} WHERE ${PART_COLUMN} = ${i}) TO ${quoteString(options.files[i]!)} (FORMAT parquet, COMPRESSION zstd)`);
   }
-
-  const digests = await digestFiles(connection, files.flat(), columns);
+  await connection.run(`DROP TABLE ${PLACED_TABLE}`);
   return Promise.all(
     split.partitions.map(async (partition, i) => {
-      const local = files[i]!;
-      let rowCount = 0;
-      let digest = 0n;
-      for (const file of local) {
-        const d = digests.get(file) ?? { rowCount: 0, digest: 0n };
-        rowCount += d.rowCount;
-        digest += d.digest;
-      }
-      const sizes = await Promise.all(local.map(async (file) => (await stat(file)).size));
-      const base = partition.outputPath.replace(/\.parquet$/, '');
+      const own = stats.get(i) ?? { rowCount: 0, digest: '0' };
       return {
         key: partition.key,
-        outputPaths: local.map((_, n) => (n === 0 ? partition.outputPath : `${base}-${n}.parquet`)),
-        localFiles: local,
-        rowCount,
-        bytes: sizes.reduce((a, b) => a + b, 0),
-        dataVersion: combineDataVersion(columns, rowCount, digest.toString()),
+        outputPath: partition.outputPath,
+        localFile: options.files[i]!,
+        rowCount: own.rowCount,
+        bytes: (await stat(options.files[i]!)).size,
+        dataVersion: combineDataVersion(columns, own.rowCount, own.digest),
       };
     }),
   );
@@ -144,39 +126,20 @@ function partsTableSql(split: RangeSplit, windowed: boolean): string {
   return `CREATE OR REPLACE TEMP TABLE ${PARTS_TABLE} (idx INTEGER, key VARCHAR, w_start TIMESTAMPTZ, w_end TIMESTAMPTZ);\nINSERT INTO ${PARTS_TABLE} VALUES ${rows.join(', ')}`;
 }
 
-/** Row count and digest of each file, in one scan of all of them (the same digest `parquetDigestSql` computes per file). */
-async function digestFiles(connection: DuckDBConnection, files: readonly string[], columns: readonly ColumnSchema[]): Promise<Map<string, { rowCount: number; digest: bigint }>> {
-  const out = new Map<string, { rowCount: number; digest: bigint }>();
-  if (files.length === 0) return out;
-  const fileColumn = '__quarry_file';
-  const reader = await connection.runAndReadAll(
-    `SELECT ${fileColumn}, count(*) AS row_count, ${rowDigestSql(columns)} AS digest ` +
-      `FROM read_parquet([${files.map(quoteString).join(', ')}], filename = ${quoteString(fileColumn)}, hive_partitioning = false) GROUP BY ${fileColumn}`,
-  );
-  for (const row of reader.getRows()) out.set(String(row[0]), { rowCount: Number(row[1]), digest: BigInt(String(row[2])) });
-  return out;
-}
-
 /** Fails the step for rows no partition of the range takes, naming a value, how many rows and what to do. */
-async function throwHomeless(connection: DuckDBConnection, files: readonly string[], options: SplitRangeOptions, column: ColumnSchema): Promise<never> {
-  const name = quoteIdentifier(column.name);
-  const reader = await connection.runAndReadAll(
-    `SELECT CAST(min(${name}) AS VARCHAR), count(*), count(${name}) FROM read_parquet([${files.map(quoteString).join(', ')}], hive_partitioning = false)`,
-  );
-  const [first, rows, nonNull] = reader.getRows()[0]!;
-  const count = Number(rows);
-  const nulls = count - Number(nonNull);
-  const { split } = options;
-  const keys = split.partitions;
+function throwHomeless(homeless: { rowCount: number; example: string | null; nonNull: number }, options: SplitRangeOptions, column: ColumnSchema): never {
+  const count = homeless.rowCount;
+  const nulls = count - homeless.nonNull;
+  const keys = options.split.partitions;
   const range = keys.length === 1 ? `"${keys[0]!.key}"` : `"${keys[0]!.key}".."${keys[keys.length - 1]!.key}"`;
   const what =
     nulls === count
       ? `${count} row${count === 1 ? ' has' : 's have'} NULL in partition column "${column.name}", which places ${count === 1 ? 'it' : 'them'} in no partition`
-      : `${count} row${count === 1 ? ' has' : 's have'} partition column "${column.name}" outside the step's partitions ${range}, such as ${JSON.stringify(String(first))}${nulls > 0 ? ` (${nulls} of them NULL)` : ''}`;
+      : `${count} row${count === 1 ? ' has' : 's have'} partition column "${column.name}" outside the step's partitions ${range}, such as ${JSON.stringify(homeless.example)}${nulls > 0 ? ` (${nulls} of them NULL)` : ''}`;
   throw new QuarryError(
     'QUARRY_BAD_ROW_PLACEMENT',
     `${options.where}: ${what}. Every row must fall in one partition of the step: filter the SQL to the step's range ` +
       `(a time column between $partition_start and $partition_end, or a key in $partition_keys). Nothing was written.`,
-    { details: { partitionColumn: column.name, rows: count, nulls, example: first === null ? null : String(first) } },
+    { details: { partitionColumn: column.name, rows: count, nulls, example: homeless.example } },
   );
 }
