@@ -78,6 +78,8 @@ export const QUARRY_ERROR_CODES = {
   QUARRY_DISK_FULL: 'the disk holding the catalog or the lake is full',
   QUARRY_CATALOG_MISMATCH: 'the lake belongs to another catalog, or its catalog is missing or new',
   QUARRY_LAKE_FILE_MISSING: 'a lake file a current version names is missing or changed',
+  // range steps
+  QUARRY_BAD_ROW_PLACEMENT: "a row of a range step's output belongs to no partition of the range (its partition column is outside the range or NULL)",
 } as const;
 
 /** A stable Quarry error code, such as `QUARRY_ASSET_CYCLE`. */

@@ -12,7 +12,7 @@ import { buildApp } from './build-app.ts';
 const fifteen = fifteenMinutePartitions({ start: '1726-01-01', end: '2026-01-01' });
 const TOTAL = 10_519_008;
 const ticks = defineAsset({ key: 'raw/ticks', partitions: fifteen, compute: () => [] });
-const bulk = defineAsset({ key: 'raw/ticks_bulk', partitions: fifteen, backfill: { mode: 'single-run' }, compute: () => [] });
+const bulk = defineAsset({ key: 'raw/ticks_bulk', partitions: fifteen, backfill: { maxPartitionsPerStep: 'all', partitionColumn: 'at' }, compute: () => [] });
 const daily = defineAsset({
   key: 'marts/everything_daily',
   partitions: dailyPartitions({ start: '2000-01-01', end: '2000-02-01' }),

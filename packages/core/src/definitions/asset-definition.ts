@@ -4,6 +4,7 @@ import type { z } from 'zod';
 import { QuarryError } from '../errors.ts';
 import type { PartitionMapping, PartitionsDefinition } from '../partitions/index.ts';
 import { parseAssetKey, type AssetKey } from './asset-key.ts';
+import { resolveBackfillPolicy, type BackfillPolicy, type BackfillPolicyConfig } from './backfill-policy.ts';
 import { DEFAULT_RETRY_POLICY, resolveRetryPolicy, type RetryPolicyConfig } from './retry-policy.ts';
 
 /** A zod object schema describing an asset's output rows. */
@@ -27,7 +28,7 @@ export interface AssetLogger {
   error(message: string, data?: Record<string, unknown>): void;
 }
 
-/** The partition (or contiguous partition range, for single-run backfills) a step materializes. */
+/** The partition (or contiguous partition range, for range steps) a step materializes. */
 export interface PartitionScope {
   /** Partition keys covered, in order; `['']` for an unpartitioned asset. */
   readonly keys: readonly string[];
@@ -89,13 +90,6 @@ export interface AssetCheckDeclaration {
   readonly [option: string]: unknown;
 }
 
-/** How a backfill runs this asset: one step per partition, or one step per contiguous range. */
-export interface BackfillPolicy {
-  readonly mode: 'per-partition' | 'single-run';
-  /** With `single-run`, the most partitions one step may cover (default unlimited). */
-  readonly maxPartitionsPerStep?: number;
-}
-
 /** A materializable asset, as returned by `defineAsset`. */
 export interface AssetDefinition<Schema extends RowSchema | undefined = RowSchema | undefined> {
   readonly type: 'asset';
@@ -119,6 +113,7 @@ export interface AssetDefinition<Schema extends RowSchema | undefined = RowSchem
    * `retry` (see `resolveRetryPolicy`). Undefined when the asset follows the project.
    */
   readonly retry: RetryPolicyConfig | undefined;
+  /** How backfills batch this asset's partitions into steps (see `BackfillPolicyConfig`). */
   readonly backfill: BackfillPolicy;
   /** Free configuration that is part of the code version (thresholds, options). */
   readonly config: Readonly<Record<string, unknown>>;
@@ -193,7 +188,8 @@ export interface AssetConfig<Schema extends RowSchema | undefined> {
   checks?: AssetCheckDeclaration[];
   /** Overrides the project's retry policy for this asset, e.g. `{ maxAttempts: 1 }` for no retries. */
   retry?: RetryPolicyConfig;
-  backfill?: BackfillPolicy;
+  /** Range steps: `{ maxPartitionsPerStep: 1000, partitionColumn: 'day' }` runs up to 1,000 stale partitions in one step (see docs/range-steps.md). */
+  backfill?: BackfillPolicyConfig;
   config?: Record<string, unknown>;
   /** Version of the external data read per partition; see `AssetDefinition.observe`. */
   observe?: SourceAssetDefinition['observe'];
@@ -289,6 +285,10 @@ export function defineAsset<Schema extends RowSchema | undefined = undefined>(co
   }
   // Checked now, so a bad policy fails when the project loads, not when a step first fails.
   resolveRetryPolicy(config.retry, DEFAULT_RETRY_POLICY, `Asset "${key}"`);
+  const backfill = resolveBackfillPolicy(config.backfill, key, {
+    partitioned: config.partitions !== undefined,
+    columns: config.schema !== undefined ? Object.keys(config.schema.shape) : undefined,
+  });
   const retry = config.retry === undefined ? undefined : Object.freeze({ ...config.retry, ...(config.retry.backoff ? { backoff: Object.freeze([...config.retry.backoff]) } : {}) });
   return Object.freeze({
     type: 'asset',
@@ -307,7 +307,7 @@ export function defineAsset<Schema extends RowSchema | undefined = undefined>(co
     columns: Object.freeze({ ...((config.columns ?? {}) as Record<string, ColumnDoc>) }),
     checks: Object.freeze([...(config.checks ?? [])]),
     retry,
-    backfill: Object.freeze({ ...(config.backfill ?? { mode: 'per-partition' as const }) }),
+    backfill,
     config: Object.freeze({ ...(config.config ?? {}) }),
     observe: config.observe,
     sourceFile: callerFile(),

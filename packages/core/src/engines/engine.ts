@@ -15,6 +15,11 @@ export interface EngineCapabilities {
    * Anything else fails with `QUARRY_BAD_FILE_ACCESS` or `QUARRY_QUERY_READ_ONLY`.
    */
   readonly declaredInputsOnly: boolean;
+  /**
+   * The engine splits one execution's output into one version per partition (`MaterializeRequest.split`),
+   * so a range step runs its SQL once; without it the step runner materializes a range partition by partition.
+   */
+  readonly rangeSplit?: boolean;
 }
 
 /** One column of a relation as the engine types it (`BIGINT`, `VARCHAR`, `TIMESTAMP WITH TIME ZONE`, …). */
@@ -39,6 +44,38 @@ export interface InputRelation {
   readonly columns?: readonly ColumnSchema[];
 }
 
+/** One partition of a range step: the rows its window (or key) places, written to `outputPath`. */
+export interface RangeSplitPartition {
+  readonly key: string;
+  /** Object-store path of this partition's new Parquet file. */
+  readonly outputPath: string;
+  /** Window start (inclusive) and end (exclusive), for time-window partitions. */
+  readonly start?: Date;
+  readonly end?: Date;
+}
+
+/**
+ * How a range step's output is split into one version per partition: `column` places each row (see
+ * `BackfillPolicyConfig.partitionColumn`); a row no partition takes fails the step.
+ */
+export interface RangeSplit {
+  readonly column: string;
+  /** The step's partitions, in order; windows, when given, are contiguous. */
+  readonly partitions: readonly RangeSplitPartition[];
+  /** The partitions' time zone: DATE and TIMESTAMP values are wall-clock times there (default UTC). */
+  readonly timeZone?: string;
+}
+
+/** What a range step wrote for one partition. */
+export interface PartitionOutput {
+  readonly key: string;
+  readonly files: string[];
+  readonly rowCount: number;
+  readonly bytes: number;
+  /** The partition's data version, as a step of that partition alone writing the same rows computes it. */
+  readonly dataVersion: string;
+}
+
 /** Everything an engine needs to materialize one step: an asset over a partition scope. */
 export interface MaterializeRequest {
   readonly asset: AssetDefinition;
@@ -51,6 +88,11 @@ export interface MaterializeRequest {
   readonly projectDir?: string;
   readonly log: AssetLogger;
   readonly signal: AbortSignal;
+  /**
+   * Split the output into one file per partition (engines with `capabilities.rangeSplit`): the result's
+   * `partitions` holds one entry per partition, and nothing is written to `outputPath`.
+   */
+  readonly split?: RangeSplit;
 }
 
 /** What a materialization wrote. */
@@ -64,6 +106,8 @@ export interface MaterializeOutput {
   readonly dataVersion: string;
   /** Columns of the written file, in file order, typed as the engine reads them back. */
   readonly columns: ColumnSchema[];
+  /** With `MaterializeRequest.split`: what each partition got, in the request's order. */
+  readonly partitions?: readonly PartitionOutput[];
 }
 
 /** Per-call options of `Engine.query`. */

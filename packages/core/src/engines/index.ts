@@ -9,6 +9,9 @@ export type {
   InputRelation,
   MaterializeOutput,
   MaterializeRequest,
+  PartitionOutput,
+  RangeSplit,
+  RangeSplitPartition,
 } from './engine.ts';
 export { DUCKDB_TYPE_OF_LOGICAL, DuckDbEngine, createDuckDbEngine, duckDbColumnsFromSchema, quoteIdentifier, quoteString } from './duckdb/index.ts';
 export type { DuckDbEngineConfig, JsonSafeValue } from './duckdb/index.ts';

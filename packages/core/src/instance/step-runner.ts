@@ -1,7 +1,7 @@
 import type { AssetDefinition, AssetKey, PartitionScope } from '../definitions/index.ts';
 import type { Catalog, LeaseOwner, LineageSource, MaterializationRecord } from '../catalog/index.ts';
 import { duckDbColumnsFromSchema } from '../engines/duckdb/index.ts';
-import type { ColumnSchema, Engine, InputRelation } from '../engines/index.ts';
+import type { ColumnSchema, Engine, InputRelation, RangeSplit } from '../engines/index.ts';
 import { QuarryError } from '../errors.ts';
 import type { StepLogger, StepOutcome, StepRunner } from '../execution/index.ts';
 import type { AssetGraph } from '../graph/index.ts';
@@ -33,6 +33,22 @@ export interface StepRunnerConfig {
   readonly store?: LocalObjectStore;
 }
 
+/** What a partition reads and whether its current version already reflects that (see `resolvePartition`). */
+interface ResolvedPartition {
+  readonly key: string;
+  readonly index: number;
+  /** Its upstream relations: views over exactly the files of the upstream partitions it reads. */
+  readonly inputs: InputRelation[];
+  readonly fingerprint: string;
+  readonly inputSeqs: Record<string, number>;
+  readonly lineage: LineageSource[];
+  readonly sourceVersion: string | undefined;
+  readonly codeVersion: string;
+  /** Same code and inputs as the current version (whose files are intact): nothing to write. */
+  readonly upToDate: boolean;
+  readonly currentId: number | undefined;
+}
+
 /** What one partition's materialization did. */
 interface PartitionOutcome {
   readonly partition: string;
@@ -55,87 +71,107 @@ export function createStepRunner(config: StepRunnerConfig): StepRunner {
   const { graph, catalog, ctx } = config;
   const leaseTtlMs = config.leaseTtlMs ?? 600_000;
 
-  const materializePartition = async (asset: AssetDefinition, step: PlanStep, key: string, attempt: number, signal: AbortSignal, log: StepLogger): Promise<PartitionOutcome> => {
-    const definition = asset.partitions;
-    const index = definition ? definition.indexOf(key, ctx) : 0;
-    const single = PartitionSubset.fromRange(index, index + 1);
-    const lease = [{ asset: asset.key, partition: key }];
+  /** Takes the leases of `keys` of `asset` (all or none) and keeps them alive until the returned release runs. */
+  const takeLeases = (asset: AssetDefinition, keys: readonly string[]): (() => void) => {
+    const lease = keys.map((partition) => ({ asset: asset.key, partition }));
     const acquired = catalog.acquireLeases(config.owner, lease, leaseTtlMs);
     if (!acquired.acquired) {
       const holder = acquired.heldBy[0];
+      const which = keys.length === 1 ? `Partition "${keys[0]}"` : `Partition "${holder?.partition ?? keys[0]}" (of the range "${keys[0]}".."${keys[keys.length - 1]}")`;
       throw new QuarryError(
         'QUARRY_LEASE_HELD',
-        `Partition "${key}" of "${asset.key}" is being written by run ${holder?.runId ?? '?'} (pid ${holder?.pid ?? '?'} on ${holder?.host ?? '?'}); waiting for it.`,
+        `${which} of "${asset.key}" is being written by run ${holder?.runId ?? '?'} (pid ${holder?.pid ?? '?'} on ${holder?.host ?? '?'}); waiting for it.`,
         { details: { runId: holder?.runId ?? null, pid: holder?.pid ?? null, host: holder?.host ?? null } },
       );
     }
     // A long step keeps its lease alive; a dead process stops renewing and its lease lapses.
     const renewal = setInterval(() => catalog.renewLeases(config.owner, leaseTtlMs, lease), Math.max(1_000, leaseTtlMs / 3));
     renewal.unref();
-    try {
-      const inputs: InputRelation[] = [];
-      const fingerprintInputs: DependencyInputs[] = [];
-      const inputSeqs: Record<string, number> = {};
-      const lineage: LineageSource[] = [];
-      for (const dep of resolvedDependencies(asset)) {
-        const upstreamAsset = graph.get(dep.upstream);
-        const upstreamKeys = keysOf(dep.upstreamDefinition, upstreamSubset(asset, dep, single, ctx), ctx);
-        if (upstreamAsset.type === 'source') {
-          // Quarry does not hold a source's data (the asset reads it from outside): the source counts
-          // through its recorded observations, in the fingerprint, the input seqs and the lineage.
-          const observed = catalog.currentObservations(dep.upstream, upstreamKeys);
-          fingerprintInputs.push({ name: dep.name, assetKey: dep.upstream, partitions: observed.map((o) => ({ key: o.partitionKey, dataVersion: o.dataVersion })) });
-          inputSeqs[dep.upstream] = Math.max(inputSeqs[dep.upstream] ?? 0, ...observed.map((o) => o.seq));
-          for (const o of observed) lineage.push({ assetKey: dep.upstream, partitionKey: o.partitionKey, materializationId: null, dataVersion: o.dataVersion });
-          continue;
-        }
-        const records: MaterializationRecord[] = [];
-        const absent: string[] = [];
-        for (const upstreamKey of upstreamKeys) {
-          const record = catalog.currentMaterialization(dep.upstream, upstreamKey);
-          if (record !== undefined) records.push(record);
-          else absent.push(upstreamKey);
-        }
-        // An upstream partition another live run is about to write: wait for it rather than commit a
-        // result over incomplete inputs (overlapping backfills).
-        const awaited = catalog.partitionsPendingElsewhere(dep.upstream, absent, config.runId).find((p) => p.pid !== null && (p.host !== hostname() || isProcessAlive(p.pid)));
-        if (awaited !== undefined) {
-          throw new QuarryError(
-            'QUARRY_LEASE_HELD',
-            `"${asset.key}" [${key}] reads "${dep.upstream}" [${awaited.partition}], which run ${awaited.runId} (pid ${awaited.pid}) is still writing; waiting for it.`,
-            { details: { runId: awaited.runId, pid: awaited.pid, host: awaited.host } },
-          );
-        }
-        const files = records.flatMap((r) => r.files);
-        if (config.store !== undefined && files.length > 0) {
-          const store = config.store;
-          const lost = statDamage(records.flatMap((r) => r.files.map((path) => ({ partitionKey: r.partitionKey, materializationId: r.id, path, size: null, sha256: null }))), (p) => store.localPath(p));
-          if (lost.size > 0) {
-            const partitions = records.filter((r) => r.files.some((f) => lost.has(f))).map((r) => r.partitionKey);
-            // The same on every try: not worth a retry's wait.
-            throw Object.assign(new QuarryError('QUARRY_LAKE_FILE_MISSING', `"${asset.key}" [${key}] reads "${dep.upstream}" [${partitions.join(', ')}], whose lake file is missing (${store.localPath([...lost.keys()][0]!)}). Run \`quarry verify --repair\`, then materialize "+${asset.key}" to write the upstream partition again.`, { details: { assetKey: dep.upstream, partitions } }), { retryable: false });
-          }
-        }
-        inputs.push({
-          name: dep.name,
-          assetKey: dep.upstream,
-          files,
-          ...(files.length === 0 ? { columns: columnsOf(upstreamAsset.type === 'asset' ? upstreamAsset : undefined, dep.upstream, catalog) } : {}),
-        });
-        fingerprintInputs.push({ name: dep.name, assetKey: dep.upstream, partitions: records.map((r) => ({ key: r.partitionKey, dataVersion: r.dataVersion })) });
-        inputSeqs[dep.upstream] = Math.max(inputSeqs[dep.upstream] ?? 0, ...records.map((r) => r.dataSeq));
-        // Two dependencies on one asset (today and the day before) may read one partition twice: one edge.
-        for (const r of records) {
-          if (lineage.some((l) => l.materializationId === r.id)) continue;
-          lineage.push({ assetKey: dep.upstream, partitionKey: r.partitionKey, materializationId: r.id, dataVersion: r.dataVersion });
+    return () => {
+      clearInterval(renewal);
+      catalog.releaseLeases(config.owner, lease);
+    };
+  };
+
+  /**
+   * What partition `key` of `asset` reads: its inputs as views over exactly the upstream partitions'
+   * files, the input fingerprint, input seqs and lineage, and whether its current version is up to date.
+   */
+  const resolvePartition = async (asset: AssetDefinition, step: PlanStep, key: string, index: number): Promise<ResolvedPartition> => {
+    const single = PartitionSubset.fromRange(index, index + 1);
+    const inputs: InputRelation[] = [];
+    const fingerprintInputs: DependencyInputs[] = [];
+    const inputSeqs: Record<string, number> = {};
+    const lineage: LineageSource[] = [];
+    for (const dep of resolvedDependencies(asset)) {
+      const upstreamAsset = graph.get(dep.upstream);
+      const upstreamKeys = keysOf(dep.upstreamDefinition, upstreamSubset(asset, dep, single, ctx), ctx);
+      if (upstreamAsset.type === 'source') {
+        // Quarry does not hold a source's data (the asset reads it from outside): the source counts
+        // through its recorded observations, in the fingerprint, the input seqs and the lineage.
+        const observed = catalog.currentObservations(dep.upstream, upstreamKeys);
+        fingerprintInputs.push({ name: dep.name, assetKey: dep.upstream, partitions: observed.map((o) => ({ key: o.partitionKey, dataVersion: o.dataVersion })) });
+        inputSeqs[dep.upstream] = Math.max(inputSeqs[dep.upstream] ?? 0, ...observed.map((o) => o.seq));
+        for (const o of observed) lineage.push({ assetKey: dep.upstream, partitionKey: o.partitionKey, materializationId: null, dataVersion: o.dataVersion });
+        continue;
+      }
+      const records: MaterializationRecord[] = [];
+      const absent: string[] = [];
+      for (const upstreamKey of upstreamKeys) {
+        const record = catalog.currentMaterialization(dep.upstream, upstreamKey);
+        if (record !== undefined) records.push(record);
+        else absent.push(upstreamKey);
+      }
+      // An upstream partition another live run is about to write: wait for it rather than commit a
+      // result over incomplete inputs (overlapping backfills).
+      const awaited = catalog.partitionsPendingElsewhere(dep.upstream, absent, config.runId).find((p) => p.pid !== null && (p.host !== hostname() || isProcessAlive(p.pid)));
+      if (awaited !== undefined) {
+        throw new QuarryError(
+          'QUARRY_LEASE_HELD',
+          `"${asset.key}" [${key}] reads "${dep.upstream}" [${awaited.partition}], which run ${awaited.runId} (pid ${awaited.pid}) is still writing; waiting for it.`,
+          { details: { runId: awaited.runId, pid: awaited.pid, host: awaited.host } },
+        );
+      }
+      const files = records.flatMap((r) => r.files);
+      if (config.store !== undefined && files.length > 0) {
+        const store = config.store;
+        const lost = statDamage(records.flatMap((r) => r.files.map((path) => ({ partitionKey: r.partitionKey, materializationId: r.id, path, size: null, sha256: null }))), (p) => store.localPath(p));
+        if (lost.size > 0) {
+          const partitions = records.filter((r) => r.files.some((f) => lost.has(f))).map((r) => r.partitionKey);
+          // The same on every try: not worth a retry's wait.
+          throw Object.assign(new QuarryError('QUARRY_LAKE_FILE_MISSING', `"${asset.key}" [${key}] reads "${dep.upstream}" [${partitions.join(', ')}], whose lake file is missing (${store.localPath([...lost.keys()][0]!)}). Run \`quarry verify --repair\`, then materialize "+${asset.key}" to write the upstream partition again.`, { details: { assetKey: dep.upstream, partitions } }), { retryable: false });
         }
       }
-      const sourceVersion = asset.observe ? await observeSource(asset, key, config.projectDir) : undefined;
-      const fingerprint = inputFingerprint(fingerprintInputs, sourceVersion);
-      const codeVersion = config.codeVersion(asset.key);
-      const current = catalog.currentMaterialization(asset.key, key);
-      if (!config.force && step.reason.cause !== 'forced' && current && current.codeVersion === codeVersion && current.inputFingerprint === fingerprint && currentIntact(current)) {
-        log.info(`${asset.key} [${key}] is up to date: same code and inputs as version ${current.id}; skipped.`);
+      inputs.push({
+        name: dep.name,
+        assetKey: dep.upstream,
+        files,
+        ...(files.length === 0 ? { columns: columnsOf(upstreamAsset.type === 'asset' ? upstreamAsset : undefined, dep.upstream, catalog) } : {}),
+      });
+      fingerprintInputs.push({ name: dep.name, assetKey: dep.upstream, partitions: records.map((r) => ({ key: r.partitionKey, dataVersion: r.dataVersion })) });
+      inputSeqs[dep.upstream] = Math.max(inputSeqs[dep.upstream] ?? 0, ...records.map((r) => r.dataSeq));
+      // Two dependencies on one asset (today and the day before) may read one partition twice: one edge.
+      for (const r of records) {
+        if (lineage.some((l) => l.materializationId === r.id)) continue;
+        lineage.push({ assetKey: dep.upstream, partitionKey: r.partitionKey, materializationId: r.id, dataVersion: r.dataVersion });
+      }
+    }
+    const sourceVersion = asset.observe ? await observeSource(asset, key, config.projectDir) : undefined;
+    const fingerprint = inputFingerprint(fingerprintInputs, sourceVersion);
+    const codeVersion = config.codeVersion(asset.key);
+    const current = catalog.currentMaterialization(asset.key, key);
+    const upToDate = !config.force && step.reason.cause !== 'forced' && current !== undefined && current.codeVersion === codeVersion && current.inputFingerprint === fingerprint && currentIntact(current);
+    return { key, index, inputs, fingerprint, inputSeqs, lineage, sourceVersion, codeVersion, upToDate, currentId: current?.id };
+  };
+
+  const materializePartition = async (asset: AssetDefinition, step: PlanStep, key: string, attempt: number, signal: AbortSignal, log: StepLogger): Promise<PartitionOutcome> => {
+    const definition = asset.partitions;
+    const index = definition ? definition.indexOf(key, ctx) : 0;
+    const release = takeLeases(asset, [key]);
+    try {
+      const { inputs, fingerprint, inputSeqs, lineage, sourceVersion, codeVersion, upToDate, currentId } = await resolvePartition(asset, step, key, index);
+      if (upToDate) {
+        log.info(`${asset.key} [${key}] is up to date: same code and inputs as version ${currentId}; skipped.`);
         return { partition: key, upToDate: true };
       }
       const scope = scopeOf(definition, [key], index, index, ctx);
@@ -216,8 +252,7 @@ export function createStepRunner(config: StepRunnerConfig): StepRunner {
       }
       throw error;
     } finally {
-      clearInterval(renewal);
-      catalog.releaseLeases(config.owner, lease);
+      release();
     }
   };
 
@@ -228,12 +263,151 @@ export function createStepRunner(config: StepRunnerConfig): StepRunner {
     return statDamage(current.files.map((path) => ({ partitionKey: current.partitionKey, materializationId: current.id, path, size: null, sha256: null })), (p) => store.localPath(p)).size === 0;
   };
 
+  /**
+   * A range step: one engine execution over all of the step's partitions (the SQL sees the whole range;
+   * each input is a view over the files of every upstream partition any of them reads), its output
+   * split into one version per partition by the asset's `partitionColumn`, each checksummed and audited
+   * on its own, then all committed in one catalog transaction. Any failure fails the whole range and
+   * commits nothing; partitions whose blocking checks fail are left out of the commit (per partition).
+   */
+  const materializeRange = async (asset: AssetDefinition, step: PlanStep, attempt: number, signal: AbortSignal, log: StepLogger): Promise<StepOutcome> => {
+    const definition = asset.partitions!;
+    const keys = step.partitionKeys;
+    const label = keys.length === 1 ? `${asset.key} [${keys[0]}]` : `${asset.key} [${keys[0]}..${keys[keys.length - 1]}]`;
+    const indices = keys.map((k) => definition.indexOf(k, ctx));
+    const release = takeLeases(asset, keys);
+    let failing: readonly string[] = keys;
+    try {
+      const resolved: ResolvedPartition[] = [];
+      for (let i = 0; i < keys.length; i++) resolved.push(await resolvePartition(asset, step, keys[i]!, indices[i]!));
+      const todo = resolved.filter((r) => !r.upToDate);
+      failing = todo.map((r) => r.key);
+      if (todo.length === 0) {
+        log.info(`${label}: all ${keys.length} partitions are up to date (same code and inputs); skipped.`);
+        return { status: 'succeeded', metadata: { partitions: keys.length, written: 0, upToDate: keys.length, rowCount: 0 } };
+      }
+      const inputs = unionInputs(resolved);
+      const windowed = definition as PartitionsDefinition & { windowOf?: (i: number, c?: PartitionsContext) => { start: Date; end: Date }; timezone?: string };
+      const split: RangeSplit = {
+        column: asset.backfill.partitionColumn!,
+        partitions: keys.map((key, i) => {
+          const window = windowed.windowOf?.(indices[i]!, ctx);
+          return { key, outputPath: partitionFilePath(asset.key, key, config.runId, attempt), ...(window ? { start: window.start, end: window.end } : {}) };
+        }),
+        ...(windowed.timezone !== undefined ? { timeZone: windowed.timezone } : {}),
+      };
+      const output = await config.engine.materialize({
+        asset,
+        scope: scopeOf(definition, keys, indices[0]!, indices[indices.length - 1]!, ctx),
+        inputs,
+        outputPath: split.partitions[0]!.outputPath,
+        runId: config.runId,
+        projectDir: config.projectDir,
+        log,
+        signal,
+        split,
+      });
+      if (signal.aborted) throw new QuarryError('QUARRY_RUN_CANCELLED', `Run ${config.runId} was cancelled before ${label} was committed.`);
+      const parts = new Map((output.partitions ?? []).map((p) => [p.key, p]));
+      const store = config.store;
+      const staged = await Promise.all(
+        todo.map(async (r) => {
+          const part = parts.get(r.key);
+          if (part === undefined) throw new QuarryError('QUARRY_ENGINE_ERROR', `${label}: the engine returned no output for partition "${r.key}" of the range.`);
+          const fileChecksums = store === undefined ? [] : await Promise.all(part.files.map((f) => checksumFile(store.localPath(f), f)));
+          return { r, part, fileChecksums };
+        }),
+      );
+      // Write–audit–publish, per partition: each staged version is checked on its own.
+      const audits = new Map<string, Awaited<ReturnType<typeof auditPartition>>>();
+      if (asset.checks.length > 0) {
+        for (const { r, part } of staged) {
+          const audit = await auditPartition({ asset, partitionKey: r.key, partitionIndex: r.index, scope: scopeOf(definition, [r.key], r.index, r.index, ctx), files: part.files, engine: config.engine, catalog, ctx });
+          const unevaluated = audit.blocking.filter((c) => c.status === 'errored');
+          if (unevaluated.length > 0 && unevaluated.length === audit.blocking.length) {
+            catalog.recordCheckResults(audit.results.map((c) => toCatalogCheckResult(c, asset.key, r.key, config.runId, null, part.files)));
+            throw new QuarryError(
+              'QUARRY_CHECK_ERROR',
+              `Asset "${asset.key}" partition "${r.key}" (range ${keys[0]}..${keys[keys.length - 1]}): blocking check${unevaluated.length === 1 ? '' : 's'} could not be evaluated: ${unevaluated.map((c) => `${c.checkName} (${c.message})`).join('; ')}. No partition of the range was published.`,
+              { cause: audit.errors[0], details: { checks: unevaluated.map((c) => c.checkName) } },
+            );
+          }
+          audits.set(r.key, audit);
+        }
+      }
+      const blocked: string[] = [];
+      const publish = staged.filter(({ r, part }) => {
+        const audit = audits.get(r.key);
+        if (audit === undefined || audit.blocking.length === 0) return true;
+        catalog.recordCheckResults(audit.results.map((c) => toCatalogCheckResult(c, asset.key, r.key, config.runId, null, part.files)));
+        const message = `blocking check${audit.blocking.length === 1 ? '' : 's'} failed: ${audit.blocking.map((c) => `${c.checkName} (${c.message})`).join('; ')}`;
+        catalog.recordPartitionFailure(asset.key, r.key, config.runId, message, 'blocked');
+        log.error(`${asset.key} [${r.key}] not published: ${message}; the previous version stays current.`);
+        blocked.push(`${asset.key} [${r.key}]: ${message}`);
+        return false;
+      });
+      failing = publish.map(({ r }) => r.key);
+      const committed = catalog.commitMaterializations(
+        publish.map(({ r, part, fileChecksums }) => ({
+          assetKey: asset.key,
+          partitionKey: r.key,
+          runId: config.runId,
+          stepId: step.id,
+          files: part.files,
+          rowCount: part.rowCount,
+          bytes: part.bytes,
+          dataVersion: part.dataVersion,
+          codeVersion: r.codeVersion,
+          inputFingerprint: r.fingerprint,
+          inputSeqs: r.inputSeqs,
+          outputSchema: output.columns.map((c) => ({ name: c.name, type: c.type })),
+          metadata: { engine: config.engine.name, rangeStep: step.id, ...(r.sourceVersion !== undefined ? { sourceVersion: r.sourceVersion } : {}) },
+          lineage: r.lineage,
+          fileChecksums,
+        })),
+      );
+      failing = [];
+      publish.forEach(({ r, part }, i) => {
+        const audit = audits.get(r.key);
+        if (audit !== undefined) catalog.recordCheckResults(audit.results.map((c) => toCatalogCheckResult(c, asset.key, r.key, config.runId, committed[i]!.id, part.files)));
+        for (const c of audit?.results ?? []) if (c.status !== 'passed') log.warn(`${asset.key} [${r.key}] check ${c.checkName} ${c.status}: ${c.message}`);
+      });
+      const rowCount = publish.reduce((n, p) => n + p.part.rowCount, 0);
+      const changed = committed.filter((c) => c.dataSeq === c.seq).length;
+      log.info(`${label}: ${publish.length} partition${publish.length === 1 ? '' : 's'} in one step, ${rowCount} rows, ${changed} with new data${keys.length > todo.length ? `; ${keys.length - todo.length} up to date` : ''}`, {
+        rowCount,
+        bytes: output.bytes,
+      });
+      if (blocked.length > 0) return { status: 'blocked', message: blocked.join('; ') };
+      const only = publish.length === 1 && keys.length === 1 ? { dataVersion: publish[0]!.part.dataVersion, dataChanged: changed === 1 } : {};
+      return { status: 'succeeded', metadata: { partitions: keys.length, written: publish.length, upToDate: keys.length - todo.length, rowCount, ...only } };
+    } catch (caught) {
+      const error = asDiskFull(caught, config.runId, config.store?.root);
+      const notAFailure = signal.aborted || (error instanceof QuarryError && (error.code === 'QUARRY_LEASE_HELD' || error.code === 'QUARRY_RUN_CANCELLED'));
+      if (!notAFailure) {
+        // The whole range failed: every partition it was to write is marked, so the next run retries exactly these.
+        try {
+          for (const key of failing) catalog.recordPartitionFailure(asset.key, key, config.runId, error instanceof Error ? error.message : String(error));
+        } catch {
+          // The catalog cannot take the markers either (a full disk): the step's own error says more.
+        }
+      }
+      throw error;
+    } finally {
+      release();
+    }
+  };
+
   return async (step, attempt, signal, log): Promise<StepOutcome> => {
     const asset = graph.get(step.assetKey);
     if (asset.type !== 'asset') throw new QuarryError('QUARRY_BAD_ARGUMENT', `"${step.assetKey}" is a source asset and cannot be materialized.`);
+    // An asset that declares range steps always runs through the split, even for one partition, so
+    // each partition gets the same rows (and the same checks on where they belong) however it is batched.
+    if (asset.backfill.partitionColumn !== undefined && asset.partitions !== undefined && config.engine.capabilities.rangeSplit === true) {
+      return materializeRange(asset, step, attempt, signal, log);
+    }
     const outcomes: PartitionOutcome[] = [];
-    // A range step (single-run backfill policy) commits its partitions one by one, in order, so a
-    // killed run resumes after the last committed partition.
+    // On an engine that cannot split an output, a range step materializes its partitions one by one.
     for (const key of step.partitionKeys) {
       const outcome = await materializePartition(asset, step, key, attempt, signal, log);
       if (outcome.blocked !== undefined) return { status: 'blocked', message: `${asset.key} [${key}]: ${outcome.blocked}` };
@@ -261,6 +435,22 @@ async function observeSource(asset: AssetDefinition, key: string, projectDir: st
     if (error instanceof QuarryError) throw error;
     throw new QuarryError('QUARRY_COMPUTE_ERROR', `Asset "${asset.key}" partition "${key}": observe threw: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
   }
+}
+
+/** The inputs of a range: per dependency, a view over the files of every partition's upstream partitions (each file once). */
+function unionInputs(resolved: readonly ResolvedPartition[]): InputRelation[] {
+  const byName = new Map<string, { input: InputRelation; files: Set<string> }>();
+  for (const r of resolved) {
+    for (const input of r.inputs) {
+      const seen = byName.get(input.name);
+      if (seen === undefined) byName.set(input.name, { input, files: new Set(input.files) });
+      else for (const file of input.files) seen.files.add(file);
+    }
+  }
+  return [...byName.values()].map(({ input, files }) => {
+    const { columns, ...rest } = input;
+    return files.size > 0 ? { ...rest, files: [...files] } : { ...rest, files: [], ...(columns !== undefined ? { columns } : {}) };
+  });
 }
 
 function keysOf(definition: PartitionsDefinition | undefined, subset: PartitionSubset, ctx: PartitionsContext): string[] {

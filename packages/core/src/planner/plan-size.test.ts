@@ -12,7 +12,7 @@ import { fifteenMinutePartitions } from '../partitions/index.ts';
 // a single step is built, so refusing costs nothing.
 const fifteen = fifteenMinutePartitions({ start: '1726-01-01', end: '2026-01-01' });
 const ticks = defineAsset({ key: 'raw/ticks', partitions: fifteen, compute: () => [] });
-const chunked = defineAsset({ key: 'raw/chunked', partitions: fifteen, backfill: { mode: 'single-run', maxPartitionsPerStep: 10 }, compute: () => [] });
+const chunked = defineAsset({ key: 'raw/chunked', partitions: fifteen, backfill: { maxPartitionsPerStep: 10, partitionColumn: 'at' }, compute: () => [] });
 
 test('Instance.plan refuses a plan over maxPartitions or maxSteps with QUARRY_PLAN_TOO_LARGE, and plans within them', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'quarry-plan-size-'));

@@ -3,7 +3,7 @@ import type { StaleReason } from '../instance/instance-types.ts';
 
 /**
  * One step of a plan: materialize one asset for one partition, or for a contiguous range of partitions
- * when the asset opts into single-run backfills.
+ * (a range step) when the asset declares `backfill: { maxPartitionsPerStep }`.
  */
 export interface PlanStep {
   /** Stable id within the plan: `<assetKey>[<firstKey>..<lastKey>]` or `<assetKey>[<key>]`. */
@@ -17,6 +17,11 @@ export interface PlanStep {
   readonly dependsOn: readonly string[];
   /** Upstream partitions this step needs that do not exist, read without them because its mapping allows it. */
   readonly nonexistentUpstream?: readonly NonexistentUpstreamPartitions[];
+  /**
+   * Why the step covers one partition although its asset declares range steps (a self-dependent
+   * asset is never batched); absent when the step is batched as declared.
+   */
+  readonly unbatched?: string;
 }
 
 /** Upstream partitions of one asset that a step needs but that do not exist: an inclusive key range. */

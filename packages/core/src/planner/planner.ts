@@ -1,4 +1,4 @@
-import type { AssetDefinition, AssetKey } from '../definitions/index.ts';
+import { partitionsPerStep, unbatchedReason, type AssetDefinition, type AssetKey } from '../definitions/index.ts';
 import { QuarryError } from '../errors.ts';
 import type { AssetGraph } from '../graph/index.ts';
 import { PartitionSubset, type PartitionsContext } from '../partitions/index.ts';
@@ -43,7 +43,7 @@ export function planSize(graph: AssetGraph, staleness: ReadonlyMap<AssetKey, Ass
   for (const [key, s] of staleness) {
     if (s.planned.isEmpty) continue;
     const asset = graph.get(key) as AssetDefinition;
-    const chunk = asset.backfill.mode === 'single-run' ? (asset.backfill.maxPartitionsPerStep ?? Number.POSITIVE_INFINITY) : 1;
+    const chunk = partitionsPerStep(asset);
     let assetSteps = 0;
     for (const [start, end] of s.planned.ranges()) assetSteps += Number.isFinite(chunk) ? Math.ceil((end - start) / chunk) : 1;
     steps += assetSteps;
@@ -82,7 +82,7 @@ export function stepId(assetKey: AssetKey, keys: readonly string[]): string {
 
 /**
  * Turns staleness into an immutable plan: one step per planned partition (or per contiguous range of
- * at most `maxPartitionsPerStep` partitions, for assets with a single-run backfill policy), in
+ * at most `backfill.maxPartitionsPerStep` partitions: a range step; never for a self-dependent asset), in
  * topological then partition order, each depending on the planned steps of the upstream partitions
  * it reads. With `maxSteps`/`maxPartitions`, a plan over the limit is refused before any step is built.
  *
@@ -112,7 +112,8 @@ export function createPlan(options: CreatePlanOptions): Plan {
     const gaps = nonexistentGaps(asset, deps, s.planned, ctx);
     const blocked = blockedPartitions(asset, deps, s.planned, gaps, blockedOf, ctx);
     blockedOf.set(key, blocked.all);
-    const chunk = asset.backfill.mode === 'single-run' ? (asset.backfill.maxPartitionsPerStep ?? Number.POSITIVE_INFINITY) : 1;
+    const chunk = partitionsPerStep(asset);
+    const unbatched = unbatchedReason(asset);
     const chunks = function* (subset: PartitionSubset): Generator<[number, number, string[], string]> {
       for (const [start, end] of subset.ranges()) {
         for (let from = start; from < end; from += Math.min(chunk, end - from)) {
@@ -145,6 +146,7 @@ export function createPlan(options: CreatePlanOptions): Plan {
           reason: s.reasonAt(from)!,
           dependsOn: Object.freeze([...dependsOn]),
           ...(missing.length > 0 ? { nonexistentUpstream: missing } : {}),
+          ...(unbatched !== undefined ? { unbatched } : {}),
         }),
       );
     }

@@ -11,6 +11,8 @@ interface PlanItemJson {
   reason: string;
   upstream?: { asset: string; partition: string };
   nonexistentUpstream?: readonly { asset: string; from: string; to: string; count: number }[];
+  /** Why the partition runs in a step of its own although its asset declares range steps. */
+  unbatched?: string;
 }
 
 /** The plan as `--json` prints it: one item per asset partition, then the blocked ones (`upstream_nonexistent`, `upstream_blocked`) when there are any. */
@@ -22,6 +24,7 @@ export function planToJson(plan: Plan): { steps: PlanItemJson[]; blocked?: PlanI
         partition,
         reason: s.reason.cause,
         ...(s.reason.upstream ? { upstream: s.reason.upstream } : {}),
+        ...(s.unbatched !== undefined ? { unbatched: s.unbatched } : {}),
       })),
     ),
     ...(plan.blocked !== undefined && plan.blocked.length > 0 ? { blocked: blockedToJson(plan.blocked) } : {}),
@@ -61,7 +64,9 @@ export function formatPlan(plan: Plan): string[] {
   if (plan.steps.length === 0) return [`Nothing to do: every selected partition is up to date${blockedLines.length > 0 ? ' or blocked' : ''}.`, ...blockedLines];
   const lines = plan.steps.map((s) => {
     const why = s.reason.upstream ? `${s.reason.cause} (${s.reason.upstream.asset} [${s.reason.upstream.partition}])` : s.reason.detail ? `${s.reason.cause} (${s.reason.detail})` : s.reason.cause;
-    const note = s.nonexistentUpstream ? `; without nonexistent upstream ${describeNonexistent(s.nonexistentUpstream)} (allowed)` : '';
+    const note =
+      (s.nonexistentUpstream ? `; without nonexistent upstream ${describeNonexistent(s.nonexistentUpstream)} (allowed)` : '') +
+      (s.unbatched !== undefined ? `; not batched: ${s.unbatched}` : '');
     return `  ${s.assetKey} [${partsOf(s.partitionKeys)}]  ${why}${note}`;
   });
   const perAsset = new Map<string, number>();

@@ -56,6 +56,7 @@ import {
   quoteString,
   tableDigestSql,
 } from './duckdb-sql.ts';
+import { splitRangeOutput } from './duckdb-range-split.ts';
 import { jsonSafeValueConverter, parameterFromJs, type BoundParameter } from './duckdb-values.ts';
 import { describeValue, rowBatchesOf, schemaMismatch, writeRowBatches } from './write-row-batches.ts';
 
@@ -73,6 +74,9 @@ const STEP_POOL_MAX_USES = 1000;
 
 /** Parse-tree verdicts kept per engine, keyed by SQL text and declared inputs (a backfill repeats one SQL). */
 const GUARD_CACHE_SIZE = 256;
+
+/** How many files of a range step move into the store at once. */
+const PUT_CONCURRENCY = 16;
 
 /** How many locked instances `query` keeps for view sets it saw last (checks ask several queries of one set). */
 const QUERY_POOL_SIZE = 4;
@@ -126,7 +130,7 @@ type DenialExplainer = (denial: AccessDenial, error: unknown) => QuarryError;
 export class DuckDbEngine implements Engine {
   readonly name = 'duckdb';
   // Writes replace whole partition files, so MERGE has no use here; rows from JavaScript are appended, not Arrow.
-  readonly capabilities: EngineCapabilities = Object.freeze({ merge: false, arrowWrite: false, localFiles: true, declaredInputsOnly: true });
+  readonly capabilities: EngineCapabilities = Object.freeze({ merge: false, arrowWrite: false, localFiles: true, declaredInputsOnly: true, rangeSplit: true });
   readonly #settings: DuckDbInstanceSettings;
   readonly #store: ObjectStore;
   readonly #scratchDir: string;
@@ -218,6 +222,9 @@ export class DuckDbEngine implements Engine {
     try {
       const staged = await this.#stagingFile(request.outputPath);
       scratch.push(staged);
+      // A range step also writes one file per partition, staged beside each (see duckdb-range-split.ts).
+      const splitFiles = request.split === undefined ? undefined : await Promise.all(request.split.partitions.map((p) => this.#stagingFile(p.outputPath)));
+      if (splitFiles !== undefined) scratch.push(...splitFiles);
       const inputs = await this.#localInputs(request.inputs, scratch);
       if (sharesInstance(asset)) {
         lease = await this.#stepPool.acquire();
@@ -228,7 +235,7 @@ export class DuckDbEngine implements Engine {
         instance = await this.#takeInstance(true);
         connection = await instance.connect();
         stopOnAbort = interruptOnAbort(connection, signal);
-        await this.#lock(connection, { files: [...inputs.flatMap((i) => i.files), staged, ...sources.files], directories: sources.directories }, where);
+        await this.#lock(connection, { files: [...inputs.flatMap((i) => i.files), staged, ...sources.files, ...(splitFiles ?? [])], directories: sources.directories }, where);
       }
       await createViews(connection, inputs, where, true);
       throwIfAborted(signal, where);
@@ -244,6 +251,11 @@ export class DuckDbEngine implements Engine {
       throwIfAborted(signal, where);
       const { columns, rowCount, digest } = written;
       checkSchema(asset, columns, where);
+      if (splitFiles !== undefined) {
+        const output = await this.#putSplit(connection, request, staged, splitFiles, columns, where);
+        succeeded = true;
+        return output;
+      }
       const bytes = (await stat(staged)).size;
       const dataVersion = combineDataVersion(columns, rowCount, digest);
       throwIfAborted(signal, where);
@@ -267,6 +279,24 @@ export class DuckDbEngine implements Engine {
       }
       await Promise.all(scratch.map((file) => rm(file, { force: true })));
     }
+  }
+
+  // A range step: the staged output split into one file per partition, each moved into the store.
+  async #putSplit(connection: DuckDBConnection, request: MaterializeRequest, staged: string, files: readonly string[], columns: ColumnSchema[], where: string): Promise<MaterializeOutput> {
+    const parts = await splitRangeOutput(connection, { staged, columns, split: request.split!, files, where });
+    throwIfAborted(request.signal, where);
+    // Moved in place several at a time: each move waits for its own flushes (file, then directory).
+    let next = 0;
+    const mover = async (): Promise<void> => {
+      while (next < parts.length) {
+        const part = parts[next++]!;
+        await this.#store.putFile(part.outputPath, part.localFile);
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(PUT_CONCURRENCY, parts.length) }, mover));
+    const rowCount = parts.reduce((n, p) => n + p.rowCount, 0);
+    const partitions = parts.map((p) => ({ key: p.key, files: [p.outputPath], rowCount: p.rowCount, bytes: p.bytes, dataVersion: p.dataVersion }));
+    return { files: partitions.flatMap((p) => p.files), rowCount, bytes: parts.reduce((n, p) => n + p.bytes, 0), dataVersion: combineDataVersion(columns, rowCount, parts.map((p) => p.dataVersion).join(',')), columns, partitions };
   }
 
   async query(sql: string, options: EngineQueryOptions = {}): Promise<EngineQueryResult> {

@@ -103,9 +103,7 @@ const FLOATING_TYPES = new Set(['DOUBLE', 'FLOAT', 'REAL', 'FLOAT8', 'FLOAT4']);
  */
 export function parquetDigestSql(localFile: string, columns: readonly ColumnSchema[] = []): string {
   const floating = columns.some((c) => FLOATING_TYPES.has(c.type.toUpperCase()));
-  const values = floating
-    ? columns.map((c) => (FLOATING_TYPES.has(c.type.toUpperCase()) ? `printf('%.${FLOAT_DIGEST_DIGITS}g', ${quoteIdentifier(c.name)})` : quoteIdentifier(c.name))).join(', ')
-    : '*COLUMNS(*)';
+  const values = floating ? rowHashValuesSql(columns) : '*COLUMNS(*)';
   return `SELECT count(*) AS row_count, coalesce(sum(hash(${values})::HUGEINT), 0)::VARCHAR AS digest FROM read_parquet(${quoteString(localFile)})`;
 }
 
@@ -135,6 +133,19 @@ export function describeTableSql(table: string): string {
  */
 export function createTempTableAsSql(table: string, sql: string): string {
   return `CREATE OR REPLACE TEMP TABLE ${quoteIdentifier(table)} AS (${subquerySql(sql)})`;
+}
+
+/** The arguments of a row's hash in a digest: each column in order, floating ones rounded as `parquetDigestSql` does. */
+function rowHashValuesSql(columns: readonly ColumnSchema[]): string {
+  return columns.map((c) => (FLOATING_TYPES.has(c.type.toUpperCase()) ? `printf('%.${FLOAT_DIGEST_DIGITS}g', ${quoteIdentifier(c.name)})` : quoteIdentifier(c.name))).join(', ');
+}
+
+/**
+ * The digest aggregate of `parquetDigestSql` over explicitly named `columns` (for a scan that carries
+ * other columns too, such as the file name): the same value for the same rows.
+ */
+export function rowDigestSql(columns: readonly ColumnSchema[]): string {
+  return `coalesce(sum(hash(${rowHashValuesSql(columns)})::HUGEINT), 0)::VARCHAR`;
 }
 
 /** The column names and types of a Parquet file, as DuckDB reads it back. */
