@@ -1,0 +1,98 @@
+// The TikTok pipeline's outputs, pinned: every asset's rows in every partition, on a small generated
+// landing, after a full backfill and then an incremental day, compared with a fixture captured before
+// the pipeline's performance work (test/e2e-tiktok/outputs-fixture.json). An optimization that changes
+// any row of any asset fails here, naming the asset and partition.
+//
+// Regenerate the fixture only for an intended change of outputs:
+//   UPDATE_TIKTOK_FIXTURE=1 node scripts/run-tests.mjs e2e-tiktok/outputs-unchanged
+import assert from 'node:assert/strict';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { after, before, describe, it } from 'node:test';
+import { DuckDBInstance } from '@duckdb/node-api';
+import { TikTokFixture, sqlString } from './tiktok-fixture.ts';
+
+const FIXTURE = fileURLToPath(new URL('./outputs-fixture.json', import.meta.url));
+
+/** Row count and an order-independent digest (md5 of the sorted row texts) of one partition. */
+interface PartitionDigest {
+  readonly rows: number;
+  readonly md5: string;
+}
+
+/** Per phase, per `asset [partition]`. */
+interface OutputsFixture {
+  readonly landing: Record<string, unknown>;
+  readonly backfill: Record<string, PartitionDigest>;
+  readonly incremental: Record<string, PartitionDigest>;
+}
+
+const LANDING = { creators: 300, days: 5, start: '2026-03-01', seed: 11, defectRate: 0.05 } as const;
+
+/** Every current partition of every asset, digested from its lake files in a DuckDB of the test's own. */
+async function digestAll(f: TikTokFixture): Promise<Record<string, PartitionDigest>> {
+  const db = await DuckDBInstance.create(':memory:');
+  const connection = await db.connect();
+  const out: Record<string, PartitionDigest> = {};
+  try {
+    // Row texts include timestamps: fix the zone they print in.
+    await connection.run("SET TimeZone = 'UTC'");
+    for (const asset of f.instance.graph.assets()) {
+      if (asset.type !== 'asset') continue;
+      const current = f.instance.catalog.materializationHistory(asset.key, undefined, { limit: Number.MAX_SAFE_INTEGER }).filter((m) => m.current);
+      for (const m of current) {
+        const files = m.files.map((path) => sqlString(f.instance.store.localPath(path)!));
+        const [row] = (
+          await connection.runAndReadAll(
+            `SELECT count(*)::INTEGER AS n, md5(coalesce(string_agg(r, chr(10) ORDER BY r), '')) AS d ` +
+              `FROM (SELECT CAST(t AS VARCHAR) AS r FROM read_parquet([${files.join(', ')}]) t)`,
+          )
+        ).getRowObjectsJS() as [{ n: number; d: string }];
+        out[`${asset.key} [${m.partitionKey}]`] = { rows: row.n, md5: row.d };
+      }
+    }
+  } finally {
+    connection.closeSync();
+    db.closeSync();
+  }
+  return Object.fromEntries(Object.entries(out).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+}
+
+describe('TikTok outputs unchanged', () => {
+  let f: TikTokFixture;
+  let backfill: Record<string, PartitionDigest>;
+  let incremental: Record<string, PartitionDigest>;
+  before(async () => {
+    f = await TikTokFixture.create('e2e-tiktok-outputs', { ...LANDING, days: LANDING.days - 1 });
+    await f.run();
+    backfill = await digestAll(f);
+    await f.growTo(LANDING.days);
+    await f.run();
+    incremental = await digestAll(f);
+    if (process.env.UPDATE_TIKTOK_FIXTURE === '1') {
+      const fixture: OutputsFixture = { landing: { ...LANDING }, backfill, incremental };
+      writeFileSync(FIXTURE, `${JSON.stringify(fixture, null, 1)}\n`);
+    }
+  });
+  after(async () => {
+    await f?.close();
+  });
+
+  const expected = (): OutputsFixture => JSON.parse(readFileSync(FIXTURE, 'utf8')) as OutputsFixture;
+
+  it('the fixture covers every asset of the pipeline, with rows in the partitions that have them', () => {
+    const fixture = expected();
+    assert.deepEqual(fixture.landing, { ...LANDING });
+    const assets = new Set(Object.keys(fixture.incremental).map((k) => k.slice(0, k.indexOf(' ['))));
+    assert.deepEqual([...assets].sort(), f.instance.graph.assets().filter((a) => a.type === 'asset').map((a) => a.key).sort());
+    assert.ok(Object.values(fixture.incremental).some((d) => d.rows > 1000), 'a partition with many rows');
+  });
+
+  it('a full backfill of days 1–4 writes the same rows in every partition of every asset', () => {
+    assert.deepEqual(backfill, expected().backfill);
+  });
+
+  it('an incremental day 5 after it writes the same rows, and leaves days 1–4 as they were', () => {
+    assert.deepEqual(incremental, expected().incremental);
+  });
+});
