@@ -115,9 +115,19 @@ function list(columns: readonly string[], alias = ''): string {
   return columns.map((c) => (alias ? `${alias}.${c}` : c)).join(', ');
 }
 
-/** The classification SQL of a day's creators file (`file`: the path DuckDB reads, see `prepareLandingFile`). */
-export function creatorClassificationSql(file: string, sourceFile: string, maxFieldBytes?: number): string {
-  return compileLandingClassification({ format: 'json', files: [{ file, sourceFile }], fields: CREATOR_FIELDS, keyField: 'creator_id', ...(maxFieldBytes !== undefined ? { maxFieldBytes } : {}) });
+/**
+ * The classification SQL of a day's creators file (`file`: the path DuckDB reads, see `prepareLandingFile`);
+ * with `exceptLines` (a relation of accepted rows), only the other lines are classified.
+ */
+export function creatorClassificationSql(file: string, sourceFile: string, maxFieldBytes?: number, exceptLines?: string): string {
+  return compileLandingClassification({
+    format: 'json',
+    files: [{ file, sourceFile }],
+    fields: CREATOR_FIELDS,
+    keyField: 'creator_id',
+    ...(maxFieldBytes !== undefined ? { maxFieldBytes } : {}),
+    ...(exceptLines !== undefined ? { exceptLines } : {}),
+  });
 }
 
 /** The classification SQL of a day's intraday files (each `{ file, sourceFile }`, see `prepareLandingFile`). */
@@ -125,12 +135,16 @@ export function intradayClassificationSql(files: readonly { file: string; source
   return compileLandingClassification({ format: 'json', files, fields: INTRADAY_FIELDS, keyField: 'creator_id', ...(maxFieldBytes !== undefined ? { maxFieldBytes } : {}) });
 }
 
-/** The classification SQL of a day's videos file; `knownCreators` is a relation with a `creator_id` column. */
-export function videoClassificationSql(file: string, sourceFile: string, knownCreators: string, maxFieldBytes?: number): string {
+/**
+ * The classification SQL of a day's videos file; `knownCreators` is a relation with a `creator_id` column;
+ * with `exceptLines` (a relation of accepted rows), only the other lines are classified.
+ */
+export function videoClassificationSql(file: string, sourceFile: string, knownCreators: string, maxFieldBytes?: number, exceptLines?: string): string {
   return compileLandingClassification({
     format: 'csv',
     files: [{ file, sourceFile }],
     ...(maxFieldBytes !== undefined ? { maxFieldBytes } : {}),
+    ...(exceptLines !== undefined ? { exceptLines } : {}),
     fields: VIDEO_FIELDS,
     keyField: 'video_id',
     joins: [`LEFT JOIN (SELECT DISTINCT creator_id AS _known_creator FROM ${knownCreators}) _known ON _known._known_creator = _typed.f_creator_id`],
@@ -226,15 +240,15 @@ export function defineTikTokPipeline(config: TikTokPipelineConfig): TikTokPipeli
   // The landing file a raw asset's SQL reads: the engine lets that SQL open it (or its cleaned copy) and nothing else.
   const landingFileOf = (file: LandingFileName) => ({ partition }: { partition: { firstKey: string } }) =>
     allowedLandingFiles([landingFilePath(landingDir, partition.firstKey, file)]);
-  const creatorsSql = (day: string, assetKey: string) =>
-    creatorClassificationSql(readable(requireLandingFile(landingDir, day, 'creators.ndjson', assetKey)), `${day}/creators.ndjson`, limits.maxFieldBytes);
-  const videosSql = (day: string, assetKey: string) => {
+  const creatorsSql = (day: string, assetKey: string, exceptLines?: string) =>
+    creatorClassificationSql(readable(requireLandingFile(landingDir, day, 'creators.ndjson', assetKey)), `${day}/creators.ndjson`, limits.maxFieldBytes, exceptLines);
+  const videosSql = (day: string, assetKey: string, exceptLines?: string) => {
     const file = requireLandingFile(landingDir, day, 'videos.csv', assetKey);
     const header = readFirstLine(file);
     if (header !== EXPECTED_VIDEO_HEADER) {
       throw landingError('QUARRY_SOURCE_MISSING', `${file} starts with "${header.slice(0, 200)}", not the header "${EXPECTED_VIDEO_HEADER}": the landing format changed; regenerate it or update the pipeline.`);
     }
-    return videoClassificationSql(readable(file), `${day}/videos.csv`, 'creators', limits.maxFieldBytes);
+    return videoClassificationSql(readable(file), `${day}/videos.csv`, 'creators', limits.maxFieldBytes, exceptLines);
   };
   /** The classification of a day's intraday files, or undefined when the day has none. */
   const intradaySql = (day: string) => {
@@ -247,6 +261,9 @@ export function defineTikTokPipeline(config: TikTokPipelineConfig): TikTokPipeli
   };
   const creatorTemplate = limitsNote + creatorClassificationSql('<landing>/<day>/creators.ndjson', '<day>/creators.ndjson', limits.maxFieldBytes);
   const videoTemplate = limitsNote + videoClassificationSql('<landing>/<day>/videos.csv', '<day>/videos.csv', 'creators', limits.maxFieldBytes);
+  // The quarantine assets read their raw asset's accepted lines and classify only the others: one parse per line.
+  const creatorRejectTemplate = limitsNote + creatorClassificationSql('<landing>/<day>/creators.ndjson', '<day>/creators.ndjson', limits.maxFieldBytes, 'accepted');
+  const videoRejectTemplate = limitsNote + videoClassificationSql('<landing>/<day>/videos.csv', '<day>/videos.csv', 'creators', limits.maxFieldBytes, 'accepted');
   const intradayTemplate = limitsNote + intradayClassificationSql([{ file: '<landing>/<day>/intraday/HH-MM.ndjson', sourceFile: '<day>/intraday/HH-MM.ndjson' }], limits.maxFieldBytes);
 
   const creatorChanges = define({
@@ -270,9 +287,10 @@ export function defineTikTokPipeline(config: TikTokPipelineConfig): TikTokPipeli
     description:
       "Rows of each day's creators.ndjson that failed validation, with a reason code (missing_required, wrong_type, " +
       'malformed_timestamp, future_timestamp, negative_followers, …), the file, the line and the raw text. ' +
-      'Together with raw/creator_changes it accounts for every input row.',
+      'Together with raw/creator_changes it accounts for every input row: it parses only the lines raw/creator_changes did not accept.',
     tags: { layer: 'quality', source: 'tiktok-landing' },
     partitions: daily,
+    deps: { accepted: creatorChanges },
     schema: quarantineSchema,
     columns: quarantineColumnDocs(
       { description: 'creator_id as written (may be missing)', pii: 'indirect' },
@@ -281,8 +299,8 @@ export function defineTikTokPipeline(config: TikTokPipelineConfig): TikTokPipeli
     observe: observeFile('creators.ndjson'),
     sourceFiles: landingFileOf('creators.ndjson'),
     checks: creatorQuarantineChecks(),
-    versionSource: quarantinedSql(creatorTemplate),
-    compute: (ctx) => ({ sql: quarantinedSql(creatorsSql(ctx.partition.firstKey, ctx.assetKey)) }),
+    versionSource: quarantinedSql(creatorRejectTemplate),
+    compute: (ctx) => ({ sql: quarantinedSql(creatorsSql(ctx.partition.firstKey, ctx.assetKey, 'accepted')) }),
   });
 
   const creatorSnapshots = define({
@@ -380,17 +398,18 @@ export function defineTikTokPipeline(config: TikTokPipelineConfig): TikTokPipeli
     key: 'quality/video_quarantine',
     description:
       "Rows of each day's videos.csv that failed validation, with a reason code (missing_required, wrong_type, malformed_timestamp, " +
-      'future_timestamp, engagement_gt_1, unknown_creator, …), the file, the line and the raw text.',
+      'future_timestamp, engagement_gt_1, unknown_creator, …), the file, the line and the raw text. It parses only the lines ' +
+      'raw/video_changes did not accept.',
     tags: { layer: 'quality', source: 'tiktok-landing' },
     partitions: daily,
-    deps: { creators: creatorSnapshots },
+    deps: { creators: creatorSnapshots, accepted: videoChanges },
     schema: quarantineSchema,
     columns: quarantineColumnDocs({ description: 'video_id as written (may be missing)' }, { description: 'The rejected line as written', pii: 'indirect' }),
     observe: observeFile('videos.csv'),
     sourceFiles: landingFileOf('videos.csv'),
     checks: videoQuarantineChecks(),
-    versionSource: quarantinedSql(videoTemplate),
-    compute: (ctx) => ({ sql: quarantinedSql(videosSql(ctx.partition.firstKey, ctx.assetKey)) }),
+    versionSource: quarantinedSql(videoRejectTemplate),
+    compute: (ctx) => ({ sql: quarantinedSql(videosSql(ctx.partition.firstKey, ctx.assetKey, 'accepted')) }),
   });
 
   const videos = define({
