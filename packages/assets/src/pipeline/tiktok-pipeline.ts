@@ -108,6 +108,8 @@ export interface TikTokPipeline {
 }
 
 const CREATOR_COLUMNS = CREATOR_FIELDS.map((f) => f.name);
+/** A window start far enough back to mean "every earlier day" (~270 years of daily partitions). */
+const ALL_EARLIER_DAYS = 100_000;
 const VIDEO_COLUMNS = VIDEO_FIELDS.map((f) => f.name);
 const EXPECTED_VIDEO_HEADER = VIDEO_COLUMNS.join(',');
 
@@ -415,17 +417,20 @@ export function defineTikTokPipeline(config: TikTokPipelineConfig): TikTokPipeli
   const videos = define({
     key: 'core/videos',
     description:
-      "Every accepted video's state at the end of each day (previous day upserted with the day's deduplicated changes), " +
-      "with the change of views, likes, comments and shares since the previous day's state (a video's first day counts in full).",
+      "Video state as daily deltas: each day's partition holds the videos whose state changed that day (the day's deduplicated " +
+      'changes that are newer than the video\'s previous state), with their new state and the change of views, likes, comments and ' +
+      "shares since it (a video's first day counts in full). A video's state at the end of day D is its row in the latest " +
+      'partition ≤ D (`videoStateSql`); unchanged videos are not rewritten, so a day costs its 1–5% of changes, not every video.',
     tags: { layer: 'core' },
     partitions: daily,
-    deps: { previous: self(timeWindowMapping({ startOffset: -1, endOffset: -1, allowNonexistentUpstream: true })), changes: videoChanges },
+    // Every earlier day: the previous state of a changed video is its row in the latest partition that has it.
+    deps: { previous: self(timeWindowMapping({ startOffset: -ALL_EARLIER_DAYS, endOffset: -1, allowNonexistentUpstream: true })), changes: videoChanges },
     schema: videoStateSchema,
     columns: {
-      day: { description: 'State day (end of it)' },
+      day: { description: 'Day the state changed (the partition)' },
       ...VIDEO_COLUMN_DOCS,
       first_seen_day: { description: 'First day the video had an accepted row' },
-      last_changed_day: { description: 'Day of the accepted row this state comes from' },
+      last_changed_day: { description: 'Day of the accepted row this state comes from (the partition day)' },
       views_delta: { description: 'Views gained since the previous day', unit: 'views' },
       likes_delta: { description: 'Likes gained since the previous day', unit: 'likes' },
       comments_delta: { description: 'Comments gained since the previous day', unit: 'comments' },
@@ -436,23 +441,22 @@ export function defineTikTokPipeline(config: TikTokPipelineConfig): TikTokPipeli
         SELECT * FROM changes
         QUALIFY row_number() OVER (PARTITION BY video_id ORDER BY updated_at DESC, _source_line DESC) = 1
       ),
-      -- One pass: each video's previous state beside its newest change of the day. The change wins
-      -- only when strictly newer (a re-sent older row never rolls a video back).
-      joined AS (
-        SELECT ${VIDEO_COLUMNS.map((c) => `p.${c} AS p_${c}, t.${c} AS t_${c}`).join(', ')},
-               p.first_seen_day AS p_first_seen_day, p.last_changed_day AS p_last_changed_day,
-               (t.video_id IS NOT NULL AND (p.video_id IS NULL OR t.updated_at > p.updated_at)) AS _take
-        FROM previous p FULL OUTER JOIN today t ON t.video_id = p.video_id
+      -- The previous state of only the videos changed today: their row in the latest earlier partition.
+      p AS (
+        SELECT * FROM previous WHERE video_id IN (SELECT video_id FROM today)
+        QUALIFY row_number() OVER (PARTITION BY video_id ORDER BY day DESC) = 1
       )
       SELECT $partition_key::DATE AS day,
-             ${VIDEO_COLUMNS.map((c) => (c === 'video_id' ? 'coalesce(p_video_id, t_video_id) AS video_id' : `CASE WHEN _take THEN t_${c} ELSE p_${c} END AS ${c}`)).join(', ')},
-             coalesce(p_first_seen_day, $partition_key::DATE) AS first_seen_day,
-             CASE WHEN _take THEN $partition_key::DATE ELSE p_last_changed_day END AS last_changed_day,
-             (CASE WHEN _take THEN t_views ELSE p_views END) - coalesce(p_views, 0) AS views_delta,
-             (CASE WHEN _take THEN t_likes ELSE p_likes END) - coalesce(p_likes, 0) AS likes_delta,
-             coalesce(CASE WHEN _take THEN t_comments ELSE p_comments END, 0) - coalesce(p_comments, 0) AS comments_delta,
-             coalesce(CASE WHEN _take THEN t_shares ELSE p_shares END, 0) - coalesce(p_shares, 0) AS shares_delta
-      FROM joined
+             ${list(VIDEO_COLUMNS, 't')},
+             coalesce(p.first_seen_day, $partition_key::DATE) AS first_seen_day,
+             $partition_key::DATE AS last_changed_day,
+             t.views - coalesce(p.views, 0) AS views_delta,
+             t.likes - coalesce(p.likes, 0) AS likes_delta,
+             coalesce(t.comments, 0) - coalesce(p.comments, 0) AS comments_delta,
+             coalesce(t.shares, 0) - coalesce(p.shares, 0) AS shares_delta
+      FROM today t LEFT JOIN p ON p.video_id = t.video_id
+      -- The change wins only when strictly newer (a re-sent older row never rolls a video back).
+      WHERE p.video_id IS NULL OR t.updated_at > p.updated_at
       ORDER BY video_id
     `,
   });
@@ -465,10 +469,12 @@ export function defineTikTokPipeline(config: TikTokPipelineConfig): TikTokPipeli
       '(likes + comments + shares) / views over those videos, in [0, 1].',
     tags: { layer: 'marts' },
     partitions: daily,
+    // Lifetime totals carry over from the day before (previous) plus the day's video deltas, so a day reads only the videos that changed.
     deps: {
       snapshot: creatorSnapshots,
       previous_snapshot: { asset: creatorSnapshots, mapping: timeWindowMapping({ startOffset: -1, endOffset: -1, allowNonexistentUpstream: true }) },
       videos,
+      previous: self(timeWindowMapping({ startOffset: -1, endOffset: -1, allowNonexistentUpstream: true })),
     },
     schema: creatorDailyMetricsSchema,
     checks: creatorDailyMetricsChecks(),
@@ -494,25 +500,33 @@ export function defineTikTokPipeline(config: TikTokPipelineConfig): TikTokPipeli
     sql: `
       WITH v AS (
         SELECT creator_id,
-               count(*) AS video_count,
-               sum(views) AS total_views, sum(likes) AS total_likes,
-               sum(coalesce(comments, 0)) AS total_comments, sum(coalesce(shares, 0)) AS total_shares,
+               count(*) FILTER (WHERE first_seen_day = $partition_key::DATE) AS new_videos,
                sum(views_delta) AS views, sum(likes_delta) AS likes, sum(comments_delta) AS comments, sum(shares_delta) AS shares,
                count(*) FILTER (WHERE posted_at >= $partition_start AND posted_at < $partition_end) AS videos_posted
         FROM videos GROUP BY creator_id
+      ),
+      totals AS (
+        SELECT s.creator_id,
+               (coalesce(m.video_count, 0) + coalesce(v.new_videos, 0))::BIGINT AS video_count,
+               (coalesce(m.total_views, 0) + coalesce(v.views, 0))::BIGINT AS total_views,
+               (coalesce(m.total_likes, 0) + coalesce(v.likes, 0))::BIGINT AS total_likes,
+               (coalesce(m.total_comments, 0) + coalesce(v.comments, 0))::BIGINT AS total_comments,
+               (coalesce(m.total_shares, 0) + coalesce(v.shares, 0))::BIGINT AS total_shares
+        FROM snapshot s
+        LEFT JOIN previous m ON m.creator_id = s.creator_id
+        LEFT JOIN v ON v.creator_id = s.creator_id
       )
       SELECT $partition_key::DATE AS day, s.creator_id, s.category, s.country, s.followers,
              s.followers - p.followers AS follower_delta,
              coalesce(v.videos_posted, 0)::BIGINT AS videos_posted,
              coalesce(v.views, 0)::BIGINT AS views, coalesce(v.likes, 0)::BIGINT AS likes,
              coalesce(v.comments, 0)::BIGINT AS comments, coalesce(v.shares, 0)::BIGINT AS shares,
-             coalesce(v.video_count, 0)::BIGINT AS video_count,
-             coalesce(v.total_views, 0)::BIGINT AS total_views, coalesce(v.total_likes, 0)::BIGINT AS total_likes,
-             coalesce(v.total_comments, 0)::BIGINT AS total_comments, coalesce(v.total_shares, 0)::BIGINT AS total_shares,
-             CASE WHEN coalesce(v.total_views, 0) > 0
-                  THEN least(1.0, (v.total_likes + v.total_comments + v.total_shares)::DOUBLE / v.total_views::DOUBLE)
+             t.video_count, t.total_views, t.total_likes, t.total_comments, t.total_shares,
+             CASE WHEN t.total_views > 0
+                  THEN least(1.0, (t.total_likes + t.total_comments + t.total_shares)::DOUBLE / t.total_views::DOUBLE)
                   ELSE 0.0 END AS engagement_rate
       FROM snapshot s
+      JOIN totals t ON t.creator_id = s.creator_id
       LEFT JOIN previous_snapshot p ON p.creator_id = s.creator_id
       LEFT JOIN v ON v.creator_id = s.creator_id
       ORDER BY s.creator_id
@@ -610,7 +624,8 @@ export function defineTikTokPipeline(config: TikTokPipelineConfig): TikTokPipeli
       `least ${mismatch.minViews} views and ${mismatch.minRatio * 100}% (aggregation consistency).`,
     tags: { layer: 'quality', check: 'reconciliation' },
     partitions: daily,
-    deps: { snapshot: creatorSnapshots, videos },
+    // The sum of a creator's video views is the day's total_views of marts/creator_daily_metrics (kept from the video deltas).
+    deps: { snapshot: creatorSnapshots, metrics: creatorDailyMetrics },
     schema: viewSumMismatchSchema,
     checks: viewSumMismatchChecks(),
     config: mismatch,
@@ -622,12 +637,11 @@ export function defineTikTokPipeline(config: TikTokPipelineConfig): TikTokPipeli
       difference: { description: 'reported − video sum', unit: 'views' },
     },
     sql: `
-      WITH v AS (SELECT creator_id, sum(views)::BIGINT AS video_views FROM videos GROUP BY creator_id),
-      compared AS (
+      WITH compared AS (
         SELECT $partition_key::DATE AS day, s.creator_id, s.total_views AS reported_total_views,
-               coalesce(v.video_views, 0)::BIGINT AS video_views,
-               s.total_views - coalesce(v.video_views, 0) AS difference
-        FROM snapshot s LEFT JOIN v ON v.creator_id = s.creator_id
+               coalesce(m.total_views, 0)::BIGINT AS video_views,
+               s.total_views - coalesce(m.total_views, 0) AS difference
+        FROM snapshot s LEFT JOIN metrics m ON m.creator_id = s.creator_id
         WHERE s.last_changed_day = $partition_key::DATE AND s.total_views IS NOT NULL
       )
       SELECT * FROM compared
@@ -759,6 +773,29 @@ export function defineTikTokPipeline(config: TikTokPipelineConfig): TikTokPipeli
     priorityDaily,
     assets: Object.freeze(assets),
   });
+}
+
+/**
+ * SQL for every video's state at the end of `day` (`YYYY-MM-DD`) from `core/videos`' daily deltas
+ * (`relation`: its view, such as `core__videos` in `quarry query`): each video's row in the latest
+ * partition ≤ `day`, as of that day, with zero deltas for videos that did not change on it. These are
+ * exactly the rows a full daily snapshot of the video state would hold.
+ *
+ * ```ts
+ * await instance.query(videoStateSql('core__videos', '2026-01-15'));
+ * ```
+ */
+export function videoStateSql(relation: string, day: string): string {
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(day) || Number.isNaN(Date.parse(`${day}T00:00:00Z`))) {
+    throw new QuarryError('QUARRY_BAD_ARGUMENT', `videoStateSql: day "${day}" is not a YYYY-MM-DD day.`);
+  }
+  const at = `DATE '${day}'`;
+  const zeroUnlessToday = (c: string) => `CASE WHEN last_changed_day = ${at} THEN ${c} ELSE 0 END AS ${c}`;
+  return (
+    `SELECT ${at} AS day, ${list(VIDEO_COLUMNS)}, first_seen_day, last_changed_day, ` +
+    `${['views_delta', 'likes_delta', 'comments_delta', 'shares_delta'].map(zeroUnlessToday).join(', ')} ` +
+    `FROM ${relation} WHERE day <= ${at} QUALIFY row_number() OVER (PARTITION BY video_id ORDER BY day DESC) = 1`
+  );
 }
 
 /** A cap from the config: undefined when absent; throws `QUARRY_BAD_CONFIG` naming it unless a whole number ≥ 1. */
