@@ -3,7 +3,8 @@
 // the pipeline's performance work (test/e2e-tiktok/outputs-fixture.json). An optimization that changes
 // any row of any asset fails here, naming the asset and partition. core/videos now stores daily deltas:
 // its rows of a day are the state `videoStateSql` rebuilds from them, which must be the full daily state
-// the fixture captured.
+// the fixture captured; core/creator_history stores daily merges, and `creatorHistorySql` must rebuild
+// the unpartitioned SCD2 table the fixture captured.
 //
 // Regenerate the fixture only for an intended change of outputs:
 //   UPDATE_TIKTOK_FIXTURE=1 node scripts/run-tests.mjs e2e-tiktok/outputs-unchanged
@@ -11,8 +12,8 @@ import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
-import { DuckDBInstance } from '@duckdb/node-api';
-import { videoStateSql } from '@quarry/assets';
+import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
+import { creatorHistorySql, videoStateSql } from '@quarry/assets';
 import { TikTokFixture, sqlString } from './tiktok-fixture.ts';
 
 const FIXTURE = fileURLToPath(new URL('./outputs-fixture.json', import.meta.url));
@@ -44,19 +45,18 @@ async function digestAll(f: TikTokFixture): Promise<Record<string, PartitionDige
       if (asset.type !== 'asset') continue;
       const current = f.instance.catalog.materializationHistory(asset.key, undefined, { limit: Number.MAX_SAFE_INTEGER }).filter((m) => m.current);
       const filesOf = (records: typeof current) => records.flatMap((m) => m.files.map((path) => sqlString(f.instance.store.localPath(path)!))).join(', ');
+      if (asset.key === 'core/creator_history') {
+        // The history keeps daily merges: its table (what the fixture holds, unpartitioned) is each creator's latest rows.
+        out['core/creator_history []'] = await digest(connection, creatorHistorySql(`read_parquet([${filesOf(current)}])`));
+        continue;
+      }
       for (const m of current) {
         // core/videos keeps daily deltas: its state of a day (what the fixture holds) is rebuilt from the partitions up to it.
         const rows =
           asset.key === 'core/videos'
             ? videoStateSql(`read_parquet([${filesOf(current.filter((c) => c.partitionKey <= m.partitionKey))}])`, m.partitionKey)
             : `SELECT * FROM read_parquet([${filesOf([m])}])`;
-        const [row] = (
-          await connection.runAndReadAll(
-            `SELECT count(*)::INTEGER AS n, md5(coalesce(string_agg(r, chr(10) ORDER BY r), '')) AS d ` +
-              `FROM (SELECT CAST(t AS VARCHAR) AS r FROM (${rows}) t)`,
-          )
-        ).getRowObjectsJS() as [{ n: number; d: string }];
-        out[`${asset.key} [${m.partitionKey}]`] = { rows: row.n, md5: row.d };
+        out[`${asset.key} [${m.partitionKey}]`] = await digest(connection, rows);
       }
     }
   } finally {
@@ -64,6 +64,16 @@ async function digestAll(f: TikTokFixture): Promise<Record<string, PartitionDige
     db.closeSync();
   }
   return Object.fromEntries(Object.entries(out).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+}
+
+/** Row count and digest of the rows of `sql`. */
+async function digest(connection: DuckDBConnection, sql: string): Promise<PartitionDigest> {
+  const [row] = (
+    await connection.runAndReadAll(
+      `SELECT count(*)::INTEGER AS n, md5(coalesce(string_agg(r, chr(10) ORDER BY r), '')) AS d FROM (SELECT CAST(t AS VARCHAR) AS r FROM (${sql}) t)`,
+    )
+  ).getRowObjectsJS() as [{ n: number; d: string }];
+  return { rows: row.n, md5: row.d };
 }
 
 describe('TikTok outputs unchanged', () => {

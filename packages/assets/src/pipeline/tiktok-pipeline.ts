@@ -1,7 +1,6 @@
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import {
-  allMapping,
   dailyPartitions,
   QuarryError,
   defineAsset,
@@ -347,10 +346,14 @@ export function defineTikTokPipeline(config: TikTokPipelineConfig): TikTokPipeli
     key: 'core/creator_history',
     description:
       'SCD type-2 history of creators: one version per distinct accepted (creator_id, updated_at), valid from its updated_at ' +
-      "until the next version's (valid_to NULL for the current one). Derived from every change partition at once (allMapping), " +
-      'so it is always a pure function of the append-only CDC input and can be rebuilt from it at any time.',
+      "until the next version's (valid_to NULL for the current one), merged day by day: a day's partition holds the whole " +
+      'history of each creator that gained a version that day (earlier versions closed, new ones appended), so the table is each ' +
+      "creator's rows in its latest partition (`creatorHistorySql`; history_day says which). It is still a pure function of the " +
+      'append-only CDC input and can be rebuilt from it at any time.',
     tags: { layer: 'core', scd: 'type-2' },
-    deps: { changes: { asset: creatorChanges, mapping: allMapping() } },
+    partitions: daily,
+    // Every earlier day: a creator's current history is its rows in the latest partition that has it.
+    deps: { previous: self(timeWindowMapping({ startOffset: -ALL_EARLIER_DAYS, endOffset: -1, allowNonexistentUpstream: true })), changes: creatorChanges },
     schema: creatorHistorySchema,
     columns: {
       ...CREATOR_COLUMN_DOCS,
@@ -361,18 +364,34 @@ export function defineTikTokPipeline(config: TikTokPipelineConfig): TikTokPipeli
       source_day: { description: 'Landing day the version was first accepted from' },
       _source_file: SOURCE_COLUMN_DOCS._source_file!,
       _source_line: SOURCE_COLUMN_DOCS._source_line!,
+      history_day: { description: "Day this creator's history was last merged (the partition); the latest one per creator is current" },
     },
     sql: `
-      WITH versions AS (
+      WITH seen AS (
         SELECT * FROM changes
-        QUALIFY row_number() OVER (PARTITION BY creator_id, updated_at ORDER BY day ASC, _source_line DESC) = 1
+        QUALIFY row_number() OVER (PARTITION BY creator_id, updated_at ORDER BY _source_line DESC) = 1
+      ),
+      -- The current history of the creators in today's file: their rows in the latest earlier partition that has them.
+      before AS (
+        SELECT * FROM previous WHERE creator_id IN (SELECT creator_id FROM seen)
+        QUALIFY history_day = max(history_day) OVER (PARTITION BY creator_id)
+      ),
+      -- Versions not known before: a re-sent row (an updated_at already in the history) changes nothing.
+      added AS (
+        SELECT s.* FROM seen s ANTI JOIN before b ON b.creator_id = s.creator_id AND b.valid_from = s.updated_at
+      ),
+      versions AS (
+        SELECT ${list(CREATOR_COLUMNS)}, source_day, _source_file, _source_line FROM before WHERE creator_id IN (SELECT creator_id FROM added)
+        UNION ALL
+        SELECT ${list(CREATOR_COLUMNS)}, day AS source_day, _source_file, _source_line FROM added
       )
       SELECT ${list(CREATOR_COLUMNS)},
              row_number() OVER w AS version,
              updated_at AS valid_from,
              lead(updated_at) OVER w AS valid_to,
              lead(updated_at) OVER w IS NULL AS is_current,
-             day AS source_day, _source_file, _source_line
+             source_day, _source_file, _source_line,
+             $partition_key::DATE AS history_day
       FROM versions
       WINDOW w AS (PARTITION BY creator_id ORDER BY updated_at)
       ORDER BY creator_id, valid_from
@@ -773,6 +792,19 @@ export function defineTikTokPipeline(config: TikTokPipelineConfig): TikTokPipeli
     priorityDaily,
     assets: Object.freeze(assets),
   });
+}
+
+/**
+ * SQL for the SCD2 history table of creators from `core/creator_history`'s daily merges (`relation`: its
+ * view, such as `core__creator_history` in `quarry query`): each creator's rows in the latest partition
+ * that has them, without the `history_day` bookkeeping column.
+ *
+ * ```ts
+ * await instance.query(`SELECT * FROM (${creatorHistorySql('core__creator_history')}) WHERE creator_id = 'c_000042'`);
+ * ```
+ */
+export function creatorHistorySql(relation: string): string {
+  return `SELECT * EXCLUDE (history_day) FROM ${relation} QUALIFY history_day = max(history_day) OVER (PARTITION BY creator_id)`;
 }
 
 /**

@@ -78,6 +78,7 @@ export const creatorHistorySchema = z.object({
   source_day: date(),
   _source_file: z.string(),
   _source_line: int(),
+  history_day: date(),
 });
 
 /** Every video's accepted state at the end of a day, with the change since the day before (`core/videos`). */
