@@ -14,7 +14,7 @@
  *    then the lower bound: the same pipeline as one hand-written DuckDB script
  *    (`bench/tiktok/hand-written-pipeline.ts`: no framework, no catalog, state kept in tables) over the
  *    same landing days, in a fresh process too. Its outputs are checked equal to the framework's, every
- *    asset and partition (row count + md5 of the sorted rows), so the baseline does the same work;
+ *    asset and partition (row count + sum of 64-bit hashes of the row texts), so the baseline does the same work;
  *    framework ÷ hand-written ≤ 1.20 (both timed inside their process, without node start-up);
  * 3. incremental: the generator adds day `days + 1` (it is prefix-stable and writes only the missing
  *    day), then a fresh process materializes everything stale; incremental / full ≤ 0.02;
@@ -111,7 +111,7 @@ interface AssetTiming {
 }
 
 /** Rows and an order-independent digest of one partition's output, by `asset [partition]`. */
-type OutputDigests = Record<string, { rows: number; md5: string }>;
+type OutputDigests = Record<string, { rows: number; digest: string }>;
 
 /** What a child phase reports back. */
 interface PhaseResult {
@@ -287,12 +287,12 @@ async function runBaselineWorker(dir: string, days: number, resultFile: string):
  * script …` lines (a partition the script did not write counts as empty); none when they are equal.
  */
 function outputDifferences(framework: OutputDigests, script: OutputDigests): string[] {
-  const empty = { rows: 0, md5: 'd41d8cd98f00b204e9800998ecf8427e' };
+  const empty = { rows: 0, digest: '0' };
   const keys = [...new Set([...Object.keys(framework), ...Object.keys(script)])].sort();
   return keys.flatMap((key) => {
     const a = framework[key] ?? empty;
     const b = script[key] ?? empty;
-    return a.rows === b.rows && a.md5 === b.md5 ? [] : [`${key}: framework ${a.rows} rows ${a.md5.slice(0, 8)}, script ${b.rows} rows ${b.md5.slice(0, 8)}`];
+    return a.rows === b.rows && a.digest === b.digest ? [] : [`${key}: framework ${a.rows} rows (digest ${a.digest}), script ${b.rows} rows (digest ${b.digest})`];
   });
 }
 
