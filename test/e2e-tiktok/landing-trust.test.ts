@@ -174,8 +174,10 @@ describe('TikTok landing files the pipeline does not trust blindly', () => {
     truncateSync(path, 0);
     const { runId } = await f.instance.startRun({ concurrency: 2 });
     const record = await f.instance.waitForRun(runId);
-    assert.equal(record.status, 'partially_failed');
+    // Every step of the run is the empty day or built on it (the quarantine reads the raw asset's accepted lines): none succeeds.
+    assert.equal(record.status, 'failed');
     const steps = f.instance.listSteps(runId);
+    assert.equal(steps.find((s) => s.assetKey === 'quality/creator_quarantine')?.status, 'skipped');
     const raw = steps.find((s) => s.assetKey === 'raw/creator_changes')!;
     assert.equal(raw.status, 'failed');
     assert.equal(raw.reason, 'blocked_by_check');

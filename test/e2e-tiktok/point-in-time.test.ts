@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { creatorAsOf, followersAsOf } from '@quarry/assets';
+import { creatorAsOf, creatorHistorySql, followersAsOf } from '@quarry/assets';
 import { isQuarryError } from '@quarry/core';
 import { main } from '../../packages/assets/src/cli/main.ts';
 import { TikTokFixture } from './tiktok-fixture.ts';
@@ -53,7 +53,7 @@ describe('TikTok point-in-time history', () => {
                lead(valid_from) OVER (PARTITION BY creator_id ORDER BY valid_from) AS next_from,
                row_number() OVER (PARTITION BY creator_id ORDER BY valid_from) AS position,
                count(*) OVER (PARTITION BY creator_id) AS versions
-        FROM core__creator_history
+        FROM (${creatorHistorySql('core__creator_history')})
       )
       SELECT * FROM ordered
       WHERE version <> position
@@ -62,7 +62,7 @@ describe('TikTok point-in-time history', () => {
          OR valid_to <= valid_from
          OR is_current <> (valid_to IS NULL)`);
     assert.deepEqual(problems, []);
-    const [counts] = await f.rows(`SELECT count(DISTINCT creator_id)::INTEGER AS creators, count(*) FILTER (WHERE is_current)::INTEGER AS current FROM core__creator_history`);
+    const [counts] = await f.rows(`SELECT count(DISTINCT creator_id)::INTEGER AS creators, count(*) FILTER (WHERE is_current)::INTEGER AS current FROM (${creatorHistorySql('core__creator_history')})`);
     const last = f.days[f.days.length - 1]!;
     assert.equal(counts!.creators, f.truth.defectsOn(last).creatorsExisting);
     assert.equal(counts!.current, counts!.creators);

@@ -75,10 +75,14 @@ export async function creatorAsOf(instance: Instance, creatorId: string, at: str
   const instant = asOfInstant(at);
   requireHistory(instance);
   const t = `TIMESTAMPTZ ${quoteString(instant.toISOString())}`;
+  // The history keeps daily merges: the creator's current versions are its rows in the latest partition that has it.
   const result = await instance.query(
-    `SELECT h.*, (SELECT count(*) FROM core__creator_history a WHERE a.creator_id = h.creator_id) AS versions
-     FROM core__creator_history h
-     WHERE h.creator_id = ${quoteString(creatorId)} AND h.valid_from <= ${t} AND (h.valid_to IS NULL OR h.valid_to > ${t})`,
+    `WITH h AS (
+       SELECT * FROM core__creator_history WHERE creator_id = ${quoteString(creatorId)} QUALIFY history_day = max(history_day) OVER ()
+     )
+     SELECT h.*, (SELECT count(*) FROM h) AS versions
+     FROM h
+     WHERE h.valid_from <= ${t} AND (h.valid_to IS NULL OR h.valid_to > ${t})`,
   );
   const row = result.rows[0];
   if (row === undefined) return undefined;

@@ -1,5 +1,5 @@
 // The TikTok pipeline as Quarry assets, and point-in-time queries over it.
-export { defineTikTokPipeline, defineTikTokPipelineFromLanding, creatorClassificationSql, intradayClassificationSql, videoClassificationSql } from './tiktok-pipeline.ts';
+export { defineTikTokPipeline, defineTikTokPipelineFromLanding, creatorClassificationSql, intradayClassificationSql, videoClassificationSql, videoStateSql, creatorHistorySql } from './tiktok-pipeline.ts';
 export { DEFAULT_LANDING_LIMITS, prepareLandingFile, scanLandingFile, REJECTED_LINE_MARKER } from './landing-line-scan.ts';
 export type { LandingLimits, RejectedLine, RejectedLineCode } from './landing-line-scan.ts';
 export type { TikTokPipeline, TikTokPipelineConfig } from './tiktok-pipeline.ts';

@@ -46,6 +46,12 @@ export interface LandingClassification {
   readonly rules?: readonly { readonly code: ReasonCode; readonly when: string; readonly reason: string }[];
   /** Extra relations joined to the typed rows (e.g. the known creators), as `LEFT JOIN …` clauses. */
   readonly joins?: readonly string[];
+  /**
+   * A relation with `_source_file` and `_source_line` columns (the accepted rows of the same files): its
+   * lines are left out before any parsing, so a quarantine asset classifies only what its raw asset did
+   * not accept, and each line is parsed once for both.
+   */
+  readonly exceptLines?: string;
 }
 
 const INTEGER_TEXT = String.raw`^[+-]?\d{1,18}$`;
@@ -140,7 +146,11 @@ export function compileLandingClassification(spec: LandingClassification): strin
     `CASE WHEN _rejected THEN json_extract_string(${payload}, '$.reason') END AS _reject_reason FROM (` +
     `SELECT *, starts_with(_l, ${marker}) AS _rejected FROM (` +
     `SELECT _source_file, rtrim(line, chr(13)) AS _l, _source_line FROM (SELECT _source_file, unnest(s) AS line, generate_subscripts(s, 1) AS _source_line ` +
-    `FROM (SELECT ${sourceOf} AS _source_file, string_split(content, chr(10)) AS s FROM read_text([${spec.files.map((f) => quoteString(f.file)).join(', ')}])))))`;
+    `FROM (SELECT ${sourceOf} AS _source_file, string_split(content, chr(10)) AS s FROM read_text([${spec.files.map((f) => quoteString(f.file)).join(', ')}])))` +
+    (spec.exceptLines === undefined
+      ? ''
+      : ` _all WHERE NOT EXISTS (SELECT 1 FROM ${spec.exceptLines} _done WHERE _done._source_file = _all._source_file AND _done._source_line = _all._source_line)`) +
+    `))`;
   let extract: string;
   let shapeOk: string;
   if (spec.format === 'json') {

@@ -1,7 +1,6 @@
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import {
-  allMapping,
   dailyPartitions,
   QuarryError,
   defineAsset,
@@ -108,6 +107,8 @@ export interface TikTokPipeline {
 }
 
 const CREATOR_COLUMNS = CREATOR_FIELDS.map((f) => f.name);
+/** A window start far enough back to mean "every earlier day" (~270 years of daily partitions). */
+const ALL_EARLIER_DAYS = 100_000;
 const VIDEO_COLUMNS = VIDEO_FIELDS.map((f) => f.name);
 const EXPECTED_VIDEO_HEADER = VIDEO_COLUMNS.join(',');
 
@@ -115,9 +116,19 @@ function list(columns: readonly string[], alias = ''): string {
   return columns.map((c) => (alias ? `${alias}.${c}` : c)).join(', ');
 }
 
-/** The classification SQL of a day's creators file (`file`: the path DuckDB reads, see `prepareLandingFile`). */
-export function creatorClassificationSql(file: string, sourceFile: string, maxFieldBytes?: number): string {
-  return compileLandingClassification({ format: 'json', files: [{ file, sourceFile }], fields: CREATOR_FIELDS, keyField: 'creator_id', ...(maxFieldBytes !== undefined ? { maxFieldBytes } : {}) });
+/**
+ * The classification SQL of a day's creators file (`file`: the path DuckDB reads, see `prepareLandingFile`);
+ * with `exceptLines` (a relation of accepted rows), only the other lines are classified.
+ */
+export function creatorClassificationSql(file: string, sourceFile: string, maxFieldBytes?: number, exceptLines?: string): string {
+  return compileLandingClassification({
+    format: 'json',
+    files: [{ file, sourceFile }],
+    fields: CREATOR_FIELDS,
+    keyField: 'creator_id',
+    ...(maxFieldBytes !== undefined ? { maxFieldBytes } : {}),
+    ...(exceptLines !== undefined ? { exceptLines } : {}),
+  });
 }
 
 /** The classification SQL of a day's intraday files (each `{ file, sourceFile }`, see `prepareLandingFile`). */
@@ -125,12 +136,16 @@ export function intradayClassificationSql(files: readonly { file: string; source
   return compileLandingClassification({ format: 'json', files, fields: INTRADAY_FIELDS, keyField: 'creator_id', ...(maxFieldBytes !== undefined ? { maxFieldBytes } : {}) });
 }
 
-/** The classification SQL of a day's videos file; `knownCreators` is a relation with a `creator_id` column. */
-export function videoClassificationSql(file: string, sourceFile: string, knownCreators: string, maxFieldBytes?: number): string {
+/**
+ * The classification SQL of a day's videos file; `knownCreators` is a relation with a `creator_id` column;
+ * with `exceptLines` (a relation of accepted rows), only the other lines are classified.
+ */
+export function videoClassificationSql(file: string, sourceFile: string, knownCreators: string, maxFieldBytes?: number, exceptLines?: string): string {
   return compileLandingClassification({
     format: 'csv',
     files: [{ file, sourceFile }],
     ...(maxFieldBytes !== undefined ? { maxFieldBytes } : {}),
+    ...(exceptLines !== undefined ? { exceptLines } : {}),
     fields: VIDEO_FIELDS,
     keyField: 'video_id',
     joins: [`LEFT JOIN (SELECT DISTINCT creator_id AS _known_creator FROM ${knownCreators}) _known ON _known._known_creator = _typed.f_creator_id`],
@@ -226,15 +241,15 @@ export function defineTikTokPipeline(config: TikTokPipelineConfig): TikTokPipeli
   // The landing file a raw asset's SQL reads: the engine lets that SQL open it (or its cleaned copy) and nothing else.
   const landingFileOf = (file: LandingFileName) => ({ partition }: { partition: { firstKey: string } }) =>
     allowedLandingFiles([landingFilePath(landingDir, partition.firstKey, file)]);
-  const creatorsSql = (day: string, assetKey: string) =>
-    creatorClassificationSql(readable(requireLandingFile(landingDir, day, 'creators.ndjson', assetKey)), `${day}/creators.ndjson`, limits.maxFieldBytes);
-  const videosSql = (day: string, assetKey: string) => {
+  const creatorsSql = (day: string, assetKey: string, exceptLines?: string) =>
+    creatorClassificationSql(readable(requireLandingFile(landingDir, day, 'creators.ndjson', assetKey)), `${day}/creators.ndjson`, limits.maxFieldBytes, exceptLines);
+  const videosSql = (day: string, assetKey: string, exceptLines?: string) => {
     const file = requireLandingFile(landingDir, day, 'videos.csv', assetKey);
     const header = readFirstLine(file);
     if (header !== EXPECTED_VIDEO_HEADER) {
       throw landingError('QUARRY_SOURCE_MISSING', `${file} starts with "${header.slice(0, 200)}", not the header "${EXPECTED_VIDEO_HEADER}": the landing format changed; regenerate it or update the pipeline.`);
     }
-    return videoClassificationSql(readable(file), `${day}/videos.csv`, 'creators', limits.maxFieldBytes);
+    return videoClassificationSql(readable(file), `${day}/videos.csv`, 'creators', limits.maxFieldBytes, exceptLines);
   };
   /** The classification of a day's intraday files, or undefined when the day has none. */
   const intradaySql = (day: string) => {
@@ -247,6 +262,9 @@ export function defineTikTokPipeline(config: TikTokPipelineConfig): TikTokPipeli
   };
   const creatorTemplate = limitsNote + creatorClassificationSql('<landing>/<day>/creators.ndjson', '<day>/creators.ndjson', limits.maxFieldBytes);
   const videoTemplate = limitsNote + videoClassificationSql('<landing>/<day>/videos.csv', '<day>/videos.csv', 'creators', limits.maxFieldBytes);
+  // The quarantine assets read their raw asset's accepted lines and classify only the others: one parse per line.
+  const creatorRejectTemplate = limitsNote + creatorClassificationSql('<landing>/<day>/creators.ndjson', '<day>/creators.ndjson', limits.maxFieldBytes, 'accepted');
+  const videoRejectTemplate = limitsNote + videoClassificationSql('<landing>/<day>/videos.csv', '<day>/videos.csv', 'creators', limits.maxFieldBytes, 'accepted');
   const intradayTemplate = limitsNote + intradayClassificationSql([{ file: '<landing>/<day>/intraday/HH-MM.ndjson', sourceFile: '<day>/intraday/HH-MM.ndjson' }], limits.maxFieldBytes);
 
   const creatorChanges = define({
@@ -270,9 +288,10 @@ export function defineTikTokPipeline(config: TikTokPipelineConfig): TikTokPipeli
     description:
       "Rows of each day's creators.ndjson that failed validation, with a reason code (missing_required, wrong_type, " +
       'malformed_timestamp, future_timestamp, negative_followers, …), the file, the line and the raw text. ' +
-      'Together with raw/creator_changes it accounts for every input row.',
+      'Together with raw/creator_changes it accounts for every input row: it parses only the lines raw/creator_changes did not accept.',
     tags: { layer: 'quality', source: 'tiktok-landing' },
     partitions: daily,
+    deps: { accepted: creatorChanges },
     schema: quarantineSchema,
     columns: quarantineColumnDocs(
       { description: 'creator_id as written (may be missing)', pii: 'indirect' },
@@ -281,8 +300,8 @@ export function defineTikTokPipeline(config: TikTokPipelineConfig): TikTokPipeli
     observe: observeFile('creators.ndjson'),
     sourceFiles: landingFileOf('creators.ndjson'),
     checks: creatorQuarantineChecks(),
-    versionSource: quarantinedSql(creatorTemplate),
-    compute: (ctx) => ({ sql: quarantinedSql(creatorsSql(ctx.partition.firstKey, ctx.assetKey)) }),
+    versionSource: quarantinedSql(creatorRejectTemplate),
+    compute: (ctx) => ({ sql: quarantinedSql(creatorsSql(ctx.partition.firstKey, ctx.assetKey, 'accepted')) }),
   });
 
   const creatorSnapshots = define({
@@ -327,10 +346,14 @@ export function defineTikTokPipeline(config: TikTokPipelineConfig): TikTokPipeli
     key: 'core/creator_history',
     description:
       'SCD type-2 history of creators: one version per distinct accepted (creator_id, updated_at), valid from its updated_at ' +
-      "until the next version's (valid_to NULL for the current one). Derived from every change partition at once (allMapping), " +
-      'so it is always a pure function of the append-only CDC input and can be rebuilt from it at any time.',
+      "until the next version's (valid_to NULL for the current one), merged day by day: a day's partition holds the whole " +
+      'history of each creator that gained a version that day (earlier versions closed, new ones appended), so the table is each ' +
+      "creator's rows in its latest partition (`creatorHistorySql`; history_day says which). It is still a pure function of the " +
+      'append-only CDC input and can be rebuilt from it at any time.',
     tags: { layer: 'core', scd: 'type-2' },
-    deps: { changes: { asset: creatorChanges, mapping: allMapping() } },
+    partitions: daily,
+    // Every earlier day: a creator's current history is its rows in the latest partition that has it.
+    deps: { previous: self(timeWindowMapping({ startOffset: -ALL_EARLIER_DAYS, endOffset: -1, allowNonexistentUpstream: true })), changes: creatorChanges },
     schema: creatorHistorySchema,
     columns: {
       ...CREATOR_COLUMN_DOCS,
@@ -341,18 +364,34 @@ export function defineTikTokPipeline(config: TikTokPipelineConfig): TikTokPipeli
       source_day: { description: 'Landing day the version was first accepted from' },
       _source_file: SOURCE_COLUMN_DOCS._source_file!,
       _source_line: SOURCE_COLUMN_DOCS._source_line!,
+      history_day: { description: "Day this creator's history was last merged (the partition); the latest one per creator is current" },
     },
     sql: `
-      WITH versions AS (
+      WITH seen AS (
         SELECT * FROM changes
-        QUALIFY row_number() OVER (PARTITION BY creator_id, updated_at ORDER BY day ASC, _source_line DESC) = 1
+        QUALIFY row_number() OVER (PARTITION BY creator_id, updated_at ORDER BY _source_line DESC) = 1
+      ),
+      -- The current history of the creators in today's file: their rows in the latest earlier partition that has them.
+      before AS (
+        SELECT * FROM previous WHERE creator_id IN (SELECT creator_id FROM seen)
+        QUALIFY history_day = max(history_day) OVER (PARTITION BY creator_id)
+      ),
+      -- Versions not known before: a re-sent row (an updated_at already in the history) changes nothing.
+      added AS (
+        SELECT s.* FROM seen s ANTI JOIN before b ON b.creator_id = s.creator_id AND b.valid_from = s.updated_at
+      ),
+      versions AS (
+        SELECT ${list(CREATOR_COLUMNS)}, source_day, _source_file, _source_line FROM before WHERE creator_id IN (SELECT creator_id FROM added)
+        UNION ALL
+        SELECT ${list(CREATOR_COLUMNS)}, day AS source_day, _source_file, _source_line FROM added
       )
       SELECT ${list(CREATOR_COLUMNS)},
              row_number() OVER w AS version,
              updated_at AS valid_from,
              lead(updated_at) OVER w AS valid_to,
              lead(updated_at) OVER w IS NULL AS is_current,
-             day AS source_day, _source_file, _source_line
+             source_day, _source_file, _source_line,
+             $partition_key::DATE AS history_day
       FROM versions
       WINDOW w AS (PARTITION BY creator_id ORDER BY updated_at)
       ORDER BY creator_id, valid_from
@@ -380,33 +419,37 @@ export function defineTikTokPipeline(config: TikTokPipelineConfig): TikTokPipeli
     key: 'quality/video_quarantine',
     description:
       "Rows of each day's videos.csv that failed validation, with a reason code (missing_required, wrong_type, malformed_timestamp, " +
-      'future_timestamp, engagement_gt_1, unknown_creator, …), the file, the line and the raw text.',
+      'future_timestamp, engagement_gt_1, unknown_creator, …), the file, the line and the raw text. It parses only the lines ' +
+      'raw/video_changes did not accept.',
     tags: { layer: 'quality', source: 'tiktok-landing' },
     partitions: daily,
-    deps: { creators: creatorSnapshots },
+    deps: { creators: creatorSnapshots, accepted: videoChanges },
     schema: quarantineSchema,
     columns: quarantineColumnDocs({ description: 'video_id as written (may be missing)' }, { description: 'The rejected line as written', pii: 'indirect' }),
     observe: observeFile('videos.csv'),
     sourceFiles: landingFileOf('videos.csv'),
     checks: videoQuarantineChecks(),
-    versionSource: quarantinedSql(videoTemplate),
-    compute: (ctx) => ({ sql: quarantinedSql(videosSql(ctx.partition.firstKey, ctx.assetKey)) }),
+    versionSource: quarantinedSql(videoRejectTemplate),
+    compute: (ctx) => ({ sql: quarantinedSql(videosSql(ctx.partition.firstKey, ctx.assetKey, 'accepted')) }),
   });
 
   const videos = define({
     key: 'core/videos',
     description:
-      "Every accepted video's state at the end of each day (previous day upserted with the day's deduplicated changes), " +
-      "with the change of views, likes, comments and shares since the previous day's state (a video's first day counts in full).",
+      "Video state as daily deltas: each day's partition holds the videos whose state changed that day (the day's deduplicated " +
+      'changes that are newer than the video\'s previous state), with their new state and the change of views, likes, comments and ' +
+      "shares since it (a video's first day counts in full). A video's state at the end of day D is its row in the latest " +
+      'partition ≤ D (`videoStateSql`); unchanged videos are not rewritten, so a day costs its 1–5% of changes, not every video.',
     tags: { layer: 'core' },
     partitions: daily,
-    deps: { previous: self(timeWindowMapping({ startOffset: -1, endOffset: -1, allowNonexistentUpstream: true })), changes: videoChanges },
+    // Every earlier day: the previous state of a changed video is its row in the latest partition that has it.
+    deps: { previous: self(timeWindowMapping({ startOffset: -ALL_EARLIER_DAYS, endOffset: -1, allowNonexistentUpstream: true })), changes: videoChanges },
     schema: videoStateSchema,
     columns: {
-      day: { description: 'State day (end of it)' },
+      day: { description: 'Day the state changed (the partition)' },
       ...VIDEO_COLUMN_DOCS,
       first_seen_day: { description: 'First day the video had an accepted row' },
-      last_changed_day: { description: 'Day of the accepted row this state comes from' },
+      last_changed_day: { description: 'Day of the accepted row this state comes from (the partition day)' },
       views_delta: { description: 'Views gained since the previous day', unit: 'views' },
       likes_delta: { description: 'Likes gained since the previous day', unit: 'likes' },
       comments_delta: { description: 'Comments gained since the previous day', unit: 'comments' },
@@ -417,23 +460,22 @@ export function defineTikTokPipeline(config: TikTokPipelineConfig): TikTokPipeli
         SELECT * FROM changes
         QUALIFY row_number() OVER (PARTITION BY video_id ORDER BY updated_at DESC, _source_line DESC) = 1
       ),
-      -- One pass: each video's previous state beside its newest change of the day. The change wins
-      -- only when strictly newer (a re-sent older row never rolls a video back).
-      joined AS (
-        SELECT ${VIDEO_COLUMNS.map((c) => `p.${c} AS p_${c}, t.${c} AS t_${c}`).join(', ')},
-               p.first_seen_day AS p_first_seen_day, p.last_changed_day AS p_last_changed_day,
-               (t.video_id IS NOT NULL AND (p.video_id IS NULL OR t.updated_at > p.updated_at)) AS _take
-        FROM previous p FULL OUTER JOIN today t ON t.video_id = p.video_id
+      -- The previous state of only the videos changed today: their row in the latest earlier partition.
+      p AS (
+        SELECT * FROM previous WHERE video_id IN (SELECT video_id FROM today)
+        QUALIFY row_number() OVER (PARTITION BY video_id ORDER BY day DESC) = 1
       )
       SELECT $partition_key::DATE AS day,
-             ${VIDEO_COLUMNS.map((c) => (c === 'video_id' ? 'coalesce(p_video_id, t_video_id) AS video_id' : `CASE WHEN _take THEN t_${c} ELSE p_${c} END AS ${c}`)).join(', ')},
-             coalesce(p_first_seen_day, $partition_key::DATE) AS first_seen_day,
-             CASE WHEN _take THEN $partition_key::DATE ELSE p_last_changed_day END AS last_changed_day,
-             (CASE WHEN _take THEN t_views ELSE p_views END) - coalesce(p_views, 0) AS views_delta,
-             (CASE WHEN _take THEN t_likes ELSE p_likes END) - coalesce(p_likes, 0) AS likes_delta,
-             coalesce(CASE WHEN _take THEN t_comments ELSE p_comments END, 0) - coalesce(p_comments, 0) AS comments_delta,
-             coalesce(CASE WHEN _take THEN t_shares ELSE p_shares END, 0) - coalesce(p_shares, 0) AS shares_delta
-      FROM joined
+             ${list(VIDEO_COLUMNS, 't')},
+             coalesce(p.first_seen_day, $partition_key::DATE) AS first_seen_day,
+             $partition_key::DATE AS last_changed_day,
+             t.views - coalesce(p.views, 0) AS views_delta,
+             t.likes - coalesce(p.likes, 0) AS likes_delta,
+             coalesce(t.comments, 0) - coalesce(p.comments, 0) AS comments_delta,
+             coalesce(t.shares, 0) - coalesce(p.shares, 0) AS shares_delta
+      FROM today t LEFT JOIN p ON p.video_id = t.video_id
+      -- The change wins only when strictly newer (a re-sent older row never rolls a video back).
+      WHERE p.video_id IS NULL OR t.updated_at > p.updated_at
       ORDER BY video_id
     `,
   });
@@ -446,10 +488,12 @@ export function defineTikTokPipeline(config: TikTokPipelineConfig): TikTokPipeli
       '(likes + comments + shares) / views over those videos, in [0, 1].',
     tags: { layer: 'marts' },
     partitions: daily,
+    // Lifetime totals carry over from the day before (previous) plus the day's video deltas, so a day reads only the videos that changed.
     deps: {
       snapshot: creatorSnapshots,
       previous_snapshot: { asset: creatorSnapshots, mapping: timeWindowMapping({ startOffset: -1, endOffset: -1, allowNonexistentUpstream: true }) },
       videos,
+      previous: self(timeWindowMapping({ startOffset: -1, endOffset: -1, allowNonexistentUpstream: true })),
     },
     schema: creatorDailyMetricsSchema,
     checks: creatorDailyMetricsChecks(),
@@ -475,25 +519,33 @@ export function defineTikTokPipeline(config: TikTokPipelineConfig): TikTokPipeli
     sql: `
       WITH v AS (
         SELECT creator_id,
-               count(*) AS video_count,
-               sum(views) AS total_views, sum(likes) AS total_likes,
-               sum(coalesce(comments, 0)) AS total_comments, sum(coalesce(shares, 0)) AS total_shares,
+               count(*) FILTER (WHERE first_seen_day = $partition_key::DATE) AS new_videos,
                sum(views_delta) AS views, sum(likes_delta) AS likes, sum(comments_delta) AS comments, sum(shares_delta) AS shares,
                count(*) FILTER (WHERE posted_at >= $partition_start AND posted_at < $partition_end) AS videos_posted
         FROM videos GROUP BY creator_id
+      ),
+      totals AS (
+        SELECT s.creator_id,
+               (coalesce(m.video_count, 0) + coalesce(v.new_videos, 0))::BIGINT AS video_count,
+               (coalesce(m.total_views, 0) + coalesce(v.views, 0))::BIGINT AS total_views,
+               (coalesce(m.total_likes, 0) + coalesce(v.likes, 0))::BIGINT AS total_likes,
+               (coalesce(m.total_comments, 0) + coalesce(v.comments, 0))::BIGINT AS total_comments,
+               (coalesce(m.total_shares, 0) + coalesce(v.shares, 0))::BIGINT AS total_shares
+        FROM snapshot s
+        LEFT JOIN previous m ON m.creator_id = s.creator_id
+        LEFT JOIN v ON v.creator_id = s.creator_id
       )
       SELECT $partition_key::DATE AS day, s.creator_id, s.category, s.country, s.followers,
              s.followers - p.followers AS follower_delta,
              coalesce(v.videos_posted, 0)::BIGINT AS videos_posted,
              coalesce(v.views, 0)::BIGINT AS views, coalesce(v.likes, 0)::BIGINT AS likes,
              coalesce(v.comments, 0)::BIGINT AS comments, coalesce(v.shares, 0)::BIGINT AS shares,
-             coalesce(v.video_count, 0)::BIGINT AS video_count,
-             coalesce(v.total_views, 0)::BIGINT AS total_views, coalesce(v.total_likes, 0)::BIGINT AS total_likes,
-             coalesce(v.total_comments, 0)::BIGINT AS total_comments, coalesce(v.total_shares, 0)::BIGINT AS total_shares,
-             CASE WHEN coalesce(v.total_views, 0) > 0
-                  THEN least(1.0, (v.total_likes + v.total_comments + v.total_shares)::DOUBLE / v.total_views::DOUBLE)
+             t.video_count, t.total_views, t.total_likes, t.total_comments, t.total_shares,
+             CASE WHEN t.total_views > 0
+                  THEN least(1.0, (t.total_likes + t.total_comments + t.total_shares)::DOUBLE / t.total_views::DOUBLE)
                   ELSE 0.0 END AS engagement_rate
       FROM snapshot s
+      JOIN totals t ON t.creator_id = s.creator_id
       LEFT JOIN previous_snapshot p ON p.creator_id = s.creator_id
       LEFT JOIN v ON v.creator_id = s.creator_id
       ORDER BY s.creator_id
@@ -591,7 +643,8 @@ export function defineTikTokPipeline(config: TikTokPipelineConfig): TikTokPipeli
       `least ${mismatch.minViews} views and ${mismatch.minRatio * 100}% (aggregation consistency).`,
     tags: { layer: 'quality', check: 'reconciliation' },
     partitions: daily,
-    deps: { snapshot: creatorSnapshots, videos },
+    // The sum of a creator's video views is the day's total_views of marts/creator_daily_metrics (kept from the video deltas).
+    deps: { snapshot: creatorSnapshots, metrics: creatorDailyMetrics },
     schema: viewSumMismatchSchema,
     checks: viewSumMismatchChecks(),
     config: mismatch,
@@ -603,12 +656,11 @@ export function defineTikTokPipeline(config: TikTokPipelineConfig): TikTokPipeli
       difference: { description: 'reported − video sum', unit: 'views' },
     },
     sql: `
-      WITH v AS (SELECT creator_id, sum(views)::BIGINT AS video_views FROM videos GROUP BY creator_id),
-      compared AS (
+      WITH compared AS (
         SELECT $partition_key::DATE AS day, s.creator_id, s.total_views AS reported_total_views,
-               coalesce(v.video_views, 0)::BIGINT AS video_views,
-               s.total_views - coalesce(v.video_views, 0) AS difference
-        FROM snapshot s LEFT JOIN v ON v.creator_id = s.creator_id
+               coalesce(m.total_views, 0)::BIGINT AS video_views,
+               s.total_views - coalesce(m.total_views, 0) AS difference
+        FROM snapshot s LEFT JOIN metrics m ON m.creator_id = s.creator_id
         WHERE s.last_changed_day = $partition_key::DATE AND s.total_views IS NOT NULL
       )
       SELECT * FROM compared
@@ -740,6 +792,42 @@ export function defineTikTokPipeline(config: TikTokPipelineConfig): TikTokPipeli
     priorityDaily,
     assets: Object.freeze(assets),
   });
+}
+
+/**
+ * SQL for the SCD2 history table of creators from `core/creator_history`'s daily merges (`relation`: its
+ * view, such as `core__creator_history` in `quarry query`): each creator's rows in the latest partition
+ * that has them, without the `history_day` bookkeeping column.
+ *
+ * ```ts
+ * await instance.query(`SELECT * FROM (${creatorHistorySql('core__creator_history')}) WHERE creator_id = 'c_000042'`);
+ * ```
+ */
+export function creatorHistorySql(relation: string): string {
+  return `SELECT * EXCLUDE (history_day) FROM ${relation} QUALIFY history_day = max(history_day) OVER (PARTITION BY creator_id)`;
+}
+
+/**
+ * SQL for every video's state at the end of `day` (`YYYY-MM-DD`) from `core/videos`' daily deltas
+ * (`relation`: its view, such as `core__videos` in `quarry query`): each video's row in the latest
+ * partition ≤ `day`, as of that day, with zero deltas for videos that did not change on it. These are
+ * exactly the rows a full daily snapshot of the video state would hold.
+ *
+ * ```ts
+ * await instance.query(videoStateSql('core__videos', '2026-01-15'));
+ * ```
+ */
+export function videoStateSql(relation: string, day: string): string {
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(day) || Number.isNaN(Date.parse(`${day}T00:00:00Z`))) {
+    throw new QuarryError('QUARRY_BAD_ARGUMENT', `videoStateSql: day "${day}" is not a YYYY-MM-DD day.`);
+  }
+  const at = `DATE '${day}'`;
+  const zeroUnlessToday = (c: string) => `CASE WHEN last_changed_day = ${at} THEN ${c} ELSE 0 END AS ${c}`;
+  return (
+    `SELECT ${at} AS day, ${list(VIDEO_COLUMNS)}, first_seen_day, last_changed_day, ` +
+    `${['views_delta', 'likes_delta', 'comments_delta', 'shares_delta'].map(zeroUnlessToday).join(', ')} ` +
+    `FROM ${relation} WHERE day <= ${at} QUALIFY row_number() OVER (PARTITION BY video_id ORDER BY day DESC) = 1`
+  );
 }
 
 /** A cap from the config: undefined when absent; throws `QUARRY_BAD_CONFIG` naming it unless a whole number ≥ 1. */

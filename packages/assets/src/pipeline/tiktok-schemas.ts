@@ -68,7 +68,7 @@ export const creatorSnapshotSchema = z.object({
   last_changed_day: date(),
 });
 
-/** SCD type-2 history of creators (`core/creator_history`). */
+/** SCD type-2 history of creators (`core/creator_history`), with the day each creator's history was last merged. */
 export const creatorHistorySchema = z.object({
   ...creatorShape,
   version: int(),
@@ -78,9 +78,10 @@ export const creatorHistorySchema = z.object({
   source_day: date(),
   _source_file: z.string(),
   _source_line: int(),
+  history_day: date(),
 });
 
-/** Every video's accepted state at the end of a day, with the change since the day before (`core/videos`). */
+/** A video's new accepted state on the day it changed, with the change since its previous state (`core/videos`, daily deltas). */
 export const videoStateSchema = z.object({
   day: date(),
   ...videoShape,
