@@ -889,12 +889,6 @@ async function describeParquet(connection: DuckDBConnection, file: string): Prom
   return reader.getRows().map((row) => ({ name: String(row[0]), type: String(row[1]) }));
 }
 
-async function digestParquet(connection: DuckDBConnection, file: string, columns: readonly ColumnSchema[]): Promise<{ rowCount: number; digest: string }> {
-  const reader = await connection.runAndReadAll(parquetDigestSql(file, columns));
-  const row = reader.getRows()[0]!;
-  return { rowCount: Number(row[0]), digest: String(row[1]) };
-}
-
 /** A step's written Parquet file: its columns as DuckDB reads them back, its row count and row digest. */
 interface WrittenOutput {
   readonly columns: ColumnSchema[];
