@@ -25,8 +25,7 @@ describe('examples/shop checks', { skip: CLOCK_TOO_EARLY }, () => {
 
   before(async () => {
     shop = await createShopFixture('checks');
-    await shop.generate(DAY, DAY);
-    await shop.quarryOk(['partitions', 'add', 'merchants', 'na-acme', 'eu-bolt', 'apac-cobalt']);
+    await Promise.all([shop.generate(DAY, DAY), shop.quarryOk(['partitions', 'add', 'merchants', 'na-acme', 'eu-bolt', 'apac-cobalt'])]);
     await shop.quarryOk(['backfill', '*', '--from', DAY, '--to', DAY]);
   });
   after(() => shop?.cleanup());
