@@ -551,7 +551,7 @@ export async function millionBench(options: FrameworkBenchOptions): Promise<Benc
   return [
     {
       suite: 'million',
-      name: `plan, ${label} (exactly ${staleCount.toLocaleString('en')} steps)`,
+      name: `plan, ${label} (exactly ${staleCount.toLocaleString('en')} steps), repeated in one process`,
       measured: `${fmtMs(planMedian)} (CPU ${fmtMs(planCpu)})`,
       target: '≤ 250 ms',
       ratio: (planMedian / 250).toFixed(3),
@@ -560,12 +560,32 @@ export async function millionBench(options: FrameworkBenchOptions): Promise<Benc
     },
     {
       suite: 'million',
-      name: `status, ${label}`,
+      name: `status, ${label}, repeated in one process`,
       measured: `${fmtMs(statusMedian)} (CPU ${fmtMs(statusCpu)})`,
       target: '≤ 250 ms',
       ratio: (statusMedian / 250).toFixed(3),
       verdict: verdictOf(statusMedian <= 250),
       detail: `wall: median of 3 ${fmtList(statuses)} ms; CPU: median of the 3; first call of a fresh instance (cold) ${fmtMs(coldStatus)} (CPU ${fmtMs(coldStatusCpu)}); counts checked exact`,
+    },
+    // What one CLI command (`quarry plan`, `quarry status`) pays: the first call of a fresh instance,
+    // which reads and parses the whole catalog. Judged on its own, so the kept read cannot hide it.
+    {
+      suite: 'million',
+      name: `plan, ${label}, first call of a fresh process (a CLI command)`,
+      measured: `${fmtMs(coldPlan)} (CPU ${fmtMs(coldPlanCpu)})`,
+      target: '≤ 250 ms',
+      ratio: (coldPlan / 250).toFixed(3),
+      verdict: verdictOf(coldPlan <= 250),
+      detail: 'one measurement: the cold catalog read, key parsing and planning',
+    },
+    {
+      suite: 'million',
+      name: `status, ${label}, first call of a fresh process (a CLI command)`,
+      measured: `${fmtMs(coldStatus)} (CPU ${fmtMs(coldStatusCpu)})`,
+      target: '≤ 250 ms',
+      ratio: (coldStatus / 250).toFixed(3),
+      verdict: verdictOf(coldStatus <= 250),
+      detail: 'one measurement: the cold catalog read and key parsing',
     },
   ];
 }
