@@ -23,8 +23,8 @@ export const CHECK_SQL_PLACEHOLDERS = [
   { name: 'history', syntax: '{{history}}', description: "The asset's earlier partitions, with a `_partition_key` column." },
   { name: 'ref', syntax: '{{ref:asset/key}}', description: 'Another asset of the project, by its key (`{{ref:raw/orders}}`); `{{ref:target}}` is `{{target}}`.' },
   { name: 'partition_key', syntax: '{{partition_key}}', description: 'The audited partition key, as a quoted string literal.' },
-  { name: 'partition_start', syntax: '{{partition_start}}', description: "The start (inclusive) of the partition's time window as a timestamp literal; NULL outside time-window partitions." },
-  { name: 'partition_end', syntax: '{{partition_end}}', description: "The end (exclusive) of the partition's time window as a timestamp literal; NULL outside time-window partitions." },
+  { name: 'partition_start', syntax: '{{partition_start}}', description: "The start (inclusive) of the partition's time window as a timestamp literal; NULL for partitions without a time window (a multi-partition uses its one time dimension)." },
+  { name: 'partition_end', syntax: '{{partition_end}}', description: "The end (exclusive) of the partition's time window as a timestamp literal; NULL for partitions without a time window (a multi-partition uses its one time dimension)." },
 ] as const satisfies readonly CheckSqlPlaceholder[];
 
 /** The name of a placeholder in `CHECK_SQL_PLACEHOLDERS` (`target`, `ref`, …). */

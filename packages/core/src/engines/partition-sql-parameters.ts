@@ -37,12 +37,12 @@ export const PARTITION_SQL_PARAMETERS = [
   {
     name: 'partition_start',
     type: 'TIMESTAMPTZ',
-    description: 'The start (inclusive) of the first time window a step covers; NULL outside time-window partitions.',
+    description: 'The start (inclusive) of the first time window a step covers; NULL for partitions without a time window (a multi-partition uses its one time dimension).',
   },
   {
     name: 'partition_end',
     type: 'TIMESTAMPTZ',
-    description: 'The end (exclusive) of the last time window a step covers; NULL outside time-window partitions.',
+    description: 'The end (exclusive) of the last time window a step covers; NULL for partitions without a time window (a multi-partition uses its one time dimension).',
   },
 ] as const satisfies readonly PartitionSqlParameter[];
 

@@ -458,12 +458,38 @@ function keysOf(definition: PartitionsDefinition | undefined, subset: PartitionS
   return [...definition.keysOf(subset, ctx)];
 }
 
-/** The partition scope of keys `first..last` (indices) of a definition, with time bounds for time windows. */
+/**
+ * The partition scope of keys `first..last` (indices) of a definition, with time bounds for time
+ * windows, and for multi-partitions with one time-window dimension the bounds of that dimension's
+ * windows over the keys (a date × region key `2026-03-08|eu` spans its New York day).
+ */
 export function scopeOf(definition: PartitionsDefinition | undefined, keys: readonly string[], first: number, last: number, ctx: PartitionsContext): PartitionScope {
-  const windowed = definition as (PartitionsDefinition & { windowOf?: (i: number, c?: PartitionsContext) => { start: Date; end: Date } }) | undefined;
-  const start = windowed?.windowOf ? windowed.windowOf(first, ctx).start : undefined;
-  const end = windowed?.windowOf ? windowed.windowOf(last, ctx).end : undefined;
-  return { keys, firstKey: keys[0] ?? '', lastKey: keys[keys.length - 1] ?? '', start, end };
+  const bounds = definition === undefined ? undefined : timeBoundsOf(definition, keys, first, last, ctx);
+  return { keys, firstKey: keys[0] ?? '', lastKey: keys[keys.length - 1] ?? '', start: bounds?.start, end: bounds?.end };
+}
+
+type Windowed = PartitionsDefinition & { windowOf?: (i: number, c?: PartitionsContext) => { start: Date; end: Date } };
+
+function timeBoundsOf(definition: PartitionsDefinition, keys: readonly string[], first: number, last: number, ctx: PartitionsContext): { start: Date; end: Date } | undefined {
+  const windowed = definition as Windowed;
+  if (typeof windowed.windowOf === 'function') return { start: windowed.windowOf(first, ctx).start, end: windowed.windowOf(last, ctx).end };
+  const dimensions = (definition as { dimensions?: readonly { readonly definition: PartitionsDefinition }[] }).dimensions;
+  if (dimensions === undefined) return undefined;
+  const timed = dimensions.flatMap((d, position) => (typeof (d.definition as Windowed).windowOf === 'function' ? [position] : []));
+  // With no time dimension, or two (which would be ambiguous), there are no bounds.
+  if (timed.length !== 1) return undefined;
+  const position = timed[0]!;
+  const dimension = dimensions[position]!.definition as Windowed;
+  let start: Date | undefined;
+  let end: Date | undefined;
+  for (const key of keys) {
+    const index = dimension.indexOf(key.split('|')[position] ?? '', ctx);
+    if (index < 0) continue;
+    const window = dimension.windowOf!(index, ctx);
+    if (start === undefined || window.start < start) start = window.start;
+    if (end === undefined || window.end > end) end = window.end;
+  }
+  return start === undefined || end === undefined ? undefined : { start, end };
 }
 
 function columnsOf(asset: AssetDefinition | undefined, key: AssetKey, catalog: Catalog): ColumnSchema[] {
