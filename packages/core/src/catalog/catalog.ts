@@ -433,7 +433,13 @@ export interface ListCheckResultsOptions {
   readonly partition?: string;
   readonly checkName?: string;
   readonly runId?: string;
-  /** Only the latest result of each check on each partition, ordered by partition then check name. Otherwise newest first. */
+  /**
+   * Only the latest result of each check on each partition, ordered by partition then check name.
+   * Otherwise newest first. Results of an attempt that published nothing (a blocked or failed
+   * version) count only while that attempt's failure marker stands: once a later run finds the
+   * partition's current version up to date, or commits a new one, the current version's results are
+   * the latest again.
+   */
   readonly latestOnly?: boolean;
   /** At most this many results (default: all when `latestOnly`, else 1000). */
   readonly limit?: number;

@@ -350,6 +350,10 @@ export class Instance {
    * runs. Unknown assets, bad selections and bad partition keys throw `QuarryError`s naming them.
    */
   async plan(options: PlanOptions = {}): Promise<Plan> {
+    return (await this.#planWithStaleness(options)).plan;
+  }
+
+  async #planWithStaleness(options: PlanOptions): Promise<{ plan: Plan; staleness: Map<AssetKey, AssetStaleness>; ctx: PartitionsContext }> {
     const { staleness, ctx } = await this.staleness(options, { observe: true });
     // A check reading another asset (referentialIntegrity, …) waits for that asset's steps in the same run.
     const orderAfter = new Map<AssetKey, AssetKey[]>();
@@ -359,7 +363,7 @@ export class Instance {
       const references = checkRequirements(asset.checks).references.filter((r) => this.graph.has(r));
       if (references.length > 0) orderAfter.set(key, references);
     }
-    return createPlan({
+    const plan = createPlan({
       graph: this.graph,
       staleness,
       selection: options.selection,
@@ -368,6 +372,32 @@ export class Instance {
       ...(options.maxSteps !== undefined ? { maxSteps: options.maxSteps } : {}),
       ...(options.maxPartitions !== undefined ? { maxPartitions: options.maxPartitions } : {}),
     });
+    return { plan, staleness, ctx };
+  }
+
+  /**
+   * Failure markers of partitions a run targets and finds fresh (their current version is up to date
+   * with today's code and inputs, e.g. after a bad input was repaired) no longer stand: the latest
+   * look at them found nothing to do. Markers of partitions the run does not target are kept.
+   */
+  #clearSettledFailures(staleness: Map<AssetKey, AssetStaleness>, ctx: PartitionsContext): void {
+    for (const s of staleness.values()) {
+      const failures = this.catalog.failedPartitions(s.assetKey);
+      if (failures.length === 0) continue;
+      const definition = this.graph.get(s.assetKey).partitions;
+      const settled = failures
+        .map((f) => f.partitionKey)
+        .filter((key) => {
+          let index = 0;
+          try {
+            if (definition) index = definition.indexOf(key, ctx);
+          } catch {
+            return false; // a key the definition no longer has (a removed dynamic key): left as it is
+          }
+          return index >= 0 && s.target.has(index) && !s.planned.has(index) && this.catalog.currentMaterialization(s.assetKey, key) !== undefined;
+        });
+      if (settled.length > 0) this.catalog.clearPartitionFailures(s.assetKey, settled);
+    }
   }
 
   /** Per selected asset, its partitions by state (fresh, stale, missing, failed, upstream_failed) as index ranges; `partitions` narrows each asset's as plan does. */
@@ -424,7 +454,8 @@ export class Instance {
 
   /** Plans and starts a run in this process; returns its id at once (see `waitForRun`). */
   async startRun(options: RunOptions = {}): Promise<{ runId: string; plan: Plan }> {
-    const plan = await this.plan(options);
+    const { plan, staleness, ctx } = await this.#planWithStaleness(options);
+    this.#clearSettledFailures(staleness, ctx);
     ensureLakeMarker(this.store.root, this.catalog);
     const run = this.catalog.createRun({
       kind: options.kind ?? 'materialize',

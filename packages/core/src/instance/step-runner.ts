@@ -172,6 +172,8 @@ export function createStepRunner(config: StepRunnerConfig): StepRunner {
       const { inputs, fingerprint, inputSeqs, lineage, sourceVersion, codeVersion, upToDate, currentId } = await resolvePartition(asset, step, key, index);
       if (upToDate) {
         log.info(`${asset.key} [${key}] is up to date: same code and inputs as version ${currentId}; skipped.`);
+        // The latest attempt found the current version right: an earlier failed or blocked attempt no longer stands.
+        catalog.clearPartitionFailures(asset.key, [key]);
         return { partition: key, upToDate: true };
       }
       const scope = scopeOf(definition, [key], index, index, ctx);
@@ -282,6 +284,9 @@ export function createStepRunner(config: StepRunnerConfig): StepRunner {
       for (let i = 0; i < keys.length; i++) resolved.push(await resolvePartition(asset, step, keys[i]!, indices[i]!));
       const todo = resolved.filter((r) => !r.upToDate);
       failing = todo.map((r) => r.key);
+      // Partitions found up to date: an earlier failed or blocked attempt on them no longer stands.
+      const current = resolved.filter((r) => r.upToDate).map((r) => r.key);
+      if (current.length > 0) catalog.clearPartitionFailures(asset.key, current);
       if (todo.length === 0) {
         log.info(`${label}: all ${keys.length} partitions are up to date (same code and inputs); skipped.`);
         return { status: 'succeeded', metadata: { partitions: keys.length, written: 0, upToDate: keys.length, rowCount: 0 } };
