@@ -435,7 +435,7 @@ export interface ListCheckResultsOptions {
   readonly runId?: string;
   /**
    * Only the latest result of each check on each partition, ordered by partition then check name.
-   * Otherwise newest first. Results of an attempt that published nothing (a blocked or failed
+   * Otherwise newest first. Results of a run's attempt that published nothing (a blocked or failed
    * version) count only while that attempt's failure marker stands: once a later run finds the
    * partition's current version up to date, or commits a new one, the current version's results are
    * the latest again.

@@ -845,12 +845,13 @@ export class SqliteCatalog implements Catalog {
       values.push(options.runId);
     }
     const filter = where.join(' AND ');
-    // Latest per check: published results, and unpublished ones of the attempt whose failure marker stands.
+    // Latest per check: published results, results recorded outside a run, and unpublished ones of the
+    // attempt whose failure marker stands.
     const latestFilter = where.map((w) => `c.${w}`).join(' AND ');
     const sql = options.latestOnly
       ? `SELECT * FROM check_results WHERE id IN (SELECT max(c.id) FROM check_results c
            LEFT JOIN partition_failures f ON f.asset_id = c.asset_id AND f.partition_key = c.partition_key
-           WHERE ${latestFilter} AND (c.materialization_id IS NOT NULL OR c.run_id = f.run_id)
+           WHERE ${latestFilter} AND (c.materialization_id IS NOT NULL OR c.run_id IS NULL OR c.run_id = f.run_id)
            GROUP BY c.partition_key, c.check_name)
          ORDER BY partition_key, check_name LIMIT ?`
       : `SELECT * FROM check_results WHERE ${filter} ORDER BY id DESC LIMIT ?`;
