@@ -409,11 +409,20 @@ export class DuckDbEngine implements Engine {
       const root = this.#store.localPath('quarry-lake-root');
       if (root !== undefined) directories.push(dirname(root) + sep);
     }
+    return this.#openLockedInstance({ files: [], directories }, where);
+  }
+
+  /**
+   * A fresh instance locked to `access`, with `prepare` (such as creating views) run on a setup
+   * connection after the lock; the instance is released if anything fails.
+   */
+  async #openLockedInstance(access: DuckDbFileAccess, where: string, prepare?: (setup: DuckDBConnection) => Promise<void>): Promise<DuckDBInstance> {
     const instance = await this.#takeInstance(false);
     try {
       const setup = await instance.connect();
       try {
-        await this.#lock(setup, { files: [], directories }, where);
+        await this.#lock(setup, access, where);
+        if (prepare !== undefined) await prepare(setup);
       } finally {
         setup.closeSync();
       }
@@ -480,20 +489,7 @@ export class DuckDbEngine implements Engine {
       const scratch: string[] = [];
       const ready = (async () => {
         const inputs = await this.#localInputs(views, scratch);
-        const instance = await this.#takeInstance(false);
-        try {
-          const setup = await instance.connect();
-          try {
-            await this.#lock(setup, { files: inputs.flatMap((i) => i.files), directories: [] }, where);
-            await createViews(setup, inputs, where, false);
-          } finally {
-            setup.closeSync();
-          }
-        } catch (error) {
-          this.#release(instance);
-          throw error;
-        }
-        return instance;
+        return this.#openLockedInstance({ files: inputs.flatMap((i) => i.files), directories: [] }, where, (setup) => createViews(setup, inputs, where, false));
       })();
       pooled = { ready, scratch, users: 0 };
       const entry = pooled;
