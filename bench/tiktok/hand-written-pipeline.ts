@@ -275,8 +275,16 @@ export async function digestParquetFiles(
       const relation = `read_parquet([${files.map(q).join(', ')}])`;
       // `rows` turns the files into the rows to compare (e.g. a table rebuilt from daily merges).
       const source = files.length === 0 ? 'SELECT NULL AS x WHERE false' : 'rows' in entry ? entry.rows(relation) : `SELECT * FROM ${relation}`;
+      // Floating-point columns as text to 12 significant digits, as the engine's data version hashes
+      // them: a parallel sum or stddev may differ in its last bits from one run (or engine) to the next.
+      const columns = (await c.runAndReadAll(`DESCRIBE ${source}`)).getRows().map((r) => [String(r[0]), String(r[1])] as const);
+      const list = columns.map(([name, type]) => {
+        const ident = `"${name.replaceAll('"', '""')}"`;
+        return /^(DOUBLE|FLOAT|REAL)$/i.test(type) ? `printf('%.12g', ${ident}) AS ${ident}` : ident;
+      });
+      const rounded = `SELECT ${list.length === 0 ? '*' : list.join(', ')} FROM (${source})`;
       const [row] = (
-        await c.runAndReadAll(`SELECT count(*)::INTEGER AS n, coalesce(sum(hash(CAST(t AS VARCHAR))), 0)::VARCHAR AS d FROM (${source}) t`)
+        await c.runAndReadAll(`SELECT count(*)::INTEGER AS n, coalesce(sum(hash(CAST(t AS VARCHAR))), 0)::VARCHAR AS d FROM (${rounded}) t`)
       ).getRowObjectsJS() as [{ n: number; d: string }];
       out[name] = { rows: row.n, digest: row.d };
     }
