@@ -1,7 +1,8 @@
-import { existsSync, statSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { dirname, extname, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { isProjectDefinition, type ProjectDefinition } from '../definitions/index.ts';
+import { BasePartitionsDefinition } from '../partitions/base-partitions-definition.ts';
 import { QuarryError, isQuarryError } from '../errors.ts';
 
 /** The config file names Quarry looks for in a project directory, in order. */
@@ -26,7 +27,7 @@ export async function loadProject(pathOrDir: string = process.cwd()): Promise<Lo
   } catch (error) {
     if (isQuarryError(error)) throw error;
     const message = error instanceof Error ? error.message : String(error);
-    throw new QuarryError('QUARRY_PROJECT_LOAD_FAILED', `Could not load ${configPath}: ${message}`, { cause: error });
+    throw new QuarryError('QUARRY_PROJECT_LOAD_FAILED', `Could not load ${configPath}: ${message}${commonJsHint(configPath)}`, { cause: error });
   }
   const project = module.default ?? module.project;
   if (!isProjectDefinition(project)) {
@@ -35,7 +36,41 @@ export async function loadProject(pathOrDir: string = process.cwd()): Promise<Lo
       `${configPath} does not default-export a project: end it with \`export default defineProject({ assets: [...] })\`.`,
     );
   }
+  // Definitions made by another copy of @quarry/core (the config loaded as CommonJS beside this ES
+  // module copy) fail later with errors such as "Cannot read private member": say so now.
+  const foreign = project.assets.find((a) => a.partitions !== undefined && !(a.partitions instanceof BasePartitionsDefinition));
+  if (foreign !== undefined) {
+    throw new QuarryError(
+      'QUARRY_PROJECT_LOAD_FAILED',
+      `${configPath}: the partitions of "${foreign.key}" were not made by the @quarry/core running quarry (a second copy of it, or an object of its own).${commonJsHint(configPath) || ' Make partitions with the factories of "@quarry/core" (dailyPartitions, staticPartitions, …), from one installed copy.'}`,
+    );
+  }
   return { project, projectDir: dirname(configPath), configPath };
+}
+
+/**
+ * When `configPath` would load as CommonJS (a `.ts`/`.js` file with no `"type": "module"` in its
+ * nearest package.json), the sentence that says so and how to fix it; otherwise ''.
+ */
+export function commonJsHint(configPath: string): string {
+  const extension = extname(configPath);
+  if (extension !== '.ts' && extension !== '.js') return '';
+  for (let dir = dirname(resolve(configPath)); ; dir = dirname(dir)) {
+    const manifest = join(dir, 'package.json');
+    if (existsSync(manifest)) {
+      let type: unknown;
+      try {
+        type = (JSON.parse(readFileSync(manifest, 'utf8')) as { type?: unknown }).type;
+      } catch {
+        return '';
+      }
+      if (type === 'module') return '';
+      return ` The config loads as CommonJS because ${manifest} does not say "type": "module", while @quarry/core is an ES module: add "type": "module" to it, or rename the config to quarry.config.mts.`;
+    }
+    if (dirname(dir) === dir) {
+      return ` The config loads as CommonJS because no package.json above it says "type": "module", while @quarry/core is an ES module: add a package.json with { "type": "module" } to ${dirname(resolve(configPath))}, or rename the config to quarry.config.mts.`;
+    }
+  }
 }
 
 /** Resolves the config file path for a file or directory; throws `QUARRY_PROJECT_NOT_FOUND` naming where it looked. */
