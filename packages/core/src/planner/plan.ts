@@ -1,5 +1,5 @@
 import type { AssetKey } from '../definitions/index.ts';
-import type { StaleReason } from '../instance/instance-types.ts';
+import type { StaleReason } from '../versioning/stale-reason.ts';
 
 /**
  * One step of a plan: materialize one asset for one partition, or for a contiguous range of partitions

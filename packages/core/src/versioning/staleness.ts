@@ -1,6 +1,6 @@
 import type { AssetDefinition, AssetKey } from '../definitions/index.ts';
 import type { AssetGraph } from '../graph/index.ts';
-import type { StaleReason } from '../instance/instance-types.ts';
+import type { StaleReason } from './stale-reason.ts';
 import { defaultMapping, PartitionSubset, type PartitionMapping, type PartitionsContext, type PartitionsDefinition } from '../partitions/index.ts';
 import type { AssetState } from './asset-state.ts';
 import { inputFingerprint, sourceVersionOf, type DependencyInputs } from './input-fingerprint.ts';
