@@ -680,6 +680,11 @@ export class SqliteCatalog implements Catalog {
   clearPartitionFailures(asset: string, partitions?: readonly string[]): void {
     const assetId = this.#assetIdForRead(asset);
     if (assetId === undefined) return;
+    // Steps call this for every partition they find up to date: a read decides, so the common case
+    // (no marker) takes no write transaction.
+    const marked = this.#stmt('SELECT 1 FROM partition_failures WHERE asset_id = ? AND partition_key = ? LIMIT 1');
+    const anyMarked = this.#stmt('SELECT 1 FROM partition_failures WHERE asset_id = ? LIMIT 1');
+    if (partitions === undefined ? anyMarked.get(assetId) === undefined : partitions.every((p) => marked.get(assetId, p) === undefined)) return;
     this.#write(() => {
       if (partitions === undefined) {
         this.#stmt('DELETE FROM partition_failures WHERE asset_id = ?').run(assetId);
