@@ -37,6 +37,8 @@ export interface UiServerConfig {
   readonly limits?: Partial<RequestLimits>;
   /** Which load of the project definition is served (when it reloads on file changes); in `/api/info`. */
   readonly definitions?: () => { readonly version: number; readonly loadedAt: string; readonly reloadError?: string };
+  /** Serve these Prometheus metrics at `GET /metrics` (a prom-client registry, see core's `createMetricsRegistry`). */
+  readonly metrics?: { readonly contentType: string; metrics(): Promise<string> };
 }
 
 /** Bounds on the work of one request, so no request can exhaust the server's memory or time. */
@@ -185,6 +187,15 @@ export async function buildApp(config: UiServerConfig): Promise<FastifyInstance>
   registerRoutes(app, routes, { guard: access.guard, handlerTimeoutMs: limits.handlerTimeoutMs });
   const document = openApiDocument(routes, { title: 'Quarry API', version: '0.1.0' });
   app.get('/api/openapi.json', async () => document);
+
+  // Read-only text for Prometheus: a GET, so the state-change guard lets it through without a body or token.
+  const metrics = config.metrics;
+  if (metrics !== undefined) {
+    app.get('/metrics', async (_request, reply) => {
+      const text = await metrics.metrics();
+      return reply.header('cache-control', 'no-store').type(metrics.contentType).send(text);
+    });
+  }
 
   if (config.web ?? true) {
     const bundle = await buildWebBundle();

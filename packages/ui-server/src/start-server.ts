@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import { QuarryError, openInstance } from '@quarry/core';
+import { QuarryError, createMetricsRegistry, openInstance, type MetricsSource } from '@quarry/core';
 import { buildApp } from './build-app.ts';
 import { reloadingInstance, type ReloadingInstance } from './project-reloader.ts';
 import type { UiInstance } from './ui-instance.ts';
@@ -25,6 +25,11 @@ export interface ServeOptions {
    * instance itself): new assets, partitions and definition changes show without a restart.
    */
   readonly watch?: boolean;
+  /**
+   * Serve Prometheus metrics at `/metrics` (default true when the instance can give them: an
+   * `Instance`, or the one the server opens).
+   */
+  readonly metrics?: boolean;
 }
 
 /** A listening UI server. */
@@ -92,7 +97,16 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
   let app: FastifyInstance | undefined;
   try {
     // Errors (500s) always go to stderr, so "the server log has the details" is true of `quarry serve`.
-    app = await buildApp({ instance: served, ...(reloading ? { definitions: reloading.state } : {}), token: options.token, host, logger: options.logger ? true : { level: 'error', stream: process.stderr } });
+    // Metrics read the catalog of whichever definition is served (the reloading proxy forwards to it).
+    const metrics = options.metrics !== false && isMetricsSource(served) ? createMetricsRegistry(served) : undefined;
+    app = await buildApp({
+      instance: served,
+      ...(reloading ? { definitions: reloading.state } : {}),
+      ...(metrics ? { metrics } : {}),
+      token: options.token,
+      host,
+      logger: options.logger ? true : { level: 'error', stream: process.stderr },
+    });
     await app.listen({ host, port });
   } catch (error) {
     await app?.close();
@@ -117,4 +131,10 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
         else if (owned) await instance.close();
       })()),
   };
+}
+
+// A served instance that can feed the metrics: core's `Instance` (or the reloading proxy over one).
+function isMetricsSource(instance: UiInstance): instance is UiInstance & MetricsSource {
+  const candidate = instance as Partial<MetricsSource>;
+  return typeof candidate.catalog === 'object' && candidate.catalog !== null && typeof candidate.partitionsContext === 'function' && typeof candidate.qualityScores === 'function';
 }

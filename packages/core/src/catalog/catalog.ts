@@ -501,6 +501,53 @@ export interface CatalogAssetSummary {
   readonly lastMaterializedAt: Date | null;
 }
 
+// observability: metrics — read-only aggregates the Prometheus metrics are built from at scrape time.
+
+/** Step figures of one asset and step status, over every step the catalog recorded (see `Catalog.stepStatistics`). */
+export interface StepStatistics {
+  readonly assetKey: string;
+  readonly status: StepStatus;
+  readonly steps: number;
+  /** Attempts beyond each step's first (retries after errors and waits for a lease). */
+  readonly retries: number;
+  /** Finished steps (succeeded or failed) with a known duration. */
+  readonly durationCount: number;
+  readonly durationSumSeconds: number;
+  /** For each upper bound given to `stepStatistics`, how many of those durations are ≤ it (cumulative). */
+  readonly durationBuckets: readonly number[];
+}
+
+/** Figures of the versions of one asset committed after a cursor (see `Catalog.materializationTotals`). */
+export interface AssetMaterializationTotals {
+  readonly assetKey: string;
+  readonly versions: number;
+  readonly rows: number;
+  readonly bytes: number;
+  /** Sum of the versions' `metadata.bytesBilled` (engines that bill by bytes scanned record it; 0 otherwise). */
+  readonly bytesBilled: number;
+  /** The step that wrote the newest of these versions: its rows over all its versions of this asset, and its duration. */
+  readonly latestStep: { readonly runId: string; readonly stepId: string; readonly rows: number; readonly durationMs: number | null } | null;
+}
+
+/** What `Catalog.materializationTotals` returns: per-asset figures and the cursor to pass next time. */
+export interface MaterializationTotals {
+  /** The largest materialization id seen (the `afterId` it was given when there is none newer). */
+  readonly lastId: number;
+  readonly assets: readonly AssetMaterializationTotals[];
+}
+
+/** Check results recorded after a cursor, per asset, status and severity (see `Catalog.checkResultTotals`). */
+export interface CheckResultTotals {
+  readonly lastId: number;
+  readonly groups: readonly {
+    readonly assetKey: string;
+    /** `passed`, `warned`, `failed` or `errored` (as the checks layer stored it), else `passed`/`failed` from `passed`. */
+    readonly status: string;
+    readonly severity: string;
+    readonly results: number;
+  }[];
+}
+
 /** The keys of dynamic partitions definitions, stored in the catalog; keys keep the order they were added in. */
 export interface DynamicPartitionStore {
   /** The keys of the dynamic partitions definition `name`, in order of addition. */
@@ -660,6 +707,19 @@ export interface Catalog {
 
   /** One line per asset the catalog has recorded anything for (versions, failures, leases, checks, lineage), sorted by asset key. */
   assetSummaries(): CatalogAssetSummary[];
+
+  // observability: metrics — read-only aggregates, cheap enough to run at every Prometheus scrape.
+  /** How many runs the catalog holds in each status. */
+  runStatusCounts(): Partial<Record<RunStatus, number>>;
+  /**
+   * Per asset and step status: steps, retries and, for finished steps, a duration histogram with the
+   * given upper bounds (seconds, ascending). Every step ever recorded counts (steps are never deleted).
+   */
+  stepStatistics(bucketsSeconds: readonly number[]): StepStatistics[];
+  /** Per asset: versions committed with an id above `afterId` (0: all kept versions), their rows, bytes and bytes billed. */
+  materializationTotals(afterId?: number): MaterializationTotals;
+  /** Check results recorded with an id above `afterId` (0: all), counted per asset, status and severity. */
+  checkResultTotals(afterId?: number): CheckResultTotals;
 
   /** Closes the connection; the catalog must not be used afterwards. */
   close(): void;

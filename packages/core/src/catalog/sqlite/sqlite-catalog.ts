@@ -5,7 +5,7 @@ import Database from 'better-sqlite3';
 import type BetterSqlite3 from 'better-sqlite3';
 import { QuarryError } from '../../errors.ts';
 import type {
-  AcquireLeasesResult, CatalogAssetSummary, Catalog, CheckResultRecord, CurrentFileRecord, LostPartition, RemoveUnreferencedFilesOptions, VacuumCandidate, CurrentPartitions, CurrentPartitionsColumn, CurrentPartitionsOptions,
+  AcquireLeasesResult, AssetMaterializationTotals, CatalogAssetSummary, Catalog, CheckResultTotals, MaterializationTotals, StepStatistics, CheckResultRecord, CurrentFileRecord, LostPartition, RemoveUnreferencedFilesOptions, VacuumCandidate, CurrentPartitions, CurrentPartitionsColumn, CurrentPartitionsOptions,
   DynamicPartitionStore, EventLevel, EventRecord, JsonValue, LeaseHolder, LeaseItem, LeaseOwner, LineageEdgeRecord,
   ListCheckResultsOptions, ListEventsOptions, ListLineageEdgesOptions, ListRunsOptions, MaterializationHistoryOptions,
   MaterializationRecord, NewCheckResult, NewEvent, NewMaterialization, NewObservation, NewRun, ObservationRecord, PartitionFailure, PartitionFailureKind,
@@ -973,6 +973,82 @@ export class SqliteCatalog implements Catalog {
     }));
   }
 
+  // ---------------------------------------------------------------- observability: metrics (read-only aggregates)
+
+  runStatusCounts(): Partial<Record<RunStatus, number>> {
+    return this.#cachedRead('metrics\u0000runs', () => {
+      const counts: Partial<Record<RunStatus, number>> = {};
+      for (const row of this.#stmt('SELECT status, count(*) AS n FROM runs GROUP BY status').all() as { status: RunStatus; n: number }[]) counts[row.status] = row.n;
+      return counts;
+    });
+  }
+
+  stepStatistics(bucketsSeconds: readonly number[]): StepStatistics[] {
+    bucketsSeconds.forEach((b, i) => {
+      if (typeof b !== 'number' || !Number.isFinite(b) || (i > 0 && b <= bucketsSeconds[i - 1]!)) {
+        throw new QuarryError('QUARRY_BAD_ARGUMENT', `Step duration buckets must be finite numbers in ascending order; got ${JSON.stringify(bucketsSeconds)}.`);
+      }
+    });
+    // Durations are those the step recorded (timings.totalMs), else its end minus its start; clock skew never makes one negative.
+    const sql = `SELECT asset_key, status, count(*) AS steps, sum(max(attempt - 1, 0)) AS retries, count(dur) AS dur_count, coalesce(sum(dur), 0) AS dur_sum
+        ${bucketsSeconds.map(() => ', coalesce(sum(dur <= ?), 0)').join('')}
+      FROM (SELECT asset_key, status, attempt,
+          CASE WHEN status IN ('succeeded', 'failed') THEN max(0, coalesce(json_extract(timings, '$.totalMs'), finished_at - started_at)) / 1000.0 END AS dur
+        FROM steps)
+      GROUP BY asset_key, status ORDER BY asset_key, status`;
+    return this.#cachedRead(`metrics\u0000steps\u0000${bucketsSeconds.join(',')}`, () =>
+      (this.#stmt(sql).raw().all(...bucketsSeconds) as unknown[][]).map((row) => ({
+        assetKey: row[0] as string,
+        status: row[1] as StepStatus,
+        steps: row[2] as number,
+        retries: (row[3] as number | null) ?? 0,
+        durationCount: row[4] as number,
+        durationSumSeconds: row[5] as number,
+        durationBuckets: row.slice(6) as number[],
+      })),
+    );
+  }
+
+  materializationTotals(afterId = 0): MaterializationTotals {
+    checkCursor(afterId);
+    return this.#cachedRead(`metrics\u0000materializations\u0000${afterId}`, () => {
+      const rows = this.#stmt(`SELECT a.asset_key, count(*) AS versions, coalesce(sum(m.row_count), 0) AS rows_written, coalesce(sum(m.bytes), 0) AS bytes,
+          coalesce(sum(json_extract(m.metadata, '$.bytesBilled')), 0) AS billed, max(m.id) AS last_id
+        FROM materializations m JOIN assets a ON a.id = m.asset_id WHERE m.id > ? GROUP BY m.asset_id ORDER BY a.asset_key`).all(afterId) as Row[];
+      const newest = this.#stmt('SELECT run_id, step_id FROM materializations WHERE id = ?');
+      const stepRows = this.#stmt('SELECT coalesce(sum(row_count), 0) FROM materializations WHERE asset_id = (SELECT asset_id FROM materializations WHERE id = ?) AND run_id = ? AND step_id = ?').pluck();
+      const stepDuration = this.#stmt(`SELECT CASE WHEN status IN ('succeeded', 'failed') THEN max(0, coalesce(json_extract(timings, '$.totalMs'), finished_at - started_at)) END
+        FROM steps WHERE run_id = ? AND step_id = ?`).pluck();
+      let lastId = afterId;
+      const assets: AssetMaterializationTotals[] = rows.map((row) => {
+        const id = row.last_id as number;
+        lastId = Math.max(lastId, id);
+        const step = newest.get(id) as { run_id: string | null; step_id: string | null };
+        const latestStep =
+          step.run_id === null || step.step_id === null
+            ? null
+            : { runId: step.run_id, stepId: step.step_id, rows: stepRows.get(id, step.run_id, step.step_id) as number, durationMs: (stepDuration.get(step.run_id, step.step_id) as number | null | undefined) ?? null };
+        return { assetKey: row.asset_key as string, versions: row.versions as number, rows: row.rows_written as number, bytes: row.bytes as number, bytesBilled: row.billed as number, latestStep };
+      });
+      return { lastId, assets };
+    });
+  }
+
+  checkResultTotals(afterId = 0): CheckResultTotals {
+    checkCursor(afterId);
+    return this.#cachedRead(`metrics\u0000checks\u0000${afterId}`, () => {
+      const rows = this.#stmt(`SELECT a.asset_key, coalesce(json_extract(c.metadata, '$.status'), CASE WHEN c.passed THEN 'passed' ELSE 'failed' END) AS status,
+          c.severity, count(*) AS n, max(c.id) AS last_id
+        FROM check_results c JOIN assets a ON a.id = c.asset_id WHERE c.id > ? GROUP BY a.asset_key, 2, c.severity ORDER BY a.asset_key, 2, c.severity`).all(afterId) as Row[];
+      let lastId = afterId;
+      const groups = rows.map((row) => {
+        lastId = Math.max(lastId, row.last_id as number);
+        return { assetKey: row.asset_key as string, status: String(row.status), severity: row.severity as string, results: row.n as number };
+      });
+      return { lastId, groups };
+    });
+  }
+
   close(): void {
     this.#statements.clear();
     this.#reads.clear();
@@ -1500,4 +1576,9 @@ export function diskFullError(path: string, cause: unknown, runId?: string): Qua
 function translateBusy(error: unknown, location: string): unknown {
   if (!isSqliteError(error, 'SQLITE_BUSY') && !isSqliteError(error, 'SQLITE_LOCKED')) return error;
   return new QuarryError('QUARRY_CATALOG_BUSY', `Catalog ${location} stayed locked by another process past the busy timeout (${(error as Error).message}). Retry; if it persists, look for a stuck quarry process.`, { details: { location }, cause: error });
+}
+
+// A metrics cursor: a materialization or check result id (0 for all).
+function checkCursor(afterId: number): void {
+  if (!Number.isSafeInteger(afterId) || afterId < 0) throw new QuarryError('QUARRY_BAD_ARGUMENT', `A catalog cursor must be a whole number ≥ 0 (an id returned as lastId), got ${String(afterId)}.`);
 }
