@@ -14,12 +14,20 @@ import { parsePrometheusText } from './metrics-text-parser.ts';
 
 test('freshness base: end of the newest window for time partitions, last materialization otherwise', () => {
   const daily = dailyPartitions({ start: '2026-01-01' });
-  const ctx = { now: new Date('2026-02-01T00:00:00Z') };
+  const ctx = { now: new Date('2026-03-01T00:00:00Z') };
   const last = new Date('2026-01-20T10:00:00Z');
   assert.deepEqual(freshnessBase(daily, ['2026-01-03', '2026-01-01', '2026-01-02'], last, ctx), new Date('2026-01-04T00:00:00Z'));
   assert.deepEqual(freshnessBase(undefined, [], last, ctx), last);
   assert.deepEqual(freshnessBase(staticPartitions(['a', 'b']), ['a'], last, ctx), last);
   assert.equal(freshnessBase(undefined, [], null, ctx), undefined);
+  // A day-first key format does not sort chronologically: every key is read (40 days, binary order ends in January).
+  const dayFirst = dailyPartitions({ start: '2026-01-01', format: 'dd-MM-yyyy' });
+  const keys = Array.from({ length: 40 }, (_, i) => dayFirst.keyAt(i, ctx)).sort();
+  assert.equal(keys.at(-1), '31-01-2026');
+  assert.deepEqual(freshnessBase(dayFirst, keys, last, ctx), new Date('2026-02-10T00:00:00Z'));
+  // A year-first format reads only the tail of the sorted keys, with the same answer.
+  const isoKeys = Array.from({ length: 40 }, (_, i) => daily.keyAt(i, ctx));
+  assert.deepEqual(freshnessBase(daily, isoKeys, last, ctx), new Date('2026-02-10T00:00:00Z'));
   assert.equal(freshnessLagSeconds(new Date('2026-01-04T00:00:00Z'), new Date('2026-01-04T01:00:00Z')), 3600);
   assert.equal(freshnessLagSeconds(new Date('2026-01-04T00:00:00Z'), new Date('2026-01-03T00:00:00Z')), 0);
 });
