@@ -56,9 +56,9 @@ describe('Prometheus metrics of quarry serve after a TikTok run', () => {
       }
     }
     assert.ok(expected.size > 5);
-    assert.deepEqual(new Map([...samples(families, 'quarry_steps_finished_total')].sort()), new Map([...expected].sort()));
-    assert.equal(samples(families, 'quarry_runs_finished_total').get('status=succeeded'), 1);
-    assert.equal(samples(families, 'quarry_runs_active').get('status=running'), 0);
+    assert.deepEqual(new Map([...samples(families, 'quarry_steps')].sort()), new Map([...expected].sort()));
+    assert.equal(samples(families, 'quarry_runs').get('status=succeeded'), 1);
+    assert.equal(samples(families, 'quarry_runs').get('status=running'), 0);
     // One duration observation per finished step of each asset.
     const counts = samples(families, 'quarry_step_duration_seconds', 'quarry_step_duration_seconds_count');
     for (const [key, n] of expected) if (key.endsWith('status=succeeded')) assert.equal(counts.get(key.replace(',status=succeeded', '')), n, key);

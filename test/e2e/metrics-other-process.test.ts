@@ -22,19 +22,19 @@ test('a run of another process shows in the next scrape of quarry serve', async 
   };
 
   const before = await scrape();
-  assert.equal(values(before, 'quarry_runs_finished_total').get('status=succeeded'), 0);
+  assert.equal(values(before, 'quarry_runs').get('status=succeeded'), 0);
   assert.equal(values(before, 'quarry_rows_written_total').size, 0);
 
   const result = await project.quarry(['materialize', '--from', '2026-01-01', '--to', '2026-01-03']);
   assert.equal(result.code, 0, describeResult(result));
 
   const next = await scrape();
-  assert.equal(values(next, 'quarry_runs_finished_total').get('status=succeeded'), 1);
+  assert.equal(values(next, 'quarry_runs').get('status=succeeded'), 1);
   const catalog = openSqliteCatalog({ path: resolveQuarryHome(project.dir, { QUARRY_HOME: project.home }).catalogPath });
   try {
     const [run] = catalog.listRuns();
     assert.ok(run !== undefined && run.pid !== process.pid, 'the run was made by the CLI process');
-    const steps = values(next, 'quarry_steps_finished_total');
+    const steps = values(next, 'quarry_steps');
     for (const asset of ['raw/orders', 'staging/orders_clean', 'marts/revenue_7d']) {
       const own: number = catalog.listSteps(run.id).filter((s) => s.assetKey === asset && s.status === 'succeeded').length;
       assert.equal(steps.get(`asset=${asset},status=succeeded`), own, asset);

@@ -90,10 +90,10 @@ test('scrape-time figures from a catalog, served by startMetricsServer; counters
   commit('2026-01-01', 50); // supersedes the first version
 
   let families = await scrape();
-  assert.equal(value(families, 'quarry_runs_active', { status: 'running' }), 1);
-  assert.equal(value(families, 'quarry_steps_finished_total', { asset: 'a', status: 'succeeded' }), 1);
-  assert.equal(value(families, 'quarry_steps_finished_total', { asset: 'a', status: 'failed' }), 1);
-  assert.equal(value(families, 'quarry_steps_active', { asset: 'a', status: 'running' }), 1);
+  assert.equal(value(families, 'quarry_runs', { status: 'running' }), 1);
+  assert.equal(value(families, 'quarry_steps', { asset: 'a', status: 'succeeded' }), 1);
+  assert.equal(value(families, 'quarry_steps', { asset: 'a', status: 'failed' }), 1);
+  assert.equal(value(families, 'quarry_steps', { asset: 'a', status: 'running' }), 1);
   assert.equal(value(families, 'quarry_step_retries_total', { asset: 'a' }), 2);
   assert.equal(value(families, 'quarry_step_duration_seconds_count', { asset: 'a' }), 2);
   assert.equal(value(families, 'quarry_step_duration_seconds_sum', { asset: 'a' }), 2.4);

@@ -1,5 +1,5 @@
 import { collectDefaultMetrics, Registry, type Metric } from 'prom-client';
-import type { Catalog, CatalogAssetSummary, RunStatus, StepStatus } from '../catalog/index.ts';
+import { RUN_STATUSES, type Catalog, type CatalogAssetSummary } from '../catalog/index.ts';
 import type { EngineQueryOptions, EngineQueryResult } from '../engines/index.ts';
 import type { AssetGraph } from '../graph/index.ts';
 import type { PartitionsContext } from '../partitions/index.ts';
@@ -39,18 +39,12 @@ export interface MetricsRegistryOptions {
 export const STEP_DURATION_BUCKETS: readonly number[] = Object.freeze([0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600, 1800, 3600]);
 
 /** Run statuses that never change again: their counts only grow. */
-const FINISHED_RUN_STATUSES: readonly RunStatus[] = ['succeeded', 'failed', 'partially_failed', 'cancelled'];
-const ACTIVE_RUN_STATUSES: readonly RunStatus[] = ['queued', 'running'];
-const FINISHED_STEP_STATUSES: readonly StepStatus[] = ['succeeded', 'failed', 'skipped', 'cancelled'];
-const ACTIVE_STEP_STATUSES: readonly StepStatus[] = ['pending', 'running'];
 const TEBIBYTE = 2 ** 40;
 
 /** The names of every metric `createMetricsRegistry` defines (the process metrics of prom-client come on top). */
 export const QUARRY_METRIC_NAMES = Object.freeze({
-  runsFinished: 'quarry_runs_finished_total',
-  runsActive: 'quarry_runs_active',
-  stepsFinished: 'quarry_steps_finished_total',
-  stepsActive: 'quarry_steps_active',
+  runs: 'quarry_runs',
+  steps: 'quarry_steps',
   stepDuration: 'quarry_step_duration_seconds',
   stepRetries: 'quarry_step_retries_total',
   materializations: 'quarry_materializations_total',
@@ -103,10 +97,8 @@ class SnapshotMetric {
 }
 
 const HELP: Readonly<Record<keyof typeof QUARRY_METRIC_NAMES, { type: MetricType; help: string }>> = {
-  runsFinished: { type: 'counter', help: 'Runs the catalog records as finished, by final status (runs of every process on this instance, read from the catalog).' },
-  runsActive: { type: 'gauge', help: 'Runs the catalog records as queued or running, by status.' },
-  stepsFinished: { type: 'counter', help: 'Steps (asset x partition or partition range) finished, by asset and final status.' },
-  stepsActive: { type: 'gauge', help: 'Steps pending or running, by asset and status.' },
+  runs: { type: 'gauge', help: 'Runs the catalog records in each status (runs of every process on this instance); a resumed run moves from failed back to running.' },
+  steps: { type: 'gauge', help: 'Steps (asset x partition or partition range) the catalog records in each status, by asset.' },
   stepDuration: { type: 'histogram', help: 'Duration of finished steps (succeeded or failed), by asset.' },
   stepRetries: { type: 'counter', help: 'Step attempts beyond the first (retries after errors, waits for a partition lease), by asset.' },
   materializations: { type: 'counter', help: 'Partition versions committed, by asset (counted from the versions in the catalog when this process started scraping).' },
@@ -176,14 +168,12 @@ export function createMetricsRegistry(source: MetricsSource, options: MetricsReg
     const names = QUARRY_METRIC_NAMES;
 
     const runs = catalog.runStatusCounts();
-    for (const status of FINISHED_RUN_STATUSES) put(names.runsFinished, { value: runs[status] ?? 0, labels: { status } });
-    for (const status of ACTIVE_RUN_STATUSES) put(names.runsActive, { value: runs[status] ?? 0, labels: { status } });
+    for (const status of RUN_STATUSES) put(names.runs, { value: runs[status] ?? 0, labels: { status } });
 
     const retries = new Map<string, number>();
     const durations = new Map<string, { count: number; sum: number; buckets: number[] }>();
     for (const s of catalog.stepStatistics(buckets)) {
-      if (FINISHED_STEP_STATUSES.includes(s.status)) put(names.stepsFinished, { value: s.steps, labels: { asset: s.assetKey, status: s.status } });
-      else if (ACTIVE_STEP_STATUSES.includes(s.status)) put(names.stepsActive, { value: s.steps, labels: { asset: s.assetKey, status: s.status } });
+      put(names.steps, { value: s.steps, labels: { asset: s.assetKey, status: s.status } });
       retries.set(s.assetKey, (retries.get(s.assetKey) ?? 0) + s.retries);
       if (s.durationCount > 0) {
         const d = durations.get(s.assetKey) ?? { count: 0, sum: 0, buckets: buckets.map(() => 0) };

@@ -989,24 +989,33 @@ export class SqliteCatalog implements Catalog {
         throw new QuarryError('QUARRY_BAD_ARGUMENT', `Step duration buckets must be finite numbers in ascending order; got ${JSON.stringify(bucketsSeconds)}.`);
       }
     });
-    // Durations are those the step recorded (timings.totalMs), else its end minus its start; clock skew never makes one negative.
-    const sql = `SELECT asset_key, status, count(*) AS steps, sum(max(attempt - 1, 0)) AS retries, count(dur) AS dur_count, coalesce(sum(dur), 0) AS dur_sum
-        ${bucketsSeconds.map(() => ', coalesce(sum(dur <= ?), 0)').join('')}
-      FROM (SELECT asset_key, status, attempt,
-          CASE WHEN status IN ('succeeded', 'failed') THEN max(0, coalesce(json_extract(timings, '$.totalMs'), finished_at - started_at)) / 1000.0 END AS dur
-        FROM steps)
-      GROUP BY asset_key, status ORDER BY asset_key, status`;
-    return this.#cachedRead(`metrics\u0000steps\u0000${bucketsSeconds.join(',')}`, () =>
-      (this.#stmt(sql).raw().all(...bucketsSeconds) as unknown[][]).map((row) => ({
-        assetKey: row[0] as string,
-        status: row[1] as StepStatus,
-        steps: row[2] as number,
-        retries: (row[3] as number | null) ?? 0,
-        durationCount: row[4] as number,
-        durationSumSeconds: row[5] as number,
-        durationBuckets: row.slice(6) as number[],
-      })),
-    );
+    // A duration is the last attempt's end minus its start (what the executor records as timings.totalMs,
+    // without parsing JSON per row); clock skew never makes one negative. Rows group by their bucket
+    // (one CASE per row rather than one sum per bound), and the buckets are made cumulative here.
+    const bucketOf = bucketsSeconds.length === 0 ? '0' : `CASE ${bucketsSeconds.map((_, i) => `WHEN dur <= ? THEN ${i}`).join(' ')} ELSE ${bucketsSeconds.length} END`;
+    const sql = `SELECT asset_key, status, count(*) AS steps, sum(max(attempt - 1, 0)) AS retries, count(dur) AS dur_count, coalesce(sum(dur), 0) AS dur_sum,
+        CASE WHEN dur IS NULL THEN -1 ELSE ${bucketOf} END AS bucket
+      FROM (SELECT asset_key, status, attempt, CASE WHEN status IN ('succeeded', 'failed') THEN max(0, finished_at - started_at) / 1000.0 END AS dur FROM steps)
+      GROUP BY asset_key, status, bucket`;
+    return this.#cachedRead(`metrics\u0000steps\u0000${bucketsSeconds.join(',')}`, () => {
+      const byKey = new Map<string, { assetKey: string; status: StepStatus; steps: number; retries: number; durationCount: number; durationSumSeconds: number; durationBuckets: number[] }>();
+      for (const row of this.#stmt(sql).raw().all(...bucketsSeconds) as [string, StepStatus, number, number | null, number, number, number][]) {
+        const [assetKey, status, steps, retries, durCount, durSum, bucket] = row;
+        const key = `${assetKey}\u0000${status}`;
+        let entry = byKey.get(key);
+        if (entry === undefined) {
+          entry = { assetKey, status, steps: 0, retries: 0, durationCount: 0, durationSumSeconds: 0, durationBuckets: bucketsSeconds.map(() => 0) };
+          byKey.set(key, entry);
+        }
+        entry.steps += steps;
+        entry.retries += retries ?? 0;
+        entry.durationCount += durCount;
+        entry.durationSumSeconds += durSum;
+        // A duration in bucket b is ≤ every bound from b on.
+        if (bucket >= 0) for (let i = bucket; i < bucketsSeconds.length; i++) entry.durationBuckets[i]! += durCount;
+      }
+      return [...byKey.values()].sort((a, b) => (a.assetKey < b.assetKey ? -1 : a.assetKey > b.assetKey ? 1 : a.status < b.status ? -1 : a.status > b.status ? 1 : 0));
+    });
   }
 
   materializationTotals(afterId = 0): MaterializationTotals {
@@ -1017,7 +1026,7 @@ export class SqliteCatalog implements Catalog {
         FROM materializations m JOIN assets a ON a.id = m.asset_id WHERE m.id > ? GROUP BY m.asset_id ORDER BY a.asset_key`).all(afterId) as Row[];
       const newest = this.#stmt('SELECT run_id, step_id FROM materializations WHERE id = ?');
       const stepRows = this.#stmt('SELECT coalesce(sum(row_count), 0) FROM materializations WHERE asset_id = (SELECT asset_id FROM materializations WHERE id = ?) AND run_id = ? AND step_id = ?').pluck();
-      const stepDuration = this.#stmt(`SELECT CASE WHEN status IN ('succeeded', 'failed') THEN max(0, coalesce(json_extract(timings, '$.totalMs'), finished_at - started_at)) END
+      const stepDuration = this.#stmt(`SELECT CASE WHEN status IN ('succeeded', 'failed') THEN max(0, finished_at - started_at) END
         FROM steps WHERE run_id = ? AND step_id = ?`).pluck();
       let lastId = afterId;
       const assets: AssetMaterializationTotals[] = rows.map((row) => {
