@@ -115,6 +115,12 @@ test('scrape-time figures from a catalog, served by startMetricsServer; counters
   assert.equal(value(families, 'quarry_materializations_total', { asset: 'a' }), 3);
   assert.equal(value(families, 'quarry_run_queue_depth'), 0);
 
+  // The catalog's aggregates refuse bad arguments, naming them.
+  assert.throws(() => catalog.stepStatistics([1, 0.5]), (e: unknown) => e instanceof QuarryError && e.code === 'QUARRY_BAD_ARGUMENT' && /\[1,0\.5\]/.test(e.message));
+  assert.throws(() => catalog.materializationTotals(-1), (e: unknown) => e instanceof QuarryError && /-1/.test(e.message));
+  assert.throws(() => catalog.checkResultTotals(1.5), (e: unknown) => e instanceof QuarryError && /1\.5/.test(e.message));
+  assert.deepEqual(catalog.materializationTotals(catalog.materializationTotals().lastId).assets, []);
+
   const notFound = await fetch(server.url.replace('/metrics', '/other'));
   assert.equal(notFound.status, 404);
   await assert.rejects(startMetricsServer({ registry, port: 70000 }), (e: unknown) => e instanceof QuarryError && /70000/.test(e.message));
