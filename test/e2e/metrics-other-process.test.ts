@@ -46,3 +46,30 @@ test('a run of another process shows in the next scrape of quarry serve', async 
     catalog.close();
   }
 });
+
+test('quarry serve, started as a process, serves /metrics showing a CLI run of a third process', async (t) => {
+  const project = createE2eProject('metrics-serve-cli');
+  t.after(() => project.cleanup());
+  const serve = project.start(['serve', '--port', '0'], { timeoutMs: 120_000 });
+  t.after(async () => {
+    serve.child.kill('SIGTERM');
+    await serve.done.catch(() => undefined);
+  });
+  let url: string | undefined;
+  while (url === undefined) {
+    const match = /Quarry UI at (http:\/\/\S+)/.exec(serve.output().stdout);
+    if (match) url = match[1];
+    else if (serve.child.exitCode !== null) assert.fail(`quarry serve exited: ${JSON.stringify(serve.output())}`);
+    else await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  const result = await project.quarry(['materialize', '--from', '2026-01-01', '--to', '2026-01-02']);
+  assert.equal(result.code, 0, describeResult(result));
+  const response = await fetch(`${url}/metrics`);
+  assert.equal(response.status, 200);
+  assert.equal(response.headers.get('content-type'), 'text/plain; version=0.0.4; charset=utf-8');
+  const families = parsePrometheusText(await response.text());
+  assert.equal(values(families, 'quarry_runs').get('status=succeeded'), 1);
+  assert.equal(values(families, 'quarry_steps').get('asset=raw/orders,status=succeeded'), 2);
+  assert.ok((values(families, 'quarry_rows_written_total').get('asset=raw/orders') ?? 0) > 0);
+  assert.ok(families.has('process_resident_memory_bytes'));
+});
