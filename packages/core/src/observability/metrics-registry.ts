@@ -31,7 +31,7 @@ export interface MetricsRegistryOptions {
   readonly pricePerTebibyteUsd?: number;
   /** Upper bounds (seconds) of the step duration histogram (default `STEP_DURATION_BUCKETS`). */
   readonly durationBuckets?: readonly number[];
-  /** The clock freshness lag is measured against (default: the wall clock). */
+  /** The clock freshness lag is measured against (default: the instance's partitions clock, else the wall clock). */
   readonly now?: () => Date;
 }
 
@@ -90,6 +90,9 @@ class SnapshotMetric {
     private readonly snapshot: () => Promise<Snapshot>,
   ) {}
 
+  /** Nothing to reset: the values are read afresh at each scrape (`Registry.resetMetrics` calls this). */
+  reset(): void {}
+
   async get(): Promise<{ name: string; help: string; type: MetricType; aggregator: string; values: Sample[] }> {
     const values = (await this.snapshot()).get(this.name) ?? [];
     return { name: this.name, help: this.help, type: this.type, aggregator: this.aggregator, values: [...values] };
@@ -136,7 +139,6 @@ export function createMetricsRegistry(source: MetricsSource, options: MetricsReg
   const registry = new Registry();
   const buckets = options.durationBuckets ?? STEP_DURATION_BUCKETS;
   const price = options.pricePerTebibyteUsd ?? 6.25;
-  const now = options.now ?? (() => new Date());
 
   // Incremental state: counters of versions and check results never go down, even when retention deletes.
   let materializationCursor = 0;
@@ -247,8 +249,9 @@ export function createMetricsRegistry(source: MetricsSource, options: MetricsReg
     for (const s of quality.samples) put(names.qualityScore, s);
 
     // Freshness: the base instant is recomputed when the asset commits; the lag is now − base.
-    const at = now();
     const ctx = source.partitionsContext();
+    // The instance's clock (a fixed `now` in tests and demos) unless the options give one.
+    const at = options.now?.() ?? ctx.now ?? new Date();
     for (const summary of summaries) {
       if (!known.has(summary.assetKey) || summary.lastSeq === null) continue;
       let entry = freshness.get(summary.assetKey);
