@@ -11,7 +11,7 @@ import { openSqliteCatalog, type Catalog } from '../../catalog/index.ts';
 import { defineAsset, defineProject, pagerDuty, type ProjectDefinition } from '../../definitions/index.ts';
 import { createManualClock } from '../../execution/index.ts';
 import { deliverPendingAlerts, retryDelayMs } from './alert-delivery.ts';
-import { raiseOverdueAlert } from './alert-raiser.ts';
+import { AlertRaiser, raiseOverdueAlert } from './alert-raiser.ts';
 
 interface Received {
   readonly body: Record<string, unknown>;
@@ -131,5 +131,31 @@ test('alerts written inside atomically() roll back with the event when the trans
     assert.deepEqual(f.catalog.listAlerts(), []);
   } finally {
     f.cleanup();
+  }
+});
+
+test('a version of an anomaly asset (declared in anomalyAssets or tagged anomaly) with rows raises a warning in the commit transaction; an empty one does not', async () => {
+  const endpoint = await eventsEndpoint();
+  const dir = mkdtempSync(join(tmpdir(), 'quarry-alert-anomaly-'));
+  const spikes = defineAsset({ key: 'quality/follower_spikes', compute: () => ({ sql: 'select 1 as x' }) });
+  const tagged = defineAsset({ key: 'quality/mismatches', tags: { anomaly: 'true' }, compute: () => ({ sql: 'select 1 as x' }) });
+  const plain = defineAsset({ key: 'marts/daily', compute: () => ({ sql: 'select 1 as x' }) });
+  const project = defineProject({ name: 'anomalies', assets: [spikes, tagged, plain], alerts: { anomalyAssets: ['quality/follower_spikes'], routes: [{ when: 'warning', to: pagerDuty({ routingKey: 'k', url: endpoint.url }) }] } });
+  const catalog = openSqliteCatalog({ path: join(dir, 'catalog.sqlite') });
+  const raiser = new AlertRaiser({ project, catalog });
+  const version = (assetKey: string, rowCount: number) => ({ assetKey, partitionKey: '2026-01-05', files: [`${assetKey}/${rowCount}.parquet`], rowCount, dataVersion: `d${rowCount}`, codeVersion: 'c' });
+  try {
+    raiser.commitMaterializations([version('quality/follower_spikes', 3), version('quality/mismatches', 0), version('marts/daily', 5)]);
+    raiser.commitMaterializations([version('quality/mismatches', 2)]);
+    await raiser.idle();
+    assert.deepEqual(catalog.listAlerts().map((a) => [a.kind, a.severity, a.summary]).reverse(), [
+      ['anomaly_rows', 'warning', '3 anomalies in quality/follower_spikes [2026-01-05]'],
+      ['anomaly_rows', 'warning', '2 anomalies in quality/mismatches [2026-01-05]'],
+    ]);
+    assert.deepEqual(endpoint.received.map((r) => r.body.dedup_key), ['anomalies/anomaly/quality/follower_spikes', 'anomalies/anomaly/quality/mismatches']);
+  } finally {
+    catalog.close();
+    rmSync(dir, { recursive: true, force: true });
+    endpoint.server.close();
   }
 });
