@@ -232,7 +232,7 @@ test('a run whose step fails (no retry helps) pages once per asset; a later succ
   }
 });
 
-test('quarry killed (kill -9) between the outbox write and the delivery: `quarry alerts deliver` sends the alert exactly once; secrets are never printed', async () => {
+test('quarry killed (kill -9) between the outbox write and the delivery: the restarted (resumed) run delivers the alert exactly once; quarry alerts lists, tests and delivers without printing secrets', async () => {
   const peer = await httpPeer();
   const project = createE2eProject('alerts-kill');
   project.editConfig((s) =>
@@ -257,10 +257,16 @@ test('quarry killed (kill -9) between the outbox write and the delivery: `quarry
     const listed = parseJson<{ alerts: { kind: string; severity: string; deliveries: { route: string; state: string }[] }[] }>(await project.quarry(['alerts', '--json']));
     assert.deepEqual(listed.alerts.map((a) => [a.kind, a.severity, a.deliveries.map((d) => [d.route, d.state])]), [['anomaly_rows', 'warning', [['routes[1]:webhook', 'pending']]]]);
 
+    // Restarted: resuming the run commits nothing new (the version was committed with its alert) and, at
+    // its end, delivers what the killed process left in the outbox.
+    const [killedRun] = parseJson<{ runs: { id: string; status: string }[] }>(await project.quarry(['runs', '--json'])).runs;
+    const resumed = await project.quarry(['materialize', '--resume', killedRun!.id]);
+    assert.equal(resumed.code, 0, describeResult(resumed));
+    assert.equal(peer.posted.length, 1, 'delivered by the restarted process');
     const delivered = await project.quarry(['alerts', 'deliver']);
     assert.equal(delivered.code, 0, describeResult(delivered));
-    assert.match(delivered.stdout, /1 delivered, 0 to retry, 0 failed\./);
-    const again = await project.quarry(['alerts', 'deliver']);
+    assert.match(delivered.stdout, /Nothing due to deliver\./);
+    const again = await project.quarry(['alerts', 'deliver', '--now', new Date(Date.now() + 3_600_000).toISOString()]);
     assert.match(again.stdout, /Nothing due to deliver\./);
     assert.equal(peer.posted.length, 1, 'exactly once');
     const slack = peer.posted[0]!;
@@ -276,7 +282,7 @@ test('quarry killed (kill -9) between the outbox write and the delivery: `quarry
     assert.match(tested.stdout, /Test alert \d+ sent to 2 routes/);
     assert.match(tested.stdout, /routes\[0\]:pagerduty: PagerDuty via http:\/\/127\.0\.0\.1:\d+ \(routing key hidden\)/);
     assert.deepEqual(peer.posted.slice(1).map((p) => p.path).sort(), ['/hooks/secret-webhook-path', '/v2/enqueue']);
-    for (const result of [killed, delivered, again, text, tested]) {
+    for (const result of [killed, resumed, delivered, again, text, tested]) {
       for (const secret of ['pd-secret-in-config', 'secret-webhook-path']) {
         assert.ok(!result.stdout.includes(secret) && !result.stderr.includes(secret), `${secret} printed by quarry`);
       }

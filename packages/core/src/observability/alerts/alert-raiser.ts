@@ -44,13 +44,18 @@ export class AlertRaiser {
     });
   }
 
-  /** Records a run's end and the alerts it raises (failed steps, recoveries) in one transaction. */
+  /**
+   * Records a run's end and the alerts it raises (failed steps, recoveries) in one transaction, then
+   * delivers whatever is due — also alerts a killed process left undelivered in the outbox.
+   */
   finishRun(runId: string, update: RunUpdate): RunRecord {
     const { catalog, project } = this.#host;
-    return this.#withAlerts(() => {
+    const run = this.#withAlerts(() => {
       const run = catalog.updateRun(runId, update);
       return [run, runFinishedAlerts(project, catalog, runId, catalog.listSteps(runId))];
     });
+    if (project.alerts.routes.length > 0 || project.alerts.summary !== undefined) this.kick();
+    return run;
   }
 
   /** Raises (or with `fresh`, resolves) the `overdue` alert of an asset; see `raiseOverdueAlert`. */
