@@ -198,7 +198,7 @@ test('a warning and the daily summary reach the SMTP server; a blocking check fa
   }
 });
 
-test('a run whose step fails (no retry helps) pages once per asset; a later successful run resolves it with the same dedup key', async () => {
+test('a run whose step fails (no retry helps) pages once per asset and incident; a later successful run resolves it with the same dedup key', async () => {
   const peer = await httpPeer();
   const dir = await mkdtemp(join(tmpdir(), 'quarry-alerts-run-'));
   const flag = join(dir, 'fail');
@@ -218,12 +218,14 @@ test('a run whose step fails (no retry helps) pages once per asset; a later succ
   };
   try {
     assert.equal(await run(true), 'failed');
+    assert.equal(await run(true), 'failed');
+    assert.equal(peer.posted.length, 1, 'the incident is open: the second failure does not page again');
     assert.equal(await run(false), 'succeeded');
     assert.equal(await run(false), 'succeeded');
     assert.deepEqual(peer.posted.map((p) => [p.body.event_action, p.body.dedup_key]), [
       ['trigger', 'run-alerts/run_failed/marts/flaky'],
       ['resolve', 'run-alerts/run_failed/marts/flaky'],
-    ], 'one trigger, one resolve, nothing for the second success');
+    ], 'one trigger, one resolve, nothing for the second failure or the second success');
     assert.match((peer.posted[0]!.body.payload as { summary: string }).summary, /^\[CRITICAL\] Run r_\S+: marts\/flaky failed after 1 attempt: .*upstream export is malformed/);
   } finally {
     await instance.close();

@@ -51,6 +51,11 @@ function resolveIfOpen(project: ProjectDefinition, catalog: Catalog, key: string
   });
 }
 
+/** True when the newest alert with this dedup key is a trigger: its incident is open. */
+function isOpen(catalog: Catalog, key: string): boolean {
+  return catalog.latestAlert(key)?.action === 'trigger';
+}
+
 /** True when the asset's versions are anomalies: tagged `anomaly`, or named in `alerts.anomalyAssets`. */
 export function isAnomalyAsset(project: ProjectDefinition, asset: AnyAssetDefinition | undefined, key: string): boolean {
   return project.alerts.anomalyAssets.includes(key) || (asset !== undefined && asset.tags.anomaly !== undefined && asset.tags.anomaly !== 'false');
@@ -62,7 +67,8 @@ function partitionLabel(key: string): string {
 
 /**
  * The alerts raised by check results about to be recorded: a failed blocking check → critical, a
- * failed or warned non-blocking one → warning (`null_share` for a null-percentage check); a check
+ * failed or warned non-blocking one → warning (`null_share` for a null-percentage check), unless its
+ * incident is already open; a check
  * passing again on the partition that opened its incident → resolve. For results of a committed
  * version, a quality score drop from the partition's previous version → warning.
  */
@@ -79,6 +85,9 @@ export function checkResultAlerts(project: ProjectDefinition, catalog: Catalog, 
       if (resolve) out.push(resolve);
       continue;
     }
+    // An open incident is not raised again (a 365-day backfill failing one check sends one email, not 365);
+    // it is raised anew once it was resolved.
+    if (isOpen(catalog, key)) continue;
     const blocking = meta.blocking === true && status === 'failed';
     const kind = blocking ? 'check_failed' : meta.kind === 'nullPercentage' ? 'null_share' : 'check_warning';
     out.push(alert(project, {
@@ -144,8 +153,8 @@ export function commitAlerts(project: ProjectDefinition, versions: readonly Mate
 
 /**
  * The alerts of a finished run: per asset whose step failed after its retries → critical
- * `run_failed` (a step blocked by a check already raised its check alert); per asset whose step
- * succeeded while its `run_failed` incident is open → resolve.
+ * `run_failed` (a step blocked by a check already raised its check alert; an incident already open is
+ * not raised again); per asset whose step succeeded while its `run_failed` incident is open → resolve.
  */
 export function runFinishedAlerts(project: ProjectDefinition, catalog: Catalog, runId: string, steps: readonly StepRecord[]): NewAlert[] {
   const out: NewAlert[] = [];
@@ -156,6 +165,7 @@ export function runFinishedAlerts(project: ProjectDefinition, catalog: Catalog, 
     else if (s.status === 'succeeded') succeeded.add(s.assetKey);
   }
   for (const [assetKey, step] of failed) {
+    if (isOpen(catalog, dedupKey(project, 'run_failed', assetKey))) continue;
     out.push(alert(project, {
       kind: 'run_failed', severity: ALERT_KINDS.run_failed, action: 'trigger', dedupKey: dedupKey(project, 'run_failed', assetKey),
       summary: `Run ${runId}: ${assetKey} failed after ${step.attempt} attempt${step.attempt === 1 ? '' : 's'}: ${(step.error ?? 'unknown error').split('\n')[0]}`,
@@ -189,8 +199,7 @@ export interface OverdueInfo {
 export function overdueAlert(project: ProjectDefinition, catalog: Catalog, info: OverdueInfo, options: { readonly fresh?: boolean } = {}): NewAlert | undefined {
   const key = dedupKey(project, 'overdue', info.assetKey);
   if (options.fresh === true) return resolveIfOpen(project, catalog, key, `${info.assetKey} is fresh again`, null);
-  const open = catalog.latestAlert(key);
-  if (open !== undefined && open.action === 'trigger') return undefined;
+  if (isOpen(catalog, key)) return undefined;
   return alert(project, {
     kind: 'overdue', severity: ALERT_KINDS.overdue, action: 'trigger', dedupKey: key,
     summary: `${info.assetKey} is overdue: its data lags ${formatLag(info.lagMs)}, over its freshness limit of ${formatLag(info.maxLagMs)}`,
