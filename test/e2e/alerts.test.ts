@@ -16,6 +16,7 @@ import {
   acceptedRange, ALERT_OUTBOX_FAULT, defineAsset, defineProject, defineSourceAsset, dueSummary, email, nullPercentage, openInstance, pagerDuty,
   sendSummary, summaryPeriod, dailyPartitions, webhook,
 } from '@quarry/core';
+import { openSqliteCatalog } from '@quarry/core';
 import { createE2eProject, describeResult, parseJson, replaceOnce } from './e2e-project.ts';
 
 interface Mail {
@@ -236,6 +237,7 @@ test('a run whose step fails (no retry helps) pages once per asset and incident;
 
 test('quarry killed (kill -9) between the outbox write and the delivery: the restarted (resumed) run delivers the alert exactly once; quarry alerts lists, tests and delivers without printing secrets', async () => {
   const peer = await httpPeer();
+  const summaryAt = `${String((new Date().getUTCHours() + 12) % 24).padStart(2, '0')}:00`;
   const project = createE2eProject('alerts-kill');
   project.editConfig((s) =>
     replaceOnce(
@@ -248,6 +250,7 @@ test('quarry killed (kill -9) between the outbox write and the delivery: the res
       { when: 'warning', to: webhook({ url: '${peer.url}/hooks/secret-webhook-path' }) },
     ],
     anomalyAssets: ['staging/orders_clean'],
+    summary: { every: 'daily', at: '${summaryAt}', to: webhook({ url: '${peer.url}/hooks/summary' }) },
   },`,
     ),
   );
@@ -276,15 +279,36 @@ test('quarry killed (kill -9) between the outbox write and the delivery: the res
     assert.match(String(slack.body.text), /^\[WARNING\] \d+ anomal(y|ies) in staging\/orders_clean \[2026-01-05\]$/);
     assert.ok(Array.isArray(slack.body.blocks) && (slack.body.blocks as unknown[]).length > 0);
 
+    // The summary of the period holding these runs, from the CLI: figures as the catalog has them.
+    const ref = new Date(Date.now() + 24 * 3_600_000).toISOString();
+    const computedResult = await project.quarry(['alerts', 'summary', '--now', ref, '--json']);
+    const computed = parseJson<{ stats: { runs: Record<string, number>; versions: number; rows: number } }>(computedResult);
+    const catalog = openSqliteCatalog({ path: project.catalogPath });
+    const versions = ['raw/orders', 'staging/orders_clean'].flatMap((k) => catalog.materializationHistory(k));
+    catalog.close();
+    assert.deepEqual(computed.stats.runs, { succeeded: 1 });
+    assert.equal(computed.stats.versions, versions.length);
+    assert.equal(computed.stats.rows, versions.reduce((n, v) => n + (v.rowCount ?? 0), 0));
+    assert.ok(computed.stats.rows > 0);
+    const summarySent = await project.quarry(['alerts', 'summary', '--send', '--now', ref]);
+    assert.equal(summarySent.code, 0, describeResult(summarySent));
+    assert.match(summarySent.stdout, new RegExp(`Rows processed: ${computed.stats.rows} in ${versions.length} partition versions`));
+    const summaryPosts = () => peer.posted.filter((p) => p.path === '/hooks/summary');
+    assert.equal(summaryPosts().length, 1);
+    assert.match(String(summaryPosts()[0]!.body.text), /^Quarry daily summary — hello — \d{4}-\d\d-\d\d$/);
+    const summaryAgain = await project.quarry(['alerts', 'summary', '--send', '--now', ref]);
+    assert.match(summaryAgain.stdout, /already been queued/);
+    assert.equal(summaryPosts().length, 1, 'one summary per period');
+
     const text = await project.quarry(['alerts']);
     assert.match(text.stdout, /anomaly_rows/);
     assert.match(text.stdout, /routes\[1\]:webhook delivered/);
     const tested = await project.quarry(['alerts', 'test']);
     assert.equal(tested.code, 0, describeResult(tested));
-    assert.match(tested.stdout, /Test alert \d+ sent to 2 routes/);
+    assert.match(tested.stdout, /Test alert \d+ sent to 3 routes/);
     assert.match(tested.stdout, /routes\[0\]:pagerduty: PagerDuty via http:\/\/127\.0\.0\.1:\d+ \(routing key hidden\)/);
-    assert.deepEqual(peer.posted.slice(1).map((p) => p.path).sort(), ['/hooks/secret-webhook-path', '/v2/enqueue']);
-    for (const result of [killed, resumed, delivered, again, text, tested]) {
+    assert.deepEqual(peer.posted.slice(2).map((p) => p.path).sort(), ['/hooks/secret-webhook-path', '/hooks/summary', '/v2/enqueue']);
+    for (const result of [killed, resumed, delivered, again, computedResult, summarySent, summaryAgain, text, tested]) {
       for (const secret of ['pd-secret-in-config', 'secret-webhook-path']) {
         assert.ok(!result.stdout.includes(secret) && !result.stderr.includes(secret), `${secret} printed by quarry`);
       }
