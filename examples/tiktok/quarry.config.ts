@@ -14,4 +14,11 @@ const landingDir = resolve(here, process.env.TIKTOK_LANDING || './landing');
 
 const pipeline = defineTikTokPipelineFromLanding(landingDir);
 
-export default defineProject({ name: 'tiktok', assets: pipeline.assets, concurrency: 2 });
+export default defineProject({
+  name: 'tiktok',
+  assets: pipeline.assets,
+  concurrency: 2,
+  // Rows of these assets are anomalies: a version with rows raises a warning (docs/alerts.md). Add
+  // `routes` to send warnings somewhere; without them alerts are only listed by `quarry alerts`.
+  alerts: { anomalyAssets: ['quality/follower_spikes', 'quality/view_sum_mismatches'] },
+});

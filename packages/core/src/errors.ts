@@ -80,6 +80,9 @@ export const QUARRY_ERROR_CODES = {
   QUARRY_LAKE_FILE_MISSING: 'a lake file a current version names is missing or changed',
   // range steps
   QUARRY_BAD_ROW_PLACEMENT: "a row of a range step's output belongs to no partition of the range (its partition column is outside the range or NULL)",
+  // alerts (observability)
+  QUARRY_BAD_ALERTS_CONFIG: "a project's alerts setting (routes, destinations, summary) is invalid",
+  QUARRY_ALERT_DELIVERY_FAILED: 'an alert could not be delivered to one of its routes',
 } as const;
 
 /** A stable Quarry error code, such as `QUARRY_ASSET_CYCLE`. */

@@ -18,3 +18,4 @@ export * from './catalog/index.ts';
 export * from './checks/index.ts';
 export * from './instance/index.ts';
 export * from './observability/metrics.ts';
+export * from './observability/alerts/index.ts';

@@ -558,6 +558,96 @@ export interface DynamicPartitionStore {
   remove(name: string, keys: readonly string[]): void;
 }
 
+// ---------------------------------------------------------------- alerts (observability): the outbox
+
+/** Whether an alert opens (or repeats) an incident or closes it; PagerDuty's `event_action`. */
+export type AlertAction = 'trigger' | 'resolve';
+
+/** Where one delivery of an alert stands: `pending` (due or waiting for a retry), `delivered`, or `failed` (gave up). */
+export type AlertDeliveryState = 'pending' | 'delivered' | 'failed';
+
+/** An alert to write to the outbox, with the routes it goes to (see `Catalog.enqueueAlerts`). */
+export interface NewAlert {
+  /** What raised it: `run_failed`, `check_failed`, `overdue`, `quality_drop`, `anomaly_rows`, `summary`, `test`, …. */
+  readonly kind: string;
+  readonly severity: string;
+  readonly action: AlertAction;
+  /** One incident per key (per asset, or asset/check): a resolve closes the trigger with the same key. */
+  readonly dedupKey: string;
+  /** One line a person reads first. */
+  readonly summary: string;
+  readonly details?: Readonly<Record<string, JsonValue>>;
+  readonly assetKey?: string | null;
+  readonly partitionKey?: string | null;
+  readonly runId?: string | null;
+  /** Route ids (such as `routes[0]:pagerduty`) to deliver it to; none is fine (it is listed only). */
+  readonly routes: readonly string[];
+  /** Write only when no alert with this dedup key exists yet (summaries: one per period, even with two daemons). */
+  readonly onlyOnce?: boolean;
+}
+
+/** One delivery of an alert to one route. */
+export interface AlertDeliveryRecord {
+  readonly id: number;
+  readonly alertId: number;
+  readonly route: string;
+  readonly state: AlertDeliveryState;
+  readonly attempts: number;
+  readonly nextAttemptAt: Date;
+  readonly deliveredAt: Date | null;
+  readonly lastError: string | null;
+}
+
+/** One stored alert with its deliveries. */
+export interface AlertRecord {
+  readonly id: number;
+  readonly kind: string;
+  readonly severity: string;
+  readonly action: AlertAction;
+  readonly dedupKey: string;
+  readonly summary: string;
+  readonly details: Readonly<Record<string, JsonValue>>;
+  readonly assetKey: string | null;
+  readonly partitionKey: string | null;
+  readonly runId: string | null;
+  readonly createdAt: Date;
+  readonly deliveries: readonly AlertDeliveryRecord[];
+}
+
+/** Filters of `Catalog.listAlerts`; alerts come newest first. */
+export interface ListAlertsOptions {
+  /** At most this many (default 50). */
+  readonly limit?: number;
+  readonly dedupKey?: string;
+  /** Only alerts created at or after this time. */
+  readonly since?: Date;
+  readonly until?: Date;
+}
+
+/** A delivery a process claimed: it alone may finish it until `claimExpiresAt`. */
+export interface ClaimedAlertDelivery {
+  readonly delivery: AlertDeliveryRecord;
+  readonly alert: AlertRecord;
+  readonly claimExpiresAt: Date;
+}
+
+/** How a claimed delivery ended (see `Catalog.finishAlertDelivery`). */
+export type AlertDeliveryOutcome =
+  | { readonly delivered: true; readonly at: Date }
+  | { readonly delivered: false; readonly error: string; readonly at: Date; /** The next attempt, or `null` to give up (`failed`). */ readonly retryAt: Date | null };
+
+/** Totals of one period for the alert summary (see `Catalog.periodStats`). */
+export interface CatalogPeriodStats {
+  readonly runs: Readonly<Record<string, number>>;
+  readonly failedSteps: number;
+  readonly versions: number;
+  readonly rows: number;
+  readonly bytes: number;
+  /** Sum of the `estimatedCostUsd` (or `costUsd`) metadata of the versions, `null` when none recorded one. */
+  readonly costUsd: number | null;
+  readonly alerts: Readonly<Record<string, number>>;
+}
+
 /**
  * The instance store: runs, steps, events, partition versions with their current pointers,
  * failure markers, dynamic partitions, leases, check results and lineage.
@@ -720,6 +810,28 @@ export interface Catalog {
   materializationTotals(afterId?: number): MaterializationTotals;
   /** Check results recorded with an id above `afterId` (0: all), counted per asset, status and severity. */
   checkResultTotals(afterId?: number): CheckResultTotals;
+  // ---------------------------------------------------------------- alerts (observability): the outbox
+
+  /**
+   * Runs `fn` in one write transaction: every catalog write inside it commits together or not at all.
+   * How an event and the alerts it raises reach the catalog at once.
+   */
+  atomically<T>(fn: () => T): T;
+  /** Writes alerts to the outbox with a pending delivery per route, in one transaction (or the caller's `atomically`). */
+  enqueueAlerts(alerts: readonly NewAlert[]): AlertRecord[];
+  /** Alerts with their deliveries, newest first. */
+  listAlerts(options?: ListAlertsOptions): AlertRecord[];
+  /** The newest alert with this dedup key (to tell whether its incident is open), or undefined. */
+  latestAlert(dedupKey: string): AlertRecord | undefined;
+  /**
+   * Claims up to `limit` pending deliveries due at `now` that nobody holds (or whose claim expired) for
+   * `owner` until `now + leaseMs`, in one write transaction: two processes never claim one delivery at once.
+   */
+  claimAlertDeliveries(owner: string, now: Date, leaseMs: number, limit?: number): ClaimedAlertDelivery[];
+  /** Records how a claimed delivery ended; false (and nothing changes) when `owner` no longer holds its claim. */
+  finishAlertDelivery(deliveryId: number, owner: string, outcome: AlertDeliveryOutcome): boolean;
+  /** Totals of runs, versions, rows, bytes, cost and alerts created in `[from, to)`. */
+  periodStats(from: Date, to: Date): CatalogPeriodStats;
 
   /** Closes the connection; the catalog must not be used afterwards. */
   close(): void;

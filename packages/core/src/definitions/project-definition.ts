@@ -1,5 +1,6 @@
 import { QuarryError } from '../errors.ts';
 import { isAssetDefinition, type AnyAssetDefinition } from './asset-definition.ts';
+import { resolveAlertsConfig, type AlertsConfig, type AlertsConfigInput } from './alerts-config.ts';
 import { DEFAULT_RETRY_POLICY, resolveRetryPolicy, type RetryPolicy, type RetryPolicyConfig } from './retry-policy.ts';
 
 /** Where a project keeps its lake and catalog, and how long old versions stay. */
@@ -19,6 +20,8 @@ export interface ProjectDefinition {
   readonly concurrency: number;
   /** How transient step failures are retried, unless an asset declares its own `retry` (default `DEFAULT_RETRY_POLICY`). */
   readonly retry: RetryPolicy;
+  /** Where alerts go and the periodic summary (no routes by default); see docs/alerts.md. */
+  readonly alerts: AlertsConfig;
 }
 
 /** Options of `defineProject`. */
@@ -33,6 +36,11 @@ export interface ProjectConfig {
    * 4 attempts after 1 min → 5 min → 15 min. See docs/retries.md.
    */
   retry?: RetryPolicyConfig;
+  /**
+   * Alert routing, such as `{ routes: [{ when: 'critical', to: pagerDuty({ routingKey }) }],
+   * summary: { every: 'daily', at: '08:00', to: email({ smtp, from, to }) } }`. See docs/alerts.md.
+   */
+  alerts?: AlertsConfigInput;
 }
 
 /**
@@ -58,12 +66,19 @@ export function defineProject(config: ProjectConfig): ProjectDefinition {
   }
   const name = config.name ?? 'quarry-project';
   const retry = resolveRetryPolicy(config.retry, DEFAULT_RETRY_POLICY, `Project "${name}"`);
+  const alerts = resolveAlertsConfig(config.alerts);
+  for (const key of alerts.anomalyAssets) {
+    if (!list.some((a) => a.key === key)) {
+      throw new QuarryError('QUARRY_BAD_ALERTS_CONFIG', `Project alerts anomalyAssets names "${key}", which is not an asset of the project. Give the key of one of its assets.`);
+    }
+  }
   return Object.freeze({
     name,
     assets: Object.freeze(list),
     storage: Object.freeze({ ...(config.storage ?? {}) }),
     concurrency,
     retry,
+    alerts,
   });
 }
 

@@ -35,6 +35,7 @@ import { assertLakeAcceptsNewCatalog, assertLakeMatchesCatalog, catalogFileIsNew
 import { loadProject } from './load-project.ts';
 import { RUN_HEARTBEAT_MS, settleDeadRun } from './settle-dead-run.ts';
 import { createStepRunner } from './step-runner.ts';
+import { AlertRaiser } from '../observability/alerts/index.ts';
 import { upstreamFailedResolver } from './upstream-failed.ts';
 
 /** Options of `openInstance`. */
@@ -67,6 +68,8 @@ export class Instance {
   readonly home: string;
   readonly catalog: Catalog;
   readonly store: LocalObjectStore;
+  /** Writes events that raise alerts together with them (the outbox) and delivers them; see docs/alerts.md. */
+  readonly alerts: AlertRaiser;
   readonly #now: Date | undefined;
   readonly #clock: Clock;
   readonly #retryPolicies = new Map<AssetKey, RetryPolicy>();
@@ -89,6 +92,7 @@ export class Instance {
     // A lost or emptied catalog must not silently become a new one over a lake full of data.
     if (catalogFileIsNew(home.catalogPath)) assertLakeAcceptsNewCatalog(home.catalogPath, lakeRoot);
     this.catalog = openSqliteCatalog({ path: home.catalogPath });
+    this.alerts = new AlertRaiser(this);
     this.store = createLocalObjectStore({ root: lakeRoot });
     try {
       assertLakeMatchesCatalog(this.catalog, this.store.root);
@@ -526,6 +530,7 @@ export class Instance {
           codeVersion: (k) => this.codeVersion(k),
           force,
           store: this.store,
+          alerts: this.alerts,
         }),
       ));
     const handle = executePlan(plan, {
@@ -544,7 +549,7 @@ export class Instance {
     this.#runs.set(runId, handle);
     void handle.done
       .then((summary: RunSummary) => {
-        this.#catalogWriteOrWarn(runId, () => this.catalog.updateRun(runId, {
+        this.#catalogWriteOrWarn(runId, () => this.alerts.finishRun(runId, {
           status: summary.status,
           finishedAt: new Date(),
           error:
@@ -596,6 +601,8 @@ export class Instance {
       await handle.done;
       // The status update runs in a `then` after `done`; let it land.
       await new Promise((r) => setImmediate(r));
+      // The alerts the run raised are delivered before its caller (a CLI about to exit) goes on.
+      await this.alerts.idle();
       const error = this.#catalogErrors.get(runId);
       if (isQuarryError(error, 'QUARRY_DISK_FULL') && error.details?.runId !== runId) throw diskFullError(String(error.details?.path ?? this.home), error, runId);
       if (error !== undefined) throw error;
@@ -917,6 +924,7 @@ export class Instance {
   async close(): Promise<void> {
     for (const handle of this.#runs.values()) handle.cancel('instance closed');
     await Promise.allSettled([...this.#runs.values()].map((h) => h.done));
+    await this.alerts.idle();
     if (this.#engine) await (await this.#engine).close();
     this.catalog.close();
   }

@@ -14,6 +14,7 @@ import type { LocalObjectStore } from '../storage/index.ts';
 import { checksumFile, statDamage } from './lake-integrity.ts';
 import { partitionFilePath } from './lake-paths.ts';
 import { auditPartition, toCatalogCheckResult } from './partition-audit.ts';
+import type { AlertRaiser } from '../observability/alerts/index.ts';
 
 /** What the step runner needs: the project's graph and the instance's catalog and engine. */
 export interface StepRunnerConfig {
@@ -31,6 +32,8 @@ export interface StepRunnerConfig {
   readonly leaseTtlMs?: number;
   /** The lake: written files are checksummed for the catalog, and a current version whose file is gone is not "up to date". */
   readonly store?: LocalObjectStore;
+  /** Writes check results and versions together with the alerts they raise (the outbox); without it, no alerts. */
+  readonly alerts?: AlertRaiser;
 }
 
 /** What a partition reads and whether its current version already reflects that (see `resolvePartition`). */
@@ -70,6 +73,9 @@ interface PartitionOutcome {
 export function createStepRunner(config: StepRunnerConfig): StepRunner {
   const { graph, catalog, ctx } = config;
   const leaseTtlMs = config.leaseTtlMs ?? 600_000;
+  // Check results and versions go through the alert raiser when there is one: the alerts they raise share their transaction.
+  const recordChecks = (results: Parameters<Catalog['recordCheckResults']>[0]) => (config.alerts ? config.alerts.recordCheckResults(results) : catalog.recordCheckResults(results));
+  const commitVersions = (versions: Parameters<Catalog['commitMaterializations']>[0]) => (config.alerts ? config.alerts.commitMaterializations(versions) : catalog.commitMaterializations(versions));
 
   /** Takes the leases of `keys` of `asset` (all or none) and keeps them alive until the returned release runs. */
   const takeLeases = (asset: AssetDefinition, keys: readonly string[]): (() => void) => {
@@ -197,7 +203,7 @@ export function createStepRunner(config: StepRunnerConfig): StepRunner {
       // says nothing about the data: that is an error of the step, not a failed check.
       const unevaluated = audit?.blocking.filter((r) => r.status === 'errored') ?? [];
       if (audit !== undefined && unevaluated.length > 0 && unevaluated.length === audit.blocking.length) {
-        catalog.recordCheckResults(audit.results.map((r) => toCatalogCheckResult(r, asset.key, key, config.runId, null, output.files)));
+        recordChecks(audit.results.map((r) => toCatalogCheckResult(r, asset.key, key, config.runId, null, output.files)));
         const names = unevaluated.map((r) => `${r.checkName} (${r.message})`).join('; ');
         throw new QuarryError(
           'QUARRY_CHECK_ERROR',
@@ -206,7 +212,7 @@ export function createStepRunner(config: StepRunnerConfig): StepRunner {
         );
       }
       if (audit !== undefined && audit.blocking.length > 0) {
-        catalog.recordCheckResults(audit.results.map((r) => toCatalogCheckResult(r, asset.key, key, config.runId, null, output.files)));
+        recordChecks(audit.results.map((r) => toCatalogCheckResult(r, asset.key, key, config.runId, null, output.files)));
         const message = `blocking check${audit.blocking.length === 1 ? '' : 's'} failed: ${audit.blocking.map((r) => `${r.checkName} (${r.message})`).join('; ')}`;
         catalog.recordPartitionFailure(asset.key, key, config.runId, message, 'blocked');
         log.error(`${asset.key} [${key}] not published: ${message}; the previous version stays current.`);
@@ -215,7 +221,7 @@ export function createStepRunner(config: StepRunnerConfig): StepRunner {
       for (const r of audit?.results ?? []) {
         if (r.status !== 'passed') log.warn(`${asset.key} [${key}] check ${r.checkName} ${r.status}: ${r.message}`);
       }
-      const [committed] = catalog.commitMaterializations([
+      const [committed] = commitVersions([
         {
           assetKey: asset.key,
           partitionKey: key,
@@ -234,7 +240,7 @@ export function createStepRunner(config: StepRunnerConfig): StepRunner {
           fileChecksums,
         },
       ]);
-      if (audit !== undefined) catalog.recordCheckResults(audit.results.map((r) => toCatalogCheckResult(r, asset.key, key, config.runId, committed!.id, output.files)));
+      if (audit !== undefined) recordChecks(audit.results.map((r) => toCatalogCheckResult(r, asset.key, key, config.runId, committed!.id, output.files)));
       const dataChanged = committed!.dataSeq === committed!.seq;
       log.info(`${asset.key} [${key}]: ${output.rowCount} rows, data version ${output.dataVersion.slice(0, 12)}${dataChanged ? '' : ' (unchanged)'}`, {
         rowCount: output.rowCount,
@@ -330,7 +336,7 @@ export function createStepRunner(config: StepRunnerConfig): StepRunner {
           const audit = await auditPartition({ asset, partitionKey: r.key, partitionIndex: r.index, scope: scopeOf(definition, [r.key], r.index, r.index, ctx), files: part.files, engine: config.engine, catalog, ctx });
           const unevaluated = audit.blocking.filter((c) => c.status === 'errored');
           if (unevaluated.length > 0 && unevaluated.length === audit.blocking.length) {
-            catalog.recordCheckResults(audit.results.map((c) => toCatalogCheckResult(c, asset.key, r.key, config.runId, null, part.files)));
+            recordChecks(audit.results.map((c) => toCatalogCheckResult(c, asset.key, r.key, config.runId, null, part.files)));
             throw new QuarryError(
               'QUARRY_CHECK_ERROR',
               `Asset "${asset.key}" partition "${r.key}" (range ${keys[0]}..${keys[keys.length - 1]}): blocking check${unevaluated.length === 1 ? '' : 's'} could not be evaluated: ${unevaluated.map((c) => `${c.checkName} (${c.message})`).join('; ')}. No partition of the range was published.`,
@@ -344,7 +350,7 @@ export function createStepRunner(config: StepRunnerConfig): StepRunner {
       const publish = staged.filter(({ r, part }) => {
         const audit = audits.get(r.key);
         if (audit === undefined || audit.blocking.length === 0) return true;
-        catalog.recordCheckResults(audit.results.map((c) => toCatalogCheckResult(c, asset.key, r.key, config.runId, null, part.files)));
+        recordChecks(audit.results.map((c) => toCatalogCheckResult(c, asset.key, r.key, config.runId, null, part.files)));
         const message = `blocking check${audit.blocking.length === 1 ? '' : 's'} failed: ${audit.blocking.map((c) => `${c.checkName} (${c.message})`).join('; ')}`;
         catalog.recordPartitionFailure(asset.key, r.key, config.runId, message, 'blocked');
         log.error(`${asset.key} [${r.key}] not published: ${message}; the previous version stays current.`);
@@ -352,7 +358,7 @@ export function createStepRunner(config: StepRunnerConfig): StepRunner {
         return false;
       });
       failing = publish.map(({ r }) => r.key);
-      const committed = catalog.commitMaterializations(
+      const committed = commitVersions(
         publish.map(({ r, part, fileChecksums }) => ({
           assetKey: asset.key,
           partitionKey: r.key,
@@ -374,7 +380,7 @@ export function createStepRunner(config: StepRunnerConfig): StepRunner {
       failing = [];
       publish.forEach(({ r, part }, i) => {
         const audit = audits.get(r.key);
-        if (audit !== undefined) catalog.recordCheckResults(audit.results.map((c) => toCatalogCheckResult(c, asset.key, r.key, config.runId, committed[i]!.id, part.files)));
+        if (audit !== undefined) recordChecks(audit.results.map((c) => toCatalogCheckResult(c, asset.key, r.key, config.runId, committed[i]!.id, part.files)));
         for (const c of audit?.results ?? []) if (c.status !== 'passed') log.warn(`${asset.key} [${r.key}] check ${c.checkName} ${c.status}: ${c.message}`);
       });
       const rowCount = publish.reduce((n, p) => n + p.part.rowCount, 0);

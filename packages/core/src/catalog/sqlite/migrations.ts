@@ -238,12 +238,51 @@ CREATE TABLE observations (
 CREATE UNIQUE INDEX observations_current ON observations (asset_id, partition_key) WHERE current = 1;
 `;
 
+// Alerts (observability): the outbox. An alert is written in the transaction of the event that raised
+// it, with one delivery row per route; deliveries are claimed with a lease so two processes never send
+// one row twice, and retried with backoff (next_attempt_at).
+const V6_ALERT_OUTBOX = `
+CREATE TABLE alerts (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  kind TEXT NOT NULL,
+  severity TEXT NOT NULL,
+  action TEXT NOT NULL,
+  dedup_key TEXT NOT NULL,
+  summary TEXT NOT NULL,
+  details TEXT NOT NULL,
+  asset_key TEXT,
+  partition_key TEXT,
+  run_id TEXT,
+  created_at INTEGER NOT NULL
+);
+CREATE INDEX alerts_dedup ON alerts (dedup_key, id);
+CREATE INDEX alerts_created ON alerts (created_at, id);
+
+CREATE TABLE alert_deliveries (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  alert_id INTEGER NOT NULL,
+  route TEXT NOT NULL,
+  state TEXT NOT NULL,
+  attempts INTEGER NOT NULL DEFAULT 0,
+  next_attempt_at INTEGER NOT NULL,
+  claimed_by TEXT,
+  claim_expires_at INTEGER,
+  delivered_at INTEGER,
+  last_error TEXT,
+  UNIQUE (alert_id, route)
+);
+CREATE INDEX alert_deliveries_due ON alert_deliveries (state, next_attempt_at);
+`;
+
 /** The SQLite catalog's schema history, oldest first; the last entry is the version this code writes. */
 export const SQLITE_MIGRATIONS: readonly SqliteMigration[] = [
   { version: 1, name: 'core', up: (db) => db.exec(V1_CORE) },
   { version: 2, name: 'checks and lineage', up: (db) => db.exec(V2_CHECKS_AND_LINEAGE) },
   { version: 3, name: 'lake integrity', up: (db) => db.exec(V3_LAKE_INTEGRITY) },
   { version: 4, name: 'source observations', up: (db) => db.exec(V4_SOURCE_OBSERVATIONS) },
+  // Version 5 is assigned to another branch of this batch; the lead replaces this entry when merging.
+  { version: 5, name: 'reserved (merged from another branch)', up: () => {} },
+  { version: 6, name: 'alert outbox', up: (db) => db.exec(V6_ALERT_OUTBOX) },
 ];
 
 /** The schema version this code reads and writes. */

@@ -10,6 +10,7 @@ import type {
   ListCheckResultsOptions, ListEventsOptions, ListLineageEdgesOptions, ListRunsOptions, MaterializationHistoryOptions,
   MaterializationRecord, NewCheckResult, NewEvent, NewMaterialization, NewObservation, NewRun, ObservationRecord, PartitionFailure, PartitionFailureKind,
   CatalogCompaction, RenewLeasesResult, RetentionResult, RunKind, RunRecord, RunStatus, RunUpdate, StepRecord, StepStatus, StepUpsert,
+  AlertDeliveryOutcome, AlertDeliveryRecord, AlertRecord, CatalogPeriodStats, ClaimedAlertDelivery, ListAlertsOptions, NewAlert,
 } from '../catalog.ts';
 import { EVENT_LEVELS, RUN_KINDS, RUN_STATUSES, STEP_STATUSES } from '../catalog.ts';
 import { isProcessAlive } from '../../execution/is-process-alive.ts';
@@ -1058,6 +1059,150 @@ export class SqliteCatalog implements Catalog {
     });
   }
 
+  // ---------------------------------------------------------------- alerts (observability): the outbox
+
+  atomically<T>(fn: () => T): T {
+    if (typeof fn !== 'function') throw new QuarryError('QUARRY_BAD_ARGUMENT', 'Catalog.atomically needs a function to run in the transaction.');
+    return this.#write(fn);
+  }
+
+  enqueueAlerts(alerts: readonly NewAlert[]): AlertRecord[] {
+    const prepared = alerts.map((alert) => {
+      checkString(alert.kind, 'alert kind');
+      checkString(alert.severity, 'alert severity');
+      checkOneOf(alert.action, ['trigger', 'resolve'] as const, 'alert action');
+      checkString(alert.dedupKey, 'alert dedup key');
+      if (typeof alert.summary !== 'string') throw new QuarryError('QUARRY_BAD_ARGUMENT', `Alert summary must be a string, got ${safeStringify(alert.summary)}.`);
+      for (const route of alert.routes) checkString(route, 'alert route');
+      return { alert, details: toJson(alert.details ?? {}, 'alert details')! };
+    });
+    if (prepared.length === 0) return [];
+    return this.#write(() => {
+      const now = this.#nowMs();
+      const insert = this.#stmt(`INSERT INTO alerts (kind, severity, action, dedup_key, summary, details, asset_key, partition_key, run_id, created_at)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
+      // Due at once (0), whatever clock the delivering process keeps.
+      const insertDelivery = this.#stmt(`INSERT OR IGNORE INTO alert_deliveries (alert_id, route, state, attempts, next_attempt_at) VALUES (?, ?, 'pending', 0, 0)`);
+      const ids: number[] = [];
+      for (const { alert, details } of prepared) {
+        if (alert.onlyOnce === true && this.#stmt('SELECT 1 FROM alerts WHERE dedup_key = ? LIMIT 1').get(alert.dedupKey) !== undefined) continue;
+        const id = Number(insert.run(alert.kind, alert.severity, alert.action, alert.dedupKey, alert.summary, details, alert.assetKey ?? null,
+          alert.partitionKey ?? null, alert.runId ?? null, now).lastInsertRowid);
+        for (const route of alert.routes) insertDelivery.run(id, route);
+        ids.push(id);
+      }
+      return ids.map((id) => this.#alertById(id)!);
+    });
+  }
+
+  listAlerts(options: ListAlertsOptions = {}): AlertRecord[] {
+    const where: string[] = [];
+    const values: unknown[] = [];
+    if (options.dedupKey !== undefined) {
+      where.push('dedup_key = ?');
+      values.push(options.dedupKey);
+    }
+    if (options.since !== undefined) {
+      where.push('created_at >= ?');
+      values.push(toMs(options.since, 'since'));
+    }
+    if (options.until !== undefined) {
+      where.push('created_at < ?');
+      values.push(toMs(options.until, 'until'));
+    }
+    const rows = this.#stmt(`SELECT * FROM alerts ${where.length > 0 ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY id DESC LIMIT ?`)
+      .all(...values, checkLimit(options.limit, 50)) as Row[];
+    return rows.map((row) => this.#alertFromRow(row));
+  }
+
+  latestAlert(dedupKey: string): AlertRecord | undefined {
+    const row = this.#stmt('SELECT * FROM alerts WHERE dedup_key = ? ORDER BY id DESC LIMIT 1').get(dedupKey) as Row | undefined;
+    return row === undefined ? undefined : this.#alertFromRow(row);
+  }
+
+  claimAlertDeliveries(owner: string, now: Date, leaseMs: number, limit = 100): ClaimedAlertDelivery[] {
+    checkString(owner, 'alert delivery owner');
+    checkTtl(leaseMs);
+    const nowMs = toMs(now, 'now');
+    return this.#write(() => {
+      const rows = this.#stmt(`SELECT id FROM alert_deliveries WHERE state = 'pending' AND next_attempt_at <= ?
+        AND (claimed_by IS NULL OR claim_expires_at <= ?) ORDER BY id LIMIT ?`).pluck().all(nowMs, nowMs, checkLimit(limit, 100)) as number[];
+      const claim = this.#stmt('UPDATE alert_deliveries SET claimed_by = ?, claim_expires_at = ? WHERE id = ?');
+      return rows.map((id) => {
+        claim.run(owner, nowMs + leaseMs, id);
+        const delivery = this.#deliveryById(id)!;
+        return { delivery, alert: this.#alertById(delivery.alertId)!, claimExpiresAt: new Date(nowMs + leaseMs) };
+      });
+    });
+  }
+
+  finishAlertDelivery(deliveryId: number, owner: string, outcome: AlertDeliveryOutcome): boolean {
+    return this.#write(() => {
+      const row = this.#stmt('SELECT claimed_by, state FROM alert_deliveries WHERE id = ?').get(deliveryId) as Row | undefined;
+      if (row === undefined || row.claimed_by !== owner || row.state !== 'pending') return false;
+      if (outcome.delivered) {
+        this.#stmt(`UPDATE alert_deliveries SET state = 'delivered', attempts = attempts + 1, delivered_at = ?, claimed_by = NULL, claim_expires_at = NULL,
+          last_error = NULL WHERE id = ?`).run(toMs(outcome.at, 'at'), deliveryId);
+      } else {
+        this.#stmt(`UPDATE alert_deliveries SET state = ?, attempts = attempts + 1, next_attempt_at = ?, claimed_by = NULL, claim_expires_at = NULL,
+          last_error = ? WHERE id = ?`).run(outcome.retryAt === null ? 'failed' : 'pending', outcome.retryAt === null ? toMs(outcome.at, 'at') : toMs(outcome.retryAt, 'retryAt'),
+          outcome.error.slice(0, 2000), deliveryId);
+      }
+      return true;
+    });
+  }
+
+  periodStats(from: Date, to: Date): CatalogPeriodStats {
+    const fromMs = toMs(from, 'from');
+    const toMsValue = toMs(to, 'to');
+    const runs: Record<string, number> = {};
+    for (const row of this.#stmt('SELECT status, count(*) AS n FROM runs WHERE created_at >= ? AND created_at < ? GROUP BY status').all(fromMs, toMsValue) as Row[]) {
+      runs[row.status as string] = row.n as number;
+    }
+    const failedSteps = this.#stmt(`SELECT count(*) FROM steps s JOIN runs r ON r.id = s.run_id WHERE s.status = 'failed' AND r.created_at >= ? AND r.created_at < ?`)
+      .pluck().get(fromMs, toMsValue) as number;
+    const totals = this.#stmt(`SELECT count(*) AS versions, coalesce(sum(row_count), 0) AS rows, coalesce(sum(bytes), 0) AS bytes,
+        sum(coalesce(json_extract(metadata, '$.estimatedCostUsd'), json_extract(metadata, '$.costUsd'))) AS cost
+      FROM materializations WHERE created_at >= ? AND created_at < ?`).get(fromMs, toMsValue) as Row;
+    const alerts: Record<string, number> = {};
+    for (const row of this.#stmt(`SELECT severity, count(*) AS n FROM alerts WHERE action = 'trigger' AND kind NOT IN ('summary', 'test')
+        AND created_at >= ? AND created_at < ? GROUP BY severity`).all(fromMs, toMsValue) as Row[]) {
+      alerts[row.severity as string] = row.n as number;
+    }
+    return {
+      runs, failedSteps, versions: totals.versions as number, rows: totals.rows as number, bytes: totals.bytes as number,
+      costUsd: totals.cost === null ? null : (totals.cost as number), alerts,
+    };
+  }
+
+  #alertById(id: number): AlertRecord | undefined {
+    const row = this.#stmt('SELECT * FROM alerts WHERE id = ?').get(id) as Row | undefined;
+    return row === undefined ? undefined : this.#alertFromRow(row);
+  }
+
+  #deliveryById(id: number): AlertDeliveryRecord | undefined {
+    const row = this.#stmt('SELECT * FROM alert_deliveries WHERE id = ?').get(id) as Row | undefined;
+    return row === undefined ? undefined : deliveryFromRow(row);
+  }
+
+  #alertFromRow(row: Row): AlertRecord {
+    const deliveries = (this.#stmt('SELECT * FROM alert_deliveries WHERE alert_id = ? ORDER BY id').all(row.id) as Row[]).map(deliveryFromRow);
+    return {
+      id: row.id as number,
+      kind: row.kind as string,
+      severity: row.severity as string,
+      action: row.action as AlertRecord['action'],
+      dedupKey: row.dedup_key as string,
+      summary: row.summary as string,
+      details: (fromJson(row.details) ?? {}) as Record<string, JsonValue>,
+      assetKey: row.asset_key as string | null,
+      partitionKey: row.partition_key as string | null,
+      runId: row.run_id as string | null,
+      createdAt: new Date(row.created_at as number),
+      deliveries,
+    };
+  }
+
   close(): void {
     this.#statements.clear();
     this.#reads.clear();
@@ -1203,6 +1348,19 @@ export function openSqliteCatalog(config: SqliteCatalogConfig): SqliteCatalog {
 }
 
 // ------------------------------------------------------------------ row mapping
+
+function deliveryFromRow(row: Row): AlertDeliveryRecord {
+  return {
+    id: row.id as number,
+    alertId: row.alert_id as number,
+    route: row.route as string,
+    state: row.state as AlertDeliveryRecord['state'],
+    attempts: row.attempts as number,
+    nextAttemptAt: new Date(row.next_attempt_at as number),
+    deliveredAt: dateOrNull(row.delivered_at),
+    lastError: row.last_error as string | null,
+  };
+}
 
 function runFromRow(row: Row): RunRecord {
   return {

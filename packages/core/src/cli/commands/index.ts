@@ -1,4 +1,5 @@
 import type { Command } from '../command.ts';
+import { alertsCommand } from './alerts-command.ts';
 import { checksCommand } from './checks-command.ts';
 import { graphCommand } from './graph-command.ts';
 import { initCommand } from './init-command.ts';
@@ -34,4 +35,5 @@ export const commands: readonly Command[] = [
   verifyCommand,
   initCommand,
   serveCommand,
+  alertsCommand,
 ];
