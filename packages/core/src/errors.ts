@@ -80,6 +80,9 @@ export const QUARRY_ERROR_CODES = {
   QUARRY_LAKE_FILE_MISSING: 'a lake file a current version names is missing or changed',
   // range steps
   QUARRY_BAD_ROW_PLACEMENT: "a row of a range step's output belongs to no partition of the range (its partition column is outside the range or NULL)",
+  // metadata: OpenLineage and data dictionary
+  QUARRY_UNKNOWN_GLOSSARY_TERM: "a column's term is not in the project's glossary",
+  QUARRY_BAD_LINEAGE_CONFIG: 'the OpenLineage configuration (project lineage or OPENLINEAGE_* variables) is invalid',
 } as const;
 
 /** A stable Quarry error code, such as `QUARRY_ASSET_CYCLE`. */

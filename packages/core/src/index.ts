@@ -17,3 +17,5 @@ export * from './storage/index.ts';
 export * from './catalog/index.ts';
 export * from './checks/index.ts';
 export * from './instance/index.ts';
+// metadata: OpenLineage and data dictionary
+export * from './lineage/openlineage/index.ts';

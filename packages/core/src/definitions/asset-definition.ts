@@ -18,6 +18,8 @@ export interface ColumnDoc {
   readonly description?: string;
   readonly pii?: PiiClass;
   readonly unit?: string;
+  /** The key of the project glossary term this column measures (`follower_count`); see docs/data-dictionary.md. */
+  readonly term?: string;
 }
 
 /** A log sink handed to asset code; lines are stored with the run. */

@@ -19,6 +19,10 @@ export interface ProjectDefinition {
   readonly concurrency: number;
   /** How transient step failures are retried, unless an asset declares its own `retry` (default `DEFAULT_RETRY_POLICY`). */
   readonly retry: RetryPolicy;
+  /** Where OpenLineage events go (`false`: nowhere); see `ProjectLineageConfig`. */
+  readonly lineage: ProjectLineageConfig | false;
+  /** Business terms columns refer to by name (`columns: { followers: { term: 'follower_count' } }`). */
+  readonly glossary: Glossary;
 }
 
 /** Options of `defineProject`. */
@@ -33,7 +37,117 @@ export interface ProjectConfig {
    * 4 attempts after 1 min → 5 min → 15 min. See docs/retries.md.
    */
   retry?: RetryPolicyConfig;
+  /**
+   * OpenLineage events of every step: `{ transport: { type: 'http', url: 'http://marquez:5000' } }`,
+   * `{ type: 'console' }`, or `{ type: 'file', path }` (the default: `.quarry/openlineage/events.ndjson`);
+   * `false` emits nothing. `OPENLINEAGE_URL` (+ `OPENLINEAGE_API_KEY`) overrides it. See docs/openlineage.md.
+   */
+  lineage?: ProjectLineageConfig | false;
+  /** The project's glossary: business terms shared across assets (see `defineGlossary`, docs/data-dictionary.md). */
+  glossary?: Glossary;
 }
+
+// metadata: OpenLineage and data dictionary
+/** Where OpenLineage events are sent. */
+export type OpenLineageTransportConfig =
+  | { readonly type: 'file'; /** NDJSON file, relative to the project (default `<quarry home>/openlineage/events.ndjson`). */ readonly path?: string }
+  | {
+      readonly type: 'http';
+      /** Base URL of the receiver (Marquez, DataHub, OpenMetadata); events are POSTed to `${url}${endpoint}`. */
+      readonly url: string;
+      /** Path of the lineage endpoint (default `/api/v1/lineage`). */
+      readonly endpoint?: string;
+      /** Sent as `Authorization: Bearer <apiKey>`. */
+      readonly apiKey?: string;
+      /** Tries per event before it is dropped with a warning (default 3). */
+      readonly maxAttempts?: number;
+      /** Milliseconds before one POST is abandoned (default 5000). */
+      readonly timeoutMs?: number;
+    }
+  | { readonly type: 'console' };
+
+/** The project's OpenLineage settings. */
+export interface ProjectLineageConfig {
+  readonly transport?: OpenLineageTransportConfig;
+  /** Namespace of jobs and datasets (default `quarry://<project name>`). */
+  readonly namespace?: string;
+}
+
+/** One business term of the glossary. */
+export interface GlossaryTerm {
+  /** The business definition, in a sentence or two. */
+  readonly definition: string;
+  /** A display name (default: the term's key). */
+  readonly name?: string;
+  /** Other names people use for it (searchable). */
+  readonly synonyms?: readonly string[];
+  /** Who answers questions about the term. */
+  readonly owners?: readonly string[];
+}
+
+/** Glossary terms by key (`follower_count`). */
+export type Glossary = Readonly<Record<string, GlossaryTerm>>;
+
+const TERM_KEY = /^[A-Za-z][A-Za-z0-9_.-]*$/;
+
+/**
+ * Declares a glossary of business terms that asset columns refer to with `term`:
+ *
+ * ```ts
+ * const glossary = defineGlossary({ follower_count: { definition: 'Accounts following a creator at the end of a day.' } });
+ * export default defineProject({ name: 'tiktok', assets, glossary });
+ * ```
+ */
+export function defineGlossary(terms: Record<string, GlossaryTerm>): Glossary {
+  const out: Record<string, GlossaryTerm> = {};
+  for (const [key, term] of Object.entries(terms)) {
+    if (!TERM_KEY.test(key)) {
+      throw new QuarryError('QUARRY_BAD_DEFINITION', `Glossary term key ${JSON.stringify(key)} must start with a letter and hold only letters, digits, _, . and -.`);
+    }
+    if (typeof term !== 'object' || term === null || typeof term.definition !== 'string' || term.definition.trim() === '') {
+      throw new QuarryError('QUARRY_BAD_DEFINITION', `Glossary term "${key}" needs a non-empty definition: { definition: '…' }.`);
+    }
+    out[key] = Object.freeze({ ...term, ...(term.synonyms ? { synonyms: Object.freeze([...term.synonyms]) } : {}), ...(term.owners ? { owners: Object.freeze([...term.owners]) } : {}) });
+  }
+  return Object.freeze(out);
+}
+
+function resolveLineageConfig(lineage: ProjectLineageConfig | false | undefined, name: string): ProjectLineageConfig | false {
+  if (lineage === false || lineage === undefined) return lineage ?? Object.freeze({});
+  const transport = lineage.transport;
+  if (transport !== undefined) {
+    const type = (transport as { type?: unknown }).type;
+    if (type !== 'file' && type !== 'http' && type !== 'console') {
+      throw new QuarryError('QUARRY_BAD_LINEAGE_CONFIG', `Project "${name}": lineage.transport.type must be 'file', 'http' or 'console', got ${JSON.stringify(type)}.`);
+    }
+    if (transport.type === 'http') {
+      let ok = false;
+      try {
+        ok = /^https?:$/.test(new URL(transport.url).protocol);
+      } catch {
+        ok = false;
+      }
+      if (!ok) throw new QuarryError('QUARRY_BAD_LINEAGE_CONFIG', `Project "${name}": lineage.transport.url must be an http(s) URL such as http://localhost:5000, got ${JSON.stringify(transport.url)}.`);
+    }
+  }
+  return Object.freeze({ ...lineage, ...(transport ? { transport: Object.freeze({ ...transport }) } : {}) });
+}
+
+/** Checks that every column's `term` names a glossary term. */
+function checkGlossaryTerms(assets: readonly AnyAssetDefinition[], glossary: Glossary): void {
+  for (const asset of assets) {
+    for (const [column, doc] of Object.entries(asset.columns)) {
+      if (doc.term !== undefined && !Object.hasOwn(glossary, doc.term)) {
+        const known = Object.keys(glossary);
+        throw new QuarryError(
+          'QUARRY_UNKNOWN_GLOSSARY_TERM',
+          `Asset "${asset.key}", column "${column}": term ${JSON.stringify(doc.term)} is not in the project's glossary (${known.length === 0 ? 'the project declares none: pass glossary to defineProject' : `known: ${known.join(', ')}`}).`,
+        );
+      }
+    }
+  }
+}
+// end metadata
 
 /**
  * Declares a project: the assets Quarry plans and materializes. `quarry.config.ts` default-exports one.
@@ -58,12 +172,16 @@ export function defineProject(config: ProjectConfig): ProjectDefinition {
   }
   const name = config.name ?? 'quarry-project';
   const retry = resolveRetryPolicy(config.retry, DEFAULT_RETRY_POLICY, `Project "${name}"`);
+  const glossary = config.glossary === undefined ? Object.freeze({}) : defineGlossary(config.glossary);
+  checkGlossaryTerms(list, glossary);
   return Object.freeze({
     name,
     assets: Object.freeze(list),
     storage: Object.freeze({ ...(config.storage ?? {}) }),
     concurrency,
     retry,
+    lineage: resolveLineageConfig(config.lineage, name),
+    glossary,
   });
 }
 
