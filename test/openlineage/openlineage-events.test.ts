@@ -270,3 +270,20 @@ test('lineage: false emits nothing; a bad transport or OPENLINEAGE_URL is refuse
     (e: unknown) => isQuarryError(e, 'QUARRY_BAD_LINEAGE_CONFIG') && e.message.includes('"ftp://x"'),
   );
 });
+
+test('the schema validator itself rejects a bad run id, a facet without its required fields, and an unknown facet name', () => {
+  const event = {
+    eventType: 'START',
+    eventTime: '2026-01-01T00:00:00.000Z',
+    producer: 'https://example.com/p',
+    schemaURL: 'https://openlineage.io/spec/2-0-2/OpenLineage.json#/$defs/RunEvent',
+    run: { runId: 'not-a-uuid', facets: { errorMessage: { _producer: 'https://example.com/p', _schemaURL: 'https://example.com/s', message: 'x' } } },
+    job: { namespace: 'n', name: 'j', facets: { sqll: { _producer: 'https://example.com/p', _schemaURL: 'https://example.com/s', query: 'select 1' } } },
+    inputs: [],
+    outputs: [],
+  };
+  const errors = validator.errors(event).join('\n');
+  assert.match(errors, /runId must match format "uuid"/);
+  assert.match(errors, /errorMessage" invalid: .*programmingLanguage/);
+  assert.match(errors, /job facet "sqll" has no schema/);
+});
