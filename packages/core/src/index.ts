@@ -19,3 +19,4 @@ export * from './checks/index.ts';
 export * from './instance/index.ts';
 // metadata: OpenLineage and data dictionary
 export * from './lineage/openlineage/index.ts';
+export * from './lineage/dictionary/index.ts';

@@ -1,5 +1,6 @@
 import { QuarryError } from '../errors.ts';
 import { isAssetDefinition, type AnyAssetDefinition } from './asset-definition.ts';
+import { defineGlossary, type Glossary, type GlossaryTerm } from './glossary.ts';
 import { DEFAULT_RETRY_POLICY, resolveRetryPolicy, type RetryPolicy, type RetryPolicyConfig } from './retry-policy.ts';
 
 /** Where a project keeps its lake and catalog, and how long old versions stay. */
@@ -73,45 +74,6 @@ export interface ProjectLineageConfig {
   readonly namespace?: string;
 }
 
-/** One business term of the glossary. */
-export interface GlossaryTerm {
-  /** The business definition, in a sentence or two. */
-  readonly definition: string;
-  /** A display name (default: the term's key). */
-  readonly name?: string;
-  /** Other names people use for it (searchable). */
-  readonly synonyms?: readonly string[];
-  /** Who answers questions about the term. */
-  readonly owners?: readonly string[];
-}
-
-/** Glossary terms by key (`follower_count`). */
-export type Glossary = Readonly<Record<string, GlossaryTerm>>;
-
-const TERM_KEY = /^[A-Za-z][A-Za-z0-9_.-]*$/;
-
-/**
- * Declares a glossary of business terms that asset columns refer to with `term`:
- *
- * ```ts
- * const glossary = defineGlossary({ follower_count: { definition: 'Accounts following a creator at the end of a day.' } });
- * export default defineProject({ name: 'tiktok', assets, glossary });
- * ```
- */
-export function defineGlossary(terms: Record<string, GlossaryTerm>): Glossary {
-  const out: Record<string, GlossaryTerm> = {};
-  for (const [key, term] of Object.entries(terms)) {
-    if (!TERM_KEY.test(key)) {
-      throw new QuarryError('QUARRY_BAD_DEFINITION', `Glossary term key ${JSON.stringify(key)} must start with a letter and hold only letters, digits, _, . and -.`);
-    }
-    if (typeof term !== 'object' || term === null || typeof term.definition !== 'string' || term.definition.trim() === '') {
-      throw new QuarryError('QUARRY_BAD_DEFINITION', `Glossary term "${key}" needs a non-empty definition: { definition: '…' }.`);
-    }
-    out[key] = Object.freeze({ ...term, ...(term.synonyms ? { synonyms: Object.freeze([...term.synonyms]) } : {}), ...(term.owners ? { owners: Object.freeze([...term.owners]) } : {}) });
-  }
-  return Object.freeze(out);
-}
-
 function resolveLineageConfig(lineage: ProjectLineageConfig | false | undefined, name: string): ProjectLineageConfig | false {
   if (lineage === false || lineage === undefined) return lineage ?? Object.freeze({});
   const transport = lineage.transport;
@@ -133,12 +95,31 @@ function resolveLineageConfig(lineage: ProjectLineageConfig | false | undefined,
   return Object.freeze({ ...lineage, ...(transport ? { transport: Object.freeze({ ...transport }) } : {}) });
 }
 
-/** Checks that every column's `term` names a glossary term. */
-function checkGlossaryTerms(assets: readonly AnyAssetDefinition[], glossary: Glossary): void {
+/**
+ * The project's glossary: its own terms plus the term objects its columns refer to; a term named by
+ * key must be one of them, and one key cannot stand for two different terms.
+ */
+function resolveGlossary(declared: Glossary | undefined, assets: readonly AnyAssetDefinition[]): Glossary {
+  const terms: Record<string, GlossaryTerm> = { ...(declared === undefined ? {} : defineGlossary(declared)) };
   for (const asset of assets) {
     for (const [column, doc] of Object.entries(asset.columns)) {
-      if (doc.term !== undefined && !Object.hasOwn(glossary, doc.term)) {
-        const known = Object.keys(glossary);
+      const term = doc.term;
+      if (term === undefined || typeof term === 'string') continue;
+      const key = term.key;
+      if (key === undefined) {
+        throw new QuarryError('QUARRY_BAD_DEFINITION', `Asset "${asset.key}", column "${column}": its term object has no key; take terms from defineGlossary({ … }) or name one by its key.`);
+      }
+      const known = terms[key];
+      if (known !== undefined && known !== term && known.definition !== term.definition) {
+        throw new QuarryError('QUARRY_BAD_DEFINITION', `Glossary term "${key}" is defined twice with different definitions (asset "${asset.key}", column "${column}"); keep one.`);
+      }
+      terms[key] ??= term;
+    }
+  }
+  for (const asset of assets) {
+    for (const [column, doc] of Object.entries(asset.columns)) {
+      if (typeof doc.term === 'string' && !Object.hasOwn(terms, doc.term)) {
+        const known = Object.keys(terms);
         throw new QuarryError(
           'QUARRY_UNKNOWN_GLOSSARY_TERM',
           `Asset "${asset.key}", column "${column}": term ${JSON.stringify(doc.term)} is not in the project's glossary (${known.length === 0 ? 'the project declares none: pass glossary to defineProject' : `known: ${known.join(', ')}`}).`,
@@ -146,6 +127,7 @@ function checkGlossaryTerms(assets: readonly AnyAssetDefinition[], glossary: Glo
       }
     }
   }
+  return Object.freeze(terms);
 }
 // end metadata
 
@@ -172,8 +154,7 @@ export function defineProject(config: ProjectConfig): ProjectDefinition {
   }
   const name = config.name ?? 'quarry-project';
   const retry = resolveRetryPolicy(config.retry, DEFAULT_RETRY_POLICY, `Project "${name}"`);
-  const glossary = config.glossary === undefined ? Object.freeze({}) : defineGlossary(config.glossary);
-  checkGlossaryTerms(list, glossary);
+  const glossary = resolveGlossary(config.glossary, list);
   return Object.freeze({
     name,
     assets: Object.freeze(list),

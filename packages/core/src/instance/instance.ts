@@ -38,6 +38,7 @@ import { createStepRunner } from './step-runner.ts';
 import { upstreamFailedResolver } from './upstream-failed.ts';
 import { version as duckDbVersion } from '@duckdb/node-api';
 import type { ColumnLineage } from '../lineage/column-lineage-types.ts';
+import { buildDataDictionary, type DataDictionary } from '../lineage/dictionary/index.ts';
 import { createOpenLineageTransport, OpenLineageEmitter, type OpenLineageTransportEnvironment } from '../lineage/openlineage/index.ts';
 
 /** Options of `openInstance`. */
@@ -955,6 +956,11 @@ export class Instance {
     await this.openLineage?.flush();
     if (this.#engine) await (await this.#engine).close();
     this.catalog.close();
+  }
+
+  /** The data dictionary: assets with their definitions, owners, update frequency and freshness, and the glossary (see docs/data-dictionary.md). */
+  dataDictionary(): DataDictionary {
+    return buildDataDictionary({ project: this.project, graph: this.graph, catalog: this.catalog, partitionsContext: () => this.partitionsContext(), ...(this.#now ? { now: this.#now } : {}) });
   }
 
   /** Summaries of every asset, in topological order. */

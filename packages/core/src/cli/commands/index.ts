@@ -1,5 +1,6 @@
 import type { Command } from '../command.ts';
 import { checksCommand } from './checks-command.ts';
+import { docsCommand } from './docs-command.ts';
 import { graphCommand } from './graph-command.ts';
 import { initCommand } from './init-command.ts';
 import { listCommand } from './list-command.ts';
@@ -32,6 +33,7 @@ export const commands: readonly Command[] = [
   quarantineCommand,
   vacuumCommand,
   verifyCommand,
+  docsCommand,
   initCommand,
   serveCommand,
 ];
