@@ -17,6 +17,7 @@ import {
   openInstance,
   openLineageRunId,
   openLineageStepRunId,
+  HttpOpenLineageTransport,
   type Instance,
   type ProjectConfig,
 } from '@quarry/core';
@@ -213,7 +214,7 @@ test('events go to an HTTP receiver at /api/v1/lineage with the API key; a recei
   }
 });
 
-test('an unreachable HTTP receiver never fails the run', async () => {
+test('an unreachable HTTP receiver never fails the run, and is warned about once plus a count at the end', async () => {
   // A port that was just free: connections are refused.
   const probe = createServer();
   await new Promise<void>((r) => probe.listen(0, '127.0.0.1', r));
@@ -227,11 +228,40 @@ test('an unreachable HTTP receiver never fails the run', async () => {
       const { runId } = await instance.startRun({ selection: '*', partitions: { key: '2026-01-04' } });
       assert.equal((await instance.waitForRun(runId)).status, 'succeeded');
       await instance.openLineage!.flush();
+      assert.equal((instance.openLineage!.transport as HttpOpenLineageTransport).dropped, 4);
     });
   } finally {
     process.off('warning', onWarning);
   }
-  assert.ok(warnings.some((w) => w.includes(`OpenLineage event not delivered to http://127.0.0.1:${port}/api/v1/lineage`)), warnings.join('\n'));
+  const mine = warnings.filter((w) => w.includes(`http://127.0.0.1:${port}/api/v1/lineage`));
+  assert.equal(mine.length, 2, mine.join('\n'));
+  assert.match(mine[0]!, /^OpenLineage event not delivered to /);
+  assert.match(mine[1]!, /^3 OpenLineage event\(s\) not delivered to /);
+});
+
+test('after three events in a row fail every try, the HTTP transport stops sending for a while instead of retrying each event', async () => {
+  let requests = 0;
+  const server = createServer((req, res) => {
+    requests++;
+    req.resume();
+    res.statusCode = 503;
+    res.end();
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const transport = new HttpOpenLineageTransport({ url, maxAttempts: 2, backoffMs: [10] });
+  const onWarning = () => {};
+  process.on('warning', onWarning);
+  try {
+    const event = { eventType: 'START', eventTime: new Date(0).toISOString(), producer: 'https://example.com', schemaURL: 'https://example.com', run: { runId: openLineageRunId('r') }, job: { namespace: 'n', name: 'j' }, inputs: [], outputs: [] } as const;
+    for (let i = 0; i < 5; i++) transport.send(event);
+    await transport.flush();
+    assert.equal(requests, 6, 'two tries for each of the first three events, none for the next two');
+    assert.equal(transport.dropped, 5);
+  } finally {
+    process.off('warning', onWarning);
+    server.close();
+  }
 });
 
 test('a cancelled run ends its started steps with ABORT', async () => {

@@ -67,20 +67,30 @@ export interface HttpOpenLineageTransportConfig {
   readonly timeoutMs?: number;
   /** Waits between tries in ms (default 250, 1000, 4000). */
   readonly backoffMs?: readonly number[];
+  /** How long sending pauses once `PAUSE_AFTER_DROPS` events in a row were dropped (default 60 s). */
+  readonly pauseMs?: number;
 }
 
 /**
  * POSTs each event as JSON to `${url}/api/v1/lineage` (Marquez, DataHub, OpenMetadata, the
  * OpenLineage proxy). Events go out one at a time in order; a failed POST (network error, 5xx, 429)
- * is tried again, then dropped with a warning. Nothing here fails the run.
+ * is tried again, then dropped. Once `PAUSE_AFTER_DROPS` events in a row were dropped the receiver is
+ * taken to be down: events are dropped at once for `pauseMs`, then sending resumes. The first drop
+ * and, at `flush`, the number dropped since are reported as process warnings. Nothing here fails a run.
  */
 export class HttpOpenLineageTransport implements OpenLineageTransport {
   readonly endpoint: string;
   readonly description: string;
-  /** Events given up on after every try. */
+  /** Events given up on (after every try, or while the receiver was taken to be down). */
   dropped = 0;
+  /** Events the receiver accepted. */
+  delivered = 0;
   readonly #config: HttpOpenLineageTransportConfig;
   #queue: Promise<void> = Promise.resolve();
+  #droppedInRow = 0;
+  #pausedUntil = 0;
+  #reported = 0;
+  #lastError = '';
 
   constructor(config: HttpOpenLineageTransportConfig) {
     this.#config = config;
@@ -90,14 +100,50 @@ export class HttpOpenLineageTransport implements OpenLineageTransport {
 
   send(event: OpenLineageRunEvent): void {
     const body = JSON.stringify(event);
-    this.#queue = this.#queue.then(() => this.#post(body));
+    this.#queue = this.#queue.then(() => this.#deliver(body));
   }
 
-  flush(): Promise<void> {
-    return this.#queue;
+  /** Waits for the events sent so far, at most `timeoutMs` (default 15 s): a slow receiver does not hold a command open. */
+  async flush(timeoutMs = 15_000): Promise<void> {
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, timeoutMs);
+      timer.unref();
+    });
+    await Promise.race([this.#queue, timeout]);
+    clearTimeout(timer);
+    if (this.dropped > this.#reported) {
+      process.emitWarning(`${this.dropped - this.#reported} OpenLineage event(s) not delivered to ${this.endpoint}: ${this.#lastError}`);
+      this.#reported = this.dropped;
+    }
   }
 
-  async #post(body: string): Promise<void> {
+  async #deliver(body: string): Promise<void> {
+    if (Date.now() < this.#pausedUntil) {
+      this.dropped++;
+      return;
+    }
+    const error = await this.#post(body);
+    if (error === undefined) {
+      this.delivered++;
+      this.#droppedInRow = 0;
+      return;
+    }
+    this.dropped++;
+    this.#lastError = error;
+    this.#droppedInRow++;
+    if (this.dropped === 1) {
+      process.emitWarning(`OpenLineage event not delivered to ${this.endpoint}: ${error}`);
+      this.#reported = 1;
+    }
+    if (this.#droppedInRow >= PAUSE_AFTER_DROPS) {
+      this.#pausedUntil = Date.now() + (this.#config.pauseMs ?? 60_000);
+      this.#droppedInRow = 0;
+    }
+  }
+
+  /** One event with its tries; the last error, or undefined once delivered. */
+  async #post(body: string): Promise<string | undefined> {
     const attempts = Math.max(1, this.#config.maxAttempts ?? 3);
     const backoff = this.#config.backoffMs ?? [250, 1000, 4000];
     let last = '';
@@ -110,7 +156,7 @@ export class HttpOpenLineageTransport implements OpenLineageTransport {
           signal: AbortSignal.timeout(this.#config.timeoutMs ?? 5000),
         });
         await response.arrayBuffer().catch(() => undefined);
-        if (response.ok) return;
+        if (response.ok) return undefined;
         last = `HTTP ${response.status}`;
         // A 4xx other than 429 means the receiver refuses this event: another try gets the same answer.
         if (response.status < 500 && response.status !== 429) break;
@@ -119,10 +165,12 @@ export class HttpOpenLineageTransport implements OpenLineageTransport {
       }
       if (attempt < attempts) await new Promise((r) => setTimeout(r, backoff[Math.min(attempt - 1, backoff.length - 1)] ?? 1000));
     }
-    this.dropped++;
-    process.emitWarning(`OpenLineage event not delivered to ${this.endpoint}: ${last}`);
+    return last;
   }
 }
+
+/** Events dropped in a row after which the HTTP transport pauses sending. */
+const PAUSE_AFTER_DROPS = 3;
 
 /** What `createOpenLineageTransport` reads besides the project setting. */
 export interface OpenLineageTransportEnvironment {
