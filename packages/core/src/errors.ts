@@ -83,6 +83,9 @@ export const QUARRY_ERROR_CODES = {
   // alerts (observability)
   QUARRY_BAD_ALERTS_CONFIG: "a project's alerts setting (routes, destinations, summary) is invalid",
   QUARRY_ALERT_DELIVERY_FAILED: 'an alert could not be delivered to one of its routes',
+  // metadata: OpenLineage and data dictionary
+  QUARRY_UNKNOWN_GLOSSARY_TERM: "a column's term is not in the project's glossary",
+  QUARRY_BAD_LINEAGE_CONFIG: 'the OpenLineage configuration (project lineage or OPENLINEAGE_* variables) is invalid',
 } as const;
 
 /** A stable Quarry error code, such as `QUARRY_ASSET_CYCLE`. */

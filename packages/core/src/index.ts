@@ -19,3 +19,6 @@ export * from './checks/index.ts';
 export * from './instance/index.ts';
 export * from './observability/metrics.ts';
 export * from './observability/alerts/index.ts';
+// metadata: OpenLineage and data dictionary
+export * from './lineage/openlineage/index.ts';
+export * from './lineage/dictionary/index.ts';

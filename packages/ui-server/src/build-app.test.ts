@@ -133,6 +133,7 @@ describe('OpenAPI document', () => {
       'GET /api/assets/{key}/partition-keys',
       'GET /api/assets/{key}/partitions',
       'GET /api/assets/{key}/staleness',
+      'GET /api/catalog',
       'GET /api/graph',
       'GET /api/info',
       'GET /api/partitions/{name}',
@@ -169,6 +170,7 @@ describe('OpenAPI document', () => {
     await check('/api/assets/raw%2Forders/partitions', '/api/assets/{key}/partitions');
     await check('/api/assets/raw%2Forders/partition-keys?limit=3', '/api/assets/{key}/partition-keys');
     await check('/api/info', '/api/info');
+    await check('/api/catalog', '/api/catalog');
     const error = doc.paths['/api/assets/{key}'].get.responses['404'].content['application/json'].schema;
     assert.ok(ajv.compile(error)((await open.app.inject('/api/assets/nope')).json()));
   });

@@ -1,4 +1,4 @@
-import type { AssetGraph, AssetPartitionStatus, AssetSummary, BlockedStep, DynamicPartitionsChangeResult, PlanOptions, RunOptions, StaleReason } from '@quarry/core';
+import type { AssetGraph, AssetPartitionStatus, AssetSummary, BlockedStep, DataDictionary, DynamicPartitionsChangeResult, PlanOptions, RunOptions, StaleReason } from '@quarry/core';
 
 /** One step of a plan, as the server reads it (the structural subset of core's `PlanStep`). */
 export interface UiPlanStep {
@@ -81,5 +81,7 @@ export interface UiInstance {
   dynamicPartitions?(name: string): { readonly name: string; readonly keys: readonly string[]; readonly assets: readonly string[] };
   /** Adds and removes keys of the dynamic partitions `name`, all or nothing. */
   updateDynamicPartitions?(name: string, change: { add?: readonly string[]; remove?: readonly string[] }): DynamicPartitionsChangeResult;
+  /** The data dictionary (the catalog page); optional for instances without one. */
+  dataDictionary?(): DataDictionary;
   close(): Promise<void>;
 }

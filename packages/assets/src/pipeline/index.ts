@@ -12,3 +12,4 @@ export { asOfInstant, creatorAsOf, followersAsOf } from './followers-as-of.ts';
 export type { CreatorVersionAsOf } from './followers-as-of.ts';
 export { asofCommand } from './asof-command.ts';
 export * from './tiktok-checks.ts';
+export { TIKTOK_GLOSSARY, TIKTOK_OWNERS, TIKTOK_COLUMN_TERMS, withTikTokTerms } from './tiktok-glossary.ts';

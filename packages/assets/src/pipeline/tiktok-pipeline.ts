@@ -9,6 +9,7 @@ import {
   timeWindowMapping,
   type AssetConfig,
   type AssetDefinition,
+  type ColumnDoc,
   type PartitionsDefinition,
   type RowSchema,
 } from '@quarry/core';
@@ -17,6 +18,7 @@ import { CREATOR_FIELDS, INTRADAY_FIELDS, VIDEO_FIELDS, type FieldSchema } from 
 import { intradayFiles, intradayVersion, landingError, landingFilePath, landingFileVersion, readFirstLine, readLandingManifest, requireLandingFile, type LandingFileName } from './landing-files.ts';
 import { DEFAULT_LANDING_LIMITS, prepareLandingFile, type LandingLimits } from './landing-line-scan.ts';
 import { compileLandingClassification, typedColumnsSql } from './landing-row-classifier.ts';
+import { TIKTOK_OWNERS, withTikTokTerms } from './tiktok-glossary.ts';
 import {
   creatorChangeChecks,
   creatorDailyMetricsChecks,
@@ -69,7 +71,7 @@ export interface TikTokPipelineConfig {
   /** Least |reported − video sum| views, absolute and relative, for a view-sum mismatch (default 1,000 and 0.2). */
   readonly viewMismatchMinViews?: number;
   readonly viewMismatchMinRatio?: number;
-  /** Owners of every asset (default `['team:creator-analytics']`). */
+  /** Owners of every asset (default: by group, see `TIKTOK_OWNERS`: data platform for raw, creator analytics for marts, …). */
   readonly owners?: readonly string[];
   /**
    * Whether a day whose creators.ndjson holds no accepted row may be published (default false). A daily
@@ -187,7 +189,7 @@ function quarantinedSql(classification: string): string {
  */
 export function defineTikTokPipeline(config: TikTokPipelineConfig): TikTokPipeline {
   const { landingDir, start } = config;
-  const owners = [...(config.owners ?? ['team:creator-analytics'])];
+  const ownersOf = (key: string): string[] => [...(config.owners ?? TIKTOK_OWNERS[key.split('/')[0] ?? ''] ?? ['team:creator-analytics'])];
   const daily = dailyPartitions({ start, ...(config.end !== undefined ? { end: config.end } : {}) });
   const spike = {
     windowDays: config.spikeWindowDays ?? 14,
@@ -213,7 +215,7 @@ export function defineTikTokPipeline(config: TikTokPipelineConfig): TikTokPipeli
       start,
     });
     const codeVersion = `tiktok-${createHash('sha256').update(fingerprint).digest('hex').slice(0, 16)}`;
-    return defineAsset({ owners, ...rest, codeVersion }) as AssetDefinition;
+    return defineAsset({ owners: ownersOf(rest.key), ...rest, columns: withTikTokTerms(rest.key, rest.columns as Record<string, ColumnDoc> | undefined) as AssetConfig<S>['columns'], codeVersion }) as AssetDefinition;
   };
 
   const limits: LandingLimits = {

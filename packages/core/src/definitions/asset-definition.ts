@@ -4,6 +4,7 @@ import type { z } from 'zod';
 import { QuarryError } from '../errors.ts';
 import type { PartitionMapping, PartitionsDefinition } from '../partitions/index.ts';
 import { parseAssetKey, type AssetKey } from './asset-key.ts';
+import type { GlossaryTerm } from './glossary.ts';
 import { resolveBackfillPolicy, type BackfillPolicy, type BackfillPolicyConfig } from './backfill-policy.ts';
 import { DEFAULT_RETRY_POLICY, resolveRetryPolicy, type RetryPolicyConfig } from './retry-policy.ts';
 
@@ -18,6 +19,8 @@ export interface ColumnDoc {
   readonly description?: string;
   readonly pii?: PiiClass;
   readonly unit?: string;
+  /** The glossary term this column measures: the term from `defineGlossary`, or its key (`'follower_count'`); see docs/data-dictionary.md. */
+  readonly term?: string | GlossaryTerm;
 }
 
 /** A log sink handed to asset code; lines are stored with the run. */

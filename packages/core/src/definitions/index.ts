@@ -6,3 +6,4 @@ export * from './retry-policy.ts';
 export * from './backfill-policy.ts';
 export * from './pii-mask.ts';
 export * from './alerts-config.ts';
+export * from './glossary.ts';

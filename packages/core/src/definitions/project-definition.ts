@@ -1,6 +1,7 @@
 import { QuarryError } from '../errors.ts';
 import { isAssetDefinition, type AnyAssetDefinition } from './asset-definition.ts';
 import { resolveAlertsConfig, type AlertsConfig, type AlertsConfigInput } from './alerts-config.ts';
+import { defineGlossary, type Glossary, type GlossaryTerm } from './glossary.ts';
 import { DEFAULT_RETRY_POLICY, resolveRetryPolicy, type RetryPolicy, type RetryPolicyConfig } from './retry-policy.ts';
 
 /** Where a project keeps its lake and catalog, and how long old versions stay. */
@@ -22,6 +23,10 @@ export interface ProjectDefinition {
   readonly retry: RetryPolicy;
   /** Where alerts go and the periodic summary (no routes by default); see docs/alerts.md. */
   readonly alerts: AlertsConfig;
+  /** Where OpenLineage events go (`false`: nowhere); see `ProjectLineageConfig`. */
+  readonly lineage: ProjectLineageConfig | false;
+  /** Business terms columns refer to by name (`columns: { followers: { term: 'follower_count' } }`). */
+  readonly glossary: Glossary;
 }
 
 /** Options of `defineProject`. */
@@ -41,7 +46,98 @@ export interface ProjectConfig {
    * summary: { every: 'daily', at: '08:00', to: email({ smtp, from, to }) } }`. See docs/alerts.md.
    */
   alerts?: AlertsConfigInput;
+  /**
+   * OpenLineage events of every step: `{ transport: { type: 'http', url: 'http://marquez:5000' } }`,
+   * `{ type: 'console' }`, or `{ type: 'file', path }` (the default: `.quarry/openlineage/events.ndjson`);
+   * `false` emits nothing. `OPENLINEAGE_URL` (+ `OPENLINEAGE_API_KEY`) overrides it. See docs/openlineage.md.
+   */
+  lineage?: ProjectLineageConfig | false;
+  /** The project's glossary: business terms shared across assets (see `defineGlossary`, docs/data-dictionary.md). */
+  glossary?: Glossary;
 }
+
+// metadata: OpenLineage and data dictionary
+/** Where OpenLineage events are sent. */
+export type OpenLineageTransportConfig =
+  | { readonly type: 'file'; /** NDJSON file, relative to the project (default `<quarry home>/openlineage/events.ndjson`). */ readonly path?: string }
+  | {
+      readonly type: 'http';
+      /** Base URL of the receiver (Marquez, DataHub, OpenMetadata); events are POSTed to `${url}${endpoint}`. */
+      readonly url: string;
+      /** Path of the lineage endpoint (default `/api/v1/lineage`). */
+      readonly endpoint?: string;
+      /** Sent as `Authorization: Bearer <apiKey>`. */
+      readonly apiKey?: string;
+      /** Tries per event before it is dropped with a warning (default 3). */
+      readonly maxAttempts?: number;
+      /** Milliseconds before one POST is abandoned (default 5000). */
+      readonly timeoutMs?: number;
+    }
+  | { readonly type: 'console' };
+
+/** The project's OpenLineage settings. */
+export interface ProjectLineageConfig {
+  readonly transport?: OpenLineageTransportConfig;
+  /** Namespace of jobs and datasets (default `quarry://<project name>`). */
+  readonly namespace?: string;
+}
+
+function resolveLineageConfig(lineage: ProjectLineageConfig | false | undefined, name: string): ProjectLineageConfig | false {
+  if (lineage === false || lineage === undefined) return lineage ?? Object.freeze({});
+  const transport = lineage.transport;
+  if (transport !== undefined) {
+    const type = (transport as { type?: unknown }).type;
+    if (type !== 'file' && type !== 'http' && type !== 'console') {
+      throw new QuarryError('QUARRY_BAD_LINEAGE_CONFIG', `Project "${name}": lineage.transport.type must be 'file', 'http' or 'console', got ${JSON.stringify(type)}.`);
+    }
+    if (transport.type === 'http') {
+      let ok = false;
+      try {
+        ok = /^https?:$/.test(new URL(transport.url).protocol);
+      } catch {
+        ok = false;
+      }
+      if (!ok) throw new QuarryError('QUARRY_BAD_LINEAGE_CONFIG', `Project "${name}": lineage.transport.url must be an http(s) URL such as http://localhost:5000, got ${JSON.stringify(transport.url)}.`);
+    }
+  }
+  return Object.freeze({ ...lineage, ...(transport ? { transport: Object.freeze({ ...transport }) } : {}) });
+}
+
+/**
+ * The project's glossary: its own terms plus the term objects its columns refer to; a term named by
+ * key must be one of them, and one key cannot stand for two different terms.
+ */
+function resolveGlossary(declared: Glossary | undefined, assets: readonly AnyAssetDefinition[]): Glossary {
+  const terms: Record<string, GlossaryTerm> = { ...(declared === undefined ? {} : defineGlossary(declared)) };
+  for (const asset of assets) {
+    for (const [column, doc] of Object.entries(asset.columns)) {
+      const term = doc.term;
+      if (term === undefined || typeof term === 'string') continue;
+      const key = term.key;
+      if (key === undefined) {
+        throw new QuarryError('QUARRY_BAD_DEFINITION', `Asset "${asset.key}", column "${column}": its term object has no key; take terms from defineGlossary({ … }) or name one by its key.`);
+      }
+      const known = terms[key];
+      if (known !== undefined && known !== term && known.definition !== term.definition) {
+        throw new QuarryError('QUARRY_BAD_DEFINITION', `Glossary term "${key}" is defined twice with different definitions (asset "${asset.key}", column "${column}"); keep one.`);
+      }
+      terms[key] ??= term;
+    }
+  }
+  for (const asset of assets) {
+    for (const [column, doc] of Object.entries(asset.columns)) {
+      if (typeof doc.term === 'string' && !Object.hasOwn(terms, doc.term)) {
+        const known = Object.keys(terms);
+        throw new QuarryError(
+          'QUARRY_UNKNOWN_GLOSSARY_TERM',
+          `Asset "${asset.key}", column "${column}": term ${JSON.stringify(doc.term)} is not in the project's glossary (${known.length === 0 ? 'the project declares none: pass glossary to defineProject' : `known: ${known.join(', ')}`}).`,
+        );
+      }
+    }
+  }
+  return Object.freeze(terms);
+}
+// end metadata
 
 /**
  * Declares a project: the assets Quarry plans and materializes. `quarry.config.ts` default-exports one.
@@ -72,6 +168,7 @@ export function defineProject(config: ProjectConfig): ProjectDefinition {
       throw new QuarryError('QUARRY_BAD_ALERTS_CONFIG', `Project alerts anomalyAssets names "${key}", which is not an asset of the project. Give the key of one of its assets.`);
     }
   }
+  const glossary = resolveGlossary(config.glossary, list);
   return Object.freeze({
     name,
     assets: Object.freeze(list),
@@ -79,6 +176,8 @@ export function defineProject(config: ProjectConfig): ProjectDefinition {
     concurrency,
     retry,
     alerts,
+    lineage: resolveLineageConfig(config.lineage, name),
+    glossary,
   });
 }
 

@@ -37,6 +37,10 @@ import { RUN_HEARTBEAT_MS, settleDeadRun } from './settle-dead-run.ts';
 import { createStepRunner } from './step-runner.ts';
 import { AlertRaiser } from '../observability/alerts/index.ts';
 import { upstreamFailedResolver } from './upstream-failed.ts';
+import { version as duckDbVersion } from '@duckdb/node-api';
+import type { ColumnLineage } from '../lineage/column-lineage-types.ts';
+import { buildDataDictionary, type DataDictionary } from '../lineage/dictionary/index.ts';
+import { createOpenLineageTransport, OpenLineageEmitter, type OpenLineageTransportEnvironment } from '../lineage/openlineage/index.ts';
 
 /** Options of `openInstance`. */
 export interface InstanceConfig {
@@ -50,6 +54,10 @@ export interface InstanceConfig {
   readonly now?: Date;
   /** Time and waiting of runs (retry backoff, lease waits); tests pass `createManualClock()`. */
   readonly clock?: Clock;
+  /** The column lineage of an asset, for OpenLineage's `columnLineage` facet. */
+  readonly columnLineageOf?: (assetKey: AssetKey) => ColumnLineage | undefined;
+  /** Replaces `process.env` for the OpenLineage settings (`OPENLINEAGE_URL`, …), for tests. */
+  readonly lineageEnv?: OpenLineageTransportEnvironment;
 }
 
 /**
@@ -79,8 +87,14 @@ export class Instance {
   readonly #listeners = new Set<(event: EventRecord) => void>();
   readonly #executionListeners = new Set<(event: ExecutionEvent) => void>();
   readonly #catalogErrors = new Map<string, unknown>();
+  /** Emits OpenLineage events of this process's runs; undefined when lineage is off. */
+  readonly openLineage: OpenLineageEmitter | undefined;
 
-  constructor(projectDir: string, project: ProjectDefinition, options: { now?: Date; quarryHome?: string; clock?: Clock } = {}) {
+  constructor(
+    projectDir: string,
+    project: ProjectDefinition,
+    options: { now?: Date; quarryHome?: string; clock?: Clock; columnLineageOf?: (assetKey: AssetKey) => ColumnLineage | undefined; lineageEnv?: OpenLineageTransportEnvironment } = {},
+  ) {
     this.projectDir = projectDir;
     this.project = project;
     this.graph = AssetGraph.fromProject(project);
@@ -100,6 +114,27 @@ export class Instance {
       this.catalog.close();
       throw error;
     }
+    let transport;
+    try {
+      transport = createOpenLineageTransport(project.lineage ?? {}, { projectDir, home: this.home, ...(options.lineageEnv ? { env: options.lineageEnv } : {}) });
+    } catch (error) {
+      this.catalog.close();
+      throw error;
+    }
+    this.openLineage =
+      transport === undefined
+        ? undefined
+        : new OpenLineageEmitter({
+            transport,
+            project,
+            graph: this.graph,
+            catalog: this.catalog,
+            lakeRoot: this.store.root,
+            ...(project.lineage !== false && project.lineage?.namespace !== undefined ? { namespace: project.lineage.namespace } : {}),
+            partitionsContext: () => this.partitionsContext(),
+            processingEngine: { name: 'duckdb', version: duckDbVersion() },
+            ...(options.columnLineageOf !== undefined ? { columnLineageOf: options.columnLineageOf } : {}),
+          });
   }
 
   /** The partitions context: current time and dynamic partition keys from the catalog. */
@@ -590,6 +625,7 @@ export class Instance {
       stored = this.catalog.appendEvents([toCatalogEvent(event)]);
       if ('stepId' in event) this.catalog.upsertStep(stepUpdate(event));
     });
+    this.openLineage?.handle(event);
     for (const listener of this.#listeners) for (const record of stored) listener(record);
     for (const listener of this.#executionListeners) listener(event);
   }
@@ -925,8 +961,14 @@ export class Instance {
     for (const handle of this.#runs.values()) handle.cancel('instance closed');
     await Promise.allSettled([...this.#runs.values()].map((h) => h.done));
     await this.alerts.idle();
+    await this.openLineage?.flush();
     if (this.#engine) await (await this.#engine).close();
     this.catalog.close();
+  }
+
+  /** The data dictionary: assets with their definitions, owners, update frequency and freshness, and the glossary (see docs/data-dictionary.md). */
+  dataDictionary(): DataDictionary {
+    return buildDataDictionary({ project: this.project, graph: this.graph, catalog: this.catalog, partitionsContext: () => this.partitionsContext(), ...(this.#now ? { now: this.#now } : {}) });
   }
 
   /** Summaries of every asset, in topological order. */
@@ -1038,6 +1080,8 @@ export async function openInstance(config: InstanceConfig = {}): Promise<Instanc
     ...(config.now ? { now: config.now } : {}),
     ...(config.quarryHome !== undefined ? { quarryHome: config.quarryHome } : {}),
     ...(config.clock !== undefined ? { clock: config.clock } : {}),
+    ...(config.columnLineageOf !== undefined ? { columnLineageOf: config.columnLineageOf } : {}),
+    ...(config.lineageEnv !== undefined ? { lineageEnv: config.lineageEnv } : {}),
   };
   if (config.project) return new Instance(config.projectDir ?? process.cwd(), config.project, options);
   const loaded = await loadProject(config.projectDir ?? process.cwd());

@@ -2,6 +2,7 @@ import './styles.css';
 import type { ServerInfoResponse } from '../api-schemas.ts';
 import { adoptTokenFromUrl, api } from './api-client.ts';
 import { assetPage } from './asset-page.ts';
+import { catalogPage } from './catalog-page.ts';
 import { h, replaceChildren } from './dom-builder.ts';
 import { graphPage } from './graph-page.ts';
 import { errorBox, type PageContext } from './page-context.ts';
@@ -15,6 +16,7 @@ const PAGES: Record<Route['page'], PageFn> = {
   graph: (c, r) => graphPage(c, r as Extract<Route, { page: 'graph' }>),
   asset: (c, r) => assetPage(c, r as Extract<Route, { page: 'asset' }>),
   runs: (c) => runsPage(c),
+  catalog: (c) => catalogPage(c),
   run: (c, r) => runPage(c, r as Extract<Route, { page: 'run' }>),
   'not-found': (c, r) => {
     c.container.appendChild(h('div', { class: 'page' }, h('h1', {}, 'Not found'), h('p', {}, `Nothing at ${(r as { hash: string }).hash}. `, h('a', { href: '#/' }, 'Back to the asset graph'))));
@@ -27,6 +29,7 @@ function shell(info: ServerInfoResponse): { main: HTMLElement; nav: HTMLElement 
     { class: 'nav' },
     h('a', { href: '#/', 'data-nav': 'graph' }, 'Assets'),
     h('a', { href: '#/runs', 'data-nav': 'runs' }, 'Runs'),
+    h('a', { href: '#/catalog', 'data-nav': 'catalog' }, 'Catalog'),
   );
   const header = h(
     'header',

@@ -1,6 +1,7 @@
 import type { Command } from '../command.ts';
 import { alertsCommand } from './alerts-command.ts';
 import { checksCommand } from './checks-command.ts';
+import { docsCommand } from './docs-command.ts';
 import { graphCommand } from './graph-command.ts';
 import { initCommand } from './init-command.ts';
 import { listCommand } from './list-command.ts';
@@ -33,6 +34,7 @@ export const commands: readonly Command[] = [
   quarantineCommand,
   vacuumCommand,
   verifyCommand,
+  docsCommand,
   initCommand,
   serveCommand,
   alertsCommand,

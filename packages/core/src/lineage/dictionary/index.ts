@@ -1,0 +1,2 @@
+export * from './data-dictionary.ts';
+export * from './dictionary-html.ts';
