@@ -80,6 +80,11 @@ export const QUARRY_ERROR_CODES = {
   QUARRY_LAKE_FILE_MISSING: 'a lake file a current version names is missing or changed',
   // range steps
   QUARRY_BAD_ROW_PLACEMENT: "a row of a range step's output belongs to no partition of the range (its partition column is outside the range or NULL)",
+  // SQL dialect layer and column lineage
+  QUARRY_SQL_PARSE: 'an SQL statement does not parse in its dialect',
+  QUARRY_SQL_UNSUPPORTED: 'an SQL construct does not transpile to the target dialect',
+  QUARRY_SQL_LINEAGE: 'the column lineage of an SQL statement could not be derived (an unknown table or column)',
+  QUARRY_BAD_COLUMN_LINEAGE: "a declared columnLineage names an unknown upstream, column or output",
 } as const;
 
 /** A stable Quarry error code, such as `QUARRY_ASSET_CYCLE`. */

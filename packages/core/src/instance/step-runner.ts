@@ -14,6 +14,8 @@ import type { LocalObjectStore } from '../storage/index.ts';
 import { checksumFile, statDamage } from './lake-integrity.ts';
 import { partitionFilePath } from './lake-paths.ts';
 import { auditPartition, toCatalogCheckResult } from './partition-audit.ts';
+import { recordAssetColumnLineage } from './column-lineage-recorder.ts';
+import { loadSqlDialect } from '../dialect/index.ts';
 
 /** What the step runner needs: the project's graph and the instance's catalog and engine. */
 export interface StepRunnerConfig {
@@ -70,6 +72,21 @@ interface PartitionOutcome {
 export function createStepRunner(config: StepRunnerConfig): StepRunner {
   const { graph, catalog, ctx } = config;
   const leaseTtlMs = config.leaseTtlMs ?? 600_000;
+
+  // Column lineage: recorded when a version commits, once per asset, code version and output columns in a run
+  // (a backfill derives it once). A lineage that cannot be derived is a warning, never a failed step.
+  const lineageRecorded = new Set<string>();
+  const recordColumnLineage = async (asset: AssetDefinition, codeVersion: string, materializationId: number | null, columns: readonly string[], log: StepLogger) => {
+    const once = `${asset.key}\0${codeVersion}\0${columns.join(',')}`;
+    if (lineageRecorded.has(once)) return;
+    lineageRecorded.add(once);
+    try {
+      if (asset.sql !== undefined) await loadSqlDialect();
+      recordAssetColumnLineage(graph, catalog, asset, { codeVersion, runId: config.runId, materializationId, columns });
+    } catch (error) {
+      log.warn(`${asset.key}: column lineage not recorded: ${error instanceof Error ? error.message : String(error)}`);
+    }
+  };
 
   /** Takes the leases of `keys` of `asset` (all or none) and keeps them alive until the returned release runs. */
   const takeLeases = (asset: AssetDefinition, keys: readonly string[]): (() => void) => {
@@ -235,6 +252,7 @@ export function createStepRunner(config: StepRunnerConfig): StepRunner {
         },
       ]);
       if (audit !== undefined) catalog.recordCheckResults(audit.results.map((r) => toCatalogCheckResult(r, asset.key, key, config.runId, committed!.id, output.files)));
+      await recordColumnLineage(asset, codeVersion, committed!.id, output.columns.map((c) => c.name), log);
       const dataChanged = committed!.dataSeq === committed!.seq;
       log.info(`${asset.key} [${key}]: ${output.rowCount} rows, data version ${output.dataVersion.slice(0, 12)}${dataChanged ? '' : ' (unchanged)'}`, {
         rowCount: output.rowCount,
@@ -377,6 +395,7 @@ export function createStepRunner(config: StepRunnerConfig): StepRunner {
         if (audit !== undefined) catalog.recordCheckResults(audit.results.map((c) => toCatalogCheckResult(c, asset.key, r.key, config.runId, committed[i]!.id, part.files)));
         for (const c of audit?.results ?? []) if (c.status !== 'passed') log.warn(`${asset.key} [${r.key}] check ${c.checkName} ${c.status}: ${c.message}`);
       });
+      if (publish.length > 0) await recordColumnLineage(asset, publish[0]!.r.codeVersion, committed[0]?.id ?? null, output.columns.map((c) => c.name), log);
       const rowCount = publish.reduce((n, p) => n + p.part.rowCount, 0);
       const changed = committed.filter((c) => c.dataSeq === c.seq).length;
       log.info(`${label}: ${publish.length} partition${publish.length === 1 ? '' : 's'} in one step, ${rowCount} rows, ${changed} with new data${keys.length > todo.length ? `; ${keys.length - todo.length} up to date` : ''}`, {

@@ -238,12 +238,32 @@ CREATE TABLE observations (
 CREATE UNIQUE INDEX observations_current ON observations (asset_id, partition_key) WHERE current = 1;
 `;
 
+// Column lineage (metadata and lineage issue): one row per distinct lineage an asset's code version
+// produced (upstream schemas can change under one code version); the latest seen is the current one.
+const V10_COLUMN_LINEAGE = `
+CREATE TABLE column_lineage (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  asset_id INTEGER NOT NULL,
+  code_version TEXT NOT NULL,
+  lineage_hash TEXT NOT NULL,
+  lineage TEXT NOT NULL,
+  source TEXT NOT NULL,
+  run_id TEXT,
+  materialization_id INTEGER,
+  first_recorded_at INTEGER NOT NULL,
+  recorded_at INTEGER NOT NULL,
+  UNIQUE (asset_id, code_version, lineage_hash)
+);
+CREATE INDEX column_lineage_latest ON column_lineage (asset_id, recorded_at, id);
+`;
+
 /** The SQLite catalog's schema history, oldest first; the last entry is the version this code writes. */
 export const SQLITE_MIGRATIONS: readonly SqliteMigration[] = [
   { version: 1, name: 'core', up: (db) => db.exec(V1_CORE) },
   { version: 2, name: 'checks and lineage', up: (db) => db.exec(V2_CHECKS_AND_LINEAGE) },
   { version: 3, name: 'lake integrity', up: (db) => db.exec(V3_LAKE_INTEGRITY) },
   { version: 4, name: 'source observations', up: (db) => db.exec(V4_SOURCE_OBSERVATIONS) },
+  { version: 10, name: 'column lineage', up: (db) => db.exec(V10_COLUMN_LINEAGE) },
 ];
 
 /** The schema version this code reads and writes. */
@@ -263,8 +283,10 @@ export function migrateSqliteCatalog(
   migrations: readonly SqliteMigration[] = SQLITE_MIGRATIONS,
   target: number = migrations[migrations.length - 1]?.version ?? 0,
 ): number {
+  // Strictly increasing: parallel branches each take an assigned version, so a branch may have gaps until they merge.
   migrations.forEach((migration, index) => {
-    if (migration.version !== index + 1) throw new Error(`SQLite catalog migrations must be numbered 1, 2, 3…; entry ${index} has version ${migration.version}`);
+    const previous = index === 0 ? 0 : migrations[index - 1]!.version;
+    if (!(migration.version > previous)) throw new Error(`SQLite catalog migrations must be numbered in increasing order; entry ${index} has version ${migration.version} after ${previous}`);
   });
   const latest = migrations[migrations.length - 1]?.version ?? 0;
   // A read first, so that opening an up-to-date catalog never takes the write lock.
