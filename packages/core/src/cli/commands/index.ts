@@ -2,6 +2,7 @@ import type { Command } from '../command.ts';
 import { checksCommand } from './checks-command.ts';
 import { graphCommand } from './graph-command.ts';
 import { initCommand } from './init-command.ts';
+import { lineageCommand } from './lineage-command.ts';
 import { listCommand } from './list-command.ts';
 import { backfillCommand, materializeCommand } from './materialize-command.ts';
 import { observeCommand } from './observe-command.ts';
@@ -29,6 +30,7 @@ export const commands: readonly Command[] = [
   runCommand,
   queryCommand,
   checksCommand,
+  lineageCommand,
   quarantineCommand,
   vacuumCommand,
   verifyCommand,
