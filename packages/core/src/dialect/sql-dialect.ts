@@ -158,7 +158,8 @@ export function unsupportedConstructs(sql: string, target: SqlDialect, options: 
         if (way !== undefined && (kind === 'function' || kind === 'aggregate_function' || kind === name)) add(`${name}()`, way);
         if (kind === 'cast' && typeof (payload.to as SqlNode | undefined)?.data_type === 'string') {
           const type = String((payload.to as SqlNode).data_type).toLowerCase();
-          if (TYPES_NOT_IN_BIGQUERY.has(type)) add(`CAST(… AS ${type.toUpperCase()})`, 'cast to BIGINT, NUMERIC or BIGNUMERIC');
+          // polyglot reads DuckDB's HUGEINT as int128: name it as the SQL wrote it.
+          if (TYPES_NOT_IN_BIGQUERY.has(type)) add(`CAST(… AS ${type === 'int128' ? 'HUGEINT' : type.toUpperCase()})`, 'cast to BIGINT, NUMERIC or BIGNUMERIC');
         }
       }
       visit(value);
