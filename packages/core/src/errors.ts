@@ -86,6 +86,11 @@ export const QUARRY_ERROR_CODES = {
   // metadata: OpenLineage and data dictionary
   QUARRY_UNKNOWN_GLOSSARY_TERM: "a column's term is not in the project's glossary",
   QUARRY_BAD_LINEAGE_CONFIG: 'the OpenLineage configuration (project lineage or OPENLINEAGE_* variables) is invalid',
+  // SQL dialect layer and column lineage
+  QUARRY_SQL_PARSE: 'an SQL statement does not parse in its dialect',
+  QUARRY_SQL_UNSUPPORTED: 'an SQL construct does not transpile to the target dialect',
+  QUARRY_SQL_LINEAGE: 'the column lineage of an SQL statement could not be derived (an unknown table or column)',
+  QUARRY_BAD_COLUMN_LINEAGE: "a declared columnLineage names an unknown upstream, column or output",
 } as const;
 
 /** A stable Quarry error code, such as `QUARRY_ASSET_CYCLE`. */

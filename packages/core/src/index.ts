@@ -16,6 +16,8 @@ export * from './engines/index.ts';
 export * from './storage/index.ts';
 export * from './catalog/index.ts';
 export * from './checks/index.ts';
+export * from './dialect/index.ts';
+export * from './lineage/index.ts';
 export * from './instance/index.ts';
 export * from './observability/metrics.ts';
 export * from './observability/alerts/index.ts';

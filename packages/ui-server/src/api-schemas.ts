@@ -317,6 +317,46 @@ export const lineageSchema = z.object({
   downstream: z.array(z.looseObject({ asset: z.string(), partitions: z.array(z.string()).optional() })),
 });
 
+/** Query of the column lineage endpoint. */
+export const columnLineageQuerySchema = z.strictObject({
+  column: z
+    .string()
+    .min(1, { error: 'must be a column name, not empty' })
+    .max(200, { error: 'must be a column name of at most 200 characters' })
+    .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, { error: 'must be a column name (letters, digits and _)' })
+    .optional(),
+  direction: z.enum(['upstream', 'downstream'], { error: 'must be upstream or downstream' }).optional(),
+  version: z
+    .string()
+    .min(1)
+    .max(200, { error: 'must be a code version of at most 200 characters' })
+    .regex(/^[A-Za-z0-9_.:+\-]+$/, { error: 'must be a code version (letters, digits and _ . : + -)' })
+    .optional(),
+});
+
+const columnTransformationSchema = z.object({
+  type: z.enum(['DIRECT', 'INDIRECT']),
+  subtype: z.string(),
+  description: z.string().optional(),
+  masking: z.boolean().optional(),
+});
+const columnRefSchema = z.object({ asset: z.string(), column: z.string() });
+
+/** Column lineage of an asset: its own (output column → inputs) and the transitive edges of one column or all of them. */
+export const columnLineageSchema = z.object({
+  asset: z.string(),
+  column: z.string().nullable(),
+  direction: z.enum(['upstream', 'downstream']),
+  codeVersion: z.string().nullable(),
+  /** `recorded` when a version committed, `derived` now from the definitions, null when the asset has none. */
+  origin: z.enum(['recorded', 'derived']).nullable(),
+  source: z.enum(['sql', 'declared']).nullable(),
+  recordedAt: z.string().nullable(),
+  columns: z.record(z.string(), z.array(z.object({ asset: z.string(), column: z.string(), transformations: z.array(columnTransformationSchema) }))),
+  edges: z.array(z.object({ from: columnRefSchema, to: columnRefSchema, transformations: z.array(columnTransformationSchema), depth: z.number().int() })),
+  unavailable: z.array(z.object({ asset: z.string(), reason: z.string() })),
+});
+
 /** What the SPA needs to know about the server. */
 export const serverInfoSchema = z.object({
   project: z.string(),
@@ -351,6 +391,8 @@ export type RunResponse = z.infer<typeof runSchema>;
 export type StepResponse = z.infer<typeof stepSchema>;
 /** A run event as served. */
 export type EventResponse = z.infer<typeof eventSchema>;
+/** Column lineage as served. */
+export type ColumnLineageResponse = z.infer<typeof columnLineageSchema>;
 /** Upstream/downstream lineage as served. */
 export type LineageResponse = z.infer<typeof lineageSchema>;
 /** The check results and scores as served. */

@@ -8,6 +8,8 @@ import {
   assetParamsSchema,
   checkListSchema,
   checkQuerySchema,
+  columnLineageQuerySchema,
+  columnLineageSchema,
   lineageSchema,
   materializationListSchema,
   partitionKeysQuerySchema,
@@ -246,6 +248,44 @@ export function assetRoutes(instance: UiInstance, options: AssetRoutesOptions): 
           ...(query.partition !== undefined ? { partition: query.partition } : {}),
           upstream: strip(lineage.upstream),
           downstream: strip(lineage.downstream),
+        };
+      },
+    }),
+    defineRoute({
+      method: 'GET',
+      url: '/api/assets/:key/column-lineage',
+      tag: 'lineage',
+      summary:
+        'Column lineage of an asset: each output column\'s inputs with their transformation (DIRECT/INDIRECT and subtype), and the transitive ' +
+        'upstream (or downstream) edges of one column (?column=) or of every column; ?version= reads the lineage recorded for a code version.',
+      params: assetParamsSchema,
+      query: columnLineageQuerySchema,
+      response: columnLineageSchema,
+      handle: async ({ params, query }) => {
+        instance.asset(params.key);
+        if (instance.columnLineage === undefined || instance.columnLineageGraph === undefined) {
+          throw new QuarryError('QUARRY_BAD_ARGUMENT', 'This instance does not serve column lineage.');
+        }
+        const own = await instance.columnLineage(params.key, query.version !== undefined ? { version: query.version } : {});
+        if (query.version !== undefined && own === undefined) {
+          throw new QuarryError('QUARRY_BAD_ARGUMENT', `Asset "${params.key}" has no column lineage recorded for code version "${query.version}".`);
+        }
+        const direction = query.direction ?? 'upstream';
+        const graph = await instance.columnLineageGraph(query.column !== undefined ? `${params.key}.${query.column}` : params.key, { direction });
+        const plain = (ts: readonly object[]) => ts.map((t) => ({ ...(t as { type: 'DIRECT' | 'INDIRECT'; subtype: string }) }));
+        return {
+          asset: params.key,
+          column: query.column ?? null,
+          direction,
+          codeVersion: own?.codeVersion ?? null,
+          origin: (own?.origin ?? null) as 'recorded' | 'derived' | null,
+          source: (own?.source ?? null) as 'sql' | 'declared' | null,
+          recordedAt: own?.recordedAt?.toISOString() ?? null,
+          columns: Object.fromEntries(
+            Object.entries(own?.lineage ?? {}).map(([column, inputs]) => [column, inputs.map((i) => ({ asset: i.asset, column: i.column, transformations: plain(i.transformations) }))]),
+          ),
+          edges: graph.edges.map((e) => ({ from: { ...e.from }, to: { ...e.to }, transformations: plain(e.transformations), depth: e.depth })),
+          unavailable: graph.unavailable.map((u) => ({ ...u })),
         };
       },
     }),

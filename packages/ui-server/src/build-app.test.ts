@@ -95,7 +95,7 @@ describe('errors', () => {
 
   test('no URL or plan body makes the server answer 5xx', async () => {
     await fc.assert(
-      fc.asyncProperty(fc.string({ maxLength: 60 }), fc.constantFrom('', '/partitions', '/partition-keys', '/materializations', '/checks', '/lineage'), async (key, tail) => {
+      fc.asyncProperty(fc.string({ maxLength: 60 }), fc.constantFrom('', '/partitions', '/partition-keys', '/materializations', '/checks', '/lineage', '/column-lineage'), async (key, tail) => {
         const res = await open.app.inject(`/api/assets/${encodeURIComponent(key)}${tail}?partition=${encodeURIComponent(key)}`);
         assert.ok(res.statusCode < 500, `${key}${tail} → ${res.statusCode} ${res.body}`);
       }),
@@ -127,6 +127,7 @@ describe('OpenAPI document', () => {
       'GET /api/assets',
       'GET /api/assets/{key}',
       'GET /api/assets/{key}/checks',
+      'GET /api/assets/{key}/column-lineage',
       'GET /api/assets/{key}/failures',
       'GET /api/assets/{key}/lineage',
       'GET /api/assets/{key}/materializations',

@@ -83,5 +83,27 @@ export interface UiInstance {
   updateDynamicPartitions?(name: string, change: { add?: readonly string[]; remove?: readonly string[] }): DynamicPartitionsChangeResult;
   /** The data dictionary (the catalog page); optional for instances without one. */
   dataDictionary?(): DataDictionary;
+  /** Transitive column lineage of `ASSET[.COLUMN]` (core's `Instance.columnLineageGraph`); optional for older instances. */
+  columnLineageGraph?(target: string, options?: { direction?: 'upstream' | 'downstream'; directOnly?: boolean }): Promise<UiColumnLineageGraph>;
+  /** An asset's own column lineage (core's `Instance.columnLineage`); optional for older instances. */
+  columnLineage?(assetKey: string, options?: { version?: string }): Promise<UiAssetColumnLineage | undefined>;
   close(): Promise<void>;
+}
+
+/** An asset's own column lineage: output column → its inputs with their transformations. */
+export interface UiAssetColumnLineage {
+  readonly codeVersion: string;
+  readonly origin: string;
+  readonly source: string;
+  readonly recordedAt: Date | null;
+  readonly lineage: Readonly<Record<string, readonly { readonly asset: string; readonly column: string; readonly transformations: readonly object[] }[]>>;
+}
+
+/** Transitive column lineage as the server reads it. */
+export interface UiColumnLineageGraph {
+  readonly asset: string;
+  readonly column: string | undefined;
+  readonly direction: 'upstream' | 'downstream';
+  readonly edges: readonly { readonly from: { readonly asset: string; readonly column: string }; readonly to: { readonly asset: string; readonly column: string }; readonly transformations: readonly object[]; readonly depth: number }[];
+  readonly unavailable: readonly { readonly asset: string; readonly reason: string }[];
 }

@@ -795,6 +795,12 @@ export interface Catalog {
   /** The current observation of each observed partition of a source asset (of `partitions` only, when given). */
   currentObservations(asset: string, partitions?: readonly string[]): ObservationRecord[];
 
+  // column lineage (metadata and lineage issue)
+  /** Records the column lineage a version of `assetKey` was written with; the same lineage again only moves its `recordedAt`. */
+  recordColumnLineage(record: NewColumnLineageRecord): ColumnLineageRecord;
+  /** The latest column lineage recorded for an asset (of one code version, when given), or undefined. */
+  columnLineage(asset: string, options?: { readonly codeVersion?: string }): ColumnLineageRecord | undefined;
+
   /** One line per asset the catalog has recorded anything for (versions, failures, leases, checks, lineage), sorted by asset key. */
   assetSummaries(): CatalogAssetSummary[];
 
@@ -835,4 +841,27 @@ export interface Catalog {
 
   /** Closes the connection; the catalog must not be used afterwards. */
   close(): void;
+}
+
+/** The column lineage of an asset's version, to record (the lineage is the JSON of `ColumnLineage`, see lineage/). */
+export interface NewColumnLineageRecord {
+  readonly assetKey: string;
+  readonly codeVersion: string;
+  readonly lineage: JsonValue;
+  /** `derived` from SQL, or `declared` by a compute asset. */
+  readonly source: 'derived' | 'declared';
+  readonly runId?: string | null;
+  readonly materializationId?: number | null;
+}
+
+/** A recorded column lineage. */
+export interface ColumnLineageRecord {
+  readonly assetKey: string;
+  readonly codeVersion: string;
+  readonly lineage: JsonValue;
+  readonly source: 'derived' | 'declared';
+  readonly runId: string | null;
+  readonly materializationId: number | null;
+  readonly firstRecordedAt: Date;
+  readonly recordedAt: Date;
 }

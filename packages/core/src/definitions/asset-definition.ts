@@ -7,6 +7,7 @@ import { parseAssetKey, type AssetKey } from './asset-key.ts';
 import type { GlossaryTerm } from './glossary.ts';
 import { resolveBackfillPolicy, type BackfillPolicy, type BackfillPolicyConfig } from './backfill-policy.ts';
 import { DEFAULT_RETRY_POLICY, resolveRetryPolicy, type RetryPolicyConfig } from './retry-policy.ts';
+import { validateColumnLineageDeclaration, type ColumnLineageDeclaration } from './column-lineage-declaration.ts';
 
 /** A zod object schema describing an asset's output rows. */
 export type RowSchema = z.ZodObject<z.ZodRawShape>;
@@ -132,6 +133,8 @@ export interface AssetDefinition<Schema extends RowSchema | undefined = RowSchem
   readonly sourceFile: string | undefined;
   /** Local files and directories the asset's SQL reads itself (landing files); see `AssetConfig.sourceFiles`. */
   readonly sourceFiles?: SourceFiles;
+  /** The column lineage a compute asset declares (validated); SQL assets derive theirs from the SQL. */
+  readonly columnLineage?: ColumnLineageDeclaration;
 }
 
 /**
@@ -202,6 +205,12 @@ export interface AssetConfig<Schema extends RowSchema | undefined> {
    * nothing else but its deps' views.
    */
   sourceFiles?: SourceFiles;
+  /**
+   * Column lineage of a compute asset, which Quarry cannot read from a function: output column →
+   * the upstream columns it derives from, as `'dep.column'` (`{ engagement: ['videos.likes', 'videos.views'] }`).
+   * SQL assets derive theirs from the SQL.
+   */
+  columnLineage?: Record<string, readonly string[]>;
 }
 
 /** Marker for a dependency of an asset on its own earlier partitions: `deps: { prev: self(mapping) }`. */
@@ -292,6 +301,7 @@ export function defineAsset<Schema extends RowSchema | undefined = undefined>(co
     partitioned: config.partitions !== undefined,
     columns: config.schema !== undefined ? Object.keys(config.schema.shape) : undefined,
   });
+  const columnLineage = declaredColumnLineage(key, config, deps, selfDependency);
   const retry = config.retry === undefined ? undefined : Object.freeze({ ...config.retry, ...(config.retry.backoff ? { backoff: Object.freeze([...config.retry.backoff]) } : {}) });
   return Object.freeze({
     type: 'asset',
@@ -315,7 +325,30 @@ export function defineAsset<Schema extends RowSchema | undefined = undefined>(co
     observe: config.observe,
     sourceFile: callerFile(),
     ...(config.sourceFiles !== undefined ? { sourceFiles: typeof config.sourceFiles === 'function' ? config.sourceFiles : Object.freeze([...config.sourceFiles]) } : {}),
+    ...(columnLineage !== undefined ? { columnLineage } : {}),
   });
+}
+
+/** The validated `columnLineage` of a compute asset (undefined when it declares none). */
+function declaredColumnLineage(
+  key: string,
+  config: AssetConfig<RowSchema | undefined>,
+  deps: Readonly<Record<string, AssetDependency>>,
+  selfDependency: AssetDefinition['selfDependency'],
+): ColumnLineageDeclaration | undefined {
+  if (config.columnLineage === undefined) return undefined;
+  if (config.sql !== undefined) {
+    throw new QuarryError('QUARRY_BAD_COLUMN_LINEAGE', `Asset "${key}": columnLineage is for compute assets; an SQL asset's column lineage is derived from its SQL. Remove columnLineage.`);
+  }
+  const own = config.schema !== undefined ? Object.keys(config.schema.shape) : undefined;
+  const upstreams = new Map<string, { assetKey: string; columns: readonly string[] | undefined }>();
+  for (const [name, dep] of Object.entries(deps)) {
+    const upstream = dep.asset;
+    const columns = upstream.type === 'asset' && upstream.schema !== undefined ? Object.keys(upstream.schema.shape) : undefined;
+    upstreams.set(name, { assetKey: upstream.key, columns });
+  }
+  if (selfDependency !== undefined) upstreams.set(selfDependency.name, { assetKey: key, columns: own });
+  return validateColumnLineageDeclaration(config.columnLineage, { assetKey: key, outputColumns: own, upstreams });
 }
 
 const DEFINITIONS_DIR = dirname(fileURLToPath(import.meta.url));

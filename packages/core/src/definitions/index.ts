@@ -7,3 +7,4 @@ export * from './backfill-policy.ts';
 export * from './pii-mask.ts';
 export * from './alerts-config.ts';
 export * from './glossary.ts';
+export * from './column-lineage-declaration.ts';

@@ -36,6 +36,9 @@ import { loadProject } from './load-project.ts';
 import { RUN_HEARTBEAT_MS, settleDeadRun } from './settle-dead-run.ts';
 import { createStepRunner } from './step-runner.ts';
 import { AlertRaiser } from '../observability/alerts/index.ts';
+import { readAssetColumnLineage, type AssetColumnLineage } from './column-lineage-recorder.ts';
+import { traceColumnLineage, type ColumnLineageEdge } from '../lineage/index.ts';
+import { loadSqlDialect } from '../dialect/index.ts';
 import { upstreamFailedResolver } from './upstream-failed.ts';
 import { version as duckDbVersion } from '@duckdb/node-api';
 import type { ColumnLineage } from '../lineage/column-lineage-types.ts';
@@ -824,6 +827,59 @@ export class Instance {
       return { asset: child, partitions: keys(down.partitions, subset), partitionCount: down.partitions ? subset.count : 1 };
     });
     return { upstream, downstream };
+  }
+
+  // column lineage (metadata and lineage issue)
+  /**
+   * The column lineage of an asset: the one recorded when its latest version committed (of code
+   * version `version`, when given), else derived now from its SQL or declaration. Undefined when it has none.
+   */
+  async columnLineage(assetKey: string, options: { version?: string } = {}): Promise<AssetColumnLineage | undefined> {
+    await loadSqlDialect();
+    return readAssetColumnLineage(this.graph, this.catalog, assetKey, (key) => this.codeVersion(key), options);
+  }
+
+  /**
+   * The transitive column lineage of `target` (`ASSET` or `ASSET.COLUMN`), upstream (what it derives
+   * from) or downstream (what derives from it), with the transformation of each edge. An unknown
+   * column is `QUARRY_BAD_ARGUMENT` listing the asset's columns; an asset whose lineage cannot be
+   * derived is listed in `unavailable` with the reason, and the walk goes on without it.
+   */
+  async columnLineageGraph(target: string, options: { direction?: 'upstream' | 'downstream'; directOnly?: boolean } = {}): Promise<{
+    asset: AssetKey;
+    column: string | undefined;
+    direction: 'upstream' | 'downstream';
+    edges: ColumnLineageEdge[];
+    unavailable: { asset: AssetKey; reason: string }[];
+  }> {
+    await loadSqlDialect();
+    const dot = target.indexOf('.');
+    const asset = this.graph.get(dot < 0 ? target : target.slice(0, dot)).key;
+    const column = dot < 0 ? undefined : target.slice(dot + 1);
+    const direction = options.direction ?? 'upstream';
+    const unavailable: { asset: AssetKey; reason: string }[] = [];
+    const cache = new Map<string, AssetColumnLineage['lineage'] | undefined>();
+    const lineageOf = (key: string) => {
+      if (!cache.has(key)) {
+        try {
+          cache.set(key, readAssetColumnLineage(this.graph, this.catalog, key, (k) => this.codeVersion(k))?.lineage);
+        } catch (error) {
+          cache.set(key, undefined);
+          unavailable.push({ asset: key, reason: error instanceof Error ? error.message : String(error) });
+        }
+      }
+      return cache.get(key);
+    };
+    if (column !== undefined) {
+      const own = lineageOf(asset);
+      const definition = this.graph.get(asset);
+      const known = new Set([...Object.keys(own ?? {}), ...(definition.type === 'asset' && definition.schema ? schemaColumns(definition.schema).map((c) => c.name) : []), ...Object.keys(definition.columns)]);
+      if (known.size > 0 && !known.has(column)) {
+        throw new QuarryError('QUARRY_BAD_ARGUMENT', `Asset "${asset}" has no column "${column}"; its columns: ${[...known].join(', ')}.`);
+      }
+    }
+    const edges = traceColumnLineage({ asset, ...(column !== undefined ? { column } : {}) }, lineageOf, this.graph.keys, { direction, ...(options.directOnly === true ? { directOnly: true } : {}) });
+    return { asset, column, direction, edges, unavailable };
   }
 
   /**

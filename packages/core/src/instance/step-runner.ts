@@ -15,6 +15,8 @@ import { checksumFile, statDamage } from './lake-integrity.ts';
 import { partitionFilePath } from './lake-paths.ts';
 import { auditPartition, toCatalogCheckResult } from './partition-audit.ts';
 import type { AlertRaiser } from '../observability/alerts/index.ts';
+import { recordAssetColumnLineage } from './column-lineage-recorder.ts';
+import { loadSqlDialect } from '../dialect/index.ts';
 
 /** What the step runner needs: the project's graph and the instance's catalog and engine. */
 export interface StepRunnerConfig {
@@ -76,6 +78,21 @@ export function createStepRunner(config: StepRunnerConfig): StepRunner {
   // Check results and versions go through the alert raiser when there is one: the alerts they raise share their transaction.
   const recordChecks = (results: Parameters<Catalog['recordCheckResults']>[0]) => (config.alerts ? config.alerts.recordCheckResults(results) : catalog.recordCheckResults(results));
   const commitVersions = (versions: Parameters<Catalog['commitMaterializations']>[0]) => (config.alerts ? config.alerts.commitMaterializations(versions) : catalog.commitMaterializations(versions));
+
+  // Column lineage: recorded when a version commits, once per asset, code version and output columns in a run
+  // (a backfill derives it once). A lineage that cannot be derived is a warning, never a failed step.
+  const lineageRecorded = new Set<string>();
+  const recordColumnLineage = async (asset: AssetDefinition, codeVersion: string, materializationId: number | null, columns: readonly string[], log: StepLogger) => {
+    const once = `${asset.key}\0${codeVersion}\0${columns.join(',')}`;
+    if (lineageRecorded.has(once)) return;
+    lineageRecorded.add(once);
+    try {
+      if (asset.sql !== undefined) await loadSqlDialect();
+      recordAssetColumnLineage(graph, catalog, asset, { codeVersion, runId: config.runId, materializationId, columns });
+    } catch (error) {
+      log.warn(`${asset.key}: column lineage not recorded: ${error instanceof Error ? error.message : String(error)}`);
+    }
+  };
 
   /** Takes the leases of `keys` of `asset` (all or none) and keeps them alive until the returned release runs. */
   const takeLeases = (asset: AssetDefinition, keys: readonly string[]): (() => void) => {
@@ -241,6 +258,7 @@ export function createStepRunner(config: StepRunnerConfig): StepRunner {
         },
       ]);
       if (audit !== undefined) recordChecks(audit.results.map((r) => toCatalogCheckResult(r, asset.key, key, config.runId, committed!.id, output.files)));
+      await recordColumnLineage(asset, codeVersion, committed!.id, output.columns.map((c) => c.name), log);
       const dataChanged = committed!.dataSeq === committed!.seq;
       log.info(`${asset.key} [${key}]: ${output.rowCount} rows, data version ${output.dataVersion.slice(0, 12)}${dataChanged ? '' : ' (unchanged)'}`, {
         rowCount: output.rowCount,
@@ -383,6 +401,7 @@ export function createStepRunner(config: StepRunnerConfig): StepRunner {
         if (audit !== undefined) recordChecks(audit.results.map((c) => toCatalogCheckResult(c, asset.key, r.key, config.runId, committed[i]!.id, part.files)));
         for (const c of audit?.results ?? []) if (c.status !== 'passed') log.warn(`${asset.key} [${r.key}] check ${c.checkName} ${c.status}: ${c.message}`);
       });
+      if (publish.length > 0) await recordColumnLineage(asset, publish[0]!.r.codeVersion, committed[0]?.id ?? null, output.columns.map((c) => c.name), log);
       const rowCount = publish.reduce((n, p) => n + p.part.rowCount, 0);
       const changed = committed.filter((c) => c.dataSeq === c.seq).length;
       log.info(`${label}: ${publish.length} partition${publish.length === 1 ? '' : 's'} in one step, ${rowCount} rows, ${changed} with new data${keys.length > todo.length ? `; ${keys.length - todo.length} up to date` : ''}`, {

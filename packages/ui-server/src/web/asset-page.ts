@@ -16,6 +16,7 @@ import { createHealthBar, type HealthBar } from './health-bar.ts';
 import { mergeRanges, stateAt } from './health-bar-model.ts';
 import { openLaunchDialog } from './launch-dialog.ts';
 import { lineChart } from './line-chart.ts';
+import { columnLineageView } from './column-lineage-view.ts';
 import { card, errorBox, pill, type PageContext } from './page-context.ts';
 import { routeHash, type Route } from './router.ts';
 
@@ -92,8 +93,9 @@ export async function assetPage(context: PageContext, route: Extract<Route, { pa
   const materializationsCard = card('Materializations', h('p', { class: 'muted' }, 'Loading…'));
   const checksCard = card('Checks and quality score', h('p', { class: 'muted' }, 'Loading…'));
   const lineageCard = card('Lineage', h('p', { class: 'muted' }, 'Loading…'));
+  const columnLineageCard = card('Column lineage', h('p', { class: 'muted' }, 'Loading…'));
   context.container.appendChild(
-    h('div', { class: 'page asset-page' }, header, partitionsCard, h('div', { class: 'grid-2' }, materializationsCard, checksCard), h('div', { class: 'grid-2' }, schemaCard, lineageCard)),
+    h('div', { class: 'page asset-page' }, header, partitionsCard, h('div', { class: 'grid-2' }, materializationsCard, checksCard), h('div', { class: 'grid-2' }, schemaCard, lineageCard), columnLineageCard),
   );
 
   const checkHistory = (name: string, partition?: string) => api.get<CheckListResponse>(`${base}/checks${query({ check: name, history: 'true', partition })}`, context.signal);
@@ -269,7 +271,8 @@ export async function assetPage(context: PageContext, route: Extract<Route, { pa
     }
   };
 
-  await Promise.all([loadHistory().catch((error: unknown) => replaceChildren(materializationsCard, errorBox(error))), loadPartition()]);
+  const loadColumnLineage = async () => replaceChildren(columnLineageCard, h('h2', { class: 'card-title' }, 'Column lineage'), await columnLineageView(base, context.signal));
+  await Promise.all([loadHistory().catch((error: unknown) => replaceChildren(materializationsCard, errorBox(error))), loadPartition(), loadColumnLineage()]);
   performance.mark('quarry:asset-rendered');
   document.body.dataset['assetRendered'] = asset.key;
   context.every(2000, refreshStatus);

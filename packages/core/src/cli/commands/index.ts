@@ -4,6 +4,7 @@ import { checksCommand } from './checks-command.ts';
 import { docsCommand } from './docs-command.ts';
 import { graphCommand } from './graph-command.ts';
 import { initCommand } from './init-command.ts';
+import { lineageCommand } from './lineage-command.ts';
 import { listCommand } from './list-command.ts';
 import { backfillCommand, materializeCommand } from './materialize-command.ts';
 import { observeCommand } from './observe-command.ts';
@@ -31,6 +32,7 @@ export const commands: readonly Command[] = [
   runCommand,
   queryCommand,
   checksCommand,
+  lineageCommand,
   quarantineCommand,
   vacuumCommand,
   verifyCommand,
