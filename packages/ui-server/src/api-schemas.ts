@@ -1,3 +1,4 @@
+import { PII_CLASSES, type PiiClass } from '@quarry/core';
 import { z } from 'zod';
 
 // Input schemas are strict allow-lists: every path, query and body value is checked here before it
@@ -159,7 +160,9 @@ export const assetSummarySchema = z.looseObject({
       type: z.string(),
       nullable: z.boolean(),
       description: z.string().optional(),
-      pii: z.enum(['none', 'direct', 'indirect', 'sensitive']),
+      pii: z.enum(PII_CLASSES as readonly [PiiClass, ...PiiClass[]]),
+      /** Set when the class was propagated along column lineage: the upstream columns it came from (`asset.column`). */
+      piiFrom: z.array(z.string()).optional(),
     }),
   ),
   checks: z.array(z.looseObject({ name: z.string(), kind: z.string() })),

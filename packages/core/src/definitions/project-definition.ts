@@ -1,5 +1,5 @@
 import { QuarryError } from '../errors.ts';
-import { isAssetDefinition, type AnyAssetDefinition } from './asset-definition.ts';
+import { checkSchemaChangePolicy, isAssetDefinition, type AnyAssetDefinition, type SchemaChangePolicy } from './asset-definition.ts';
 import { DEFAULT_RETRY_POLICY, resolveRetryPolicy, type RetryPolicy, type RetryPolicyConfig } from './retry-policy.ts';
 
 /** Where a project keeps its lake and catalog, and how long old versions stay. */
@@ -19,6 +19,8 @@ export interface ProjectDefinition {
   readonly concurrency: number;
   /** How transient step failures are retried, unless an asset declares its own `retry` (default `DEFAULT_RETRY_POLICY`). */
   readonly retry: RetryPolicy;
+  /** The schema change policy of assets that declare none (default `allow`); see docs/schema-evolution.md. */
+  readonly schemaChanges: SchemaChangePolicy;
 }
 
 /** Options of `defineProject`. */
@@ -33,6 +35,8 @@ export interface ProjectConfig {
    * 4 attempts after 1 min → 5 min → 15 min. See docs/retries.md.
    */
   retry?: RetryPolicyConfig;
+  /** Which schema changes a new version may make, for assets that declare no `schemaChanges` of their own (default `allow`). */
+  schemaChanges?: SchemaChangePolicy;
 }
 
 /**
@@ -58,12 +62,14 @@ export function defineProject(config: ProjectConfig): ProjectDefinition {
   }
   const name = config.name ?? 'quarry-project';
   const retry = resolveRetryPolicy(config.retry, DEFAULT_RETRY_POLICY, `Project "${name}"`);
+  checkSchemaChangePolicy(config.schemaChanges, `Project "${name}"`);
   return Object.freeze({
     name,
     assets: Object.freeze(list),
     storage: Object.freeze({ ...(config.storage ?? {}) }),
     concurrency,
     retry,
+    schemaChanges: config.schemaChanges ?? 'allow',
   });
 }
 
