@@ -17,3 +17,6 @@ export * from './storage/index.ts';
 export * from './catalog/index.ts';
 export * from './checks/index.ts';
 export * from './instance/index.ts';
+// metadata: schema evolution and PII (issue 16)
+export * from './lineage/pii-propagation.ts';
+export * from './lineage/schema-evolution.ts';

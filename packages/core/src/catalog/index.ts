@@ -3,7 +3,7 @@ export type {
   DynamicPartitionStore, EventLevel, EventRecord, EventType, JsonValue, LeaseHolder, LeaseItem, LeaseOwner, LineageEdgeRecord,
   LineageSource, ListCheckResultsOptions, ListEventsOptions, ListLineageEdgesOptions, ListRunsOptions, MaterializationHistoryOptions,
   MaterializationRecord, NewCheckResult, NewEvent, NewMaterialization, NewObservation, NewRun, ObservationRecord, PartitionFailure, PartitionFailureKind,
-  CatalogCompaction, RenewLeasesResult, RetentionResult, RunKind, RunRecord, RunStatus, RunUpdate, StepRecord, StepStatus, StepUpsert,
+  NewSchemaVersion, SchemaVersionRecord, CatalogCompaction, RenewLeasesResult, RetentionResult, RunKind, RunRecord, RunStatus, RunUpdate, StepRecord, StepStatus, StepUpsert,
 } from './catalog.ts';
 export { EVENT_LEVELS, RUN_KINDS, RUN_STATUSES, STEP_STATUSES } from './catalog.ts';
 export { createRunId } from './run-id.ts';

@@ -160,6 +160,8 @@ export interface AssetDefinition<Schema extends RowSchema | undefined = RowSchem
   readonly config: Readonly<Record<string, unknown>>;
   /** The asset's schema change policy, when it declares one; otherwise the project's `schemaChanges` applies. */
   readonly schemaChanges?: SchemaChangePolicy;
+  /** Declared column lineage (`AssetConfig.columnLineage`), when the asset has one. */
+  readonly columnLineage?: Readonly<Record<string, readonly string[]>>;
   /**
    * The version of the external data this asset reads for a partition (a file hash, an mtime), for
    * assets that ingest from outside Quarry; a changed value makes the partition stale (`source_changed`).
@@ -238,6 +240,12 @@ export interface AssetConfig<Schema extends RowSchema | undefined> {
   observe?: SourceAssetDefinition['observe'];
   /** Which schema changes a new version may make (`allow`, `additive`, `block`); default: the project's `schemaChanges`. See docs/schema-evolution.md. */
   schemaChanges?: SchemaChangePolicy;
+  /**
+   * Declared column lineage, for compute assets (whose code Quarry cannot read): each output column →
+   * the input columns its values come from, as `'dep.column'` with `dep` a name in `deps`, e.g.
+   * `{ contact: ['users.email'] }`. PII propagates along it (docs/pii.md).
+   */
+  columnLineage?: Record<string, readonly string[]>;
   /**
    * Local files the SQL (or the `{ sql }` a compute function returns) reads itself, such as landing
    * files: `sourceFiles: ({ partition }) => [\`landing/${partition.firstKey}/orders.csv\`]`. SQL can open
@@ -336,6 +344,7 @@ export function defineAsset<Schema extends RowSchema | undefined = undefined>(co
   });
   checkSchemaChangePolicy(config.schemaChanges, `Asset "${key}"`);
   checkColumnPii(config.columns as Record<string, ColumnDoc> | undefined, key);
+  checkDeclaredLineage(config.columnLineage, key, new Set([...Object.keys(config.deps ?? {})]));
   const retry = config.retry === undefined ? undefined : Object.freeze({ ...config.retry, ...(config.retry.backoff ? { backoff: Object.freeze([...config.retry.backoff]) } : {}) });
   return Object.freeze({
     type: 'asset',
@@ -358,6 +367,7 @@ export function defineAsset<Schema extends RowSchema | undefined = undefined>(co
     config: Object.freeze({ ...(config.config ?? {}) }),
     observe: config.observe,
     ...(config.schemaChanges !== undefined ? { schemaChanges: config.schemaChanges } : {}),
+    ...(config.columnLineage !== undefined ? { columnLineage: Object.freeze(Object.fromEntries(Object.entries(config.columnLineage).map(([c, inputs]) => [c, Object.freeze([...inputs])]))) } : {}),
     sourceFile: callerFile(),
     ...(config.sourceFiles !== undefined ? { sourceFiles: typeof config.sourceFiles === 'function' ? config.sourceFiles : Object.freeze([...config.sourceFiles]) } : {}),
   });
@@ -374,6 +384,24 @@ function checkColumnPii(columns: Readonly<Record<string, ColumnDoc>> | undefined
     const pii = (doc as { pii?: unknown } | undefined)?.pii;
     if (pii !== undefined && !(PII_CLASSES as readonly unknown[]).includes(pii)) {
       throw new QuarryError('QUARRY_BAD_DEFINITION', `Asset "${key}": column "${name}" has pii ${JSON.stringify(pii)}, which is not a PII class; use one of ${PII_CLASSES.map((c) => `'${c}'`).join(', ')}.`);
+    }
+  }
+}
+
+function checkDeclaredLineage(lineage: unknown, key: string, deps: ReadonlySet<string>): void {
+  if (lineage === undefined) return;
+  if (typeof lineage !== 'object' || lineage === null || Array.isArray(lineage)) {
+    throw new QuarryError('QUARRY_BAD_DEFINITION', `Asset "${key}": columnLineage must map output columns to input columns, e.g. { contact: ['users.email'] }.`);
+  }
+  for (const [column, inputs] of Object.entries(lineage)) {
+    for (const input of Array.isArray(inputs) ? (inputs as unknown[]) : [inputs]) {
+      const dep = typeof input === 'string' && input.includes('.') ? input.slice(0, input.lastIndexOf('.')) : undefined;
+      if (dep === undefined || !deps.has(dep)) {
+        throw new QuarryError(
+          'QUARRY_BAD_DEFINITION',
+          `Asset "${key}": columnLineage of "${column}" names ${JSON.stringify(input)}; write 'dep.column' with dep one of its deps (${[...deps].join(', ') || 'none'}).`,
+        );
+      }
     }
   }
 }

@@ -1,4 +1,4 @@
-import type { AssetDefinition, AssetKey, PartitionScope } from '../definitions/index.ts';
+import type { AssetDefinition, AssetKey, PartitionScope, SchemaChangePolicy } from '../definitions/index.ts';
 import type { Catalog, LeaseOwner, LineageSource, MaterializationRecord } from '../catalog/index.ts';
 import { duckDbColumnsFromSchema } from '../engines/duckdb/index.ts';
 import type { ColumnSchema, Engine, InputRelation, RangeSplit } from '../engines/index.ts';
@@ -14,6 +14,7 @@ import type { LocalObjectStore } from '../storage/index.ts';
 import { checksumFile, statDamage } from './lake-integrity.ts';
 import { partitionFilePath } from './lake-paths.ts';
 import { auditPartition, toCatalogCheckResult } from './partition-audit.ts';
+import { judgeSchema, recordWrittenSchema, refusedSchemaMessage } from './schema-guard.ts';
 
 /** What the step runner needs: the project's graph and the instance's catalog and engine. */
 export interface StepRunnerConfig {
@@ -31,6 +32,8 @@ export interface StepRunnerConfig {
   readonly leaseTtlMs?: number;
   /** The lake: written files are checksummed for the catalog, and a current version whose file is gone is not "up to date". */
   readonly store?: LocalObjectStore;
+  /** The project's schema change policy, for assets that declare none (default `allow`). */
+  readonly schemaChanges?: SchemaChangePolicy;
 }
 
 /** What a partition reads and whether its current version already reflects that (see `resolvePartition`). */
@@ -191,6 +194,14 @@ export function createStepRunner(config: StepRunnerConfig): StepRunner {
       // Size and checksum as written, so `quarry verify` can later tell a lost or changed file.
       const store = config.store;
       const fileChecksums = store === undefined ? [] : await Promise.all(output.files.map((f) => checksumFile(store.localPath(f), f)));
+      // Write–audit–publish: a schema change the asset's policy refuses blocks like a blocking check.
+      const schema = judgeSchema(catalog, asset, output.columns, asset.schemaChanges ?? config.schemaChanges ?? 'allow');
+      if (schema.refused.length > 0) {
+        const message = refusedSchemaMessage(schema);
+        catalog.recordPartitionFailure(asset.key, key, config.runId, message, 'blocked');
+        log.error(`${asset.key} [${key}] not published: ${message}; the previous version stays current.`);
+        return { partition: key, upToDate: false, blocked: message };
+      }
       // Write–audit–publish: the staged version is checked before anyone can see it.
       const audit = asset.checks.length > 0 ? await auditPartition({ asset, partitionKey: key, partitionIndex: index, scope, files: output.files, engine: config.engine, catalog, ctx }) : undefined;
       // A blocking check that could not run (the engine failed reading the staged file, bad check SQL)
@@ -235,6 +246,7 @@ export function createStepRunner(config: StepRunnerConfig): StepRunner {
         },
       ]);
       if (audit !== undefined) catalog.recordCheckResults(audit.results.map((r) => toCatalogCheckResult(r, asset.key, key, config.runId, committed!.id, output.files)));
+      recordWrittenSchema(catalog, asset.key, schema, committed!, config.runId);
       const dataChanged = committed!.dataSeq === committed!.seq;
       log.info(`${asset.key} [${key}]: ${output.rowCount} rows, data version ${output.dataVersion.slice(0, 12)}${dataChanged ? '' : ' (unchanged)'}`, {
         rowCount: output.rowCount,
@@ -323,6 +335,15 @@ export function createStepRunner(config: StepRunnerConfig): StepRunner {
           return { r, part, fileChecksums };
         }),
       );
+      // Write–audit–publish: one output, one schema; a change the asset's policy refuses blocks every partition of the range.
+      const schema = judgeSchema(catalog, asset, output.columns, asset.schemaChanges ?? config.schemaChanges ?? 'allow');
+      if (schema.refused.length > 0) {
+        const message = refusedSchemaMessage(schema);
+        for (const { r } of staged) catalog.recordPartitionFailure(asset.key, r.key, config.runId, message, 'blocked');
+        failing = [];
+        log.error(`${label} not published: ${message}; the previous versions stay current.`);
+        return { status: 'blocked', message: `${label}: ${message}` };
+      }
       // Write–audit–publish, per partition: each staged version is checked on its own.
       const audits = new Map<string, Awaited<ReturnType<typeof auditPartition>>>();
       if (asset.checks.length > 0) {
@@ -372,6 +393,7 @@ export function createStepRunner(config: StepRunnerConfig): StepRunner {
         })),
       );
       failing = [];
+      if (committed.length > 0) recordWrittenSchema(catalog, asset.key, schema, committed[0]!, config.runId);
       publish.forEach(({ r, part }, i) => {
         const audit = audits.get(r.key);
         if (audit !== undefined) catalog.recordCheckResults(audit.results.map((c) => toCatalogCheckResult(c, asset.key, r.key, config.runId, committed[i]!.id, part.files)));

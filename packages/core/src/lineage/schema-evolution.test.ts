@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { describeSchemaChange, diffSchemas, refusedSchemaChanges, schemaColumnsOf, type SchemaColumn } from './schema-evolution.ts';
+import { describeSchemaChange, diffSchemas, refusedSchemaChanges, schemaColumnsOf, type RecordedColumn } from './schema-evolution.ts';
 
-const v1: SchemaColumn[] = [
+const v1: RecordedColumn[] = [
   { name: 'id', type: 'BIGINT', nullable: false },
   { name: 'email', type: 'VARCHAR', nullable: true },
   { name: 'score', type: 'INTEGER', nullable: true },
@@ -10,7 +10,7 @@ const v1: SchemaColumn[] = [
 ];
 
 test('diffSchemas lists drops, type and nullability changes in the old order, then additions', () => {
-  const v2: SchemaColumn[] = [
+  const v2: RecordedColumn[] = [
     { name: 'id', type: 'BIGINT', nullable: true },
     { name: 'score', type: 'DOUBLE', nullable: true },
     { name: 'day', type: 'date', nullable: false },

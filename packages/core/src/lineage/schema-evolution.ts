@@ -1,7 +1,7 @@
 import type { SchemaChangePolicy } from '../definitions/index.ts';
 
 /** One column of a recorded schema: its name, the engine's type name and whether it may hold nulls. */
-export interface SchemaColumn {
+export interface RecordedColumn {
   readonly name: string;
   readonly type: string;
   readonly nullable: boolean;
@@ -24,7 +24,7 @@ export type SchemaChange =
  * // → [{ kind: 'added', column: 'email', type: 'VARCHAR', nullable: true }]
  * ```
  */
-export function diffSchemas(before: readonly SchemaColumn[] | undefined, after: readonly SchemaColumn[]): SchemaChange[] {
+export function diffSchemas(before: readonly RecordedColumn[] | undefined, after: readonly RecordedColumn[]): SchemaChange[] {
   if (before === undefined) return [];
   const next = new Map(after.map((c) => [c.name, c]));
   const previous = new Set(before.map((c) => c.name));
@@ -72,9 +72,9 @@ export function describeSchemaChange(change: SchemaChange): string {
  * Reads a schema as the catalog stores it (`outputSchema`: `{ name, type, nullable? }[]`); columns
  * recorded before nullability was (`nullable` missing) count as nullable. Anything else is undefined.
  */
-export function schemaColumnsOf(value: unknown): SchemaColumn[] | undefined {
+export function schemaColumnsOf(value: unknown): RecordedColumn[] | undefined {
   if (!Array.isArray(value)) return undefined;
-  const columns: SchemaColumn[] = [];
+  const columns: RecordedColumn[] = [];
   for (const item of value) {
     if (typeof item !== 'object' || item === null) return undefined;
     const { name, type, nullable } = item as { name?: unknown; type?: unknown; nullable?: unknown };

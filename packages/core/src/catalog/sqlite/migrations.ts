@@ -238,12 +238,29 @@ CREATE TABLE observations (
 CREATE UNIQUE INDEX observations_current ON observations (asset_id, partition_key) WHERE current = 1;
 `;
 
+// Schema evolution (issue 16): one row per schema an asset's versions were written with, recorded by
+// the commit that first wrote it, with the changes from the asset's previous schema (JSON).
+const V9_SCHEMA_HISTORY = `
+CREATE TABLE schema_versions (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  asset_id INTEGER NOT NULL,
+  materialization_id INTEGER,
+  partition_key TEXT NOT NULL,
+  run_id TEXT,
+  created_at INTEGER NOT NULL,
+  columns TEXT NOT NULL,
+  changes TEXT NOT NULL
+);
+CREATE INDEX schema_versions_asset ON schema_versions (asset_id, id);
+`;
+
 /** The SQLite catalog's schema history, oldest first; the last entry is the version this code writes. */
 export const SQLITE_MIGRATIONS: readonly SqliteMigration[] = [
   { version: 1, name: 'core', up: (db) => db.exec(V1_CORE) },
   { version: 2, name: 'checks and lineage', up: (db) => db.exec(V2_CHECKS_AND_LINEAGE) },
   { version: 3, name: 'lake integrity', up: (db) => db.exec(V3_LAKE_INTEGRITY) },
   { version: 4, name: 'source observations', up: (db) => db.exec(V4_SOURCE_OBSERVATIONS) },
+  { version: 9, name: 'schema history', up: (db) => db.exec(V9_SCHEMA_HISTORY) },
 ];
 
 /** The schema version this code reads and writes. */
@@ -263,8 +280,9 @@ export function migrateSqliteCatalog(
   migrations: readonly SqliteMigration[] = SQLITE_MIGRATIONS,
   target: number = migrations[migrations.length - 1]?.version ?? 0,
 ): number {
+  // Increasing, not necessarily contiguous: migrations written in parallel branches keep the numbers they were given.
   migrations.forEach((migration, index) => {
-    if (migration.version !== index + 1) throw new Error(`SQLite catalog migrations must be numbered 1, 2, 3…; entry ${index} has version ${migration.version}`);
+    if (migration.version <= (migrations[index - 1]?.version ?? 0)) throw new Error(`SQLite catalog migrations must be numbered in increasing order; entry ${index} has version ${migration.version}`);
   });
   const latest = migrations[migrations.length - 1]?.version ?? 0;
   // A read first, so that opening an up-to-date catalog never takes the write lock.

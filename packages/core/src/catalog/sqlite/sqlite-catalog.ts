@@ -8,7 +8,7 @@ import type {
   AcquireLeasesResult, CatalogAssetSummary, Catalog, CheckResultRecord, CurrentFileRecord, LostPartition, RemoveUnreferencedFilesOptions, VacuumCandidate, CurrentPartitions, CurrentPartitionsColumn, CurrentPartitionsOptions,
   DynamicPartitionStore, EventLevel, EventRecord, JsonValue, LeaseHolder, LeaseItem, LeaseOwner, LineageEdgeRecord,
   ListCheckResultsOptions, ListEventsOptions, ListLineageEdgesOptions, ListRunsOptions, MaterializationHistoryOptions,
-  MaterializationRecord, NewCheckResult, NewEvent, NewMaterialization, NewObservation, NewRun, ObservationRecord, PartitionFailure, PartitionFailureKind,
+  MaterializationRecord, NewCheckResult, NewEvent, NewMaterialization, NewObservation, NewRun, NewSchemaVersion, ObservationRecord, SchemaVersionRecord, PartitionFailure, PartitionFailureKind,
   CatalogCompaction, RenewLeasesResult, RetentionResult, RunKind, RunRecord, RunStatus, RunUpdate, StepRecord, StepStatus, StepUpsert,
 } from '../catalog.ts';
 import { EVENT_LEVELS, RUN_KINDS, RUN_STATUSES, STEP_STATUSES } from '../catalog.ts';
@@ -925,6 +925,36 @@ export class SqliteCatalog implements Catalog {
     return rows
       .filter((r) => wanted === undefined || wanted.has(r.partition_key))
       .map((r) => ({ assetKey: asset, partitionKey: r.partition_key, dataVersion: r.data_version, seq: r.seq, firstObservedAt: new Date(r.first_observed_at), observedAt: new Date(r.observed_at), runId: r.run_id }));
+  }
+
+  // schema evolution (issue 16)
+  recordSchemaVersion(version: NewSchemaVersion): SchemaVersionRecord {
+    checkAssetKey(version.assetKey);
+    const columns = toJson(version.columns, `Schema of "${version.assetKey}"`);
+    const changes = toJson(version.changes, `Schema changes of "${version.assetKey}"`);
+    return this.#write(() => {
+      const createdAt = this.#nowMs();
+      const id = Number(this.#stmt('INSERT INTO schema_versions (asset_id, materialization_id, partition_key, run_id, created_at, columns, changes) VALUES (?, ?, ?, ?, ?, ?, ?)')
+        .run(this.#assetIdForWrite(version.assetKey), version.materializationId, version.partitionKey, version.runId, createdAt, columns, changes).lastInsertRowid);
+      return { ...version, id, createdAt: new Date(createdAt) };
+    });
+  }
+
+  listSchemaVersions(asset: string, options: { limit?: number } = {}): SchemaVersionRecord[] {
+    const assetId = this.#assetIdForRead(asset);
+    if (assetId === undefined) return [];
+    const rows = this.#stmt('SELECT id, materialization_id, partition_key, run_id, created_at, columns, changes FROM schema_versions WHERE asset_id = ? ORDER BY id DESC LIMIT ?')
+      .all(assetId, options.limit ?? -1) as { id: number; materialization_id: number | null; partition_key: string; run_id: string | null; created_at: number; columns: string; changes: string }[];
+    return rows.reverse().map((r) => ({
+      id: r.id,
+      assetKey: asset,
+      materializationId: r.materialization_id,
+      partitionKey: r.partition_key,
+      runId: r.run_id,
+      createdAt: new Date(r.created_at),
+      columns: fromJson(r.columns) ?? [],
+      changes: fromJson(r.changes) ?? [],
+    }));
   }
 
   listLineageEdges(options: ListLineageEdgesOptions): LineageEdgeRecord[] {

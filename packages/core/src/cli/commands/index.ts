@@ -9,6 +9,8 @@ import { partitionsCommand } from './partitions-command.ts';
 import { planCommand } from './plan-command.ts';
 import { quarantineCommand } from './quarantine-command.ts';
 import { queryCommand } from './query-command.ts';
+import { piiCommand } from './pii-command.ts';
+import { schemaCommand } from './schema-command.ts';
 import { runCommand, runsCommand } from './runs-command.ts';
 import { serveCommand } from './serve-command.ts';
 import { statusCommand } from './status-command.ts';
@@ -30,6 +32,8 @@ export const commands: readonly Command[] = [
   queryCommand,
   checksCommand,
   quarantineCommand,
+  schemaCommand,
+  piiCommand,
   vacuumCommand,
   verifyCommand,
   initCommand,

@@ -306,7 +306,7 @@ export class DuckDbEngine implements Engine {
     throwIfAborted(signal, where);
     const denied = queryDenial(where, sql);
     const views = options.views ?? [];
-    const key = JSON.stringify(views.map((v) => [v.name, v.assetKey, v.files, v.files.length === 0 ? (v.columns ?? null) : null]));
+    const key = JSON.stringify(views.map((v) => [v.name, v.assetKey, v.files, v.files.length === 0 ? (v.columns ?? null) : null, v.masked ?? null]));
     let connection: DuckDBConnection | undefined;
     let stopOnAbort = (): void => {};
     const pooled = this.#pooledQueryInstance(key, views, where);
@@ -647,7 +647,7 @@ function undeclaredReferenceError(found: readonly UndeclaredReference[], declare
 async function createViews(connection: DuckDBConnection, inputs: readonly LocalInput[], where: string, temporary: boolean): Promise<void> {
   if (inputs.length === 0) return;
   const statements = inputs.map(({ input, files }) => {
-    if (files.length > 0) return createFileViewSql(input.name, files, { temporary });
+    if (files.length > 0) return createFileViewSql(input.name, files, { temporary, ...(input.masked !== undefined ? { masked: input.masked } : {}) });
     if (input.columns && input.columns.length > 0) return createEmptyViewSql(input.name, input.columns, { temporary });
     throw new QuarryError(
       'QUARRY_ENGINE_ERROR',
