@@ -13,6 +13,7 @@ import { buildApp } from '../../packages/ui-server/src/build-app.ts';
 let dir: string;
 let instance: Instance;
 const TOKEN = 'tiktok-token-0123456789';
+const UNMASK_TOKEN = 'tiktok-unmask-0123456789';
 
 before(async () => {
   dir = mkdtempSync(join(tmpdir(), 'quarry-tiktok-pii-'));
@@ -28,12 +29,12 @@ after(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-test('quarantine samples served by /api/assets/:key/checks mask raw_line and record_key unless the request has the token', async () => {
-  const app = await buildApp({ instance, token: TOKEN, web: false });
+test('quarantine samples served by /api/assets/:key/checks mask raw_line and record_key unless the request has the unmask token', async () => {
+  const app = await buildApp({ instance, token: TOKEN, unmaskToken: UNMASK_TOKEN, web: false });
   try {
     const url = '/api/assets/quality%2Fcreator_quarantine/checks';
     const rowsOf = (body: { results: { sampleRows: Record<string, unknown>[] | null }[] }) => body.results.flatMap((r) => r.sampleRows ?? []);
-    const open = rowsOf((await app.inject({ url, headers: { authorization: `Bearer ${TOKEN}` } })).json());
+    const open = rowsOf((await app.inject({ url, headers: { 'x-quarry-unmask-token': UNMASK_TOKEN } })).json());
     assert.ok(open.length > 0, 'the defective landing quarantined rows');
     assert.ok(open.every((row) => typeof row['raw_line'] === 'string' && row['raw_line'] !== maskedPiiValue('direct')));
     const masked = rowsOf((await app.inject({ url })).json());

@@ -42,7 +42,8 @@ export const runIdSchema = z
   .regex(RUN_ID, { error: 'must be a run id (letters, digits, _ and -)' });
 
 /** A whole number in a query string, within bounds. */
-function queryInteger(min: number, max: number) {
+/** A whole number from `min` to `max` given as a query string value. */
+export function queryInteger(min: number, max: number) {
   return z
     .string()
     .regex(/^\d{1,10}$/, { error: `must be a whole number between ${min} and ${max}` })

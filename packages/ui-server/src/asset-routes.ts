@@ -53,7 +53,7 @@ function previousCheckResults(instance: UiInstance, assetKey: string, options: {
 
 /** Options of `assetRoutes`. */
 export interface AssetRoutesOptions {
-  /** True when the request may see the values of PII columns in data rows (check samples); otherwise they are masked. */
+  /** True when the request may see the values of PII columns in data rows (check samples; the unmask token); otherwise they are masked. */
   canSeePii(request: FastifyRequest): boolean;
 }
 
@@ -166,14 +166,14 @@ export function assetRoutes(instance: UiInstance, options: AssetRoutesOptions): 
       url: '/api/assets/:key/checks',
       tag: 'checks',
       summary:
-        'Latest check results of an asset per check and partition (or of one partition or check; `history=true` lists the earlier results those replaced, newest first) and its quality score per partition. Values of PII columns in failing-sample rows are masked unless the request carries the server token.',
+        'Latest check results of an asset per check and partition (or of one partition or check; `history=true` lists the earlier results those replaced, newest first) and its quality score per partition. Values of PII columns (declared or propagated) in failing-sample rows are masked unless the request carries the server\'s unmask token.',
       params: assetParamsSchema,
       query: checkQuerySchema,
       response: checkListSchema,
-      handle: ({ params, query, request }) => {
+      handle: async ({ params, query, request }) => {
         const asset = instance.asset(params.key);
         checkPartition(instance, params.key, query.partition);
-        const pii = options.canSeePii(request) ? new Map() : piiColumnsOf(asset.columns);
+        const pii = options.canSeePii(request) ? new Map() : ((await instance.piiColumns?.(asset.key)) ?? piiColumnsOf(asset.columns));
         const { check, history, ...scope } = query;
         const filter = { ...scope, ...(check !== undefined ? { checkName: check } : {}) };
         const results = (history === 'true' ? previousCheckResults(instance, params.key, filter) : instance.checkResults(params.key, filter)).map((result) => {

@@ -18,6 +18,8 @@ export interface ServeOptions {
   readonly port?: number;
   /** Token mutating endpoints require. */
   readonly token?: string | undefined;
+  /** Token whose holders see PII values in data rows (`QUARRY_UNMASK_TOKEN`); without it PII is always masked. */
+  readonly unmaskToken?: string | undefined;
   /** Log requests with pino (default false). */
   readonly logger?: boolean;
   /**
@@ -92,7 +94,7 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
   let app: FastifyInstance | undefined;
   try {
     // Errors (500s) always go to stderr, so "the server log has the details" is true of `quarry serve`.
-    app = await buildApp({ instance: served, ...(reloading ? { definitions: reloading.state } : {}), token: options.token, host, logger: options.logger ? true : { level: 'error', stream: process.stderr } });
+    app = await buildApp({ instance: served, ...(reloading ? { definitions: reloading.state } : {}), token: options.token, ...(options.unmaskToken !== undefined ? { unmaskToken: options.unmaskToken } : {}), host, logger: options.logger ? true : { level: 'error', stream: process.stderr } });
     await app.listen({ host, port });
   } catch (error) {
     await app?.close();

@@ -1,4 +1,4 @@
-import type { AssetGraph, AssetPartitionStatus, AssetSummary, BlockedStep, DynamicPartitionsChangeResult, PlanOptions, RunOptions, StaleReason } from '@quarry/core';
+import type { AssetGraph, AssetPartitionStatus, AssetSummary, BlockedStep, DynamicPartitionsChangeResult, PiiColumnReport, PiiColumns, PlanOptions, RunOptions, StaleReason } from '@quarry/core';
 
 /** One step of a plan, as the server reads it (the structural subset of core's `PlanStep`). */
 export interface UiPlanStep {
@@ -81,5 +81,21 @@ export interface UiInstance {
   dynamicPartitions?(name: string): { readonly name: string; readonly keys: readonly string[]; readonly assets: readonly string[] };
   /** Adds and removes keys of the dynamic partitions `name`, all or nothing. */
   updateDynamicPartitions?(name: string, change: { add?: readonly string[]; remove?: readonly string[] }): DynamicPartitionsChangeResult;
+  // metadata: PII (issue 16); optional so instances without them still serve
+  /** PII columns (declared or propagated) of an asset: column → class; what masking hides. */
+  piiColumns?(assetKey: string): Promise<PiiColumns>;
+  /** Every PII column of the project with where it flows. */
+  piiReport?(): Promise<readonly PiiColumnReport[]>;
+  /** Rows of one partition's current version, PII masked unless `unmask`. */
+  partitionRows?(assetKey: string, partitionKey: string, options?: { limit?: number; unmask?: boolean }): Promise<UiRows>;
+  /** One read-only SELECT over every asset, PII masked unless `unmask`. */
+  query?(sql: string, options?: { maxRows?: number; unmask?: boolean }): Promise<UiRows>;
   close(): Promise<void>;
+}
+
+/** Data rows the server hands out (core's `EngineQueryResult`). */
+export interface UiRows {
+  readonly columns: readonly { readonly name: string; readonly type: string }[];
+  readonly rows: readonly Record<string, unknown>[];
+  readonly truncated: boolean;
 }
