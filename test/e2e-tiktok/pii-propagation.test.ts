@@ -150,6 +150,12 @@ test('the API masks the propagated column in query, preview and check samples un
     const openSamples = await samples({ 'x-quarry-unmask-token': UNMASK });
     assert.ok(openSamples.every((r) => r['shown_name'] !== maskedPiiValue('name')));
 
+    const detail = (await app.inject({ url: `/api/assets/${key}` })).json();
+    assert.deepEqual(
+      detail.asset.columns.find((c: { name: string }) => c.name === 'shown_name'),
+      { name: 'shown_name', type: 'unknown', nullable: true, pii: 'name', piiFrom: ['raw/creator_changes.display_name'] },
+      'the UI shows the propagated class and where it comes from',
+    );
     const pii = (await app.inject({ url: '/api/pii' })).json();
     assert.ok(pii.columns.some((c: { asset: string; column: string; source: string }) => c.asset === MART && c.column === 'shown_name' && c.source === 'propagated'));
   } finally {

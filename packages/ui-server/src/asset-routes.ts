@@ -1,5 +1,5 @@
 import type { FastifyRequest } from 'fastify';
-import { maskPiiRows, piiColumnsOf, QuarryError, resolveSelection } from '@quarry/core';
+import { maskPiiRows, piiColumnsOf, QuarryError, resolveSelection, type AssetSummary, type PiiColumnReport } from '@quarry/core';
 import {
   assetDetailSchema,
   partitionFailureListSchema,
@@ -49,6 +49,27 @@ function previousCheckResults(instance: UiInstance, assetKey: string, options: {
     .checkResults(assetKey, { ...options, history: true, limit: HISTORY_SCAN })
     .filter((r) => !latest.has((r as { id?: unknown }).id))
     .slice(0, HISTORY_LIMIT);
+}
+
+/**
+ * An asset summary whose columns also carry the PII classes propagated to it (with `piiFrom`, the
+ * upstream columns); a propagated column the summary does not list (an SQL asset without a schema) is added.
+ */
+function withPropagatedPii(asset: AssetSummary, report: readonly PiiColumnReport[]): AssetSummary {
+  const propagated = report.filter((c) => c.asset === asset.key && c.source === 'propagated');
+  if (propagated.length === 0) return asset;
+  const byName = new Map(propagated.map((c) => [c.column.toLowerCase(), c]));
+  const columns = asset.columns.map((column) => {
+    const found = byName.get(column.name.toLowerCase());
+    if (found === undefined || column.pii !== 'none') return column;
+    byName.delete(column.name.toLowerCase());
+    return { ...column, pii: found.class, piiFrom: found.from.map((f) => `${f.asset}.${f.column}`) };
+  });
+  for (const c of byName.values()) {
+    if (asset.columns.some((column) => column.name.toLowerCase() === c.column.toLowerCase())) continue;
+    columns.push({ name: c.column, type: 'unknown', nullable: true, pii: c.class, piiFrom: c.from.map((f) => `${f.asset}.${f.column}`) });
+  }
+  return { ...asset, columns };
 }
 
 /** Options of `assetRoutes`. */
@@ -110,11 +131,11 @@ export function assetRoutes(instance: UiInstance, options: AssetRoutesOptions): 
       method: 'GET',
       url: '/api/assets/:key',
       tag: 'assets',
-      summary: 'One asset: its summary (description, owners, tags, columns, checks), neighbours and state.',
+      summary: 'One asset: its summary (description, owners, tags, columns with their PII class, declared or propagated along column lineage, checks), neighbours and state.',
       params: assetParamsSchema,
       response: assetDetailSchema,
       handle: async ({ params }) => {
-        const asset = instance.asset(params.key);
+        const asset = withPropagatedPii(instance.asset(params.key), (await instance.piiReport?.()) ?? []);
         const status = await statusOf(instance, asset.key);
         return {
           asset,

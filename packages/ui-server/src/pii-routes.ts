@@ -53,7 +53,7 @@ export function piiRoutes(instance: UiInstance, options: PiiRoutesOptions): ApiR
           const asset = instance.asset(params.key);
           checkPartition(instance, params.key, query.partition);
           const unmask = options.canUnmask(request);
-          const result = await instance.partitionRows!(asset.key, query.partition ?? '', { limit: query.limit ?? 100, unmask });
+          const result = await instance.partitionRows!(asset.key, query.partition ?? '', { limit: query.limit ?? 100, maskPii: !unmask });
           return { ...result, unmasked: unmask };
         },
       }),
@@ -71,7 +71,7 @@ export function piiRoutes(instance: UiInstance, options: PiiRoutesOptions): ApiR
         response: rowsSchema,
         handle: async ({ body, request }) => {
           const unmask = options.canUnmask(request);
-          const result = await instance.query!(body.sql, { maxRows: body.limit ?? 1000, unmask });
+          const result = await instance.query!(body.sql, { maxRows: body.limit ?? 1000, maskPii: !unmask });
           return { ...result, unmasked: unmask };
         },
       }),

@@ -86,10 +86,10 @@ export interface UiInstance {
   piiColumns?(assetKey: string): Promise<PiiColumns>;
   /** Every PII column of the project with where it flows. */
   piiReport?(): Promise<readonly PiiColumnReport[]>;
-  /** Rows of one partition's current version, PII masked unless `unmask`. */
-  partitionRows?(assetKey: string, partitionKey: string, options?: { limit?: number; unmask?: boolean }): Promise<UiRows>;
-  /** One read-only SELECT over every asset, PII masked unless `unmask`. */
-  query?(sql: string, options?: { maxRows?: number; unmask?: boolean }): Promise<UiRows>;
+  /** Rows of one partition's current version, PII masked with `maskPii`. */
+  partitionRows?(assetKey: string, partitionKey: string, options?: { limit?: number; maskPii?: boolean }): Promise<UiRows>;
+  /** One read-only SELECT over every asset, PII masked with `maskPii`. */
+  query?(sql: string, options?: { maxRows?: number; maskPii?: boolean }): Promise<UiRows>;
   close(): Promise<void>;
 }
 

@@ -731,16 +731,17 @@ export class Instance {
 
   /**
    * The rows of one partition's current version (for `quarry quarantine` and the UI), at most
-   * `limit`; PII columns (declared or propagated) are masked unless `unmask`.
+   * `limit`; with `maskPii`, PII columns (declared or propagated) read `[masked: CLASS PII]` — what
+   * every user-facing caller (CLI, API, UI) asks for unless its user may unmask.
    */
-  async partitionRows(assetKey: string, partitionKey: string, options: { limit?: number; unmask?: boolean } = {}): Promise<EngineQueryResult> {
+  async partitionRows(assetKey: string, partitionKey: string, options: { limit?: number; maskPii?: boolean } = {}): Promise<EngineQueryResult> {
     const asset = this.graph.get(assetKey);
     if (asset.partitions) asset.partitions.indexOf(partitionKey, this.partitionsContext());
     const version = this.catalog.currentMaterialization(asset.key, partitionKey);
     if (version === undefined) {
       throw new QuarryError('QUARRY_BAD_ARGUMENT', `"${asset.key}" [${partitionKey}] has not been materialized yet: run quarry materialize ${asset.key} --partition ${partitionKey} first.`);
     }
-    const masked = options.unmask === true ? undefined : maskedViewColumns(await this.piiColumns(asset.key), (schemaColumnsOf(version.outputSchema) ?? []).map((c) => c.name));
+    const masked = options.maskPii !== true ? undefined : maskedViewColumns(await this.piiColumns(asset.key), (schemaColumnsOf(version.outputSchema) ?? []).map((c) => c.name));
     const engine = await this.engine();
     return engine.query('SELECT * FROM partition_rows', { views: [{ name: 'partition_rows', assetKey: asset.key, files: version.files, ...(masked ? { masked } : {}) }], maxRows: options.limit ?? 1000 });
   }
@@ -799,13 +800,14 @@ export class Instance {
   /**
    * Runs one read-only SELECT over every asset as a view (named by its key with `/` → `__`, e.g.
    * `raw__orders`), reading the current versions, or the versions current at `asOf` (time travel). The
-   * SQL sees those views' files and nothing else; writes are `QUARRY_QUERY_READ_ONLY`. The values of
-   * PII columns (declared or propagated, docs/pii.md) read as `[masked: CLASS PII]` in the views
-   * themselves, so no expression reaches them, unless `unmask`.
+   * SQL sees those views' files and nothing else; writes are `QUARRY_QUERY_READ_ONLY`. With `maskPii`
+   * (what `quarry query` and the API pass unless their user may unmask), the values of PII columns
+   * (declared or propagated, docs/pii.md) read as `[masked: CLASS PII]` in the views themselves, so
+   * no expression reaches them. Code calling the library (asset helpers, tests) reads them as written.
    */
-  async query(sql: string, options: { asOf?: string | Date; maxRows?: number; unmask?: boolean } = {}): Promise<EngineQueryResult> {
+  async query(sql: string, options: { asOf?: string | Date; maxRows?: number; maskPii?: boolean } = {}): Promise<EngineQueryResult> {
     const views: InputRelation[] = [];
-    const pii = options.unmask === true ? undefined : await this.projectPii();
+    const pii = options.maskPii !== true ? undefined : await this.projectPii();
     for (const asset of this.graph.assets()) {
       if (asset.type !== 'asset') continue;
       const records =

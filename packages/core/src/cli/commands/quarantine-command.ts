@@ -33,7 +33,7 @@ export const quarantineCommand: Command = {
       if (target === undefined) {
         throw new QuarryError('QUARRY_BAD_ARGUMENT', `"${asset.key}" has no quarantine: give it a tag quarantine=<asset key of its rejected rows>, or name the quarantine asset itself.`);
       }
-      const result = await instance.partitionRows(target, partition, { limit, unmask: flag(args, 'unmask') });
+      const result = await instance.partitionRows(target, partition, { limit, maskPii: !flag(args, 'unmask') });
       if (flag(args, 'json')) {
         writeLine(io.stdout, JSON.stringify({ asset: target, partition, rows: result.rows, truncated: result.truncated }));
         return 0;

@@ -30,7 +30,7 @@ export const queryCommand: Command = {
     }
     const instance = await openCliInstance(args, io);
     try {
-      const result = await instance.query(sql, { ...(asOf !== undefined ? { asOf } : {}), maxRows: limit, unmask: flag(args, 'unmask') });
+      const result = await instance.query(sql, { ...(asOf !== undefined ? { asOf } : {}), maxRows: limit, maskPii: !flag(args, 'unmask') });
       if (flag(args, 'json')) {
         writeLine(io.stdout, JSON.stringify({ columns: result.columns, rows: result.rows, truncated: result.truncated }));
         return 0;
