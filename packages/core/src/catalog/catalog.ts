@@ -680,7 +680,8 @@ export interface Catalog {
   // schema evolution (issue 16)
   /**
    * Records a schema an asset's versions are written with, with the changes from its previous one
-   * (the asset's schema history; see docs/schema-evolution.md).
+   * (the asset's schema history; see docs/schema-evolution.md). When the latest recorded schema has
+   * the same columns (a parallel step recorded it first), records nothing and returns that one.
    */
   recordSchemaVersion(version: NewSchemaVersion): SchemaVersionRecord;
   /** The recorded schemas of an asset, oldest first (the newest `limit` when given). */

@@ -930,12 +930,20 @@ export class SqliteCatalog implements Catalog {
   // schema evolution (issue 16)
   recordSchemaVersion(version: NewSchemaVersion): SchemaVersionRecord {
     checkAssetKey(version.assetKey);
-    const columns = toJson(version.columns, `Schema of "${version.assetKey}"`);
-    const changes = toJson(version.changes, `Schema changes of "${version.assetKey}"`);
+    const columns = toJson(version.columns, `Schema of "${version.assetKey}"`) ?? '[]';
+    const changes = toJson(version.changes, `Schema changes of "${version.assetKey}"`) ?? '[]';
     return this.#write(() => {
+      const assetId = this.#assetIdForWrite(version.assetKey);
+      // Steps of one asset commit in parallel: the first to record a schema wins, the others find it.
+      const latest = this.#stmt('SELECT id, materialization_id, partition_key, run_id, created_at, columns, changes FROM schema_versions WHERE asset_id = ? ORDER BY id DESC LIMIT 1').get(assetId) as
+        | { id: number; materialization_id: number | null; partition_key: string; run_id: string | null; created_at: number; columns: string; changes: string }
+        | undefined;
+      if (latest !== undefined && latest.columns === columns) {
+        return { assetKey: version.assetKey, id: latest.id, materializationId: latest.materialization_id, partitionKey: latest.partition_key, runId: latest.run_id, createdAt: new Date(latest.created_at), columns: fromJson(latest.columns) ?? [], changes: fromJson(latest.changes) ?? [] };
+      }
       const createdAt = this.#nowMs();
       const id = Number(this.#stmt('INSERT INTO schema_versions (asset_id, materialization_id, partition_key, run_id, created_at, columns, changes) VALUES (?, ?, ?, ?, ?, ?, ?)')
-        .run(this.#assetIdForWrite(version.assetKey), version.materializationId, version.partitionKey, version.runId, createdAt, columns, changes).lastInsertRowid);
+        .run(assetId, version.materializationId, version.partitionKey, version.runId, createdAt, columns, changes).lastInsertRowid);
       return { ...version, id, createdAt: new Date(createdAt) };
     });
   }
