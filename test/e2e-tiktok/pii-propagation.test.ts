@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { fileURLToPath } from 'node:url';
@@ -91,6 +91,14 @@ test('quarry query masks the propagated PII column of the mart, even inside expr
   assert.ok(!displayNames.some((name) => text.stdout.includes(name.toUpperCase())), 'no display name leaks into the table output');
   const raw = await json<Rows>('query', 'select display_name, handle from raw__creator_changes');
   assert.ok(raw.rows.every((r) => r['display_name'] === null || r['display_name'] === maskedPiiValue('name')), 'the declared upstream column is masked too');
+  // A lake file read by its path would bypass the views' masking: refused unless --unmask.
+  const file = readdirSync(join(home, 'lake'), { recursive: true, encoding: 'utf8' }).find((f) => f.includes('creator_contacts') && f.endsWith('.parquet'));
+  assert.ok(file !== undefined, 'the mart has a lake file');
+  const bypass = await quarry('query', `select shown_name from read_parquet('${join(home, 'lake', file)}')`, '--json');
+  assert.equal(bypass.code, 1);
+  assert.match(bypass.stderr, /PII is masked, so the query reads assets only through their views[\s\S]*\[QUARRY_BAD_FILE_ACCESS\]/);
+  const direct = await json<Rows>('query', `select shown_name from read_parquet('${join(home, 'lake', file)}')`, '--unmask');
+  assert.ok(direct.rows.length > 0 && direct.rows.every((r) => r['shown_name'] !== maskedPiiValue('name')));
   const open = await json<Rows>('query', `select shown_name from ${MART.replace('/', '__')}`, '--unmask');
   const upper = new Set(displayNames.map((n) => n.toUpperCase()));
   assert.ok(open.rows.length > 0 && open.rows.every((r) => upper.has(String(r['shown_name']))), '--unmask shows the real values');
