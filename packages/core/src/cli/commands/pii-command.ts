@@ -1,3 +1,4 @@
+import { DEPRECATED_PII_CLASSES } from '../../definitions/index.ts';
 import { formatTable, writeLine } from '../cli-io.ts';
 import { flag, type Command } from '../command.ts';
 import { openCliInstance } from '../open-instance.ts';
@@ -36,6 +37,10 @@ export const piiCommand: Command = {
       );
       const propagated = columns.filter((c) => c.source === 'propagated').length;
       writeLine(io.stdout, `${columns.length} PII column${columns.length === 1 ? '' : 's'} (${columns.length - propagated} declared, ${propagated} propagated)`);
+      for (const c of columns) {
+        const advice = c.source === 'declared' && c.class in DEPRECATED_PII_CLASSES ? DEPRECATED_PII_CLASSES[c.class as keyof typeof DEPRECATED_PII_CLASSES] : undefined;
+        if (advice !== undefined) writeLine(io.stdout, `deprecated: ${c.asset}.${c.column} declares pii '${c.class}', ${advice}`);
+      }
       return 0;
     } finally {
       await instance.close();
