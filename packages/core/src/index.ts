@@ -24,3 +24,6 @@ export * from './observability/alerts/index.ts';
 // metadata: OpenLineage and data dictionary
 export * from './lineage/openlineage/index.ts';
 export * from './lineage/dictionary/index.ts';
+// metadata: schema evolution and PII (issue 16)
+export * from './lineage/pii-propagation.ts';
+export * from './lineage/schema-evolution.ts';

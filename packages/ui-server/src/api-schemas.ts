@@ -1,3 +1,4 @@
+import { PII_CLASSES, type PiiClass } from '@quarry/core';
 import { z } from 'zod';
 
 // Input schemas are strict allow-lists: every path, query and body value is checked here before it
@@ -41,7 +42,8 @@ export const runIdSchema = z
   .regex(RUN_ID, { error: 'must be a run id (letters, digits, _ and -)' });
 
 /** A whole number in a query string, within bounds. */
-function queryInteger(min: number, max: number) {
+/** A whole number from `min` to `max` given as a query string value. */
+export function queryInteger(min: number, max: number) {
   return z
     .string()
     .regex(/^\d{1,10}$/, { error: `must be a whole number between ${min} and ${max}` })
@@ -159,7 +161,9 @@ export const assetSummarySchema = z.looseObject({
       type: z.string(),
       nullable: z.boolean(),
       description: z.string().optional(),
-      pii: z.enum(['none', 'direct', 'indirect', 'sensitive']),
+      pii: z.enum(PII_CLASSES as readonly [PiiClass, ...PiiClass[]]),
+      /** Set when the class was propagated along column lineage: the upstream columns it came from (`asset.column`). */
+      piiFrom: z.array(z.string()).optional(),
     }),
   ),
   checks: z.array(z.looseObject({ name: z.string(), kind: z.string() })),

@@ -1,5 +1,5 @@
 import type { FastifyRequest } from 'fastify';
-import { maskPiiRows, piiColumnsOf, QuarryError, resolveSelection } from '@quarry/core';
+import { maskPiiRows, piiColumnsOf, QuarryError, resolveSelection, type AssetSummary, type PiiColumnReport } from '@quarry/core';
 import {
   assetDetailSchema,
   partitionFailureListSchema,
@@ -53,9 +53,30 @@ function previousCheckResults(instance: UiInstance, assetKey: string, options: {
     .slice(0, HISTORY_LIMIT);
 }
 
+/**
+ * An asset summary whose columns also carry the PII classes propagated to it (with `piiFrom`, the
+ * upstream columns); a propagated column the summary does not list (an SQL asset without a schema) is added.
+ */
+function withPropagatedPii(asset: AssetSummary, report: readonly PiiColumnReport[]): AssetSummary {
+  const propagated = report.filter((c) => c.asset === asset.key && c.source === 'propagated');
+  if (propagated.length === 0) return asset;
+  const byName = new Map(propagated.map((c) => [c.column.toLowerCase(), c]));
+  const columns = asset.columns.map((column) => {
+    const found = byName.get(column.name.toLowerCase());
+    if (found === undefined || column.pii !== 'none') return column;
+    byName.delete(column.name.toLowerCase());
+    return { ...column, pii: found.class, piiFrom: found.from.map((f) => `${f.asset}.${f.column}`) };
+  });
+  for (const c of byName.values()) {
+    if (asset.columns.some((column) => column.name.toLowerCase() === c.column.toLowerCase())) continue;
+    columns.push({ name: c.column, type: 'unknown', nullable: true, pii: c.class, piiFrom: c.from.map((f) => `${f.asset}.${f.column}`) });
+  }
+  return { ...asset, columns };
+}
+
 /** Options of `assetRoutes`. */
 export interface AssetRoutesOptions {
-  /** True when the request may see the values of PII columns in data rows (check samples); otherwise they are masked. */
+  /** True when the request may see the values of PII columns in data rows (check samples; the unmask token); otherwise they are masked. */
   canSeePii(request: FastifyRequest): boolean;
 }
 
@@ -112,11 +133,11 @@ export function assetRoutes(instance: UiInstance, options: AssetRoutesOptions): 
       method: 'GET',
       url: '/api/assets/:key',
       tag: 'assets',
-      summary: 'One asset: its summary (description, owners, tags, columns, checks), neighbours and state.',
+      summary: 'One asset: its summary (description, owners, tags, columns with their PII class, declared or propagated along column lineage, checks), neighbours and state.',
       params: assetParamsSchema,
       response: assetDetailSchema,
       handle: async ({ params }) => {
-        const asset = instance.asset(params.key);
+        const asset = withPropagatedPii(instance.asset(params.key), (await instance.piiReport?.()) ?? []);
         const status = await statusOf(instance, asset.key);
         return {
           asset,
@@ -168,14 +189,14 @@ export function assetRoutes(instance: UiInstance, options: AssetRoutesOptions): 
       url: '/api/assets/:key/checks',
       tag: 'checks',
       summary:
-        'Latest check results of an asset per check and partition (or of one partition or check; `history=true` lists the earlier results those replaced, newest first) and its quality score per partition. Values of PII columns in failing-sample rows are masked unless the request carries the server token.',
+        'Latest check results of an asset per check and partition (or of one partition or check; `history=true` lists the earlier results those replaced, newest first) and its quality score per partition. Values of PII columns (declared or propagated) in failing-sample rows are masked unless the request carries the server\'s unmask token.',
       params: assetParamsSchema,
       query: checkQuerySchema,
       response: checkListSchema,
-      handle: ({ params, query, request }) => {
+      handle: async ({ params, query, request }) => {
         const asset = instance.asset(params.key);
         checkPartition(instance, params.key, query.partition);
-        const pii = options.canSeePii(request) ? new Map() : piiColumnsOf(asset.columns);
+        const pii = options.canSeePii(request) ? new Map() : ((await instance.piiColumns?.(asset.key)) ?? piiColumnsOf(asset.columns));
         const { check, history, ...scope } = query;
         const filter = { ...scope, ...(check !== undefined ? { checkName: check } : {}) };
         const results = (history === 'true' ? previousCheckResults(instance, params.key, filter) : instance.checkResults(params.key, filter)).map((result) => {

@@ -2,6 +2,7 @@ import Fastify, { type FastifyInstance, type FastifyReply, type FastifyServerOpt
 import { QuarryError } from '@quarry/core';
 import { serverInfoSchema } from './api-schemas.ts';
 import { defineRoute, registerRoutes, type ApiRoute } from './api-route.ts';
+import { piiRoutes } from './pii-routes.ts';
 import { assetRoutes } from './asset-routes.ts';
 import { catalogRoutes } from './catalog-routes.ts';
 import { dynamicPartitionsRoutes } from './dynamic-partitions-routes.ts';
@@ -21,6 +22,11 @@ export interface UiServerConfig {
   readonly instance: UiInstance;
   /** When set, mutating endpoints require `Authorization: Bearer <token>`. */
   readonly token?: string | undefined;
+  /**
+   * When set, requests presenting it (`X-Quarry-Unmask-Token`, or `Authorization: Bearer`) see the
+   * values of PII columns in data rows; every other request sees them masked (docs/pii.md).
+   */
+  readonly unmaskToken?: string | undefined;
   /**
    * The host the server will listen on (default 127.0.0.1). A non-loopback host requires a token;
    * a loopback host makes the server refuse foreign Host headers (DNS rebinding).
@@ -99,6 +105,12 @@ export async function buildApp(config: UiServerConfig): Promise<FastifyInstance>
       `Refusing to serve on ${host} without a token: anyone who can reach it could launch runs. Pass --token <secret> (or bind 127.0.0.1).`,
     );
   }
+  if (config.unmaskToken !== undefined && (config.unmaskToken.length < 8 || config.unmaskToken === config.token)) {
+    throw new QuarryError(
+      'QUARRY_BAD_CONFIG',
+      config.unmaskToken.length < 8 ? 'The unmask token (QUARRY_UNMASK_TOKEN) is too short: use at least 8 characters.' : 'The unmask token (QUARRY_UNMASK_TOKEN) equals the server token: give it a different secret, so the right to see PII is granted apart from the right to launch runs.',
+    );
+  }
   if (config.token !== undefined && config.token.length < 8) {
     throw new QuarryError('QUARRY_BAD_CONFIG', 'The server token is too short: use at least 8 characters.');
   }
@@ -163,7 +175,7 @@ export async function buildApp(config: UiServerConfig): Promise<FastifyInstance>
     });
   });
 
-  const access = createRequestAccess(config.token);
+  const access = createRequestAccess(config.token, config.unmaskToken);
   const routes: ApiRoute[] = [
     defineRoute({
       method: 'GET',
@@ -180,7 +192,8 @@ export async function buildApp(config: UiServerConfig): Promise<FastifyInstance>
         ...(config.definitions ? { definitions: config.definitions() } : {}),
       }),
     }),
-    ...assetRoutes(instance, { canSeePii: (request) => access.isAuthorized(request) }),
+    ...assetRoutes(instance, { canSeePii: (request) => access.canUnmask(request) }),
+    ...piiRoutes(instance, { canUnmask: (request) => access.canUnmask(request) }),
     ...runRoutes(instance, limits),
     ...dynamicPartitionsRoutes(instance),
     ...catalogRoutes(instance),

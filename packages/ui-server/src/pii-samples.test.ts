@@ -36,8 +36,9 @@ after(async () => {
 });
 
 type Sample = Record<string, unknown>;
-async function samples(token: string | undefined, presented: string | undefined): Promise<Sample[]> {
-  const app = await buildApp({ instance, web: false, ...(token ? { token } : {}) });
+const UNMASK_TOKEN = 'pii-unmask-0123456789';
+async function samples(token: string | undefined, presented: string | undefined, unmaskToken?: string): Promise<Sample[]> {
+  const app = await buildApp({ instance, web: false, ...(token ? { token } : {}), ...(unmaskToken ? { unmaskToken } : {}) });
   try {
     const res = await app.inject({ url: '/api/assets/raw%2Fcustomers/checks', headers: presented ? { authorization: `Bearer ${presented}` } : {} });
     assert.equal(res.statusCode, 200);
@@ -67,9 +68,18 @@ describe('check samples with PII columns', () => {
     assert.doesNotMatch(JSON.stringify(await samples(TOKEN, 'wrong-token-000')), /example\.com|Lyon/);
   });
 
-  test('a request with the server token sees the values', async () => {
-    const rows = await samples(TOKEN, TOKEN);
+  test('only a request with the separate unmask token sees the values; the state-changing token does not unmask', async () => {
+    assert.doesNotMatch(JSON.stringify(await samples(TOKEN, TOKEN)), /example\.com|Lyon/, 'the server token changes state, it does not unmask');
+    assert.doesNotMatch(JSON.stringify(await samples(TOKEN, TOKEN, UNMASK_TOKEN)), /example\.com|Lyon/);
+    const rows = await samples(TOKEN, UNMASK_TOKEN, UNMASK_TOKEN);
     assert.deepEqual(rows.map((r) => r['email']).sort(), ['ann@example.com', 'cy@example.com']);
+    const unmaskOnly = await samples(undefined, UNMASK_TOKEN, UNMASK_TOKEN);
+    assert.deepEqual(unmaskOnly.map((r) => r['email']).sort(), ['ann@example.com', 'cy@example.com'], 'a loopback server without a state token may still unmask');
+  });
+
+  test('an unmask token shorter than 8 characters, or equal to the server token, is refused', async () => {
+    await assert.rejects(buildApp({ instance, web: false, unmaskToken: 'short' }), /unmask token \(QUARRY_UNMASK_TOKEN\) is too short/);
+    await assert.rejects(buildApp({ instance, web: false, token: TOKEN, unmaskToken: TOKEN }), /equals the server token/);
   });
 
   test('history=true lists only the earlier results the latest replaced, masked the same way; a bad history value is refused', async () => {

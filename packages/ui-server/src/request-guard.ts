@@ -89,24 +89,38 @@ function isOwnOrigin(origin: string, host: string | undefined): boolean {
   return (url.protocol === 'http:' || url.protocol === 'https:') && url.origin === origin.toLowerCase().replace(/\/$/, '') && url.host === host.toLowerCase();
 }
 
-/** What the server lets a request do: change state (with the token) and see PII in data rows. */
+/** Reads the unmask token a request presents: `X-Quarry-Unmask-Token: T`, or `Authorization: Bearer T`. */
+function presentedUnmaskToken(request: FastifyRequest): string | undefined {
+  const header = request.headers['x-quarry-unmask-token'];
+  return typeof header === 'string' ? header : presentedToken(request);
+}
+
+/** What the server lets a request do: change state (with the token) and see PII in data rows (with the unmask token). */
 export interface RequestAccess {
   /** Throws 401 unless a route that is not a plain read carries the server's token (when it has one). */
   guard(route: ApiRoute, request: FastifyRequest): void;
-  /** True when the server has a token and the request carries it: only then may it see PII values. */
+  /** True when the server has a token and the request carries it. */
   isAuthorized(request: FastifyRequest): boolean;
+  /** True when the server has an unmask token and the request carries it: only then may it see PII values. */
+  canUnmask(request: FastifyRequest): boolean;
 }
 
 /**
  * The per-route access rules: every route that is not a GET (launches, cancels, and plans, which
  * cost work) needs the server's token when it has one; PII in data rows is shown only to requests
- * carrying the token (a server without a token shows it to nobody).
+ * carrying the separate unmask token (a server without one shows PII to nobody). The state-changing
+ * token does not unmask, and the unmask token changes no state.
  */
-export function createRequestAccess(token: string | undefined): RequestAccess {
+export function createRequestAccess(token: string | undefined, unmaskToken?: string): RequestAccess {
   const expected = token === undefined ? undefined : digest(token);
+  const expectedUnmask = unmaskToken === undefined ? undefined : digest(unmaskToken);
   const matches = (given: string | undefined) => given !== undefined && expected !== undefined && timingSafeEqual(digest(given), expected);
   return {
     isAuthorized: (request) => matches(presentedToken(request)),
+    canUnmask: (request) => {
+      const given = presentedUnmaskToken(request);
+      return given !== undefined && expectedUnmask !== undefined && timingSafeEqual(digest(given), expectedUnmask);
+    },
     guard: (route, request) => {
       if (route.method === 'GET' || expected === undefined) return;
       const given = presentedToken(request);

@@ -18,6 +18,8 @@ export interface ServeOptions {
   readonly port?: number;
   /** Token mutating endpoints require. */
   readonly token?: string | undefined;
+  /** Token whose holders see PII values in data rows (`QUARRY_UNMASK_TOKEN`); without it PII is always masked. */
+  readonly unmaskToken?: string | undefined;
   /** Log requests with pino (default false). */
   readonly logger?: boolean;
   /**
@@ -104,6 +106,7 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
       ...(reloading ? { definitions: reloading.state } : {}),
       ...(metrics ? { metrics } : {}),
       token: options.token,
+      ...(options.unmaskToken !== undefined ? { unmaskToken: options.unmaskToken } : {}),
       host,
       logger: options.logger ? true : { level: 'error', stream: process.stderr },
     });

@@ -1,4 +1,4 @@
-import type { AssetGraph, AssetPartitionStatus, AssetSummary, BlockedStep, DataDictionary, DynamicPartitionsChangeResult, PlanOptions, RunOptions, StaleReason } from '@quarry/core';
+import type { AssetGraph, AssetPartitionStatus, AssetSummary, BlockedStep, DataDictionary, DynamicPartitionsChangeResult, PiiColumnReport, PiiColumns, PlanOptions, RunOptions, StaleReason } from '@quarry/core';
 
 /** One step of a plan, as the server reads it (the structural subset of core's `PlanStep`). */
 export interface UiPlanStep {
@@ -87,6 +87,15 @@ export interface UiInstance {
   columnLineageGraph?(target: string, options?: { direction?: 'upstream' | 'downstream'; directOnly?: boolean }): Promise<UiColumnLineageGraph>;
   /** An asset's own column lineage (core's `Instance.columnLineage`); optional for older instances. */
   columnLineage?(assetKey: string, options?: { version?: string }): Promise<UiAssetColumnLineage | undefined>;
+  // metadata: PII (issue 16); optional so instances without them still serve
+  /** PII columns (declared or propagated) of an asset: column → class; what masking hides. */
+  piiColumns?(assetKey: string): Promise<PiiColumns>;
+  /** Every PII column of the project with where it flows. */
+  piiReport?(): Promise<readonly PiiColumnReport[]>;
+  /** Rows of one partition's current version, PII masked with `maskPii`. */
+  partitionRows?(assetKey: string, partitionKey: string, options?: { limit?: number; maskPii?: boolean }): Promise<UiRows>;
+  /** One read-only SELECT over every asset, PII masked with `maskPii`. */
+  query?(sql: string, options?: { maxRows?: number; maskPii?: boolean }): Promise<UiRows>;
   close(): Promise<void>;
 }
 
@@ -106,4 +115,11 @@ export interface UiColumnLineageGraph {
   readonly direction: 'upstream' | 'downstream';
   readonly edges: readonly { readonly from: { readonly asset: string; readonly column: string }; readonly to: { readonly asset: string; readonly column: string }; readonly transformations: readonly object[]; readonly depth: number }[];
   readonly unavailable: readonly { readonly asset: string; readonly reason: string }[];
+}
+
+/** Data rows the server hands out (core's `EngineQueryResult`). */
+export interface UiRows {
+  readonly columns: readonly { readonly name: string; readonly type: string }[];
+  readonly rows: readonly Record<string, unknown>[];
+  readonly truncated: boolean;
 }

@@ -177,9 +177,9 @@ export const priorityDailySchema = z.object({
 
 /** Column docs shared by the assets that carry creator attributes; handles and display names are PII. */
 export const CREATOR_COLUMN_DOCS: Record<string, ColumnDoc> = {
-  creator_id: { description: 'Creator key (c_ + zero-padded index); a pseudonymous id', pii: 'indirect' },
-  handle: { description: 'Public @handle of the creator', pii: 'direct' },
-  display_name: { description: 'Display name as shown on the profile', pii: 'direct' },
+  creator_id: { description: 'Creator key (c_ + zero-padded index); a pseudonymous id', pii: 'user_id' },
+  handle: { description: 'Public @handle of the creator', pii: 'username' },
+  display_name: { description: 'Display name as shown on the profile', pii: 'name' },
   category: { description: 'Content category of the creator' },
   country: { description: 'ISO 3166-1 alpha-2 country of the creator' },
   followers: { description: 'Followers at updated_at', unit: 'accounts' },
@@ -216,7 +216,7 @@ export function quarantineColumnDocs(recordKey: ColumnDoc, rawLine: ColumnDoc): 
 /** Column docs of video fields. */
 export const VIDEO_COLUMN_DOCS: Record<string, ColumnDoc> = {
   video_id: { description: 'Video key (v_<creator digits>_<sequence>)' },
-  creator_id: { description: 'Creator who posted the video', pii: 'indirect' },
+  creator_id: { description: 'Creator who posted the video', pii: 'user_id' },
   posted_at: { description: 'When the video was posted (UTC)' },
   duration_s: { description: 'Length of the video', unit: 'seconds' },
   views: { description: 'Views at updated_at', unit: 'views' },

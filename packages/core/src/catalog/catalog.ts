@@ -458,6 +458,25 @@ export interface LineageEdgeRecord {
   readonly createdAt: Date;
 }
 
+/** A schema to record in an asset's schema history (see `Catalog.recordSchemaVersion`). */
+export interface NewSchemaVersion {
+  readonly assetKey: string;
+  /** The committed version that first had this schema (null when none was committed). */
+  readonly materializationId: number | null;
+  readonly partitionKey: string;
+  readonly runId: string | null;
+  /** The columns, as `{ name, type, nullable }[]`. */
+  readonly columns: JsonValue;
+  /** The changes from the previous recorded schema (`SchemaChange[]` of the lineage layer). */
+  readonly changes: JsonValue;
+}
+
+/** One recorded schema of an asset. */
+export interface SchemaVersionRecord extends NewSchemaVersion {
+  readonly id: number;
+  readonly createdAt: Date;
+}
+
 /** An observation of a source asset partition to record (see `Catalog.recordObservations`). */
 export interface NewObservation {
   readonly assetKey: string;
@@ -800,6 +819,15 @@ export interface Catalog {
   recordColumnLineage(record: NewColumnLineageRecord): ColumnLineageRecord;
   /** The latest column lineage recorded for an asset (of one code version, when given), or undefined. */
   columnLineage(asset: string, options?: { readonly codeVersion?: string }): ColumnLineageRecord | undefined;
+  // schema evolution (issue 16)
+  /**
+   * Records a schema an asset's versions are written with, with the changes from its previous one
+   * (the asset's schema history; see docs/schema-evolution.md). When the latest recorded schema has
+   * the same columns (a parallel step recorded it first), records nothing and returns that one.
+   */
+  recordSchemaVersion(version: NewSchemaVersion): SchemaVersionRecord;
+  /** The recorded schemas of an asset, oldest first (the newest `limit` when given). */
+  listSchemaVersions(asset: string, options?: { limit?: number }): SchemaVersionRecord[];
 
   /** One line per asset the catalog has recorded anything for (versions, failures, leases, checks, lineage), sorted by asset key. */
   assetSummaries(): CatalogAssetSummary[];

@@ -3,7 +3,7 @@ export type {
   DynamicPartitionStore, EventLevel, EventRecord, EventType, JsonValue, LeaseHolder, LeaseItem, LeaseOwner, LineageEdgeRecord,
   LineageSource, ListCheckResultsOptions, ListEventsOptions, ListLineageEdgesOptions, ListRunsOptions, MaterializationHistoryOptions,
   MaterializationRecord, NewCheckResult, NewEvent, NewMaterialization, NewObservation, NewRun, ObservationRecord, PartitionFailure, PartitionFailureKind,
-  CatalogCompaction, RenewLeasesResult, RetentionResult, RunKind, RunRecord, RunStatus, RunUpdate, StepRecord, StepStatus, StepUpsert,
+  NewSchemaVersion, SchemaVersionRecord, CatalogCompaction, RenewLeasesResult, RetentionResult, RunKind, RunRecord, RunStatus, RunUpdate, StepRecord, StepStatus, StepUpsert,
 } from './catalog.ts';
 // alerts (observability)
 export type { AlertAction, AlertDeliveryOutcome, AlertDeliveryRecord, AlertDeliveryState, AlertRecord, CatalogPeriodStats, ClaimedAlertDelivery, ListAlertsOptions, NewAlert } from './catalog.ts';

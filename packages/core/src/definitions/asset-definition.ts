@@ -12,8 +12,49 @@ import { validateColumnLineageDeclaration, type ColumnLineageDeclaration } from 
 /** A zod object schema describing an asset's output rows. */
 export type RowSchema = z.ZodObject<z.ZodRawShape>;
 
-/** How a column is classified for privacy: `none`, or a kind of personal data. */
-export type PiiClass = 'none' | 'direct' | 'indirect' | 'sensitive';
+/**
+ * How a column is classified for privacy: `none` (declared not personal, which also stops
+ * propagation along column lineage), or the kind of personal data it holds (see docs/pii.md).
+ * `direct`, `indirect` and `sensitive` are the untyped classes of earlier releases: still accepted,
+ * masked and propagated, but deprecated (`DEPRECATED_PII_CLASSES` names the typed class to use).
+ */
+export type PiiClass =
+  | 'none'
+  | 'email'
+  | 'phone'
+  | 'name'
+  | 'username'
+  | 'ip'
+  | 'precise_location'
+  | 'government_id'
+  | 'date_of_birth'
+  | 'financial'
+  | 'health'
+  | 'free_text'
+  | 'user_id'
+  | 'direct'
+  | 'indirect'
+  | 'sensitive';
+
+/** Every accepted `PiiClass`, in the order the docs list them. */
+export const PII_CLASSES: readonly PiiClass[] = Object.freeze([
+  'none', 'email', 'phone', 'name', 'username', 'ip', 'precise_location', 'government_id', 'date_of_birth', 'financial', 'health', 'free_text', 'user_id', 'direct', 'indirect', 'sensitive',
+] as const);
+
+/** The deprecated untyped PII classes, each with the advice printed when a project uses it. */
+export const DEPRECATED_PII_CLASSES: Readonly<Record<'direct' | 'indirect' | 'sensitive', string>> = Object.freeze({
+  direct: "a direct identifier: use 'email', 'phone', 'name', 'username', 'government_id' or 'free_text'",
+  indirect: "an indirect identifier: use 'user_id', 'ip' or 'precise_location'",
+  sensitive: "special-category data: use 'health', 'financial' or 'date_of_birth'",
+});
+
+/**
+ * What an asset does when a new version's schema differs from the asset's last recorded one:
+ * `allow` any change (the default); `additive` new columns and NOT NULL → nullable relaxations, but
+ * not a dropped column, a changed type or a nullable column made NOT NULL; `block` no change at all.
+ * A refused change fails write–audit–publish like a blocking check: the previous version stays current.
+ */
+export type SchemaChangePolicy = 'allow' | 'additive' | 'block';
 
 /** Documentation of one output column: business definition and PII classification. */
 export interface ColumnDoc {
@@ -121,6 +162,8 @@ export interface AssetDefinition<Schema extends RowSchema | undefined = RowSchem
   readonly backfill: BackfillPolicy;
   /** Free configuration that is part of the code version (thresholds, options). */
   readonly config: Readonly<Record<string, unknown>>;
+  /** The asset's schema change policy, when it declares one; otherwise the project's `schemaChanges` applies. */
+  readonly schemaChanges?: SchemaChangePolicy;
   /**
    * The version of the external data this asset reads for a partition (a file hash, an mtime), for
    * assets that ingest from outside Quarry; a changed value makes the partition stale (`source_changed`).
@@ -199,6 +242,8 @@ export interface AssetConfig<Schema extends RowSchema | undefined> {
   config?: Record<string, unknown>;
   /** Version of the external data read per partition; see `AssetDefinition.observe`. */
   observe?: SourceAssetDefinition['observe'];
+  /** Which schema changes a new version may make (`allow`, `additive`, `block`); default: the project's `schemaChanges`. See docs/schema-evolution.md. */
+  schemaChanges?: SchemaChangePolicy;
   /**
    * Local files the SQL (or the `{ sql }` a compute function returns) reads itself, such as landing
    * files: `sourceFiles: ({ partition }) => [\`landing/${partition.firstKey}/orders.csv\`]`. SQL can open
@@ -208,7 +253,7 @@ export interface AssetConfig<Schema extends RowSchema | undefined> {
   /**
    * Column lineage of a compute asset, which Quarry cannot read from a function: output column →
    * the upstream columns it derives from, as `'dep.column'` (`{ engagement: ['videos.likes', 'videos.views'] }`).
-   * SQL assets derive theirs from the SQL.
+   * SQL assets derive theirs from the SQL. PII propagates along it (docs/pii.md).
    */
   columnLineage?: Record<string, readonly string[]>;
 }
@@ -302,6 +347,8 @@ export function defineAsset<Schema extends RowSchema | undefined = undefined>(co
     columns: config.schema !== undefined ? Object.keys(config.schema.shape) : undefined,
   });
   const columnLineage = declaredColumnLineage(key, config, deps, selfDependency);
+  checkSchemaChangePolicy(config.schemaChanges, `Asset "${key}"`);
+  checkColumnPii(config.columns as Record<string, ColumnDoc> | undefined, key);
   const retry = config.retry === undefined ? undefined : Object.freeze({ ...config.retry, ...(config.retry.backoff ? { backoff: Object.freeze([...config.retry.backoff]) } : {}) });
   return Object.freeze({
     type: 'asset',
@@ -323,6 +370,7 @@ export function defineAsset<Schema extends RowSchema | undefined = undefined>(co
     backfill,
     config: Object.freeze({ ...(config.config ?? {}) }),
     observe: config.observe,
+    ...(config.schemaChanges !== undefined ? { schemaChanges: config.schemaChanges } : {}),
     sourceFile: callerFile(),
     ...(config.sourceFiles !== undefined ? { sourceFiles: typeof config.sourceFiles === 'function' ? config.sourceFiles : Object.freeze([...config.sourceFiles]) } : {}),
     ...(columnLineage !== undefined ? { columnLineage } : {}),
@@ -349,6 +397,21 @@ function declaredColumnLineage(
   }
   if (selfDependency !== undefined) upstreams.set(selfDependency.name, { assetKey: key, columns: own });
   return validateColumnLineageDeclaration(config.columnLineage, { assetKey: key, outputColumns: own, upstreams });
+}
+
+/** Throws `QUARRY_BAD_DEFINITION` unless `policy` is undefined or a `SchemaChangePolicy`. */
+export function checkSchemaChangePolicy(policy: unknown, where: string): void {
+  if (policy === undefined || policy === 'allow' || policy === 'additive' || policy === 'block') return;
+  throw new QuarryError('QUARRY_BAD_DEFINITION', `${where}: schemaChanges ${JSON.stringify(policy)} is not a policy; use 'allow', 'additive' or 'block'.`);
+}
+
+function checkColumnPii(columns: Readonly<Record<string, ColumnDoc>> | undefined, key: string): void {
+  for (const [name, doc] of Object.entries(columns ?? {})) {
+    const pii = (doc as { pii?: unknown } | undefined)?.pii;
+    if (pii !== undefined && !(PII_CLASSES as readonly unknown[]).includes(pii)) {
+      throw new QuarryError('QUARRY_BAD_DEFINITION', `Asset "${key}": column "${name}" has pii ${JSON.stringify(pii)}, which is not a PII class; use one of ${PII_CLASSES.map((c) => `'${c}'`).join(', ')}.`);
+    }
+  }
 }
 
 const DEFINITIONS_DIR = dirname(fileURLToPath(import.meta.url));

@@ -8,7 +8,7 @@ export type PiiColumns = ReadonlyMap<string, Exclude<PiiClass, 'none'>>;
  * or from a summary's column list (`{ name, pii }[]`).
  *
  * ```ts
- * const pii = piiColumnsOf(instance.asset('raw/orders').columns); // Map { 'customer_id' => 'indirect' }
+ * const pii = piiColumnsOf(instance.asset('raw/orders').columns); // Map { 'customer_id' => 'user_id' }
  * ```
  */
 export function piiColumnsOf(columns: Readonly<Record<string, ColumnDoc>> | readonly { readonly name: string; readonly pii?: PiiClass | undefined }[]): PiiColumns {
@@ -51,7 +51,7 @@ function maskValue(value: unknown, pii: PiiColumns): unknown {
  *
  * ```ts
  * maskPiiRows([{ order_id: 'o1', customer_id: 'c_42' }], piiColumnsOf(asset.columns));
- * // → [{ order_id: 'o1', customer_id: '[masked: indirect PII]' }]
+ * // → [{ order_id: 'o1', customer_id: '[masked: user_id PII]' }]
  * ```
  */
 export function maskPiiRows<Row>(rows: readonly Row[], pii: PiiColumns): Row[] {

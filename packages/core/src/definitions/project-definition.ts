@@ -1,5 +1,5 @@
 import { QuarryError } from '../errors.ts';
-import { isAssetDefinition, type AnyAssetDefinition } from './asset-definition.ts';
+import { checkSchemaChangePolicy, isAssetDefinition, type AnyAssetDefinition, type SchemaChangePolicy } from './asset-definition.ts';
 import { resolveAlertsConfig, type AlertsConfig, type AlertsConfigInput } from './alerts-config.ts';
 import { defineGlossary, type Glossary, type GlossaryTerm } from './glossary.ts';
 import { DEFAULT_RETRY_POLICY, resolveRetryPolicy, type RetryPolicy, type RetryPolicyConfig } from './retry-policy.ts';
@@ -27,6 +27,8 @@ export interface ProjectDefinition {
   readonly lineage: ProjectLineageConfig | false;
   /** Business terms columns refer to by name (`columns: { followers: { term: 'follower_count' } }`). */
   readonly glossary: Glossary;
+  /** The schema change policy of assets that declare none (default `allow`); see docs/schema-evolution.md. */
+  readonly schemaChanges: SchemaChangePolicy;
 }
 
 /** Options of `defineProject`. */
@@ -54,6 +56,8 @@ export interface ProjectConfig {
   lineage?: ProjectLineageConfig | false;
   /** The project's glossary: business terms shared across assets (see `defineGlossary`, docs/data-dictionary.md). */
   glossary?: Glossary;
+  /** Which schema changes a new version may make, for assets that declare no `schemaChanges` of their own (default `allow`). */
+  schemaChanges?: SchemaChangePolicy;
 }
 
 // metadata: OpenLineage and data dictionary
@@ -169,6 +173,7 @@ export function defineProject(config: ProjectConfig): ProjectDefinition {
     }
   }
   const glossary = resolveGlossary(config.glossary, list);
+  checkSchemaChangePolicy(config.schemaChanges, `Project "${name}"`);
   return Object.freeze({
     name,
     assets: Object.freeze(list),
@@ -178,6 +183,7 @@ export function defineProject(config: ProjectConfig): ProjectDefinition {
     alerts,
     lineage: resolveLineageConfig(config.lineage, name),
     glossary,
+    schemaChanges: config.schemaChanges ?? 'allow',
   });
 }
 

@@ -42,6 +42,11 @@ export interface InputRelation {
   readonly files: readonly string[];
   /** The relation's columns, used to create an empty typed view when `files` is empty. */
   readonly columns?: readonly ColumnSchema[];
+  /**
+   * Columns whose values the view hides (PII for a caller without the unmask right): column name, as
+   * in the files → the text each non-null value reads as. Honoured by `query`; steps never mask.
+   */
+  readonly masked?: Readonly<Record<string, string>>;
 }
 
 /** One partition of a range step: the rows its window (or key) places, written to `outputPath`. */

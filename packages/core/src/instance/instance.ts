@@ -39,6 +39,11 @@ import { AlertRaiser } from '../observability/alerts/index.ts';
 import { readAssetColumnLineage, type AssetColumnLineage } from './column-lineage-recorder.ts';
 import { traceColumnLineage, type ColumnLineageEdge } from '../lineage/index.ts';
 import { loadSqlDialect } from '../dialect/index.ts';
+import { classifyProjectPii, declaredColumnLineage, maskedViewColumns, piiColumnsFrom, piiReport, type PiiColumnReport, type ProjectPii } from './instance-pii.ts';
+import { lastRecordedSchema } from './schema-guard.ts';
+import type { ColumnLineageOf } from '../lineage/pii-propagation.ts';
+import { schemaColumnsOf, type SchemaChange, type RecordedColumn } from '../lineage/schema-evolution.ts';
+import type { PiiColumns } from '../definitions/index.ts';
 import { upstreamFailedResolver } from './upstream-failed.ts';
 import { version as duckDbVersion } from '@duckdb/node-api';
 import type { ColumnLineage } from '../lineage/column-lineage-types.ts';
@@ -61,6 +66,8 @@ export interface InstanceConfig {
   readonly columnLineageOf?: (assetKey: AssetKey) => ColumnLineage | undefined;
   /** Replaces `process.env` for the OpenLineage settings (`OPENLINEAGE_URL`, …), for tests. */
   readonly lineageEnv?: OpenLineageTransportEnvironment;
+  /** Column lineage PII propagation follows before any other (see `Instance.columnLineageProvider`). */
+  readonly columnLineage?: ColumnLineageOf;
 }
 
 /**
@@ -136,7 +143,8 @@ export class Instance {
             ...(project.lineage !== false && project.lineage?.namespace !== undefined ? { namespace: project.lineage.namespace } : {}),
             partitionsContext: () => this.partitionsContext(),
             processingEngine: { name: 'duckdb', version: duckDbVersion() },
-            ...(options.columnLineageOf !== undefined ? { columnLineageOf: options.columnLineageOf } : {}),
+            // The facet shows the lineage recorded when the step's version committed (see column-lineage-recorder.ts).
+            columnLineageOf: options.columnLineageOf ?? ((key) => this.catalog.columnLineage(key)?.lineage as ColumnLineage | undefined),
           });
   }
 
@@ -569,6 +577,7 @@ export class Instance {
           force,
           store: this.store,
           alerts: this.alerts,
+          schemaChanges: this.project.schemaChanges,
         }),
       ));
     const handle = executePlan(plan, {
@@ -766,16 +775,21 @@ export class Instance {
     return [...byPartition].map(([partitionKey, results]) => ({ partitionKey, ...qualityScore(results) }));
   }
 
-  /** The rows of one partition's current version (for `quarry quarantine` and the UI), at most `limit`. */
-  async partitionRows(assetKey: string, partitionKey: string, options: { limit?: number } = {}): Promise<EngineQueryResult> {
+  /**
+   * The rows of one partition's current version (for `quarry quarantine` and the UI), at most
+   * `limit`; with `maskPii`, PII columns (declared or propagated) read `[masked: CLASS PII]` — what
+   * every user-facing caller (CLI, API, UI) asks for unless its user may unmask.
+   */
+  async partitionRows(assetKey: string, partitionKey: string, options: { limit?: number; maskPii?: boolean } = {}): Promise<EngineQueryResult> {
     const asset = this.graph.get(assetKey);
     if (asset.partitions) asset.partitions.indexOf(partitionKey, this.partitionsContext());
     const version = this.catalog.currentMaterialization(asset.key, partitionKey);
     if (version === undefined) {
       throw new QuarryError('QUARRY_BAD_ARGUMENT', `"${asset.key}" [${partitionKey}] has not been materialized yet: run quarry materialize ${asset.key} --partition ${partitionKey} first.`);
     }
+    const masked = options.maskPii !== true ? undefined : maskedViewColumns(await this.piiColumns(asset.key), (schemaColumnsOf(version.outputSchema) ?? []).map((c) => c.name));
     const engine = await this.engine();
-    return engine.query('SELECT * FROM partition_rows', { views: [{ name: 'partition_rows', assetKey: asset.key, files: version.files }], maxRows: options.limit ?? 1000 });
+    return engine.query('SELECT * FROM partition_rows', { views: [{ name: 'partition_rows', assetKey: asset.key, files: version.files, ...(masked ? { masked } : {}) }], maxRows: options.limit ?? 1000 });
   }
 
   /**
@@ -885,10 +899,14 @@ export class Instance {
   /**
    * Runs one read-only SELECT over every asset as a view (named by its key with `/` → `__`, e.g.
    * `raw__orders`), reading the current versions, or the versions current at `asOf` (time travel). The
-   * SQL sees those views' files and nothing else; writes are `QUARRY_QUERY_READ_ONLY`.
+   * SQL sees those views' files and nothing else; writes are `QUARRY_QUERY_READ_ONLY`. With `maskPii`
+   * (what `quarry query` and the API pass unless their user may unmask), the values of PII columns
+   * (declared or propagated, docs/pii.md) read as `[masked: CLASS PII]` in the views themselves, so
+   * no expression reaches them. Code calling the library (asset helpers, tests) reads them as written.
    */
-  async query(sql: string, options: { asOf?: string | Date; maxRows?: number } = {}): Promise<EngineQueryResult> {
+  async query(sql: string, options: { asOf?: string | Date; maxRows?: number; maskPii?: boolean } = {}): Promise<EngineQueryResult> {
     const views: InputRelation[] = [];
+    const pii = options.maskPii !== true ? undefined : await this.projectPii();
     for (const asset of this.graph.assets()) {
       if (asset.type !== 'asset') continue;
       const records =
@@ -911,7 +929,9 @@ export class Instance {
       }
       const columns = asset.schema ? duckDbColumnsFromSchema(asset.schema) : [];
       if (files.length === 0 && columns.length === 0) continue;
-      views.push({ name, assetKey: asset.key, files, ...(files.length === 0 ? { columns } : {}) });
+      const fileColumns = new Set(records.flatMap((r) => (schemaColumnsOf(r.outputSchema) ?? []).map((c) => c.name)));
+      const masked = pii === undefined || files.length === 0 ? undefined : maskedViewColumns(piiColumnsFrom(pii, asset.key), [...fileColumns]);
+      views.push({ name, assetKey: asset.key, files, ...(files.length === 0 ? { columns } : {}), ...(masked ? { masked } : {}) });
     }
     const engine = await this.engine();
     return engine.query(sql, { views, ...(options.maxRows !== undefined ? { maxRows: options.maxRows } : {}) });
@@ -1027,6 +1047,70 @@ export class Instance {
     return buildDataDictionary({ project: this.project, graph: this.graph, catalog: this.catalog, partitionsContext: () => this.partitionsContext(), ...(this.#now ? { now: this.#now } : {}) });
   }
 
+  // metadata: schema evolution and PII (issue 16)
+  /**
+   * Column lineage PII propagation follows first (tests, embedders); otherwise the instance's
+   * SQL-derived or declared lineage (`columnLineage`), completed by what the asset declares.
+   */
+  columnLineageProvider: ColumnLineageOf | undefined;
+
+  async #lineageForPii(key: AssetKey): Promise<ColumnLineage | undefined> {
+    if (this.columnLineageProvider !== undefined) {
+      const provided = await this.columnLineageProvider(key);
+      if (provided !== undefined) return provided;
+    }
+    const declared = declaredColumnLineage(this.graph.get(key));
+    let derived: ColumnLineage | undefined;
+    try {
+      derived = (await this.columnLineage(key))?.lineage;
+    } catch {
+      // SQL that cannot be parsed gives no derived lineage: declared lineage still counts.
+      return declared;
+    }
+    if (derived === undefined) return declared;
+    return { ...(declared ?? {}), ...derived };
+  }
+
+  /** Every column's PII classification (declared, or propagated along column lineage) and the lineage used. */
+  projectPii(): Promise<ProjectPii> {
+    return classifyProjectPii(this.graph, (key) => this.#lineageForPii(key));
+  }
+
+  /** The PII columns of one asset, declared or propagated: column → class (what masking hides). */
+  async piiColumns(assetKey: string): Promise<PiiColumns> {
+    const key = this.graph.get(assetKey).key;
+    return piiColumnsFrom(await this.projectPii(), key);
+  }
+
+  /** Every PII column of the project with where it comes from and flows to (`quarry pii`). */
+  async piiReport(): Promise<PiiColumnReport[]> {
+    return piiReport(this.graph, await this.projectPii());
+  }
+
+  /**
+   * The schema history of an asset, oldest first: each schema its versions were written with, the
+   * version (materialization id) and run that first wrote it, and the changes from the one before.
+   * An asset last written before the history was kept shows its newest version's schema alone.
+   */
+  schemaHistory(assetKey: string): SchemaHistoryEntry[] {
+    const key = this.graph.get(assetKey).key;
+    const recorded = this.catalog.listSchemaVersions(key);
+    if (recorded.length > 0) {
+      return recorded.map((r) => ({
+        materializationId: r.materializationId,
+        runId: r.runId,
+        partitionKey: r.partitionKey,
+        recordedAt: r.createdAt,
+        columns: schemaColumnsOf(r.columns) ?? [],
+        changes: (Array.isArray(r.changes) ? r.changes : []) as unknown as SchemaChange[],
+      }));
+    }
+    const newest = this.catalog.materializationHistory(key, undefined, { limit: 1 })[0];
+    const columns = lastRecordedSchema(this.catalog, key)?.columns;
+    if (newest === undefined || columns === undefined) return [];
+    return [{ materializationId: newest.id, runId: newest.runId, partitionKey: newest.partitionKey, recordedAt: newest.createdAt, columns, changes: [] }];
+  }
+
   /** Summaries of every asset, in topological order. */
   listAssets(): AssetSummary[] {
     return this.graph.assets().map((a) => this.#summarize(a));
@@ -1130,6 +1214,18 @@ export class Instance {
 /** The most partition keys `Instance.lineage` lists per edge (the count is always exact). */
 export const LINEAGE_KEY_LIMIT = 1000;
 
+/** One schema in an asset's history (`Instance.schemaHistory`). */
+export interface SchemaHistoryEntry {
+  /** The version (materialization id) that first had this schema. */
+  readonly materializationId: number | null;
+  readonly runId: string | null;
+  readonly partitionKey: string;
+  readonly recordedAt: Date;
+  readonly columns: readonly RecordedColumn[];
+  /** The changes from the schema before (none for the first). */
+  readonly changes: readonly SchemaChange[];
+}
+
 /** Loads the project at `config.projectDir` (or uses `config.project`) and opens its instance. */
 export async function openInstance(config: InstanceConfig = {}): Promise<Instance> {
   const options = {
@@ -1139,9 +1235,12 @@ export async function openInstance(config: InstanceConfig = {}): Promise<Instanc
     ...(config.columnLineageOf !== undefined ? { columnLineageOf: config.columnLineageOf } : {}),
     ...(config.lineageEnv !== undefined ? { lineageEnv: config.lineageEnv } : {}),
   };
-  if (config.project) return new Instance(config.projectDir ?? process.cwd(), config.project, options);
-  const loaded = await loadProject(config.projectDir ?? process.cwd());
-  return new Instance(loaded.projectDir, loaded.project, options);
+  const instance = config.project ? new Instance(config.projectDir ?? process.cwd(), config.project, options) : await (async () => {
+    const loaded = await loadProject(config.projectDir ?? process.cwd());
+    return new Instance(loaded.projectDir, loaded.project, options);
+  })();
+  if (config.columnLineage !== undefined) instance.columnLineageProvider = config.columnLineage;
+  return instance;
 }
 
 /** A stored check result back in the checks layer's shape (the full result rides in its metadata). */

@@ -1,4 +1,4 @@
-import type { AssetDefinition, AssetKey, PartitionScope } from '../definitions/index.ts';
+import type { AssetDefinition, AssetKey, PartitionScope, SchemaChangePolicy } from '../definitions/index.ts';
 import type { Catalog, LeaseOwner, LineageSource, MaterializationRecord } from '../catalog/index.ts';
 import { duckDbColumnsFromSchema } from '../engines/duckdb/index.ts';
 import type { ColumnSchema, Engine, InputRelation, RangeSplit } from '../engines/index.ts';
@@ -17,6 +17,7 @@ import { auditPartition, toCatalogCheckResult } from './partition-audit.ts';
 import type { AlertRaiser } from '../observability/alerts/index.ts';
 import { recordAssetColumnLineage } from './column-lineage-recorder.ts';
 import { loadSqlDialect } from '../dialect/index.ts';
+import { judgeSchema, recordWrittenSchema, refusedSchemaMessage } from './schema-guard.ts';
 
 /** What the step runner needs: the project's graph and the instance's catalog and engine. */
 export interface StepRunnerConfig {
@@ -36,6 +37,8 @@ export interface StepRunnerConfig {
   readonly store?: LocalObjectStore;
   /** Writes check results and versions together with the alerts they raise (the outbox); without it, no alerts. */
   readonly alerts?: AlertRaiser;
+  /** The project's schema change policy, for assets that declare none (default `allow`). */
+  readonly schemaChanges?: SchemaChangePolicy;
 }
 
 /** What a partition reads and whether its current version already reflects that (see `resolvePartition`). */
@@ -214,6 +217,14 @@ export function createStepRunner(config: StepRunnerConfig): StepRunner {
       // Size and checksum as written, so `quarry verify` can later tell a lost or changed file.
       const store = config.store;
       const fileChecksums = store === undefined ? [] : await Promise.all(output.files.map((f) => checksumFile(store.localPath(f), f)));
+      // Write–audit–publish: a schema change the asset's policy refuses blocks like a blocking check.
+      const schema = judgeSchema(catalog, asset, output.columns, asset.schemaChanges ?? config.schemaChanges ?? 'allow');
+      if (schema.refused.length > 0) {
+        const message = refusedSchemaMessage(schema);
+        catalog.recordPartitionFailure(asset.key, key, config.runId, message, 'blocked');
+        log.error(`${asset.key} [${key}] not published: ${message}; the previous version stays current.`);
+        return { partition: key, upToDate: false, blocked: message };
+      }
       // Write–audit–publish: the staged version is checked before anyone can see it.
       const audit = asset.checks.length > 0 ? await auditPartition({ asset, partitionKey: key, partitionIndex: index, scope, files: output.files, engine: config.engine, catalog, ctx }) : undefined;
       // A blocking check that could not run (the engine failed reading the staged file, bad check SQL)
@@ -259,6 +270,7 @@ export function createStepRunner(config: StepRunnerConfig): StepRunner {
       ]);
       if (audit !== undefined) recordChecks(audit.results.map((r) => toCatalogCheckResult(r, asset.key, key, config.runId, committed!.id, output.files)));
       await recordColumnLineage(asset, codeVersion, committed!.id, output.columns.map((c) => c.name), log);
+      recordWrittenSchema(catalog, asset.key, schema, committed!, config.runId);
       const dataChanged = committed!.dataSeq === committed!.seq;
       log.info(`${asset.key} [${key}]: ${output.rowCount} rows, data version ${output.dataVersion.slice(0, 12)}${dataChanged ? '' : ' (unchanged)'}`, {
         rowCount: output.rowCount,
@@ -347,6 +359,15 @@ export function createStepRunner(config: StepRunnerConfig): StepRunner {
           return { r, part, fileChecksums };
         }),
       );
+      // Write–audit–publish: one output, one schema; a change the asset's policy refuses blocks every partition of the range.
+      const schema = judgeSchema(catalog, asset, output.columns, asset.schemaChanges ?? config.schemaChanges ?? 'allow');
+      if (schema.refused.length > 0) {
+        const message = refusedSchemaMessage(schema);
+        for (const { r } of staged) catalog.recordPartitionFailure(asset.key, r.key, config.runId, message, 'blocked');
+        failing = [];
+        log.error(`${label} not published: ${message}; the previous versions stay current.`);
+        return { status: 'blocked', message: `${label}: ${message}` };
+      }
       // Write–audit–publish, per partition: each staged version is checked on its own.
       const audits = new Map<string, Awaited<ReturnType<typeof auditPartition>>>();
       if (asset.checks.length > 0) {
@@ -396,6 +417,7 @@ export function createStepRunner(config: StepRunnerConfig): StepRunner {
         })),
       );
       failing = [];
+      if (committed.length > 0) recordWrittenSchema(catalog, asset.key, schema, committed[0]!, config.runId);
       publish.forEach(({ r, part }, i) => {
         const audit = audits.get(r.key);
         if (audit !== undefined) recordChecks(audit.results.map((c) => toCatalogCheckResult(c, asset.key, r.key, config.runId, committed[i]!.id, part.files)));

@@ -26,13 +26,21 @@ export function storeToken(token: string): void {
   else sessionStorage.setItem(TOKEN_KEY, token);
 }
 
-/** Moves a `?token=` from the address bar into session storage, so it is not left in history. */
+const UNMASK_TOKEN_KEY = 'quarry.unmaskToken';
+
+/**
+ * Moves a `?token=` (and an `?unmask_token=`, which lets this session see PII values) from the
+ * address bar into session storage, so neither is left in history.
+ */
 export function adoptTokenFromUrl(): void {
   const url = new URL(location.href);
   const token = url.searchParams.get('token');
-  if (token === null) return;
-  storeToken(token);
+  const unmask = url.searchParams.get('unmask_token');
+  if (token === null && unmask === null) return;
+  if (token !== null) storeToken(token);
+  if (unmask !== null) sessionStorage.setItem(UNMASK_TOKEN_KEY, unmask);
   url.searchParams.delete('token');
+  url.searchParams.delete('unmask_token');
   history.replaceState(null, '', url.toString());
 }
 
@@ -41,6 +49,8 @@ async function call<T>(method: 'GET' | 'POST', path: string, body?: unknown, sig
   if (body !== undefined) headers['content-type'] = 'application/json';
   const token = storedToken();
   if (method !== 'GET' && token) headers['authorization'] = `Bearer ${token}`;
+  const unmask = sessionStorage.getItem(UNMASK_TOKEN_KEY);
+  if (unmask) headers['x-quarry-unmask-token'] = unmask;
   const response = await fetch(path, { method, headers, ...(body !== undefined ? { body: JSON.stringify(body) } : {}), ...(signal ? { signal } : {}) });
   const text = await response.text();
   let json: unknown;

@@ -20,7 +20,7 @@ import { columnLineageView } from './column-lineage-view.ts';
 import { card, errorBox, pill, type PageContext } from './page-context.ts';
 import { routeHash, type Route } from './router.ts';
 
-const PII_LABELS: Record<string, string> = { direct: 'PII: direct', indirect: 'PII: indirect', sensitive: 'PII: sensitive' };
+const PII_LABELS: Record<string, string> = { direct: 'PII: direct', indirect: 'PII: indirect', sensitive: 'PII: sensitive', precise_location: 'PII: precise location', government_id: 'PII: government id', date_of_birth: 'PII: date of birth', free_text: 'PII: free text', user_id: 'PII: user id' };
 
 function text(value: unknown): string {
   if (value === undefined || value === null) return '—';
@@ -84,7 +84,7 @@ export async function assetPage(context: PageContext, route: Extract<Route, { pa
                 h('td', { class: 'mono' }, c.name),
                 h('td', { class: 'mono muted' }, `${c.type}${c.nullable ? '' : ' not null'}`),
                 h('td', {}, c.description ?? h('span', { class: 'muted' }, '—')),
-                h('td', {}, c.pii !== 'none' ? h('span', { class: `pii pii-${c.pii}` }, PII_LABELS[c.pii] ?? c.pii) : h('span', { class: 'muted' }, '—')),
+                h('td', {}, c.pii !== 'none' ? h('span', { class: `pii pii-${c.pii}`, ...(c.piiFrom ? { title: `propagated from ${c.piiFrom.join(', ')}` } : {}) }, `${PII_LABELS[c.pii] ?? `PII: ${c.pii}`}${c.piiFrom ? ' (propagated)' : ''}`) : h('span', { class: 'muted' }, '—')),
               ),
             ),
           ),

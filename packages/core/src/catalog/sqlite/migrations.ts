@@ -293,6 +293,22 @@ CREATE TABLE column_lineage (
 CREATE INDEX column_lineage_latest ON column_lineage (asset_id, recorded_at, id);
 `;
 
+// Schema evolution (issue 16): one row per schema an asset's versions were written with, recorded by
+// the commit that first wrote it, with the changes from the asset's previous schema (JSON).
+const V9_SCHEMA_HISTORY = `
+CREATE TABLE schema_versions (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  asset_id INTEGER NOT NULL,
+  materialization_id INTEGER,
+  partition_key TEXT NOT NULL,
+  run_id TEXT,
+  created_at INTEGER NOT NULL,
+  columns TEXT NOT NULL,
+  changes TEXT NOT NULL
+);
+CREATE INDEX schema_versions_asset ON schema_versions (asset_id, id);
+`;
+
 /** The SQLite catalog's schema history, oldest first; the last entry is the version this code writes. */
 export const SQLITE_MIGRATIONS: readonly SqliteMigration[] = [
   { version: 1, name: 'core', up: (db) => db.exec(V1_CORE) },
@@ -302,6 +318,7 @@ export const SQLITE_MIGRATIONS: readonly SqliteMigration[] = [
   // Version 5 is assigned to another branch of this batch; the lead replaces this entry when merging.
   { version: 5, name: 'reserved (merged from another branch)', up: () => {} },
   { version: 6, name: 'alert outbox', up: (db) => db.exec(V6_ALERT_OUTBOX) },
+  { version: 9, name: 'schema history', up: (db) => db.exec(V9_SCHEMA_HISTORY) },
   { version: 10, name: 'column lineage', up: (db) => db.exec(V10_COLUMN_LINEAGE) },
 ];
 
@@ -322,10 +339,9 @@ export function migrateSqliteCatalog(
   migrations: readonly SqliteMigration[] = SQLITE_MIGRATIONS,
   target: number = migrations[migrations.length - 1]?.version ?? 0,
 ): number {
-  // Strictly increasing: parallel branches each take an assigned version, so a branch may have gaps until they merge.
+  // Increasing, not necessarily contiguous: migrations written in parallel branches keep the numbers they were given.
   migrations.forEach((migration, index) => {
-    const previous = index === 0 ? 0 : migrations[index - 1]!.version;
-    if (!(migration.version > previous)) throw new Error(`SQLite catalog migrations must be numbered in increasing order; entry ${index} has version ${migration.version} after ${previous}`);
+    if (migration.version <= (migrations[index - 1]?.version ?? 0)) throw new Error(`SQLite catalog migrations must be numbered in increasing order; entry ${index} has version ${migration.version}`);
   });
   const latest = migrations[migrations.length - 1]?.version ?? 0;
   // A read first, so that opening an up-to-date catalog never takes the write lock.

@@ -9,7 +9,7 @@ import type {
   AcquireLeasesResult, AssetMaterializationTotals, CatalogAssetSummary, Catalog, CheckResultTotals, MaterializationTotals, StepStatistics, CheckResultRecord, CurrentFileRecord, LostPartition, RemoveUnreferencedFilesOptions, VacuumCandidate, CurrentPartitions, CurrentPartitionsColumn, CurrentPartitionsOptions,
   DynamicPartitionStore, EventLevel, EventRecord, JsonValue, LeaseHolder, LeaseItem, LeaseOwner, LineageEdgeRecord,
   ListCheckResultsOptions, ListEventsOptions, ListLineageEdgesOptions, ListRunsOptions, MaterializationHistoryOptions,
-  MaterializationRecord, NewCheckResult, NewEvent, NewMaterialization, NewObservation, NewRun, ObservationRecord, PartitionFailure, PartitionFailureKind,
+  MaterializationRecord, NewCheckResult, NewEvent, NewMaterialization, NewObservation, NewRun, NewSchemaVersion, ObservationRecord, SchemaVersionRecord, PartitionFailure, PartitionFailureKind,
   CatalogCompaction, RenewLeasesResult, RetentionResult, RunKind, RunRecord, RunStatus, RunUpdate, StepRecord, StepStatus, StepUpsert,
   AlertDeliveryOutcome, AlertDeliveryRecord, AlertRecord, CatalogPeriodStats, ClaimedAlertDelivery, ListAlertsOptions, NewAlert,
 } from '../catalog.ts';
@@ -928,6 +928,44 @@ export class SqliteCatalog implements Catalog {
     return rows
       .filter((r) => wanted === undefined || wanted.has(r.partition_key))
       .map((r) => ({ assetKey: asset, partitionKey: r.partition_key, dataVersion: r.data_version, seq: r.seq, firstObservedAt: new Date(r.first_observed_at), observedAt: new Date(r.observed_at), runId: r.run_id }));
+  }
+
+  // schema evolution (issue 16)
+  recordSchemaVersion(version: NewSchemaVersion): SchemaVersionRecord {
+    checkAssetKey(version.assetKey);
+    const columns = toJson(version.columns, `Schema of "${version.assetKey}"`) ?? '[]';
+    const changes = toJson(version.changes, `Schema changes of "${version.assetKey}"`) ?? '[]';
+    return this.#write(() => {
+      const assetId = this.#assetIdForWrite(version.assetKey);
+      // Steps of one asset commit in parallel: the first to record a schema wins, the others find it.
+      const latest = this.#stmt('SELECT id, materialization_id, partition_key, run_id, created_at, columns, changes FROM schema_versions WHERE asset_id = ? ORDER BY id DESC LIMIT 1').get(assetId) as
+        | { id: number; materialization_id: number | null; partition_key: string; run_id: string | null; created_at: number; columns: string; changes: string }
+        | undefined;
+      if (latest !== undefined && latest.columns === columns) {
+        return { assetKey: version.assetKey, id: latest.id, materializationId: latest.materialization_id, partitionKey: latest.partition_key, runId: latest.run_id, createdAt: new Date(latest.created_at), columns: fromJson(latest.columns) ?? [], changes: fromJson(latest.changes) ?? [] };
+      }
+      const createdAt = this.#nowMs();
+      const id = Number(this.#stmt('INSERT INTO schema_versions (asset_id, materialization_id, partition_key, run_id, created_at, columns, changes) VALUES (?, ?, ?, ?, ?, ?, ?)')
+        .run(assetId, version.materializationId, version.partitionKey, version.runId, createdAt, columns, changes).lastInsertRowid);
+      return { ...version, id, createdAt: new Date(createdAt) };
+    });
+  }
+
+  listSchemaVersions(asset: string, options: { limit?: number } = {}): SchemaVersionRecord[] {
+    const assetId = this.#assetIdForRead(asset);
+    if (assetId === undefined) return [];
+    const rows = this.#stmt('SELECT id, materialization_id, partition_key, run_id, created_at, columns, changes FROM schema_versions WHERE asset_id = ? ORDER BY id DESC LIMIT ?')
+      .all(assetId, options.limit ?? -1) as { id: number; materialization_id: number | null; partition_key: string; run_id: string | null; created_at: number; columns: string; changes: string }[];
+    return rows.reverse().map((r) => ({
+      id: r.id,
+      assetKey: asset,
+      materializationId: r.materialization_id,
+      partitionKey: r.partition_key,
+      runId: r.run_id,
+      createdAt: new Date(r.created_at),
+      columns: fromJson(r.columns) ?? [],
+      changes: fromJson(r.changes) ?? [],
+    }));
   }
 
   listLineageEdges(options: ListLineageEdgesOptions): LineageEdgeRecord[] {

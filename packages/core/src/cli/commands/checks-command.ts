@@ -1,16 +1,18 @@
+import { maskPiiRows } from '../../definitions/index.ts';
 import { resolveSelection } from '../../graph/index.ts';
+import { piiColumnsFrom } from '../../instance/instance-pii.ts';
 import { resolvePartitionTargets } from '../../planner/index.ts';
 import { formatTable, writeLine } from '../cli-io.ts';
 import { flag, type Command } from '../command.ts';
 import { openCliInstance } from '../open-instance.ts';
 import { PARTITION_OPTIONS, partitionSelectionOf } from '../partition-options.ts';
 
-/** `quarry checks [SELECTION] [--partition K | --from A --to B] [--json]`: latest check results, samples and scores. */
+/** `quarry checks [SELECTION] [--partition K | --from A --to B] [--unmask] [--json]`: latest check results, samples (PII masked) and scores. */
 export const checksCommand: Command = {
   name: 'checks',
-  usage: 'quarry checks [SELECTION] [--partition KEY | --from KEY --to KEY] [--json]',
+  usage: 'quarry checks [SELECTION] [--partition KEY | --from KEY --to KEY] [--unmask] [--json]',
   summary: 'show the latest quality check results, failing samples and 0–100 scores',
-  options: { ...PARTITION_OPTIONS, json: { type: 'boolean', help: 'print JSON' } },
+  options: { ...PARTITION_OPTIONS, unmask: { type: 'boolean', help: 'show the values of PII columns in failing samples instead of masking them' }, json: { type: 'boolean', help: 'print JSON' } },
   maxPositionals: 1,
   async run(args, io) {
     const instance = await openCliInstance(args, io);
@@ -23,6 +25,8 @@ export const checksCommand: Command = {
       });
       // The same targets plan and materialize read from these options.
       const targets = partitions === undefined ? undefined : resolvePartitionTargets(instance.graph, keys, partitions, ctx);
+      const unmask = flag(args, 'unmask');
+      const pii = unmask ? undefined : await instance.projectPii();
       const report = keys.map((key) => {
         const definition = instance.partitionsOf(key);
         let inRange = (_partition: string) => true;
@@ -30,7 +34,11 @@ export const checksCommand: Command = {
           const subset = targets.get(key)!;
           inRange = (p) => definition.isValidKey(p, ctx) && subset.has(definition.indexOf(p, ctx));
         }
-        const results = instance.checkResults(key).filter((r) => inRange(r.partitionKey));
+        const masking = pii === undefined ? undefined : piiColumnsFrom(pii, key);
+        const results = instance
+          .checkResults(key)
+          .filter((r) => inRange(r.partitionKey))
+          .map((r) => (masking === undefined || r.sampleRows === null ? r : { ...r, sampleRows: maskPiiRows(r.sampleRows, masking) }));
         const scores = instance.qualityScores(key).filter((s) => inRange(s.partitionKey));
         const scored = scores.filter((s) => s.score !== null);
         const mean = scored.length === 0 ? null : Math.round((100 * scored.reduce((a, s) => a + s.score!, 0)) / scored.length) / 100;

@@ -12,6 +12,8 @@ import { partitionsCommand } from './partitions-command.ts';
 import { planCommand } from './plan-command.ts';
 import { quarantineCommand } from './quarantine-command.ts';
 import { queryCommand } from './query-command.ts';
+import { piiCommand } from './pii-command.ts';
+import { schemaCommand } from './schema-command.ts';
 import { runCommand, runsCommand } from './runs-command.ts';
 import { serveCommand } from './serve-command.ts';
 import { statusCommand } from './status-command.ts';
@@ -34,6 +36,8 @@ export const commands: readonly Command[] = [
   checksCommand,
   lineageCommand,
   quarantineCommand,
+  schemaCommand,
+  piiCommand,
   vacuumCommand,
   verifyCommand,
   docsCommand,

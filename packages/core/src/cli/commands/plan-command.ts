@@ -79,6 +79,15 @@ export function formatPlan(plan: Plan): string[] {
   ];
 }
 
+/** The lines `quarry plan` adds for columns of planned assets that are PII by propagation; none when there are none. */
+export function formatPropagatedPii(columns: readonly { asset: string; column: string; class: string; from: readonly { asset: string; column: string }[] }[]): string[] {
+  if (columns.length === 0) return [];
+  return [
+    `PII by propagation: ${columns.length} column${columns.length === 1 ? '' : 's'} (masked like declared PII; declare pii: 'none' on a column that is not)`,
+    ...columns.map((c) => `  ${c.asset}.${c.column} becomes ${c.class} PII from ${c.from.map((f) => `${f.asset}.${f.column}`).join(', ')}`),
+  ];
+}
+
 /** `quarry plan [SELECTION] [--partition K | --from A --to B] [--json]`: what would run, and why. */
 export const planCommand: Command = {
   name: 'plan',
@@ -95,8 +104,11 @@ export const planCommand: Command = {
         ...(partitions ? { partitions } : {}),
         ...(flag(args, 'force') ? { force: true } : {}),
       });
-      if (flag(args, 'json')) writeLine(io.stdout, JSON.stringify(planToJson(plan)));
-      else for (const line of formatPlan(plan)) writeLine(io.stdout, line);
+      // Columns of the planned assets that become PII by propagation (a reviewer should know before they are written).
+      const planned = new Set(plan.steps.map((s) => s.assetKey));
+      const propagated = (await instance.piiReport()).filter((c) => c.source === 'propagated' && planned.has(c.asset)).map(({ asset, column, class: cls, from }) => ({ asset, column, class: cls, from }));
+      if (flag(args, 'json')) writeLine(io.stdout, JSON.stringify({ ...planToJson(plan), ...(propagated.length > 0 ? { propagatedPii: propagated } : {}) }));
+      else for (const line of [...formatPlan(plan), ...formatPropagatedPii(propagated)]) writeLine(io.stdout, line);
       return 0;
     } finally {
       await instance.close();

@@ -10,11 +10,12 @@ import { openCliInstance } from '../open-instance.ts';
  */
 export const quarantineCommand: Command = {
   name: 'quarantine',
-  usage: 'quarry quarantine ASSET --partition KEY [--limit N] [--json]',
+  usage: 'quarry quarantine ASSET --partition KEY [--limit N] [--unmask] [--json]',
   summary: 'show the rows an asset rejected during validation, with their reasons',
   options: {
     partition: { type: 'string', help: 'the partition key' },
     limit: { type: 'string', help: 'print at most N rows', default: '1000' },
+    unmask: { type: 'boolean', help: 'show the values of PII columns instead of masking them' },
     json: { type: 'boolean', help: 'print JSON' },
   },
   maxPositionals: 1,
@@ -32,7 +33,7 @@ export const quarantineCommand: Command = {
       if (target === undefined) {
         throw new QuarryError('QUARRY_BAD_ARGUMENT', `"${asset.key}" has no quarantine: give it a tag quarantine=<asset key of its rejected rows>, or name the quarantine asset itself.`);
       }
-      const result = await instance.partitionRows(target, partition, { limit });
+      const result = await instance.partitionRows(target, partition, { limit, maskPii: !flag(args, 'unmask') });
       if (flag(args, 'json')) {
         writeLine(io.stdout, JSON.stringify({ asset: target, partition, rows: result.rows, truncated: result.truncated }));
         return 0;

@@ -3,14 +3,18 @@ import { formatTable, writeLine } from '../cli-io.ts';
 import { flag, stringOption, type Command } from '../command.ts';
 import { openCliInstance } from '../open-instance.ts';
 
-/** `quarry query "SQL" [--as-of TIMESTAMP] [--json]`: one read-only SELECT over every asset as a view (`raw/orders` → `raw__orders`). */
+/**
+ * `quarry query "SQL" [--as-of TIMESTAMP] [--unmask] [--json]`: one read-only SELECT over every asset as a
+ * view (`raw/orders` → `raw__orders`); PII columns read masked unless `--unmask`.
+ */
 export const queryCommand: Command = {
   name: 'query',
-  usage: 'quarry query "SQL" [--as-of TIMESTAMP] [--limit N] [--json]',
-  summary: 'run one read-only SELECT over the assets (each a view: raw/orders → raw__orders), now or as of a time',
+  usage: 'quarry query "SQL" [--as-of TIMESTAMP] [--limit N] [--unmask] [--json]',
+  summary: 'run one read-only SELECT over the assets (each a view: raw/orders → raw__orders), now or as of a time; PII is masked',
   options: {
     'as-of': { type: 'string', help: 'read the versions current at this time (ISO-8601)' },
     limit: { type: 'string', help: 'print at most N rows', default: '1000' },
+    unmask: { type: 'boolean', help: 'show the values of PII columns (declared or propagated) instead of masking them' },
     json: { type: 'boolean', help: 'print JSON: { columns, rows }' },
   },
   maxPositionals: 1,
@@ -26,7 +30,7 @@ export const queryCommand: Command = {
     }
     const instance = await openCliInstance(args, io);
     try {
-      const result = await instance.query(sql, { ...(asOf !== undefined ? { asOf } : {}), maxRows: limit });
+      const result = await instance.query(sql, { ...(asOf !== undefined ? { asOf } : {}), maxRows: limit, maskPii: !flag(args, 'unmask') });
       if (flag(args, 'json')) {
         writeLine(io.stdout, JSON.stringify({ columns: result.columns, rows: result.rows, truncated: result.truncated }));
         return 0;

@@ -3,21 +3,22 @@ import { writeLine } from '../cli-io.ts';
 import { stringOption, type Command } from '../command.ts';
 
 interface UiServerModule {
-  startServer(options: { projectDir: string; quarryHome?: string; host?: string; port?: number; token?: string }): Promise<{ url: string; close(): Promise<void> }>;
+  startServer(options: { projectDir: string; quarryHome?: string; host?: string; port?: number; token?: string; unmaskToken?: string }): Promise<{ url: string; close(): Promise<void> }>;
 }
 
 /**
- * `quarry serve [--host 127.0.0.1] [--port 3000] [--token T]`: the web UI and HTTP API over this project.
+ * `quarry serve [--host 127.0.0.1] [--port 3000] [--token T] [--unmask-token U]`: the web UI and HTTP API over this project.
  * The server lives in `@quarry/ui-server`, loaded only here, so the core never depends on it.
  */
 export const serveCommand: Command = {
   name: 'serve',
-  usage: 'quarry serve [--host 127.0.0.1] [--port 3000] [--token TOKEN]',
+  usage: 'quarry serve [--host 127.0.0.1] [--port 3000] [--token TOKEN] [--unmask-token TOKEN]',
   summary: 'start the web UI and HTTP API (binds 127.0.0.1; another host needs --token)',
   options: {
     host: { type: 'string', help: 'address to bind', defaultText: '127.0.0.1' },
     port: { type: 'string', help: 'port (0 picks a free one)', default: '3000' },
     token: { type: 'string', help: 'token required by mutating requests (required off loopback)', defaultText: 'the QUARRY_TOKEN environment variable' },
+    'unmask-token': { type: 'string', help: 'a separate token whose holders see PII values in data rows (otherwise masked for everyone)', defaultText: 'the QUARRY_UNMASK_TOKEN environment variable' },
   },
   maxPositionals: 0,
   async run(args, io) {
@@ -32,6 +33,7 @@ export const serveCommand: Command = {
       throw new QuarryError('QUARRY_BAD_CONFIG', `The web UI package @quarry/ui-server is not installed here: run npm install at the repository root. (${(error as Error).message})`);
     }
     const token = stringOption(args, 'token') ?? io.env.QUARRY_TOKEN;
+    const unmaskToken = stringOption(args, 'unmask-token') ?? io.env.QUARRY_UNMASK_TOKEN;
     const host = stringOption(args, 'host');
     const server = await module.startServer({
       projectDir: stringOption(args, 'project') ?? io.cwd,
@@ -39,6 +41,7 @@ export const serveCommand: Command = {
       ...(host !== undefined ? { host } : {}),
       port,
       ...(token !== undefined ? { token } : {}),
+      ...(unmaskToken !== undefined ? { unmaskToken } : {}),
     });
     writeLine(io.stdout, `Quarry UI at ${server.url} (Ctrl-C to stop)`);
     await new Promise<void>((resolve) => {

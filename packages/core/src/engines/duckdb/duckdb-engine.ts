@@ -306,7 +306,7 @@ export class DuckDbEngine implements Engine {
     throwIfAborted(signal, where);
     const denied = queryDenial(where, sql);
     const views = options.views ?? [];
-    const key = JSON.stringify(views.map((v) => [v.name, v.assetKey, v.files, v.files.length === 0 ? (v.columns ?? null) : null]));
+    const key = JSON.stringify(views.map((v) => [v.name, v.assetKey, v.files, v.files.length === 0 ? (v.columns ?? null) : null, v.masked ?? null]));
     let connection: DuckDBConnection | undefined;
     let stopOnAbort = (): void => {};
     const pooled = this.#pooledQueryInstance(key, views, where);
@@ -325,6 +325,8 @@ export class DuckDbEngine implements Engine {
         // Table-valued pragmas prepare as SELECTs; the rule stays simple: one SELECT, no PRAGMA.
         const keyword = leadingKeyword(sql);
         if (!isQueryStatement(prepared.statementType) || keyword === 'PRAGMA') throw readOnlyError(where, keyword || String(StatementType[prepared.statementType]));
+        // After preparing: a file outside the lake was already refused there, with the lockdown's own message.
+        if (views.some((v) => v.masked !== undefined)) await assertMaskedViewsOnly(connection!, sql, views, where);
         const maxRows = options.maxRows;
         const reader = maxRows === undefined ? await prepared.streamAndReadAll() : await prepared.streamAndReadUntil(maxRows + 1);
         const names = reader.columnNames();
@@ -643,11 +645,30 @@ function undeclaredReferenceError(found: readonly UndeclaredReference[], declare
   );
 }
 
+/**
+ * With PII masked in some views, a query may read the lake only through the views: a lake file read by
+ * its path (`read_parquet('…')`, `FROM '….parquet'`) would bypass the masking, so it is refused.
+ */
+async function assertMaskedViewsOnly(connection: DuckDBConnection, sql: string, views: readonly InputRelation[], where: string): Promise<void> {
+  const parsed = await parseStatementTree(connection, sql).catch(() => undefined);
+  // What does not parse as one SELECT is refused by the read-only checks that follow.
+  if (parsed === undefined || !parsed.ok) return;
+  const found = undeclaredReferences(parsed.tree, new Set(views.map((v) => v.name)));
+  if (found.length === 0) return;
+  const first = found[0]!;
+  const what = first.kind === 'function' ? `the table function ${first.name}(${first.path !== undefined ? JSON.stringify(first.path) : ''})` : JSON.stringify(first.name);
+  throw new QuarryError(
+    'QUARRY_BAD_FILE_ACCESS',
+    `${where}: PII is masked, so the query reads assets only through their views (such as ${views.slice(0, 3).map((v) => v.name).join(', ')}); it reads ${what}, which would bypass the masking. Query the views, or pass --unmask if you may see PII (docs/pii.md).`,
+    { details: { references: found.map((f) => f.name) } },
+  );
+}
+
 /** Creates the views of `inputs` on `connection` in one round trip (TEMP views when `temporary`). */
 async function createViews(connection: DuckDBConnection, inputs: readonly LocalInput[], where: string, temporary: boolean): Promise<void> {
   if (inputs.length === 0) return;
   const statements = inputs.map(({ input, files }) => {
-    if (files.length > 0) return createFileViewSql(input.name, files, { temporary });
+    if (files.length > 0) return createFileViewSql(input.name, files, { temporary, ...(input.masked !== undefined ? { masked: input.masked } : {}) });
     if (input.columns && input.columns.length > 0) return createEmptyViewSql(input.name, input.columns, { temporary });
     throw new QuarryError(
       'QUARRY_ENGINE_ERROR',

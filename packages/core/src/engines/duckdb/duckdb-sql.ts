@@ -52,8 +52,12 @@ export function parquetScanSql(localFiles: readonly string[]): string {
  * A `CREATE TEMP VIEW` over exactly `localFiles` (connection-local, so concurrent steps never collide);
  * with `temporary: false` a view of the database, seen by every connection of the instance.
  */
-export function createFileViewSql(name: string, localFiles: readonly string[], options: { temporary?: boolean } = {}): string {
-  return `CREATE OR REPLACE ${viewKind(options)} ${quoteIdentifier(name)} AS SELECT * FROM ${parquetScanSql(localFiles)}`;
+export function createFileViewSql(name: string, localFiles: readonly string[], options: { temporary?: boolean; masked?: Readonly<Record<string, string>> } = {}): string {
+  // A masked column keeps its name and its nulls; every other value becomes the mask text, so no
+  // expression over the view can reach the original value.
+  const masked = Object.entries(options.masked ?? {});
+  const replace = masked.length === 0 ? '' : ` REPLACE (${masked.map(([column, text]) => `CASE WHEN ${quoteIdentifier(column)} IS NULL THEN NULL ELSE ${quoteString(text)} END AS ${quoteIdentifier(column)}`).join(', ')})`;
+  return `CREATE OR REPLACE ${viewKind(options)} ${quoteIdentifier(name)} AS SELECT *${replace} FROM ${parquetScanSql(localFiles)}`;
 }
 
 /** A `CREATE TEMP VIEW` with the given typed columns and no rows, for an input without files (`temporary` as above). */
