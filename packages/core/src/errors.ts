@@ -80,6 +80,10 @@ export const QUARRY_ERROR_CODES = {
   QUARRY_LAKE_FILE_MISSING: 'a lake file a current version names is missing or changed',
   // range steps
   QUARRY_BAD_ROW_PLACEMENT: "a row of a range step's output belongs to no partition of the range (its partition column is outside the range or NULL)",
+  // storage tiers
+  QUARRY_COLD_STORE_MISSING: 'a lake file is in the cold store, but the project configures no cold store or its folder is gone',
+  QUARRY_STORAGE_TIERS_NOT_CONFIGURED: 'quarry storage apply was run on a project whose storage declares no tiers',
+  QUARRY_STORAGE_REWRITE_MISMATCH: 'a file rewritten for the warm tier does not hold the same rows as the original, so it was not used',
 } as const;
 
 /** A stable Quarry error code, such as `QUARRY_ASSET_CYCLE`. */

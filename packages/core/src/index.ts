@@ -17,3 +17,5 @@ export * from './storage/index.ts';
 export * from './catalog/index.ts';
 export * from './checks/index.ts';
 export * from './instance/index.ts';
+// storage tiers (automation/ has no barrel of its own yet: the daemon work adds one)
+export * from './automation/storage-tiers.ts';

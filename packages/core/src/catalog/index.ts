@@ -5,6 +5,8 @@ export type {
   MaterializationRecord, NewCheckResult, NewEvent, NewMaterialization, NewObservation, NewRun, ObservationRecord, PartitionFailure, PartitionFailureKind,
   CatalogCompaction, RenewLeasesResult, RetentionResult, RunKind, RunRecord, RunStatus, RunUpdate, StepRecord, StepStatus, StepUpsert,
 } from './catalog.ts';
+// storage tiers
+export type { FileStore, FileTier, NewStorageMove, StorageFileRecord, StorageMoveRecord, StorageTierTotals } from './catalog.ts';
 export { EVENT_LEVELS, RUN_KINDS, RUN_STATUSES, STEP_STATUSES } from './catalog.ts';
 export { createRunId } from './run-id.ts';
 export { isProcessAlive } from '../execution/is-process-alive.ts';

@@ -26,7 +26,7 @@ import { AssetGraph, resolveSelection } from '../graph/index.ts';
 import { PartitionSubset, type PartitionsContext, type PartitionsDefinition } from '../partitions/index.ts';
 import { checkDynamicPartitionKeys, dynamicPartitionsNames, updateDynamicPartitions, type DynamicPartitionsChange, type DynamicPartitionsChangeResult, type DynamicPartitionsInfo } from '../partitions/index.ts';
 import { createPlan, resolvePartitionTargets, type Plan } from '../planner/index.ts';
-import { createLocalObjectStore, type LocalObjectStore } from '../storage/index.ts';
+import { createTieredObjectStore, type LocalObjectStore } from '../storage/index.ts';
 import { checkRequirements, qualityScore, type CheckResult, type QualityScore } from '../checks/index.ts';
 import { AssetState, codeVersionOf, computeStaleness, resolvedDependencies, restrictStaleness, upstreamClosureTargets, upstreamSubset, type AssetStaleness } from '../versioning/index.ts';
 import type { AssetPartitionStatus, AssetSummary, PlanOptions, RunOptions } from './instance-types.ts';
@@ -89,8 +89,10 @@ export class Instance {
     // A lost or emptied catalog must not silently become a new one over a lake full of data.
     if (catalogFileIsNew(home.catalogPath)) assertLakeAcceptsNewCatalog(home.catalogPath, lakeRoot);
     this.catalog = openSqliteCatalog({ path: home.catalogPath });
-    this.store = createLocalObjectStore({ root: lakeRoot });
+    // Paths under `@cold/` live in the cold store of the project's storage tiers (docs/storage-tiers.md).
+    const coldStore = project.storage.coldStore;
     try {
+      this.store = createTieredObjectStore({ root: lakeRoot, coldRoot: coldStore === undefined ? undefined : resolve(projectDir, coldStore.dir) });
       assertLakeMatchesCatalog(this.catalog, this.store.root);
     } catch (error) {
       this.catalog.close();

@@ -238,12 +238,34 @@ CREATE TABLE observations (
 CREATE UNIQUE INDEX observations_current ON observations (asset_id, partition_key) WHERE current = 1;
 `;
 
+// Storage tiers: where each file is (tier, store; `hot_size` keeps its size as first written, for the
+// saving against all-hot), and the journal of tier moves in flight (copy → commit → delete the old file),
+// so an interrupted `quarry storage apply` is finished by the next one and vacuum keeps the new copies.
+const V8_STORAGE_TIERS = `
+ALTER TABLE materialization_files ADD COLUMN tier TEXT NOT NULL DEFAULT 'hot';
+ALTER TABLE materialization_files ADD COLUMN store TEXT NOT NULL DEFAULT 'lake';
+ALTER TABLE materialization_files ADD COLUMN hot_size INTEGER;
+
+CREATE TABLE storage_moves (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  from_path TEXT NOT NULL,
+  to_path TEXT NOT NULL UNIQUE,
+  to_store TEXT NOT NULL,
+  tier TEXT NOT NULL,
+  state TEXT NOT NULL,
+  pid INTEGER NOT NULL,
+  host TEXT NOT NULL,
+  started_at INTEGER NOT NULL
+);
+`;
+
 /** The SQLite catalog's schema history, oldest first; the last entry is the version this code writes. */
 export const SQLITE_MIGRATIONS: readonly SqliteMigration[] = [
   { version: 1, name: 'core', up: (db) => db.exec(V1_CORE) },
   { version: 2, name: 'checks and lineage', up: (db) => db.exec(V2_CHECKS_AND_LINEAGE) },
   { version: 3, name: 'lake integrity', up: (db) => db.exec(V3_LAKE_INTEGRITY) },
   { version: 4, name: 'source observations', up: (db) => db.exec(V4_SOURCE_OBSERVATIONS) },
+  { version: 8, name: 'storage tiers', up: (db) => db.exec(V8_STORAGE_TIERS) },
 ];
 
 /** The schema version this code reads and writes. */
@@ -263,8 +285,10 @@ export function migrateSqliteCatalog(
   migrations: readonly SqliteMigration[] = SQLITE_MIGRATIONS,
   target: number = migrations[migrations.length - 1]?.version ?? 0,
 ): number {
+  // Increasing, not necessarily consecutive: work developed in parallel was assigned version numbers ahead of time.
   migrations.forEach((migration, index) => {
-    if (migration.version !== index + 1) throw new Error(`SQLite catalog migrations must be numbered 1, 2, 3…; entry ${index} has version ${migration.version}`);
+    const previous = index === 0 ? 0 : migrations[index - 1]!.version;
+    if (!Number.isInteger(migration.version) || migration.version <= previous) throw new Error(`SQLite catalog migrations must have increasing versions; entry ${index} has version ${migration.version} after ${previous}`);
   });
   const latest = migrations[migrations.length - 1]?.version ?? 0;
   // A read first, so that opening an up-to-date catalog never takes the write lock.

@@ -12,6 +12,7 @@ import { queryCommand } from './query-command.ts';
 import { runCommand, runsCommand } from './runs-command.ts';
 import { serveCommand } from './serve-command.ts';
 import { statusCommand } from './status-command.ts';
+import { storageCommand } from './storage-command.ts';
 import { vacuumCommand } from './vacuum-command.ts';
 import { verifyCommand } from './verify-command.ts';
 
@@ -31,6 +32,7 @@ export const commands: readonly Command[] = [
   checksCommand,
   quarantineCommand,
   vacuumCommand,
+  storageCommand,
   verifyCommand,
   initCommand,
   serveCommand,
