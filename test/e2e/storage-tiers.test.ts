@@ -3,6 +3,7 @@
 // same — reports bytes per tier, and survives kill -9 at every point of a move (issue 14, point 5).
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
+import Database from 'better-sqlite3';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, test } from 'node:test';
 import { lakeFiles, readCatalogSnapshot } from './catalog-snapshot.ts';
@@ -63,6 +64,15 @@ function filesOnDisk(project: E2eProject): string[] {
   return [...lakeFiles(project.lakeDir), ...lakeFiles(join(project.dir, 'cold-archive')).map((f) => `@cold/${f}`)].sort();
 }
 
+function movesInFlight(project: E2eProject): { to_path: string; state: string }[] {
+  const db = new Database(project.catalogPath, { readonly: true, fileMustExist: true });
+  try {
+    return db.prepare('select to_path, state from storage_moves').all() as { to_path: string; state: string }[];
+  } finally {
+    db.close();
+  }
+}
+
 function tierCounts(storage: StorageJson): Record<string, number> {
   return Object.fromEntries(storage.tiers.map((t) => [`${t.tier}/${t.store}`, t.files]));
 }
@@ -99,7 +109,14 @@ describe('quarry storage tiers', { skip: CLOCK_TOO_EARLY, concurrency: 2 }, () =
     assert.equal(report.files, 39);
     assert.equal(report.bytes, report.tiers.reduce((n, t) => n + t.bytes, 0));
     assert.equal(report.allHotBytes, hot.bytes, 'all-hot is what the files took as first written');
-    assert.ok(report.monthlyCost < report.allHotMonthlyCost && report.saving > 0.5, `cold files cost far less: ${JSON.stringify(report)}`);
+    // At the default prices (GCS Standard $0.020, Archive $0.0012 per GiB-month): cost is bytes × tier price.
+    const gib = 1024 ** 3;
+    const bytesOf = (tier: string) => report.tiers.find((x) => x.tier === tier)!.bytes;
+    const expectedCost = (bytesOf('warm') / gib) * 0.02 + (bytesOf('cold') / gib) * 0.0012;
+    assert.ok(Math.abs(report.monthlyCost - expectedCost) < 1e-12, JSON.stringify(report));
+    assert.ok(Math.abs(report.allHotMonthlyCost - (hot.bytes / gib) * 0.02) < 1e-12);
+    assert.ok(Math.abs(report.saving - (1 - expectedCost / report.allHotMonthlyCost)) < 1e-9);
+    assert.ok(report.saving > 0.4, `half the files are cold: ${JSON.stringify(report)}`);
     const text = ok(await project.quarry(['storage'])).stdout;
     assert.match(text, /^warm\s+lake\s+19\s/m);
     assert.match(text, /^cold\s+cold\s+20\s/m);
@@ -139,8 +156,14 @@ describe('quarry storage tiers', { skip: CLOCK_TOO_EARLY, concurrency: 2 }, () =
       assert.deepEqual(versions(project), versionsBefore);
       const referenced = readCatalogSnapshot(project.catalogPath).referencedFiles;
       for (const path of referenced) assert.ok(filesOnDisk(project).includes(path), `${path} (referenced) exists after a kill at ${point}`);
-      // Vacuum of an interrupted move keeps every file the catalog or the move still names.
+      // Vacuum keeps every file the catalog or a move in flight names: a copy not yet committed too
+      // (a live apply would commit it next).
+      const inFlight = movesInFlight(project);
       ok(await project.quarry(['vacuum', '--retention-days', '3650', '--grace-minutes', '0']));
+      for (const move of inFlight) {
+        if (move.state === 'copying' && point.startsWith('copied')) assert.ok(filesOnDisk(project).includes(move.to_path), `vacuum kept the uncommitted copy ${move.to_path}`);
+      }
+      if (point.startsWith('copied')) assert.equal(inFlight.filter((m) => m.state === 'copying').length, 1, 'the killed move is recorded in flight');
       assert.equal(ok(await project.quarry(['query', 'select * from raw__orders order by all', '--as-of', between, '--json'])).stdout, rawAsOf, `vacuum after a kill at ${point} removed nothing needed`);
     }
     const finished = parseJson<ApplyJson>(ok(await project.quarry(['storage', 'apply', '--now', NOW, '--json'])));

@@ -32,6 +32,8 @@ export interface ApplyStorageTiersOptions {
    * reader that looked up the old path just before the commit can still open it; a later apply deletes it.
    */
   readonly keepOldFilesMs?: number;
+  /** How warm files are encoded (default `WARM_ENCODING`); the storage-tiers bench compares levels with it. */
+  readonly warmEncoding?: ParquetRewriteOptions;
 }
 
 /** One file's move between tiers. */
@@ -193,7 +195,7 @@ export async function applyStorageTiers(instance: Instance, options: ApplyStorag
         try {
           if (needsRewrite) {
             rewriter ??= await ParquetRewriter.start(tempDir);
-            await rewriter.rewrite(source, temp, WARM_ENCODING);
+            await rewriter.rewrite(source, temp, options.warmEncoding ?? WARM_ENCODING);
           } else {
             await copyFile(source, temp);
           }
