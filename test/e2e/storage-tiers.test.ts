@@ -207,5 +207,11 @@ describe('quarry storage tiers', { skip: CLOCK_TOO_EARLY, concurrency: 2 }, () =
     assert.equal(gone.code, 1, describeResult(gone));
     assert.match(gone.stderr, /QUARRY_COLD_STORE_MISSING/);
     assert.match(gone.stderr, /cold-archive is missing, but the catalog records 6 files in it: mount or restore it/);
+    // verify --repair must not take an unmounted cold store for lost data.
+    const repair = await project.quarry(['verify', '--repair']);
+    assert.equal(repair.code, 1, describeResult(repair));
+    assert.match(repair.stderr, /QUARRY_COLD_STORE_MISSING[\s\S]*cold-archive is missing: mount or restore it/);
+    assert.match(ok(await project.quarry(['status'])).stdout, /raw\/orders/);
+    assert.doesNotMatch(ok(await project.quarry(['plan', '--from', '2026-01-01', '--to', '2026-01-02'])).stdout, /file lost/, 'no version was marked lost');
   });
 });
