@@ -56,7 +56,7 @@ try {
       let bytes = 0;
       const started = performance.now();
       for (const file of files) {
-        const target = join(dir, '.quarry', 'tmp', `level-${level}.parquet`);
+        const target = join(dir, '.quarry', 'tmp', `level-${level}-${bytes}-${Math.random().toString(36).slice(2)}.parquet`);
         await rewriter.rewrite(instance.store.localPath(file.path), target, { zstdLevel: level, rowGroupSize: 1_000_000 });
         bytes += statSync(target).size;
         rmSync(target);
@@ -67,14 +67,17 @@ try {
     await rewriter.close();
   }
 
-  const lastCommit = Math.max(...instance.catalog.storageFiles().map((f) => f.committedAt.getTime()));
-  const lastDay = new Date(lastCommit);
-  for (const [label, days] of [['warm', 31], ['cold', 366]] as const) {
-    const now = new Date(lastDay.getTime() + days * 86_400_000);
+  // Stage 1 measures ages from the newest daily partition (so every day is warm); stage 2 from the newest
+  // commit (so every file, unpartitioned ones too, is past a year: cold).
+  const stored = instance.catalog.storageFiles();
+  const lastDay = Math.max(...stored.map((f) => (/^\d{4}-\d{2}-\d{2}$/.test(f.partitionKey) ? Date.parse(`${f.partitionKey}T00:00:00Z`) + 86_400_000 : 0)));
+  const lastCommit = Math.max(...stored.map((f) => f.committedAt.getTime()));
+  for (const [label, from, days] of [['daily partitions warm', lastDay, 31], ['everything cold', Math.max(lastDay, lastCommit), 366]] as const) {
+    const now = new Date(from + days * 86_400_000);
     const started = performance.now();
     const result = await applyStorageTiers(instance, { now });
     const seconds = (performance.now() - started) / 1000;
-    out(`apply at ${now.toISOString().slice(0, 10)} (everything ${label}): ${result.moves.length} files moved in ${seconds.toFixed(1)} s, ${result.skipped.length} skipped`);
+    out(`apply at ${now.toISOString().slice(0, 10)} (${label}): ${result.moves.length} files moved in ${seconds.toFixed(1)} s, ${result.skipped.length} skipped`);
     printReport(result.storage);
     const after = await observable(instance);
     const same = JSON.stringify(after) === JSON.stringify(before);

@@ -42,7 +42,10 @@ export class ParquetRewriter {
   /** Starts a one-thread DuckDB instance spilling to `spillDir`. */
   static async start(spillDir: string): Promise<ParquetRewriter> {
     const instance = await startDuckDbInstance({ threads: 1, memoryLimit: undefined, timeZone: 'UTC', parquetMetadataCache: false }, spillDir);
-    return new ParquetRewriter(instance, await instance.connect());
+    const connection = await instance.connect();
+    // Files are compared right after they are written, sometimes under a reused name: never serve cached bytes.
+    await connection.run('SET enable_external_file_cache = false');
+    return new ParquetRewriter(instance, connection);
   }
 
   /** Writes `source`'s rows to `target` (a new local file) encoded per `options`, and checks both hold the same rows. */
