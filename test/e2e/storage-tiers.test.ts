@@ -210,7 +210,7 @@ describe('quarry storage tiers', { skip: CLOCK_TOO_EARLY, concurrency: 2 }, () =
     // verify --repair must not take an unmounted cold store for lost data.
     const repair = await project.quarry(['verify', '--repair']);
     assert.equal(repair.code, 1, describeResult(repair));
-    assert.match(repair.stderr, /QUARRY_COLD_STORE_MISSING[\s\S]*cold-archive is missing: mount or restore it/);
+    assert.match(repair.stderr, /cold-archive is missing: mount or restore it \(or fix storage.coldStore\) before verifying. \[QUARRY_COLD_STORE_MISSING\]/);
     const db = new Database(project.catalogPath, { readonly: true, fileMustExist: true });
     try {
       assert.deepEqual(db.prepare('select count(*) as n from lost_versions').get(), { n: 0 }, 'no version was marked lost');
