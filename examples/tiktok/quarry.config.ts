@@ -5,7 +5,7 @@
 //   partitions: daily, from the landing manifest's first day to its last, so they match the generated range.
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { defineProject } from '@quarry/core';
+import { defineProject, local } from '@quarry/core';
 import { defineTikTokPipelineFromLanding } from '@quarry/assets';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -14,6 +14,8 @@ const landingDir = resolve(here, process.env.TIKTOK_LANDING || './landing');
 
 const pipeline = defineTikTokPipelineFromLanding(landingDir);
 
+// Storage tiers (docs/storage-tiers.md): days older than 30 days are rewritten warm (ZSTD 9, large row
+// groups), older than a year moved to the cold folder; `quarry storage apply` (or the daemon) moves them.
 export default defineProject({
   name: 'tiktok',
   assets: pipeline.assets,
@@ -21,4 +23,5 @@ export default defineProject({
   // Rows of these assets are anomalies: a version with rows raises a warning (docs/alerts.md). Add
   // `routes` to send warnings somewhere; without them alerts are only listed by `quarry alerts`.
   alerts: { anomalyAssets: ['quality/follower_spikes', 'quality/view_sum_mismatches'] },
+  storage: { hot: '30d', warm: '365d', cold: 'after 365d', coldStore: local('.quarry/cold') },
 });

@@ -91,6 +91,10 @@ export const QUARRY_ERROR_CODES = {
   QUARRY_SQL_UNSUPPORTED: 'an SQL construct does not transpile to the target dialect',
   QUARRY_SQL_LINEAGE: 'the column lineage of an SQL statement could not be derived (an unknown table or column)',
   QUARRY_BAD_COLUMN_LINEAGE: "a declared columnLineage names an unknown upstream, column or output",
+  // storage tiers
+  QUARRY_COLD_STORE_MISSING: 'a lake file is in the cold store, but the project configures no cold store or its folder is gone',
+  QUARRY_STORAGE_TIERS_NOT_CONFIGURED: 'quarry storage apply was run on a project whose storage declares no tiers',
+  QUARRY_STORAGE_REWRITE_MISMATCH: 'a file rewritten for the warm tier does not hold the same rows as the original, so it was not used',
 } as const;
 
 /** A stable Quarry error code, such as `QUARRY_ASSET_CYCLE`. */

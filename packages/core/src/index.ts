@@ -27,3 +27,5 @@ export * from './lineage/dictionary/index.ts';
 // metadata: schema evolution and PII (issue 16)
 export * from './lineage/pii-propagation.ts';
 export * from './lineage/schema-evolution.ts';
+// storage tiers (automation/ has no barrel of its own yet: the daemon work adds one)
+export * from './automation/storage-tiers.ts';

@@ -667,6 +667,66 @@ export interface CatalogPeriodStats {
   readonly alerts: Readonly<Record<string, number>>;
 }
 
+// ---------------------------------------------------------------- storage tiers
+
+/** A lake file's tier: `hot` (as written), `warm` (rewritten, more compressed), `cold` (in the cold store). */
+export type FileTier = 'hot' | 'warm' | 'cold';
+
+/** The store a lake file is in: `lake` (the instance's lake) or `cold` (the project's cold store). */
+export type FileStore = 'lake' | 'cold';
+
+/** One file a kept version names, with where it is (see `Catalog.storageFiles`). */
+export interface StorageFileRecord {
+  readonly path: string;
+  readonly tier: FileTier;
+  readonly store: FileStore;
+  readonly size: number | null;
+  readonly sha256: string | null;
+  /** The file's size when it was first written (hot), or `null` while it is still the hot file. */
+  readonly hotSize: number | null;
+  /** The asset and partition of the (first) version naming the file. */
+  readonly assetKey: string;
+  readonly partitionKey: string;
+  /** The earliest commit time among the versions naming the file. */
+  readonly committedAt: Date;
+}
+
+/** A tier move to record before its copy is written (see `Catalog.beginStorageMove`). */
+export interface NewStorageMove {
+  readonly fromPath: string;
+  readonly toPath: string;
+  readonly toStore: FileStore;
+  readonly tier: FileTier;
+  readonly pid: number;
+  /** Defaults to this machine's host name. */
+  readonly host?: string;
+}
+
+/** A tier move in flight: `copying` until its commit, `committed` until the old file is deleted, `abandoned` when its file was no longer named. */
+export interface StorageMoveRecord {
+  readonly id: number;
+  readonly fromPath: string;
+  readonly toPath: string;
+  readonly toStore: FileStore;
+  readonly tier: FileTier;
+  readonly state: 'copying' | 'committed' | 'abandoned';
+  readonly pid: number;
+  readonly host: string;
+  readonly startedAt: Date;
+  /** False when its process is alive on this host (another apply is working on it). */
+  readonly orphaned: boolean;
+}
+
+/** Bytes and files per tier and store, as `Catalog.storageTierSummary` counts them. */
+export interface StorageTierTotals {
+  readonly tier: FileTier;
+  readonly store: FileStore;
+  readonly files: number;
+  readonly bytes: number;
+  /** What these files took (or take) as hot files: `hot_size` where known, else their size. */
+  readonly hotBytes: number;
+}
+
 /**
  * The instance store: runs, steps, events, partition versions with their current pointers,
  * failure markers, dynamic partitions, leases, check results and lineage.
@@ -866,6 +926,23 @@ export interface Catalog {
   finishAlertDelivery(deliveryId: number, owner: string, outcome: AlertDeliveryOutcome): boolean;
   /** Totals of runs, versions, rows, bytes, cost and alerts created in `[from, to)`. */
   periodStats(from: Date, to: Date): CatalogPeriodStats;
+  // storage tiers (docs/storage-tiers.md)
+  /** Every file a kept version names, once per path, with its tier, store, size and checksum. */
+  storageFiles(): StorageFileRecord[];
+  /** Bytes and file counts per tier and store, over every file a kept version names. */
+  storageTierSummary(): StorageTierTotals[];
+  /** Records a tier move before its copy is written, so vacuum keeps the copy and a rerun can finish or undo it. */
+  beginStorageMove(move: NewStorageMove): StorageMoveRecord;
+  /**
+   * Makes a move's copy the file every version named by its old path names, with `size`/`sha256`, in
+   * one transaction, and marks the move committed. When no kept version names the old path any more
+   * (retention removed it, another apply moved it), the move is marked abandoned and `false` returned.
+   */
+  commitStorageMove(id: number, file: { readonly size: number; readonly sha256: string }): boolean;
+  /** Forgets a move once its leftover file (the old one, or an abandoned copy) is deleted. */
+  finishStorageMove(id: number): void;
+  /** The moves in flight, oldest first. */
+  storageMoves(): StorageMoveRecord[];
 
   /** Closes the connection; the catalog must not be used afterwards. */
   close(): void;

@@ -8,6 +8,8 @@ export type {
 // alerts (observability)
 export type { AlertAction, AlertDeliveryOutcome, AlertDeliveryRecord, AlertDeliveryState, AlertRecord, CatalogPeriodStats, ClaimedAlertDelivery, ListAlertsOptions, NewAlert } from './catalog.ts';
 export type { ColumnLineageRecord, NewColumnLineageRecord } from './catalog.ts';
+// storage tiers
+export type { FileStore, FileTier, NewStorageMove, StorageFileRecord, StorageMoveRecord, StorageTierTotals } from './catalog.ts';
 export { EVENT_LEVELS, RUN_KINDS, RUN_STATUSES, STEP_STATUSES } from './catalog.ts';
 export type { AssetMaterializationTotals, CheckResultTotals, MaterializationTotals, StepStatistics } from './catalog.ts';
 export { createRunId } from './run-id.ts';

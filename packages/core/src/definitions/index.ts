@@ -8,3 +8,4 @@ export * from './pii-mask.ts';
 export * from './alerts-config.ts';
 export * from './glossary.ts';
 export * from './column-lineage-declaration.ts';
+export * from './storage-tiers.ts';

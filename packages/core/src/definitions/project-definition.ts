@@ -3,9 +3,13 @@ import { checkSchemaChangePolicy, isAssetDefinition, type AnyAssetDefinition, ty
 import { resolveAlertsConfig, type AlertsConfig, type AlertsConfigInput } from './alerts-config.ts';
 import { defineGlossary, type Glossary, type GlossaryTerm } from './glossary.ts';
 import { DEFAULT_RETRY_POLICY, resolveRetryPolicy, type RetryPolicy, type RetryPolicyConfig } from './retry-policy.ts';
+import { resolveStorageTiers, type StorageTiersConfig } from './storage-tiers.ts';
 
-/** Where a project keeps its lake and catalog, and how long old versions stay. */
-export interface ProjectStorageConfig {
+/**
+ * Where a project keeps its lake and catalog, how long old versions stay, and its storage tiers
+ * (`hot`, `warm`, `cold`, `coldStore`, `prices`: see `StorageTiersConfig` and docs/storage-tiers.md).
+ */
+export interface ProjectStorageConfig extends StorageTiersConfig {
   /** Lake root: a local directory (relative to the project) — the embedded default is `.quarry/lake`. */
   readonly lakeDir?: string;
   /** Days superseded partition versions are kept for time travel before `quarry vacuum` removes them. */
@@ -174,6 +178,8 @@ export function defineProject(config: ProjectConfig): ProjectDefinition {
   }
   const glossary = resolveGlossary(config.glossary, list);
   checkSchemaChangePolicy(config.schemaChanges, `Project "${name}"`);
+  // Checked here so a bad tier setting fails when the project loads, not at the first `quarry storage apply`.
+  resolveStorageTiers(config.storage);
   return Object.freeze({
     name,
     assets: Object.freeze(list),

@@ -1,4 +1,4 @@
-import { mkdirSync, unlinkSync } from 'node:fs';
+import { existsSync, mkdirSync, unlinkSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join, resolve } from 'node:path';
 import type {
@@ -26,7 +26,7 @@ import { AssetGraph, resolveSelection } from '../graph/index.ts';
 import { PartitionSubset, type PartitionsContext, type PartitionsDefinition } from '../partitions/index.ts';
 import { checkDynamicPartitionKeys, dynamicPartitionsNames, updateDynamicPartitions, type DynamicPartitionsChange, type DynamicPartitionsChangeResult, type DynamicPartitionsInfo } from '../partitions/index.ts';
 import { createPlan, resolvePartitionTargets, type Plan } from '../planner/index.ts';
-import { createLocalObjectStore, type LocalObjectStore } from '../storage/index.ts';
+import { createTieredObjectStore, TieredObjectStore, type LocalObjectStore } from '../storage/index.ts';
 import { checkRequirements, qualityScore, type CheckResult, type QualityScore } from '../checks/index.ts';
 import { AssetState, codeVersionOf, computeStaleness, resolvedDependencies, restrictStaleness, upstreamClosureTargets, upstreamSubset, type AssetStaleness } from '../versioning/index.ts';
 import type { AssetPartitionStatus, AssetSummary, PlanOptions, RunOptions } from './instance-types.ts';
@@ -117,8 +117,10 @@ export class Instance {
     if (catalogFileIsNew(home.catalogPath)) assertLakeAcceptsNewCatalog(home.catalogPath, lakeRoot);
     this.catalog = openSqliteCatalog({ path: home.catalogPath });
     this.alerts = new AlertRaiser(this);
-    this.store = createLocalObjectStore({ root: lakeRoot });
+    // Paths under `@cold/` live in the cold store of the project's storage tiers (docs/storage-tiers.md).
+    const coldStore = project.storage.coldStore;
     try {
+      this.store = createTieredObjectStore({ root: lakeRoot, coldRoot: coldStore === undefined ? undefined : resolve(projectDir, coldStore.dir) });
       assertLakeMatchesCatalog(this.catalog, this.store.root);
     } catch (error) {
       this.catalog.close();
@@ -1002,6 +1004,12 @@ export class Instance {
    */
   async verify(options: { selection?: string; quick?: boolean; repair?: boolean } = {}): Promise<VerifyReport> {
     const keys = resolveSelection(this.graph, options.selection).filter((k) => this.graph.get(k).type === 'asset');
+    // An unmounted cold store is not lost data: repairing would mark every cold version lost (storage tiers).
+    const coldRoot = this.store instanceof TieredObjectStore ? this.store.cold?.root : undefined;
+    const coldFiles = this.catalog.storageTierSummary().filter((t) => t.store === 'cold').reduce((n, t) => n + t.files, 0);
+    if (coldFiles > 0 && (coldRoot === undefined || !existsSync(coldRoot))) {
+      throw new QuarryError('QUARRY_COLD_STORE_MISSING', `The catalog records ${coldFiles} file${coldFiles === 1 ? '' : 's'} in the cold store, but ${coldRoot === undefined ? 'the project configures no storage.coldStore' : `its folder ${coldRoot} is missing`}: mount or restore it (or fix storage.coldStore) before verifying.`);
+    }
     const assets: VerifyReport['assets'][number][] = [];
     const lostItems: { assetKey: string; partitionKey: string; materializationId: number; detail: string }[] = [];
     for (const key of keys) {

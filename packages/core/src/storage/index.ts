@@ -4,3 +4,5 @@ export { LocalObjectStore, createLocalObjectStore } from './local/index.ts';
 export type { LocalObjectStoreConfig } from './local/index.ts';
 export { MemoryObjectStore, createMemoryObjectStore } from './memory/index.ts';
 export type { MemoryObjectStoreConfig } from './memory/index.ts';
+export { COLD_STORE_PREFIX, TieredObjectStore, createTieredObjectStore } from './tiered-object-store.ts';
+export type { TieredObjectStoreConfig } from './tiered-object-store.ts';

@@ -61,4 +61,6 @@ export interface ObjectStore {
   localPath(path: string): string | undefined;
   /** A URI naming the object (`file:///abs/path`, `memory://path`, `gs://bucket/path`). */
   uri(path: string): string;
+  /** The absolute local directories holding the objects, when there are several (a lake with a cold store); engines allow them in their sandbox. */
+  localRoots?(): readonly string[];
 }

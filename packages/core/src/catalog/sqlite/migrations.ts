@@ -309,6 +309,27 @@ CREATE TABLE schema_versions (
 CREATE INDEX schema_versions_asset ON schema_versions (asset_id, id);
 `;
 
+// Storage tiers: where each file is (tier, store; `hot_size` keeps its size as first written, for the
+// saving against all-hot), and the journal of tier moves in flight (copy → commit → delete the old file),
+// so an interrupted `quarry storage apply` is finished by the next one and vacuum keeps the new copies.
+const V8_STORAGE_TIERS = `
+ALTER TABLE materialization_files ADD COLUMN tier TEXT NOT NULL DEFAULT 'hot';
+ALTER TABLE materialization_files ADD COLUMN store TEXT NOT NULL DEFAULT 'lake';
+ALTER TABLE materialization_files ADD COLUMN hot_size INTEGER;
+
+CREATE TABLE storage_moves (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  from_path TEXT NOT NULL,
+  to_path TEXT NOT NULL UNIQUE,
+  to_store TEXT NOT NULL,
+  tier TEXT NOT NULL,
+  state TEXT NOT NULL,
+  pid INTEGER NOT NULL,
+  host TEXT NOT NULL,
+  started_at INTEGER NOT NULL
+);
+`;
+
 /** The SQLite catalog's schema history, oldest first; the last entry is the version this code writes. */
 export const SQLITE_MIGRATIONS: readonly SqliteMigration[] = [
   { version: 1, name: 'core', up: (db) => db.exec(V1_CORE) },
@@ -318,6 +339,7 @@ export const SQLITE_MIGRATIONS: readonly SqliteMigration[] = [
   // Version 5 is assigned to another branch of this batch; the lead replaces this entry when merging.
   { version: 5, name: 'reserved (merged from another branch)', up: () => {} },
   { version: 6, name: 'alert outbox', up: (db) => db.exec(V6_ALERT_OUTBOX) },
+  { version: 8, name: 'storage tiers', up: (db) => db.exec(V8_STORAGE_TIERS) },
   { version: 9, name: 'schema history', up: (db) => db.exec(V9_SCHEMA_HISTORY) },
   { version: 10, name: 'column lineage', up: (db) => db.exec(V10_COLUMN_LINEAGE) },
 ];
@@ -339,9 +361,10 @@ export function migrateSqliteCatalog(
   migrations: readonly SqliteMigration[] = SQLITE_MIGRATIONS,
   target: number = migrations[migrations.length - 1]?.version ?? 0,
 ): number {
-  // Increasing, not necessarily contiguous: migrations written in parallel branches keep the numbers they were given.
+  // Increasing, not necessarily consecutive: work developed in parallel was assigned version numbers ahead of time.
   migrations.forEach((migration, index) => {
-    if (migration.version <= (migrations[index - 1]?.version ?? 0)) throw new Error(`SQLite catalog migrations must be numbered in increasing order; entry ${index} has version ${migration.version}`);
+    const previous = index === 0 ? 0 : migrations[index - 1]!.version;
+    if (!Number.isInteger(migration.version) || migration.version <= previous) throw new Error(`SQLite catalog migrations must have increasing versions; entry ${index} has version ${migration.version} after ${previous}`);
   });
   const latest = migrations[migrations.length - 1]?.version ?? 0;
   // A read first, so that opening an up-to-date catalog never takes the write lock.

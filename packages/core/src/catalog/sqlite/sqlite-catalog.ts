@@ -15,6 +15,7 @@ import type {
 } from '../catalog.ts';
 import type { ColumnLineageRecord, NewColumnLineageRecord } from '../catalog.ts';
 import { EVENT_LEVELS, RUN_KINDS, RUN_STATUSES, STEP_STATUSES } from '../catalog.ts';
+import type { FileStore, FileTier, NewStorageMove, StorageFileRecord, StorageMoveRecord, StorageTierTotals } from '../catalog.ts';
 import { isProcessAlive } from '../../execution/is-process-alive.ts';
 import { createRunId } from '../run-id.ts';
 import { migrateSqliteCatalog, SQLITE_MIGRATIONS } from './migrations.ts';
@@ -500,7 +501,9 @@ export class SqliteCatalog implements Catalog {
 
   removeUnreferencedFiles(candidates: readonly VacuumCandidate[], options: RemoveUnreferencedFilesOptions): string[] {
     const removed: string[] = [];
-    const referenced = this.#stmt('SELECT 1 FROM materialization_files WHERE path = ? LIMIT 1');
+    // A tier move's copy is kept from before it is written until its move is finished (storage tiers).
+    const referencedOne = this.#stmt('SELECT 1 FROM materialization_files WHERE path = ? UNION ALL SELECT 1 FROM storage_moves WHERE to_path = ? LIMIT 1');
+    const referenced = { get: (path: string) => referencedOne.get(path, path) };
     const runOf = this.#stmt('SELECT status, pid, host FROM runs WHERE id = ?');
     const grace = options.graceCutoff.getTime();
     const decide = (batch: readonly VacuumCandidate[]) => {
@@ -1302,6 +1305,70 @@ export class SqliteCatalog implements Catalog {
     this.#write(() => {
       const remove = this.#stmt('DELETE FROM dynamic_partitions WHERE name = ? AND partition_key = ?');
       for (const key of keys) remove.run(name, key);
+    });
+  }
+
+  // ---------------------------------------------------------------- storage tiers
+
+  storageFiles(): StorageFileRecord[] {
+    const rows = this.#stmt(`SELECT f.path, f.tier, f.store, f.size, f.sha256, f.hot_size, a.asset_key, m.partition_key, min(m.created_at) AS committed_at
+      FROM materialization_files f JOIN materializations m ON m.id = f.materialization_id JOIN assets a ON a.id = m.asset_id
+      GROUP BY f.path ORDER BY f.path`).raw().all() as [string, FileTier, FileStore, number | null, string | null, number | null, string, string, number][];
+    return rows.map(([path, tier, store, size, sha256, hotSize, assetKey, partitionKey, committedAt]) => ({ path, tier, store, size, sha256, hotSize, assetKey, partitionKey, committedAt: new Date(committedAt) }));
+  }
+
+  storageTierSummary(): StorageTierTotals[] {
+    const rows = this.#stmt(`SELECT tier, store, count(*), coalesce(sum(size), 0), coalesce(sum(coalesce(hot_size, size)), 0)
+      FROM (SELECT path, max(tier) AS tier, max(store) AS store, max(size) AS size, max(hot_size) AS hot_size FROM materialization_files GROUP BY path)
+      GROUP BY tier, store ORDER BY CASE tier WHEN 'hot' THEN 0 WHEN 'warm' THEN 1 ELSE 2 END, store`).raw().all() as [FileTier, FileStore, number, number, number][];
+    return rows.map(([tier, store, files, bytes, hotBytes]) => ({ tier, store, files, bytes, hotBytes }));
+  }
+
+  beginStorageMove(move: NewStorageMove): StorageMoveRecord {
+    checkString(move.fromPath, 'storage move fromPath');
+    checkString(move.toPath, 'storage move toPath');
+    checkOneOf(move.toStore, ['lake', 'cold'] as const, 'storage move store');
+    checkOneOf(move.tier, ['hot', 'warm', 'cold'] as const, 'storage move tier');
+    const host = move.host ?? this.#host;
+    const id = this.#write(() => Number(this.#stmt(`INSERT INTO storage_moves (from_path, to_path, to_store, tier, state, pid, host, started_at)
+      VALUES (?, ?, ?, ?, 'copying', ?, ?, ?)`).run(move.fromPath, move.toPath, move.toStore, move.tier, move.pid, host, this.#nowMs()).lastInsertRowid));
+    return this.storageMoves().find((m) => m.id === id)!;
+  }
+
+  commitStorageMove(id: number, file: { readonly size: number; readonly sha256: string }): boolean {
+    return this.#write(() => {
+      const move = this.#stmt("SELECT from_path, to_path, to_store, tier FROM storage_moves WHERE id = ? AND state = 'copying'").get(id) as { from_path: string; to_path: string; to_store: string; tier: string } | undefined;
+      if (move === undefined) throw new QuarryError('QUARRY_BAD_ARGUMENT', `Storage move ${id} is not in flight (it was committed, abandoned or finished already).`);
+      const ids = this.#stmt('SELECT materialization_id FROM materialization_files WHERE path = ?').pluck().all(move.from_path) as number[];
+      if (ids.length === 0) {
+        this.#stmt("UPDATE storage_moves SET state = 'abandoned' WHERE id = ?").run(id);
+        return false;
+      }
+      // Right-hand sides read the row's old values, so hot_size keeps the size the file had as first written.
+      this.#stmt('UPDATE materialization_files SET path = ?, tier = ?, store = ?, hot_size = coalesce(hot_size, size), size = ?, sha256 = ? WHERE path = ?')
+        .run(move.to_path, move.tier, move.to_store, file.size, file.sha256, move.from_path);
+      const rename = this.#stmt('UPDATE materializations SET files = (SELECT json_group_array(CASE WHEN value = ? THEN ? ELSE value END) FROM json_each(files)) WHERE id = ?');
+      for (const materializationId of ids) rename.run(move.from_path, move.to_path, materializationId);
+      this.#stmt("UPDATE storage_moves SET state = 'committed' WHERE id = ?").run(id);
+      return true;
+    });
+  }
+
+  finishStorageMove(id: number): void {
+    this.#write(() => this.#stmt('DELETE FROM storage_moves WHERE id = ?').run(id));
+  }
+
+  storageMoves(): StorageMoveRecord[] {
+    const rows = this.#stmt('SELECT id, from_path, to_path, to_store, tier, state, pid, host, started_at FROM storage_moves ORDER BY id').all() as Row[];
+    return rows.map((r) => {
+      const pid = r['pid'] as number;
+      const host = r['host'] as string;
+      return {
+        id: r['id'] as number, fromPath: r['from_path'] as string, toPath: r['to_path'] as string, toStore: r['to_store'] as FileStore, tier: r['tier'] as FileTier,
+        state: r['state'] as StorageMoveRecord['state'], pid, host, startedAt: new Date(r['started_at'] as number),
+        // Only a process on this machine can be probed; one elsewhere is presumed alive.
+        orphaned: host === this.#host && !isProcessAlive(pid),
+      };
     });
   }
 

@@ -17,6 +17,7 @@ import { schemaCommand } from './schema-command.ts';
 import { runCommand, runsCommand } from './runs-command.ts';
 import { serveCommand } from './serve-command.ts';
 import { statusCommand } from './status-command.ts';
+import { storageCommand } from './storage-command.ts';
 import { vacuumCommand } from './vacuum-command.ts';
 import { verifyCommand } from './verify-command.ts';
 
@@ -39,6 +40,7 @@ export const commands: readonly Command[] = [
   schemaCommand,
   piiCommand,
   vacuumCommand,
+  storageCommand,
   verifyCommand,
   docsCommand,
   initCommand,

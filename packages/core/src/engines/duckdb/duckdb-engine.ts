@@ -410,6 +410,8 @@ export class DuckDbEngine implements Engine {
     if (this.#store.capabilities.localPaths) {
       const root = this.#store.localPath('quarry-lake-root');
       if (root !== undefined) directories.push(dirname(root) + sep);
+      // A lake with a cold store keeps files in a second folder (see storage/tiered-object-store.ts).
+      for (const extra of this.#store.localRoots?.() ?? []) if (!directories.includes(extra + sep)) directories.push(extra + sep);
     }
     return this.#openLockedInstance({ files: [], directories }, where);
   }
