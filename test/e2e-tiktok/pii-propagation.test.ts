@@ -57,7 +57,6 @@ before(async () => {
       '  partitions: tiktok.partitions,',
       "  sql: 'SELECT creator_id AS creator, upper(display_name) AS shown_name, followers FROM changes',",
       "  columns: { creator: { description: 'The creator id, which this mart does not treat as personal', pii: 'none' } },",
-      "  columnLineage: { creator: ['changes.creator_id'], shown_name: ['changes.display_name'], followers: ['changes.followers'] },",
       "  checks: [customSql({ name: 'has_followers', sql: 'select * from {{target}} where followers >= 0' })],",
       '});',
       "export default defineProject({ name: 'tiktok-pii-propagation', assets: [...tiktok.assets, contacts] });",
