@@ -36,6 +36,8 @@ export interface RunRecord {
   readonly tags: Readonly<Record<string, string>>;
   /** A one-line reason for `failed`/`cancelled`, else `null`. */
   readonly error: string | null;
+  /** The OpenTelemetry trace id of the run's latest execution (32 hex digits), `null` when tracing was off. */
+  readonly traceId?: string | null;
 }
 
 /** The fields of a run to create; `status` defaults to `queued`, `id` to a fresh `createRunId()`. */
@@ -660,6 +662,10 @@ export interface Catalog {
 
   /** One line per asset the catalog has recorded anything for (versions, failures, leases, checks, lineage), sorted by asset key. */
   assetSummaries(): CatalogAssetSummary[];
+
+  // observability (traces)
+  /** Records the trace id of a run's execution (`null` clears it); an unknown run throws `QUARRY_UNKNOWN_RUN`. */
+  setRunTraceId(runId: string, traceId: string | null): void;
 
   /** Closes the connection; the catalog must not be used afterwards. */
   close(): void;

@@ -34,8 +34,9 @@ import { runIdOfFile, runIdOfTemporaryFile } from './lake-paths.ts';
 import { assertLakeAcceptsNewCatalog, assertLakeMatchesCatalog, catalogFileIsNew, checksumFile, ensureLakeMarker, LAKE_MARKER_FILE, statDamage, type FileDamage } from './lake-integrity.ts';
 import { loadProject } from './load-project.ts';
 import { RUN_HEARTBEAT_MS, settleDeadRun } from './settle-dead-run.ts';
-import { createStepRunner } from './step-runner.ts';
+import { createStepRunner, type TracedStepRunner } from './step-runner.ts';
 import { upstreamFailedResolver } from './upstream-failed.ts';
+import { logExecutionEvent, openRunLog, recordSpanError, runLogPath, secretValuesFromEnv, SPAN_NAMES, startSpan, traceIdOf, TRACING_OFF, createTracing, type LogLevel, type RunLog, type Tracing } from '../observability/index.ts';
 
 /** Options of `openInstance`. */
 export interface InstanceConfig {
@@ -49,6 +50,12 @@ export interface InstanceConfig {
   readonly now?: Date;
   /** Time and waiting of runs (retry backoff, lease waits); tests pass `createManualClock()`. */
   readonly clock?: Clock;
+  /** Traces of runs (default: from the `OTEL_*` variables, off when unset; see `createTracing`). */
+  readonly tracing?: Tracing;
+  /** Least level of the lines in each run's log file (default `info`). */
+  readonly logLevel?: LogLevel;
+  /** Values never written to a log (default: the secret-looking variables of the environment, see `secretValuesFromEnv`). */
+  readonly secrets?: readonly string[];
 }
 
 /**
@@ -76,13 +83,22 @@ export class Instance {
   readonly #listeners = new Set<(event: EventRecord) => void>();
   readonly #executionListeners = new Set<(event: ExecutionEvent) => void>();
   readonly #catalogErrors = new Map<string, unknown>();
+  // observability: traces and the run log files
+  readonly #tracing: Tracing;
+  readonly #logLevel: LogLevel;
+  readonly #secrets: readonly string[];
+  readonly #runLogs = new Map<string, RunLog>();
+  readonly #traceIds = new Map<string, string>();
 
-  constructor(projectDir: string, project: ProjectDefinition, options: { now?: Date; quarryHome?: string; clock?: Clock } = {}) {
+  constructor(projectDir: string, project: ProjectDefinition, options: { now?: Date; quarryHome?: string; clock?: Clock; tracing?: Tracing; logLevel?: LogLevel; secrets?: readonly string[] } = {}) {
     this.projectDir = projectDir;
     this.project = project;
     this.graph = AssetGraph.fromProject(project);
     this.#now = options.now;
     this.#clock = options.clock ?? systemClock;
+    this.#tracing = options.tracing ?? TRACING_OFF;
+    this.#logLevel = options.logLevel ?? 'info';
+    this.#secrets = options.secrets ?? secretValuesFromEnv(process.env);
     const home = resolveQuarryHome(projectDir, options.quarryHome !== undefined ? { QUARRY_HOME: options.quarryHome } : process.env);
     this.home = home.dir;
     const lakeRoot = project.storage.lakeDir ? resolve(projectDir, project.storage.lakeDir) : home.lakeDir;
@@ -494,6 +510,15 @@ export class Instance {
 
   #launch(runId: string, plan: Plan, concurrency: number, completed: Set<string>, force: boolean): void {
     const owner = { runId, pid: process.pid };
+    // One trace per execution of the run: run → step → partition → engine query, check, catalog commit.
+    const runSpan = startSpan(this.#tracing, SPAN_NAMES.run, undefined, { 'quarry.run_id': runId, 'quarry.steps': plan.steps.length, 'quarry.project': this.project.name });
+    const traceId = traceIdOf(runSpan);
+    if (traceId !== undefined) {
+      this.#traceIds.set(runId, traceId);
+      this.#catalogWriteOrWarn(runId, () => this.catalog.setRunTraceId(runId, traceId));
+    }
+    this.#runLogs.get(runId)?.close();
+    this.#runLogs.set(runId, openRunLog({ home: this.home, runId, traceId, level: this.#logLevel, secrets: this.#secrets, redactKeys: this.#piiColumnNames() }));
     // Every step is on record (pending, with its partitions and reason) before the first one starts.
     const known = new Set(this.catalog.listSteps(runId).map((s) => s.stepId));
     this.catalog.upsertSteps(
@@ -512,8 +537,8 @@ export class Instance {
     }, RUN_HEARTBEAT_MS);
     heartbeat.unref();
     // One step runner per run, made when the first step starts (that is when the engine is needed).
-    let stepRunner: Promise<StepRunner> | undefined;
-    const runner = (): Promise<StepRunner> =>
+    let stepRunner: Promise<TracedStepRunner> | undefined;
+    const runner = (): Promise<TracedStepRunner> =>
       (stepRunner ??= this.engine().then((engine) =>
         createStepRunner({
           graph: this.graph,
@@ -526,6 +551,7 @@ export class Instance {
           codeVersion: (k) => this.codeVersion(k),
           force,
           store: this.store,
+          tracing: this.#tracing,
         }),
       ));
     const handle = executePlan(plan, {
@@ -534,7 +560,19 @@ export class Instance {
       completed,
       retryPolicy: (step) => this.retryPolicy(step.assetKey),
       clock: this.#clock,
-      runStep: async (step, attempt, signal, log) => (await runner())(step, attempt, signal, log),
+      runStep: async (step, attempt, signal, log) => {
+        const span = startSpan(this.#tracing, SPAN_NAMES.step, runSpan, { 'quarry.run_id': runId, 'quarry.step': step.id, 'quarry.asset': step.assetKey, 'quarry.partitions': step.partitionKeys.length, 'quarry.attempt': attempt });
+        try {
+          const outcome = await (await runner())(step, attempt, signal, log, span);
+          span.setAttribute('quarry.outcome', outcome.status);
+          return outcome;
+        } catch (error) {
+          recordSpanError(span, error);
+          throw error;
+        } finally {
+          span.end();
+        }
+      },
       onEvent: (event) => {
         if (event.type === 'step_started') begun.add(event.stepId);
         else if (event.type !== 'step_retrying' && event.type !== 'log' && 'stepId' in event) begun.delete(event.stepId);
@@ -544,6 +582,8 @@ export class Instance {
     this.#runs.set(runId, handle);
     void handle.done
       .then((summary: RunSummary) => {
+        runSpan.setAttribute('quarry.status', summary.status);
+        if (summary.status !== 'succeeded') runSpan.setStatus({ code: 2, message: `run ${summary.status}` });
         this.#catalogWriteOrWarn(runId, () => this.catalog.updateRun(runId, {
           status: summary.status,
           finishedAt: new Date(),
@@ -556,6 +596,9 @@ export class Instance {
         }));
       })
       .finally(() => {
+        runSpan.end();
+        this.#runLogs.get(runId)?.close();
+        this.#runLogs.delete(runId);
         clearInterval(heartbeat);
         this.#catalogWriteOrWarn(runId, () => this.catalog.releaseLeases(owner));
         this.#runs.delete(runId);
@@ -581,12 +624,32 @@ export class Instance {
   /** Stores an execution event (and the step's new state) in the catalog and tells live listeners. */
   #record(event: ExecutionEvent): void {
     let stored: EventRecord[] = [];
+    const catalogEvent = toCatalogEvent(event);
     this.#catalogWriteOrWarn(event.runId, () => {
-      stored = this.catalog.appendEvents([toCatalogEvent(event)]);
+      stored = this.catalog.appendEvents([catalogEvent]);
       if ('stepId' in event) this.catalog.upsertStep(stepUpdate(event));
     });
+    const runLog = this.#runLogs.get(event.runId);
+    if (runLog !== undefined) logExecutionEvent(runLog.logger, event, catalogEvent.message ?? event.type);
     for (const listener of this.#listeners) for (const record of stored) listener(record);
     for (const listener of this.#executionListeners) listener(event);
+  }
+
+  /** The trace id of a run (of its latest execution), when it was traced. */
+  traceIdOf(runId: string): string | undefined {
+    return this.#traceIds.get(runId) ?? this.catalog.getRun(runId)?.traceId ?? undefined;
+  }
+
+  /** The JSON-lines log file of a run (see docs/logging.md); it exists once the run has started in some process. */
+  runLogPath(runId: string): string {
+    return runLogPath(this.home, runId);
+  }
+
+  // Columns tagged PII anywhere in the project: their values are redacted from log lines' fields.
+  #piiColumnNames(): string[] {
+    const names = new Set<string>();
+    for (const asset of this.graph.assets()) for (const [name, doc] of Object.entries(asset.columns)) if (doc.pii !== undefined && doc.pii !== 'none') names.add(name);
+    return [...names];
   }
 
   /** Waits for a run started in this process and returns its final record. */
@@ -918,6 +981,8 @@ export class Instance {
     for (const handle of this.#runs.values()) handle.cancel('instance closed');
     await Promise.allSettled([...this.#runs.values()].map((h) => h.done));
     if (this.#engine) await (await this.#engine).close();
+    for (const log of this.#runLogs.values()) log.close();
+    await this.#tracing.flush();
     this.catalog.close();
   }
 
@@ -1030,6 +1095,9 @@ export async function openInstance(config: InstanceConfig = {}): Promise<Instanc
     ...(config.now ? { now: config.now } : {}),
     ...(config.quarryHome !== undefined ? { quarryHome: config.quarryHome } : {}),
     ...(config.clock !== undefined ? { clock: config.clock } : {}),
+    tracing: config.tracing ?? (await createTracing()),
+    ...(config.logLevel !== undefined ? { logLevel: config.logLevel } : {}),
+    ...(config.secrets !== undefined ? { secrets: config.secrets } : {}),
   };
   if (config.project) return new Instance(config.projectDir ?? process.cwd(), config.project, options);
   const loaded = await loadProject(config.projectDir ?? process.cwd());

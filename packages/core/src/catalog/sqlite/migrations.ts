@@ -238,12 +238,18 @@ CREATE TABLE observations (
 CREATE UNIQUE INDEX observations_current ON observations (asset_id, partition_key) WHERE current = 1;
 `;
 
+// observability: the OpenTelemetry trace id of a run's latest execution (null when tracing was off).
+const V5_RUN_TRACE_IDS = `
+ALTER TABLE runs ADD COLUMN trace_id TEXT;
+`;
+
 /** The SQLite catalog's schema history, oldest first; the last entry is the version this code writes. */
 export const SQLITE_MIGRATIONS: readonly SqliteMigration[] = [
   { version: 1, name: 'core', up: (db) => db.exec(V1_CORE) },
   { version: 2, name: 'checks and lineage', up: (db) => db.exec(V2_CHECKS_AND_LINEAGE) },
   { version: 3, name: 'lake integrity', up: (db) => db.exec(V3_LAKE_INTEGRITY) },
   { version: 4, name: 'source observations', up: (db) => db.exec(V4_SOURCE_OBSERVATIONS) },
+  { version: 5, name: 'run trace ids', up: (db) => db.exec(V5_RUN_TRACE_IDS) },
 ];
 
 /** The schema version this code reads and writes. */

@@ -1,0 +1,113 @@
+import { pino, type Logger } from 'pino';
+import { prettyFactory } from 'pino-pretty';
+import type { LogFormat, LogLevel } from './log-settings.ts';
+import { createSecretScrubber, REDACTED } from './secret-scrubber.ts';
+
+/** Quarry's logger: a pino logger writing structured lines (see docs/logging.md for the fields). */
+export type QuarryLogger = Logger;
+
+/** Where a logger writes: anything with a `write` of strings (`process.stderr`, a file destination). */
+export interface LogStream {
+  write(chunk: string): unknown;
+  readonly isTTY?: boolean;
+}
+
+/** Options of `createQuarryLogger`. */
+export interface QuarryLoggerConfig {
+  /** Where lines go. */
+  readonly stream: LogStream;
+  /** Least level written (default `info`). */
+  readonly level?: LogLevel;
+  /** `json` (default) writes one JSON object per line; `pretty` writes the message as text. */
+  readonly format?: LogFormat;
+  /** Values that never appear in a line (the serve token, credentials from the environment). */
+  readonly secrets?: readonly string[];
+  /** More field names whose values are redacted wherever they appear (PII-tagged columns). */
+  readonly redactKeys?: readonly string[];
+  /** Fields every line carries (`run_id`, `trace_id`). */
+  readonly fields?: Readonly<Record<string, unknown>>;
+}
+
+/** Field names whose values are always redacted, at the top of a line or nested up to two levels. */
+export const SECRET_FIELD_NAMES: readonly string[] = [
+  'token',
+  'password',
+  'passwd',
+  'secret',
+  'apiKey',
+  'api_key',
+  'credential',
+  'credentials',
+  'authorization',
+  'Authorization',
+  'cookie',
+  'routingKey',
+  'routing_key',
+  'privateKey',
+  'private_key',
+  'accessToken',
+  'access_token',
+  'refreshToken',
+  'refresh_token',
+  'clientSecret',
+  'client_secret',
+];
+
+/** The Quarry fields of a line besides pino's own (`level`, `time`, `msg`); the pretty format hides them. */
+export const LOG_FIELDS: readonly string[] = ['run_id', 'step', 'asset', 'partition', 'attempt', 'trace_id', 'event', 'data', 'err_code'];
+
+/** The pino `redact` paths of a logger: secret field names and `extraKeys` at depth 0 to 2, and HTTP credentials. */
+export function redactPaths(extraKeys: readonly string[] = []): string[] {
+  const paths = new Set<string>(['req.headers.authorization', 'req.headers.cookie', 'req.headers["x-quarry-token"]', 'res.headers["set-cookie"]']);
+  for (const key of [...SECRET_FIELD_NAMES, ...extraKeys]) {
+    const part = /^[A-Za-z_$][A-Za-z0-9_$]*$/.test(key) ? `.${key}` : `[${JSON.stringify(key)}]`;
+    const top = part.startsWith('.') ? part.slice(1) : part;
+    paths.add(top);
+    paths.add(`*${part}`);
+    paths.add(`*.*${part}`);
+  }
+  return [...paths];
+}
+
+/**
+ * The pino options of every Quarry logger: ISO `time`, the level as a word, `msg`, no pid/hostname
+ * noise, secret fields redacted and secret values scrubbed from the serialized line.
+ */
+export function quarryPinoOptions(config: Omit<QuarryLoggerConfig, 'stream' | 'format'>): import('pino').LoggerOptions {
+  const scrub = createSecretScrubber(config.secrets ?? []);
+  return {
+    level: config.level ?? 'info',
+    base: { ...(config.fields ?? {}) },
+    messageKey: 'msg',
+    timestamp: pino.stdTimeFunctions.isoTime,
+    formatters: { level: (label) => ({ level: label }) },
+    redact: { paths: redactPaths(config.redactKeys), censor: REDACTED },
+    hooks: { streamWrite: scrub },
+  };
+}
+
+/**
+ * Creates a Quarry logger: structured JSON lines, or (format `pretty`) the message of each line as
+ * text through `pino-pretty`, for people at a terminal. Both formats are written synchronously, in
+ * order with anything else written to the same stream (the CLI's progress bar).
+ *
+ * ```ts
+ * const log = createQuarryLogger({ stream: process.stderr, level: 'info', format: 'json', secrets: [token] });
+ * log.info({ run_id: runId, step: stepId }, 'step started');
+ * ```
+ */
+export function createQuarryLogger(config: QuarryLoggerConfig): QuarryLogger {
+  const destination = config.format === 'pretty' ? prettyStream(config.stream) : config.stream;
+  return pino(quarryPinoOptions(config), destination as import('pino').DestinationStream);
+}
+
+// The message alone, as the CLI always printed it: the fields are for machines (the JSON format).
+function prettyStream(stream: LogStream): LogStream {
+  const format = prettyFactory({ colorize: false, ignore: ['pid', 'hostname', 'time', 'level', ...LOG_FIELDS].join(','), hideObject: true, singleLine: true });
+  return {
+    write(line: string) {
+      const text = format(line);
+      return stream.write(text.endsWith('\n') ? text : `${text}\n`);
+    },
+  };
+}

@@ -1,0 +1,47 @@
+/** Names of environment variables whose values are secrets: their values never reach a log line. */
+export const SECRET_ENV_NAME = /(TOKEN|SECRET|PASSWORD|PASSWD|CREDENTIAL|API_?KEY|PRIVATE_?KEY|ROUTING_?KEY|AUTH)/i;
+
+// Shorter values would scrub ordinary words ("1", "true", "dev") out of every line.
+const MIN_SECRET_LENGTH = 6;
+
+/**
+ * The secret values of an environment: every variable whose name looks like a secret
+ * (`QUARRY_TOKEN`, `PAGERDUTY_ROUTING_KEY`, `SMTP_PASSWORD`, …) and whose value is at least 6 characters.
+ */
+export function secretValuesFromEnv(env: NodeJS.ProcessEnv): string[] {
+  const values: string[] = [];
+  for (const [name, value] of Object.entries(env)) {
+    if (value !== undefined && value.length >= MIN_SECRET_LENGTH && SECRET_ENV_NAME.test(name)) values.push(value);
+  }
+  return values;
+}
+
+/**
+ * Creates the function that replaces every occurrence of the given secret values in a serialized log
+ * line by `[REDACTED]` — both as written and as escaped inside a JSON string. Values shorter than 6
+ * characters are ignored. With no secrets it returns its input unchanged.
+ *
+ * ```ts
+ * const scrub = createSecretScrubber([process.env.QUARRY_TOKEN ?? '']);
+ * scrub('{"msg":"GET /api?token=s3cr3t-token"}'); // '{"msg":"GET /api?token=[REDACTED]"}'
+ * ```
+ */
+export function createSecretScrubber(secrets: readonly string[]): (line: string) => string {
+  const forms = new Set<string>();
+  for (const secret of secrets) {
+    if (secret.length < MIN_SECRET_LENGTH) continue;
+    forms.add(secret);
+    forms.add(JSON.stringify(secret).slice(1, -1));
+  }
+  // Longest first, so a secret that contains another is replaced whole.
+  const ordered = [...forms].sort((a, b) => b.length - a.length);
+  if (ordered.length === 0) return (line) => line;
+  return (line) => {
+    let out = line;
+    for (const form of ordered) if (out.includes(form)) out = out.split(form).join(REDACTED);
+    return out;
+  };
+}
+
+/** What a redacted value reads as in a log line. */
+export const REDACTED = '[REDACTED]';
