@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import { QuarryError, openInstance } from '@quarry/core';
+import { QuarryError, createQuarryLogger, openInstance, secretValuesFromEnv, type QuarryLogger } from '@quarry/core';
 import { buildApp } from './build-app.ts';
 import { reloadingInstance, type ReloadingInstance } from './project-reloader.ts';
 import type { UiInstance } from './ui-instance.ts';
@@ -18,8 +18,11 @@ export interface ServeOptions {
   readonly port?: number;
   /** Token mutating endpoints require. */
   readonly token?: string | undefined;
-  /** Log requests with pino (default false). */
-  readonly logger?: boolean;
+  /**
+   * The server's log: a Quarry logger (`createQuarryLogger`; requests are logged at info), or true to
+   * log requests as JSON on stderr. Default: errors only, as JSON on stderr.
+   */
+  readonly logger?: boolean | QuarryLogger;
   /**
    * Reload the project definition when its .ts files change (default true when the server opens the
    * instance itself): new assets, partitions and definition changes show without a restart.
@@ -92,7 +95,10 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
   let app: FastifyInstance | undefined;
   try {
     // Errors (500s) always go to stderr, so "the server log has the details" is true of `quarry serve`.
-    app = await buildApp({ instance: served, ...(reloading ? { definitions: reloading.state } : {}), token: options.token, host, logger: options.logger ? true : { level: 'error', stream: process.stderr } });
+    // Every line goes through Quarry's logger: the serve token and the environment's secrets never appear in it.
+    const secrets = [...secretValuesFromEnv(process.env), ...(options.token !== undefined ? [options.token] : [])];
+    const logger = typeof options.logger === 'object' ? options.logger : createQuarryLogger({ stream: process.stderr, level: options.logger === true ? 'info' : 'error', format: 'json', secrets });
+    app = await buildApp({ instance: served, ...(reloading ? { definitions: reloading.state } : {}), token: options.token, host, loggerInstance: logger });
     await app.listen({ host, port });
   } catch (error) {
     await app?.close();
