@@ -36,7 +36,7 @@ import { loadProject } from './load-project.ts';
 import { RUN_HEARTBEAT_MS, settleDeadRun } from './settle-dead-run.ts';
 import { createStepRunner, type TracedStepRunner } from './step-runner.ts';
 import { upstreamFailedResolver } from './upstream-failed.ts';
-import { logExecutionEvent, openRunLog, recordSpanError, runLogPath, secretValuesFromEnv, SPAN_NAMES, startSpan, traceIdOf, TRACING_OFF, createTracing, type LogLevel, type RunLog, type Tracing } from '../observability/index.ts';
+import { createSecretScrubber, redactValue, SECRET_FIELD_NAMES, logExecutionEvent, openRunLog, recordSpanError, runLogPath, secretValuesFromEnv, SPAN_NAMES, startSpan, traceIdOf, TRACING_OFF, createTracing, type LogLevel, type RunLog, type Tracing } from '../observability/index.ts';
 
 /** Options of `openInstance`. */
 export interface InstanceConfig {
@@ -89,6 +89,7 @@ export class Instance {
   readonly #secrets: readonly string[];
   readonly #runLogs = new Map<string, RunLog>();
   readonly #traceIds = new Map<string, string>();
+  #redaction: { scrub: (text: string) => string; keys: ReadonlySet<string> } | undefined;
 
   constructor(projectDir: string, project: ProjectDefinition, options: { now?: Date; quarryHome?: string; clock?: Clock; tracing?: Tracing; logLevel?: LogLevel; secrets?: readonly string[] } = {}) {
     this.projectDir = projectDir;
@@ -624,7 +625,7 @@ export class Instance {
   /** Stores an execution event (and the step's new state) in the catalog and tells live listeners. */
   #record(event: ExecutionEvent): void {
     let stored: EventRecord[] = [];
-    const catalogEvent = toCatalogEvent(event);
+    const catalogEvent = this.#redactEvent(toCatalogEvent(event));
     this.#catalogWriteOrWarn(event.runId, () => {
       stored = this.catalog.appendEvents([catalogEvent]);
       if ('stepId' in event) this.catalog.upsertStep(stepUpdate(event));
@@ -643,6 +644,14 @@ export class Instance {
   /** The JSON-lines log file of a run (see docs/logging.md); it exists once the run has started in some process. */
   runLogPath(runId: string): string {
     return runLogPath(this.home, runId);
+  }
+
+  // What the catalog keeps of a line (`quarry run --logs`, the UI) is redacted as the log files are.
+  #redactEvent(event: NewEvent): NewEvent {
+    if (event.type !== 'log' && event.level !== 'error' && event.level !== 'warn') return event;
+    this.#redaction ??= { scrub: createSecretScrubber(this.#secrets), keys: new Set([...SECRET_FIELD_NAMES, ...this.#piiColumnNames()]) };
+    const { scrub, keys } = this.#redaction;
+    return { ...event, ...(event.message !== undefined ? { message: scrub(event.message) } : {}), ...(event.data !== undefined ? { data: redactValue(event.data, scrub, keys) } : {}) };
   }
 
   // Columns tagged PII anywhere in the project: their values are redacted from log lines' fields.

@@ -45,3 +45,20 @@ export function createSecretScrubber(secrets: readonly string[]): (line: string)
 
 /** What a redacted value reads as in a log line. */
 export const REDACTED = '[REDACTED]';
+
+/**
+ * A copy of `value` (a log line's data, an event's message) with every string scrubbed by `scrub` and
+ * the value of every field named in `redactKeys` replaced by `[REDACTED]`, at any depth. What the
+ * catalog stores of a run's log lines goes through it, as the log files do through pino's redaction.
+ */
+export function redactValue<T>(value: T, scrub: (text: string) => string, redactKeys: ReadonlySet<string>): T {
+  const walk = (v: unknown, depth: number): unknown => {
+    if (typeof v === 'string') return scrub(v);
+    if (v === null || typeof v !== 'object' || depth > 20) return v;
+    if (Array.isArray(v)) return v.map((item) => walk(item, depth + 1));
+    const out: Record<string, unknown> = {};
+    for (const [key, item] of Object.entries(v)) out[key] = redactKeys.has(key) ? REDACTED : walk(item, depth + 1);
+    return out;
+  };
+  return walk(value, 0) as T;
+}

@@ -1,4 +1,4 @@
-import { ROOT_CONTEXT, SpanStatusCode, trace, type Attributes, type Span, type Tracer } from '@opentelemetry/api';
+import { ROOT_CONTEXT, SpanStatusCode, TraceFlags, trace, type Attributes, type Span, type Tracer } from '@opentelemetry/api';
 import type { SpanExporter } from '@opentelemetry/sdk-trace-base';
 import { QuarryError } from '../errors.ts';
 
@@ -115,10 +115,10 @@ export async function inSpan<T>(tracing: Tracing, name: string, parent: Span | u
   }
 }
 
-/** The trace id of a recording span, or undefined (tracing off, or not sampled). */
+/** The trace id of a sampled span, or undefined (tracing off, or not sampled). */
 export function traceIdOf(span: Span): string | undefined {
   const context = span.spanContext();
-  return span.isRecording() && trace.isSpanContextValid(context) ? context.traceId : undefined;
+  return trace.isSpanContextValid(context) && (context.traceFlags & TraceFlags.SAMPLED) !== 0 ? context.traceId : undefined;
 }
 
 /** The span names Quarry emits, parent before child. */
