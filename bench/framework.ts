@@ -361,6 +361,8 @@ async function observabilityOverheadRow(options: FrameworkBenchOptions): Promise
   const repeats = Math.max(1, options.quick ? options.repeats : Math.min(options.repeats, 3));
   let round = 0;
   let spans = 0;
+  const cpuOn: number[] = [];
+  const cpuOff: number[] = [];
   const backfill = async (on: boolean): Promise<number> => {
     const projectDir = join(options.dir, `observability-${++round}`);
     const exporter = new InMemorySpanExporter();
@@ -371,7 +373,9 @@ async function observabilityOverheadRow(options: FrameworkBenchOptions): Promise
         projectDir,
         async (instance) => {
           await instance.engine();
+          const cpu = process.cpuUsage();
           const total = await timeRun(instance, { selection: 'trivial', kind: 'backfill', concurrency: 2 });
+          (on ? cpuOn : cpuOff).push(cpuMsSince(cpu));
           if (on) spans = exporter.getFinishedSpans().length;
           return total;
         },
@@ -395,14 +399,16 @@ async function observabilityOverheadRow(options: FrameworkBenchOptions): Promise
     options.log(`steps: observability round ${i + 1}/${repeats}: on ${fmtMs(withObs.at(-1)!)}, off ${fmtMs(without.at(-1)!)} for ${n} steps`);
   }
   const ratio = median(withObs) / median(without);
+  // CPU time of this process is less swayed by other processes than wall time on a loaded machine.
+  const cpuRatio = median(cpuOn) / median(cpuOff);
   return {
     suite: 'steps',
     name: `per-step time with logs (info) + tracing on / off (N=${n.toLocaleString('en')}, concurrency 2)`,
-    measured: `${(median(withObs) / n).toFixed(2)} vs ${(median(without) / n).toFixed(2)} ms/step`,
+    measured: `${(median(withObs) / n).toFixed(2)} vs ${(median(without) / n).toFixed(2)} ms/step (CPU ${cpuRatio.toFixed(3)}×)`,
     target: '≤ 1.10×',
     ratio: ratio.toFixed(3),
     verdict: verdictOf(ratio <= 1.1),
-    detail: `medians of ${repeats} alternating backfills from an empty catalog: on (run log file at info, ${spans} spans to an in-memory exporter) ${fmtList(withObs)} ms; off (logs silent, tracing off) ${fmtList(without)} ms`,
+    detail: `medians of ${repeats} alternating backfills from an empty catalog: on (run log file at info, ${spans} spans to an in-memory exporter) ${fmtList(withObs)} ms; off (logs silent, tracing off) ${fmtList(without)} ms; CPU on ${fmtList(cpuOn)} ms, off ${fmtList(cpuOff)} ms`,
   };
 }
 

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { isQuarryError } from '../errors.ts';
 import { resolveLogSettings } from './log-settings.ts';
-import { createQuarryLogger } from './logger.ts';
+import { createQuarryLogger, redactFields } from './logger.ts';
 import { createSecretScrubber, redactValue, secretValuesFromEnv } from './secret-scrubber.ts';
 
 function capture(): { text: () => string; lines: () => Record<string, unknown>[]; stream: { write(s: string): boolean } } {
@@ -85,4 +85,16 @@ test('log settings: option over environment over defaults (info; pretty on a ter
     () => resolveLogSettings({ isTTY: false, env: { QUARRY_LOG_FORMAT: 'xml' } }),
     (e: unknown) => isQuarryError(e, 'QUARRY_BAD_ARGUMENT') && e.message === 'QUARRY_LOG_FORMAT "xml" is not a log format: use pretty or json.',
   );
+});
+
+test('redactFields redacts named fields at any depth without changing the caller objects, and copies nothing when there is nothing to redact', () => {
+  const keys = new Set(['token', 'email']);
+  const clean = { a: 1, b: { c: [1, { d: 'x' }] } };
+  assert.equal(redactFields(clean, keys), clean);
+  const error = Object.assign(new Error('boom'), { token: 'kept on an Error: pino serializes it, the value scrubber covers it' });
+  const input = { list: [{ email: 'a@b.c' }, 'x'], deep: { x: { y: { z: { token: 't' } } } }, err: error };
+  const out = redactFields(input, keys);
+  assert.deepEqual(out, { list: [{ email: '[REDACTED]' }, 'x'], deep: { x: { y: { z: { token: '[REDACTED]' } } } }, err: error });
+  assert.deepEqual(input.list[0], { email: 'a@b.c' });
+  assert.equal(input.deep.x.y.z.token, 't');
 });
