@@ -98,3 +98,11 @@ test('redactFields redacts named fields at any depth without changing the caller
   assert.deepEqual(input.list[0], { email: 'a@b.c' });
   assert.equal(input.deep.x.y.z.token, 't');
 });
+
+test('the pretty format names the request of a server line', () => {
+  const out = capture();
+  const log = createQuarryLogger({ stream: out.stream, format: 'pretty' });
+  log.info({ reqId: 'req-1', req: { method: 'GET', url: '/api/runs' } }, 'incoming request');
+  log.info({ reqId: 'req-1', res: { statusCode: 200 }, responseTime: 3.2 }, 'request completed');
+  assert.equal(out.text(), 'incoming request: GET /api/runs\nrequest completed: → 200 in 3 ms\n');
+});

@@ -119,8 +119,24 @@ export function createQuarryLogger(config: QuarryLoggerConfig): QuarryLogger {
 }
 
 // The message alone, as the CLI always printed it: the fields are for machines (the JSON format).
+// A server line names its request (`request completed: GET /api/runs → 200 in 3 ms`).
 function prettyStream(stream: LogStream): LogStream {
-  const format = prettyFactory({ colorize: false, ignore: ['pid', 'hostname', 'time', 'level', ...LOG_FIELDS].join(','), hideObject: true, singleLine: true });
+  const format = prettyFactory({
+    colorize: false,
+    ignore: ['pid', 'hostname', 'time', 'level', ...LOG_FIELDS].join(','),
+    hideObject: true,
+    singleLine: true,
+    messageFormat: (line, messageKey) => {
+      const message = String(line[messageKey] ?? '');
+      const req = line.req as { method?: unknown; url?: unknown } | undefined;
+      const res = line.res as { statusCode?: unknown } | undefined;
+      if (req === undefined && res === undefined) return message;
+      const request = req !== undefined ? ` ${String(req.method)} ${String(req.url)}` : '';
+      const status = res?.statusCode !== undefined ? ` → ${String(res.statusCode)}` : '';
+      const time = typeof line.responseTime === 'number' ? ` in ${line.responseTime.toFixed(0)} ms` : '';
+      return `${message}:${request}${status}${time}`;
+    },
+  });
   return {
     write(line: string) {
       const text = format(line);
