@@ -67,8 +67,8 @@ test('redactValue scrubs strings and redacts named fields at any depth', () => {
 });
 
 test('secretValuesFromEnv takes the values of secret-looking names of 6 characters or more', () => {
-  const env = { QUARRY_TOKEN: 'serve-token-1', SMTP_PASSWORD: 'hunter22', PAGERDUTY_ROUTING_KEY: 'rk-000001', GCP_API_KEY: 'k', HOME: '/home/me', AWS_SECRET_ACCESS_KEY: 'abcdefgh' };
-  assert.deepEqual(secretValuesFromEnv(env).sort(), ['abcdefgh', 'hunter22', 'rk-000001', 'serve-token-1']);
+  const env = { QUARRY_TOKEN: 'serve-token-1', SMTP_PASSWORD: 'hunter22', PAGERDUTY_ROUTING_KEY: 'rk-000001', GCP_API_KEY: 'k', HOME: '/home/me', AWS_SECRET_ACCESS_KEY: 'abcdefgh', SLACK_WEBHOOK_URL: 'https://hooks.example/T0/B0/x', GIT_AUTHOR_NAME: 'Jane Author', TOKENIZER_MODEL: 'bpe-large' };
+  assert.deepEqual(secretValuesFromEnv(env).sort(), ['abcdefgh', 'https://hooks.example/T0/B0/x', 'hunter22', 'rk-000001', 'serve-token-1']);
 });
 
 test('log settings: option over environment over defaults (info; pretty on a terminal, json elsewhere); bad values name themselves', () => {

@@ -1,5 +1,5 @@
-/** Names of environment variables whose values are secrets: their values never reach a log line. */
-export const SECRET_ENV_NAME = /(TOKEN|SECRET|PASSWORD|PASSWD|CREDENTIAL|API_?KEY|PRIVATE_?KEY|ROUTING_?KEY|AUTH)/i;
+/** Names of environment variables whose values are secrets (a word of the name, between underscores): their values never reach a log line. */
+export const SECRET_ENV_NAME = /(^|_)(TOKEN|SECRET|PASSWORD|PASSWD|CREDENTIALS?|API_?KEY|PRIVATE_?KEY|ROUTING_?KEY|AUTH|WEBHOOK(_URL)?)(_|$)/i;
 
 // Shorter values would scrub ordinary words ("1", "true", "dev") out of every line.
 const MIN_SECRET_LENGTH = 6;
