@@ -16,6 +16,7 @@ import { availableParallelism } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DuckDBInstance } from '@duckdb/node-api';
+import { InMemorySpanExporter } from '@opentelemetry/sdk-trace-base';
 import {
   allMapping,
   dailyPartitions,
@@ -24,10 +25,13 @@ import {
   codeVersionOf,
   createMetricsRegistry,
   fifteenMinutePartitions,
+  createTracing,
   openInstance,
   resolveQuarryHome,
+  TRACING_OFF,
   type ExecutionEvent,
   type Instance,
+  type InstanceConfig,
   type NewMaterialization,
   type ProjectDefinition,
 } from '../packages/core/src/index.ts';
@@ -96,9 +100,9 @@ async function timeRun(instance: Instance, options: Parameters<Instance['startRu
   return elapsed;
 }
 
-async function withInstance<T>(project: ProjectDefinition, projectDir: string, fn: (instance: Instance) => Promise<T>): Promise<T> {
+async function withInstance<T>(project: ProjectDefinition, projectDir: string, fn: (instance: Instance) => Promise<T>, config: Pick<InstanceConfig, 'tracing' | 'logLevel'> = {}): Promise<T> {
   await mkdir(projectDir, { recursive: true });
-  const instance = await openInstance({ project, projectDir, quarryHome: join(projectDir, '.quarry') });
+  const instance = await openInstance({ project, projectDir, quarryHome: join(projectDir, '.quarry'), ...config });
   try {
     return await fn(instance);
   } finally {
@@ -350,6 +354,7 @@ export async function stepsBench(options: FrameworkBenchOptions): Promise<BenchR
       detail: `Prometheus figures are read from the catalog when /metrics is scraped, so steps record nothing; first and repeated collection per backfill: ${c2.map((x) => `${x.scrape[0].toFixed(1)}/${x.scrape[1].toFixed(1)}`).join(', ')} ms`,
     },
     await rangeStepsRow(options),
+    await observabilityOverheadRow(options),
     {
       suite: 'steps',
       name: '10,000-partition backfill (extrapolated, concurrency 2)',
@@ -360,6 +365,71 @@ export async function stepsBench(options: FrameworkBenchOptions): Promise<BenchR
       detail: `10,000 × ${p2.toFixed(2)} ms/step measured at N=${n.toLocaleString('en')}`,
     },
   ];
+}
+
+/**
+ * Observability overhead (issue 15): the trivial daily backfill (N = 1,000; 100 quick) at concurrency
+ * 2 with the run log file at `info` and tracing on (an in-memory exporter, every span kept) against
+ * logs `silent` and tracing off, alternating, from an empty catalog each time. Ratio of the medians,
+ * target ≤ 1.10.
+ */
+async function observabilityOverheadRow(options: FrameworkBenchOptions): Promise<BenchRow> {
+  const n = options.quick ? 100 : 1_000;
+  const end = new Date(Date.UTC(2000, 0, 1) + n * 86_400_000).toISOString().slice(0, 10);
+  const trivial = defineAsset({ key: 'trivial', partitions: dailyPartitions({ start: '2000-01-01', end }), sql: 'select 1 as x' });
+  const project = defineProject({ name: 'bench-observability', assets: [trivial] });
+  const repeats = Math.max(1, options.quick ? options.repeats : Math.min(options.repeats, 3));
+  let round = 0;
+  let spans = 0;
+  const cpuOn: number[] = [];
+  const cpuOff: number[] = [];
+  const backfill = async (on: boolean): Promise<number> => {
+    const projectDir = join(options.dir, `observability-${++round}`);
+    const exporter = new InMemorySpanExporter();
+    const tracing = on ? await createTracing({ exporter }) : TRACING_OFF;
+    try {
+      return await withInstance(
+        project,
+        projectDir,
+        async (instance) => {
+          await instance.engine();
+          const cpu = process.cpuUsage();
+          const total = await timeRun(instance, { selection: 'trivial', kind: 'backfill', concurrency: 2 });
+          (on ? cpuOn : cpuOff).push(cpuMsSince(cpu));
+          if (on) spans = exporter.getFinishedSpans().length;
+          return total;
+        },
+        { tracing, logLevel: on ? 'info' : 'silent' },
+      );
+    } finally {
+      await tracing.shutdown();
+      await rm(projectDir, { recursive: true, force: true });
+    }
+  };
+  const withObs: number[] = [];
+  const without: number[] = [];
+  for (let i = 0; i < repeats; i++) {
+    if (i % 2 === 0) {
+      withObs.push(await backfill(true));
+      without.push(await backfill(false));
+    } else {
+      without.push(await backfill(false));
+      withObs.push(await backfill(true));
+    }
+    options.log(`steps: observability round ${i + 1}/${repeats}: on ${fmtMs(withObs.at(-1)!)}, off ${fmtMs(without.at(-1)!)} for ${n} steps`);
+  }
+  const ratio = median(withObs) / median(without);
+  // CPU time of this process is less swayed by other processes than wall time on a loaded machine.
+  const cpuRatio = median(cpuOn) / median(cpuOff);
+  return {
+    suite: 'steps',
+    name: `per-step time with logs (info) + tracing on / off (N=${n.toLocaleString('en')}, concurrency 2)`,
+    measured: `${(median(withObs) / n).toFixed(2)} vs ${(median(without) / n).toFixed(2)} ms/step (CPU ${cpuRatio.toFixed(3)}×)`,
+    target: '≤ 1.10×',
+    ratio: ratio.toFixed(3),
+    verdict: verdictOf(ratio <= 1.1),
+    detail: `medians of ${repeats} alternating backfills from an empty catalog: on (run log file at info, ${spans} spans to an in-memory exporter) ${fmtList(withObs)} ms; off (logs silent, tracing off) ${fmtList(without)} ms; CPU on ${fmtList(cpuOn)} ms, off ${fmtList(cpuOff)} ms`,
+  };
 }
 
 /**

@@ -51,7 +51,8 @@ export interface ShopFixture {
 }
 
 function run(command: string, args: readonly string[], env: NodeJS.ProcessEnv, timeoutMs = 120_000): Promise<ProcessResult> {
-  const childEnv: NodeJS.ProcessEnv = { ...process.env, ...env };
+  // The tests read the CLI's log lines as text; on a pipe the default would be JSON lines.
+  const childEnv: NodeJS.ProcessEnv = { ...process.env, QUARRY_LOG_FORMAT: 'pretty', ...env };
   // The test runner's own variables must not leak into the child process.
   delete childEnv.NODE_TEST_CONTEXT;
   delete childEnv.NODE_OPTIONS;

@@ -77,7 +77,9 @@ export function createE2eProject(name: string): E2eProject {
   const configPath = join(dir, 'quarry.config.ts');
 
   const start = (args: readonly string[], options: QuarryCallOptions = {}): RunningQuarry => {
-    const env: NodeJS.ProcessEnv = { ...process.env, QUARRY_HOME: home, ...options.env };
+    // The tests read the CLI's log lines as a person would (text); stderr is a pipe here, where the
+    // default is JSON lines. test/e2e/logging.test.ts covers the JSON format.
+    const env: NodeJS.ProcessEnv = { ...process.env, QUARRY_HOME: home, QUARRY_LOG_FORMAT: 'pretty', ...options.env };
     // The test runner's own variables must not leak into the CLI process.
     delete env.NODE_TEST_CONTEXT;
     delete env.NODE_OPTIONS;

@@ -36,6 +36,8 @@ export interface UiServerConfig {
   readonly bodyLimit?: number;
   /** Fastify logger option (default off). */
   readonly logger?: FastifyServerOptions['logger'];
+  /** A pino logger for the server's lines (Quarry's, from `createQuarryLogger`); wins over `logger`. */
+  readonly loggerInstance?: FastifyServerOptions['loggerInstance'];
   /** Timing of the run event stream. */
   readonly stream?: Omit<RunEventStreamConfig, 'openStreams'>;
   /** Serve the web UI (default true); the JSON API is always served. */
@@ -117,7 +119,7 @@ export async function buildApp(config: UiServerConfig): Promise<FastifyInstance>
   const { instance } = config;
   const limits: RequestLimits = { ...DEFAULT_REQUEST_LIMITS, ...config.limits };
   const app = Fastify({
-    logger: config.logger ?? false,
+    ...(config.loggerInstance !== undefined ? { loggerInstance: config.loggerInstance } : { logger: config.logger ?? false }),
     bodyLimit: config.bodyLimit ?? 64 * 1024,
     forceCloseConnections: true,
     requestTimeout: limits.requestTimeoutMs,

@@ -94,7 +94,13 @@ test('a busy port is a QuarryError naming the port, and `quarry serve` says so i
       timeout: 60_000,
     });
     assert.equal(cli.status, 1, `${cli.stdout}${cli.stderr}`);
-    assert.match(cli.stderr, new RegExp(`^quarry serve: Port ${port} on 127\\.0\\.0\\.1 is in use .* \\[QUARRY_PORT_IN_USE\\]\\n$`));
+    // stderr is not a terminal: the error is one JSON log line (docs/logging.md).
+    const lines = cli.stderr.trimEnd().split('\n');
+    assert.equal(lines.length, 1, cli.stderr);
+    const line = JSON.parse(lines[0]!) as { level: string; msg: string; err_code: string };
+    assert.equal(line.level, 'error');
+    assert.equal(line.err_code, 'QUARRY_PORT_IN_USE');
+    assert.match(line.msg, new RegExp(`^quarry serve: Port ${port} on 127\\.0\\.0\\.1 is in use .* \\[QUARRY_PORT_IN_USE\\]$`));
     assert.doesNotMatch(cli.stderr, /internal error|\n\s+at /);
   } finally {
     await new Promise((resolve) => blocker.close(resolve));

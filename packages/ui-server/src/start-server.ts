@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import { QuarryError, createMetricsRegistry, openInstance, type MetricsSource } from '@quarry/core';
+import { QuarryError, createMetricsRegistry, createQuarryLogger, openInstance, secretValuesFromEnv, type MetricsSource, type QuarryLogger } from '@quarry/core';
 import { buildApp } from './build-app.ts';
 import { reloadingInstance, type ReloadingInstance } from './project-reloader.ts';
 import type { UiInstance } from './ui-instance.ts';
@@ -20,8 +20,11 @@ export interface ServeOptions {
   readonly token?: string | undefined;
   /** Token whose holders see PII values in data rows (`QUARRY_UNMASK_TOKEN`); without it PII is always masked. */
   readonly unmaskToken?: string | undefined;
-  /** Log requests with pino (default false). */
-  readonly logger?: boolean;
+  /**
+   * The server's log: a Quarry logger (`createQuarryLogger`; requests are logged at info), or true to
+   * log requests as JSON on stderr. Default: errors only, as JSON on stderr.
+   */
+  readonly logger?: boolean | QuarryLogger;
   /**
    * Reload the project definition when its .ts files change (default true when the server opens the
    * instance itself): new assets, partitions and definition changes show without a restart.
@@ -99,6 +102,9 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
   let app: FastifyInstance | undefined;
   try {
     // Errors (500s) always go to stderr, so "the server log has the details" is true of `quarry serve`.
+    // Every line goes through Quarry's logger: the serve token and the environment's secrets never appear in it.
+    const secrets = [...secretValuesFromEnv(process.env), ...(options.token !== undefined ? [options.token] : [])];
+    const logger = typeof options.logger === 'object' ? options.logger : createQuarryLogger({ stream: process.stderr, level: options.logger === true ? 'info' : 'error', format: 'json', secrets });
     // Metrics read the catalog of whichever definition is served (the reloading proxy forwards to it).
     const metrics = options.metrics !== false && isMetricsSource(served) ? createMetricsRegistry(served) : undefined;
     app = await buildApp({
@@ -108,7 +114,7 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
       token: options.token,
       ...(options.unmaskToken !== undefined ? { unmaskToken: options.unmaskToken } : {}),
       host,
-      logger: options.logger ? true : { level: 'error', stream: process.stderr },
+      loggerInstance: logger,
     });
     await app.listen({ host, port });
   } catch (error) {

@@ -36,6 +36,8 @@ export interface RunRecord {
   readonly tags: Readonly<Record<string, string>>;
   /** A one-line reason for `failed`/`cancelled`, else `null`. */
   readonly error: string | null;
+  /** The OpenTelemetry trace id of the run's latest execution (32 hex digits), `null` when tracing was off. */
+  readonly traceId?: string | null;
 }
 
 /** The fields of a run to create; `status` defaults to `queued`, `id` to a fresh `createRunId()`. */
@@ -943,6 +945,9 @@ export interface Catalog {
   finishStorageMove(id: number): void;
   /** The moves in flight, oldest first. */
   storageMoves(): StorageMoveRecord[];
+  // observability (traces)
+  /** Records the trace id of a run's execution (`null` clears it); an unknown run throws `QUARRY_UNKNOWN_RUN`. */
+  setRunTraceId(runId: string, traceId: string | null): void;
 
   /** Closes the connection; the catalog must not be used afterwards. */
   close(): void;

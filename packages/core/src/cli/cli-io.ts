@@ -1,4 +1,5 @@
 import type { Writable } from 'node:stream';
+import type { LogSettings, QuarryLogger } from '../observability/index.ts';
 
 /** Where a command writes and what it reads from its environment; tests pass their own. */
 export interface CliIo {
@@ -6,6 +7,10 @@ export interface CliIo {
   readonly stderr: Writable;
   readonly cwd: string;
   readonly env: NodeJS.ProcessEnv;
+  /** The log of the command (progress, warnings, errors); `runCli` sets it from `--log-level`/`--log-format`. */
+  readonly log?: QuarryLogger;
+  /** The resolved log settings behind `log`. */
+  readonly logSettings?: LogSettings;
 }
 
 /** Writes one line to a stream. */

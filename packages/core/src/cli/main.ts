@@ -3,6 +3,8 @@ import { isQuarryError, QuarryError } from '../errors.ts';
 import { writeLine, type CliIo } from './cli-io.ts';
 import { COMMON_OPTIONS, optionDefault, type Command, type CommandArgs } from './command.ts';
 import { commands } from './commands/index.ts';
+import { createCliLogger } from './cli-logger.ts';
+import type { QuarryLogger } from '../observability/index.ts';
 
 /** Exit code for a user error (bad input, unknown asset, failed run). */
 export const EXIT_USER_ERROR = 1;
@@ -78,25 +80,37 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     writeLine(verb === undefined ? io.stderr : io.stdout, helpText());
     return verb === undefined ? EXIT_USER_ERROR : 0;
   }
+  // Errors before the options are read (or a bad --log-level itself) are logged as the environment says.
+  let log: QuarryLogger = fallbackLogger(io);
   const command = commands.find((c) => c.name === verb);
   if (command === undefined) {
-    writeLine(io.stderr, `quarry: unknown command "${verb}". Commands: ${commands.map((c) => c.name).join(', ')}.`);
+    log.error({ err_code: 'QUARRY_BAD_ARGUMENT' }, `quarry: unknown command "${verb}". Commands: ${commands.map((c) => c.name).join(', ')}.`);
     return EXIT_USER_ERROR;
   }
   try {
     const args = parseCommandArgs(command, rest);
+    const logger = createCliLogger(io, args.values);
+    log = logger.log;
     if (args.values.help === true) {
       writeLine(io.stdout, commandHelp(command));
       return 0;
     }
-    return await command.run(args, io);
+    return await command.run(args, { ...io, log, logSettings: logger.settings });
   } catch (error) {
     if (isQuarryError(error)) {
-      writeLine(io.stderr, `quarry ${verb}: ${error.message} [${error.code}]`);
+      log.error({ err_code: error.code }, `quarry ${verb}: ${error.message} [${error.code}]`);
       return EXIT_USER_ERROR;
     }
-    writeLine(io.stderr, `quarry ${verb}: internal error (this is a bug):`);
-    writeLine(io.stderr, error instanceof Error ? (error.stack ?? error.message) : String(error));
+    log.error({ err_code: 'internal' }, `quarry ${verb}: internal error (this is a bug):\n${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
     return EXIT_INTERNAL_ERROR;
+  }
+}
+
+// The environment's log settings, or pretty text at info when they are themselves bad.
+function fallbackLogger(io: CliIo): QuarryLogger {
+  try {
+    return createCliLogger(io).log;
+  } catch {
+    return createCliLogger({ ...io, env: { ...io.env, QUARRY_LOG_LEVEL: 'info', QUARRY_LOG_FORMAT: 'pretty' } }).log;
   }
 }

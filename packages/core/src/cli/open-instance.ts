@@ -1,9 +1,21 @@
 import { openInstance, type Instance } from '../instance/index.ts';
+import { createTracing, secretValuesFromEnv } from '../observability/index.ts';
 import type { CliIo } from './cli-io.ts';
 import { stringOption, type CommandArgs } from './command.ts';
 
-/** Opens the instance of the project named by `--project` (or the working directory). */
-export function openCliInstance(args: CommandArgs, io: CliIo): Promise<Instance> {
+/**
+ * Opens the instance of the project named by `--project` (or the working directory), with the
+ * command's log level for run log files, its environment's secrets and `OTEL_*` tracing.
+ */
+export async function openCliInstance(args: CommandArgs, io: CliIo): Promise<Instance> {
   const project = stringOption(args, 'project');
-  return openInstance({ projectDir: project ?? io.cwd, ...(io.env.QUARRY_HOME ? { quarryHome: io.env.QUARRY_HOME } : {}), lineageEnv: io.env });
+  const level = io.logSettings?.level;
+  return openInstance({
+    projectDir: project ?? io.cwd,
+    ...(io.env.QUARRY_HOME ? { quarryHome: io.env.QUARRY_HOME } : {}),
+    ...(level !== undefined ? { logLevel: level } : {}),
+    secrets: secretValuesFromEnv(io.env),
+    tracing: await createTracing({ env: io.env }),
+    lineageEnv: io.env,
+  });
 }

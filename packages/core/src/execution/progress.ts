@@ -23,6 +23,22 @@ export interface ProgressReporterConfig {
   readonly tickMs?: number;
   /** Least level of step log lines to print (default `warn`); `silent` prints none. */
   readonly logLevel?: StepLogLevel | 'silent';
+  /**
+   * Where the lines go (the bar is drawn on `stream`): a structured logger (pino fits) receiving each
+   * line with its level and fields `run_id`, `step`, `asset`, `partition`, `attempt`, `event`. Without
+   * one, lines are written to `stream` as text.
+   */
+  readonly logger?: ProgressLogger;
+  /** Fields every line of a run carries besides the event's own (the CLI adds `trace_id`). */
+  readonly fields?: (runId: string) => Readonly<Record<string, unknown>>;
+}
+
+/** The part of a structured logger the progress reporter uses (a pino logger fits). */
+export interface ProgressLogger {
+  debug(fields: Record<string, unknown>, message: string): void;
+  info(fields: Record<string, unknown>, message: string): void;
+  warn(fields: Record<string, unknown>, message: string): void;
+  error(fields: Record<string, unknown>, message: string): void;
 }
 
 /** A progress display for the CLI, fed with a run's events. */
@@ -58,6 +74,7 @@ export function createProgressReporter(config: ProgressReporterConfig): Progress
   const redrawIntervalMs = config.redrawIntervalMs ?? 100;
   const tickMs = config.tickMs ?? 1000;
   const minLogRank = LOG_RANK[config.logLevel ?? 'warn'];
+  const logger = config.logger;
 
   let total = 0;
   let done = 0;
@@ -105,14 +122,34 @@ export function createProgressReporter(config: ProgressReporterConfig): Progress
     barShown = true;
   }
 
-  // On a TTY a message goes above the bar: clear the bar's line, print, draw the bar again.
-  function print(line: string, onTty: boolean): void {
-    if (!tty) {
+  function emit(line: string, level: StepLogLevel, event: ExecutionEvent): void {
+    if (logger === undefined) {
       stream.write(`${line}\n`);
       return;
     }
+    const fields: Record<string, unknown> = { run_id: event.runId, ...(config.fields?.(event.runId) ?? {}), event: event.type };
+    if ('stepId' in event) {
+      fields.step = event.stepId;
+      fields.asset = event.assetKey;
+      fields.partition = event.partition;
+      if ('attempt' in event && typeof event.attempt === 'number') fields.attempt = event.attempt;
+    }
+    logger[level](fields, line);
+  }
+
+  // On a TTY a message goes above the bar: clear the bar's line, print, draw the bar again.
+  function print(line: string, onTty: boolean, level: StepLogLevel, event: ExecutionEvent): void {
+    if (!tty) {
+      emit(line, level, event);
+      return;
+    }
     if (!onTty) return;
-    stream.write(`${barShown ? '\r\x1b[K' : ''}${line}\n`);
+    if (logger === undefined) {
+      stream.write(`${barShown ? '\r\x1b[K' : ''}${line}\n`);
+    } else {
+      if (barShown) stream.write('\r\x1b[K');
+      emit(line, level, event);
+    }
     barShown = false;
     draw(true);
   }
@@ -125,7 +162,7 @@ export function createProgressReporter(config: ProgressReporterConfig): Progress
         total = event.totalSteps;
         done = event.fromCheckpoint;
         const resumed = event.fromCheckpoint > 0 ? `, ${event.fromCheckpoint} already done` : '';
-        print(`Run ${event.runId}: ${event.totalSteps} steps, concurrency ${event.concurrency}${resumed}`, true);
+        print(`Run ${event.runId}: ${event.totalSteps} steps, concurrency ${event.concurrency}${resumed}`, true, 'info', event);
         if (tty && tickMs > 0) {
           stopTicker();
           ticker = setInterval(() => draw(true), tickMs);
@@ -141,7 +178,7 @@ export function createProgressReporter(config: ProgressReporterConfig): Progress
         waiting.delete(event.stepId);
         running.delete(event.stepId);
         done++;
-        if (!tty) print(`✓ ${stepLabel(event)} ${formatRunDuration(event.durationMs)}`, false);
+        if (!tty) print(`✓ ${stepLabel(event)} ${formatRunDuration(event.durationMs)}`, false, 'info', event);
         break;
       case 'step_failed': {
         waiting.delete(event.stepId);
@@ -149,7 +186,7 @@ export function createProgressReporter(config: ProgressReporterConfig): Progress
         done++;
         failed++;
         const tries = event.attempt > 1 ? ` (attempt ${event.attempt})` : '';
-        print(`✗ ${stepLabel(event)} ${formatRunDuration(event.durationMs)}: ${firstLine(event.error.message)}${tries}`, true);
+        print(`✗ ${stepLabel(event)} ${formatRunDuration(event.durationMs)}: ${firstLine(event.error.message)}${tries}`, true, 'error', event);
         return;
       }
       case 'step_retrying': {
@@ -160,10 +197,10 @@ export function createProgressReporter(config: ProgressReporterConfig): Progress
           const holder = event.error.details?.runId;
           const whose = typeof holder === 'string' ? `the lease held by run ${holder}` : 'a lease another run holds';
           waiting.set(event.stepId, { label, what: 'waiting for a lease:', due: now() + event.waitMs });
-          print(`⏸ ${label} waiting for ${whose}, next look in ${wait}: ${firstLine(event.error.message)}`, true);
+          print(`⏸ ${label} waiting for ${whose}, next look in ${wait}: ${firstLine(event.error.message)}`, true, 'info', event);
         } else {
           waiting.set(event.stepId, { label, what: 'retrying', due: now() + event.waitMs });
-          print(`↻ retrying ${label} in ${wait} (attempt ${event.nextTry} of ${event.maxTries}): ${firstLine(event.error.message)}`, true);
+          print(`↻ retrying ${label} in ${wait} (attempt ${event.nextTry} of ${event.maxTries}): ${firstLine(event.error.message)}`, true, 'warn', event);
         }
         return;
       }
@@ -172,7 +209,7 @@ export function createProgressReporter(config: ProgressReporterConfig): Progress
         running.delete(event.stepId);
         done++;
         blocked++;
-        print(`⊘ ${stepLabel(event)} blocked: ${firstLine(event.message)}`, true);
+        print(`⊘ ${stepLabel(event)} blocked: ${firstLine(event.message)}`, true, 'warn', event);
         return;
       case 'step_skipped':
         done++;
@@ -181,7 +218,7 @@ export function createProgressReporter(config: ProgressReporterConfig): Progress
           cancelled++;
         } else {
           skipped++;
-          if (!tty) print(`− ${stepLabel(event)} skipped (${event.reason}: ${event.upstreamStepId ?? '?'})`, false);
+          if (!tty) print(`− ${stepLabel(event)} skipped (${event.reason}: ${event.upstreamStepId ?? '?'})`, false, 'warn', event);
         }
         break;
       case 'step_cancelled':
@@ -189,10 +226,10 @@ export function createProgressReporter(config: ProgressReporterConfig): Progress
         running.delete(event.stepId);
         done++;
         cancelled++;
-        print(`■ ${stepLabel(event)} cancelled`, true);
+        print(`■ ${stepLabel(event)} cancelled`, true, 'warn', event);
         return;
       case 'log':
-        if (LOG_RANK[event.level] >= minLogRank) print(`! ${stepLabel(event)} ${event.level}: ${firstLine(event.message)}`, true);
+        if (LOG_RANK[event.level] >= minLogRank) print(`! ${stepLabel(event)} ${event.level}: ${firstLine(event.message)}`, true, event.level, event);
         return;
       case 'run_finished': {
         stopTicker();
@@ -211,7 +248,7 @@ export function createProgressReporter(config: ProgressReporterConfig): Progress
         if (c.cancelled > 0) parts.push(`${c.cancelled} cancelled`);
         parts.push(formatRunDuration(event.durationMs));
         const reason = event.cancelReason === undefined ? '' : ` (${event.cancelReason})`;
-        stream.write(`Run ${event.runId} ${event.status.replace('_', ' ')}: ${parts.join(' · ')}${reason}\n`);
+        emit(`Run ${event.runId} ${event.status.replace('_', ' ')}: ${parts.join(' · ')}${reason}`, event.status === 'succeeded' ? 'info' : 'error', event);
         return;
       }
     }

@@ -34,7 +34,7 @@ import { runIdOfFile, runIdOfTemporaryFile } from './lake-paths.ts';
 import { assertLakeAcceptsNewCatalog, assertLakeMatchesCatalog, catalogFileIsNew, checksumFile, ensureLakeMarker, LAKE_MARKER_FILE, statDamage, type FileDamage } from './lake-integrity.ts';
 import { loadProject } from './load-project.ts';
 import { RUN_HEARTBEAT_MS, settleDeadRun } from './settle-dead-run.ts';
-import { createStepRunner } from './step-runner.ts';
+import { createStepRunner, type TracedStepRunner } from './step-runner.ts';
 import { AlertRaiser } from '../observability/alerts/index.ts';
 import { readAssetColumnLineage, type AssetColumnLineage } from './column-lineage-recorder.ts';
 import { traceColumnLineage, type ColumnLineageEdge } from '../lineage/index.ts';
@@ -49,6 +49,7 @@ import { version as duckDbVersion } from '@duckdb/node-api';
 import type { ColumnLineage } from '../lineage/column-lineage-types.ts';
 import { buildDataDictionary, type DataDictionary } from '../lineage/dictionary/index.ts';
 import { createOpenLineageTransport, OpenLineageEmitter, type OpenLineageTransportEnvironment } from '../lineage/openlineage/index.ts';
+import { createSecretScrubber, redactValue, SECRET_FIELD_NAMES, logExecutionEvent, openRunLog, recordSpanError, runLogPath, secretValuesFromEnv, SPAN_NAMES, startSpan, traceIdOf, TRACING_OFF, createTracing, type LogLevel, type RunLog, type Tracing } from '../observability/index.ts';
 
 /** Options of `openInstance`. */
 export interface InstanceConfig {
@@ -68,6 +69,12 @@ export interface InstanceConfig {
   readonly lineageEnv?: OpenLineageTransportEnvironment;
   /** Column lineage PII propagation follows before any other (see `Instance.columnLineageProvider`). */
   readonly columnLineage?: ColumnLineageOf;
+  /** Traces of runs (default: from the `OTEL_*` variables, off when unset; see `createTracing`). */
+  readonly tracing?: Tracing;
+  /** Least level of the lines in each run's log file (default `info`). */
+  readonly logLevel?: LogLevel;
+  /** Values never written to a log (default: the secret-looking variables of the environment, see `secretValuesFromEnv`). */
+  readonly secrets?: readonly string[];
 }
 
 /**
@@ -97,19 +104,30 @@ export class Instance {
   readonly #listeners = new Set<(event: EventRecord) => void>();
   readonly #executionListeners = new Set<(event: ExecutionEvent) => void>();
   readonly #catalogErrors = new Map<string, unknown>();
+  // observability: traces and the run log files
+  readonly #tracing: Tracing;
+  readonly #logLevel: LogLevel;
+  readonly #secrets: readonly string[];
+  readonly #runLogs = new Map<string, RunLog>();
+  readonly #traceIds = new Map<string, string>();
+  #redaction: { scrub: (text: string) => string; keys: ReadonlySet<string> } | undefined;
+
   /** Emits OpenLineage events of this process's runs; undefined when lineage is off. */
   readonly openLineage: OpenLineageEmitter | undefined;
 
   constructor(
     projectDir: string,
     project: ProjectDefinition,
-    options: { now?: Date; quarryHome?: string; clock?: Clock; columnLineageOf?: (assetKey: AssetKey) => ColumnLineage | undefined; lineageEnv?: OpenLineageTransportEnvironment } = {},
+    options: { now?: Date; quarryHome?: string; clock?: Clock; columnLineageOf?: (assetKey: AssetKey) => ColumnLineage | undefined; lineageEnv?: OpenLineageTransportEnvironment; tracing?: Tracing; logLevel?: LogLevel; secrets?: readonly string[] } = {},
   ) {
     this.projectDir = projectDir;
     this.project = project;
     this.graph = AssetGraph.fromProject(project);
     this.#now = options.now;
     this.#clock = options.clock ?? systemClock;
+    this.#tracing = options.tracing ?? TRACING_OFF;
+    this.#logLevel = options.logLevel ?? 'info';
+    this.#secrets = options.secrets ?? secretValuesFromEnv(process.env);
     const home = resolveQuarryHome(projectDir, options.quarryHome !== undefined ? { QUARRY_HOME: options.quarryHome } : process.env);
     this.home = home.dir;
     const lakeRoot = project.storage.lakeDir ? resolve(projectDir, project.storage.lakeDir) : home.lakeDir;
@@ -546,6 +564,15 @@ export class Instance {
 
   #launch(runId: string, plan: Plan, concurrency: number, completed: Set<string>, force: boolean): void {
     const owner = { runId, pid: process.pid };
+    // One trace per execution of the run: run → step → partition → engine query, check, catalog commit.
+    const runSpan = startSpan(this.#tracing, SPAN_NAMES.run, undefined, { 'quarry.run_id': runId, 'quarry.steps': plan.steps.length, 'quarry.project': this.project.name });
+    const traceId = traceIdOf(runSpan);
+    if (traceId !== undefined) {
+      this.#traceIds.set(runId, traceId);
+      this.#catalogWriteOrWarn(runId, () => this.catalog.setRunTraceId(runId, traceId));
+    }
+    this.#runLogs.get(runId)?.close();
+    this.#runLogs.set(runId, openRunLog({ home: this.home, runId, traceId, level: this.#logLevel, secrets: this.#secrets, redactKeys: this.#piiColumnNames() }));
     // Every step is on record (pending, with its partitions and reason) before the first one starts.
     const known = new Set(this.catalog.listSteps(runId).map((s) => s.stepId));
     this.catalog.upsertSteps(
@@ -564,8 +591,8 @@ export class Instance {
     }, RUN_HEARTBEAT_MS);
     heartbeat.unref();
     // One step runner per run, made when the first step starts (that is when the engine is needed).
-    let stepRunner: Promise<StepRunner> | undefined;
-    const runner = (): Promise<StepRunner> =>
+    let stepRunner: Promise<TracedStepRunner> | undefined;
+    const runner = (): Promise<TracedStepRunner> =>
       (stepRunner ??= this.engine().then((engine) =>
         createStepRunner({
           graph: this.graph,
@@ -580,6 +607,7 @@ export class Instance {
           store: this.store,
           alerts: this.alerts,
           schemaChanges: this.project.schemaChanges,
+          tracing: this.#tracing,
         }),
       ));
     const handle = executePlan(plan, {
@@ -588,7 +616,19 @@ export class Instance {
       completed,
       retryPolicy: (step) => this.retryPolicy(step.assetKey),
       clock: this.#clock,
-      runStep: async (step, attempt, signal, log) => (await runner())(step, attempt, signal, log),
+      runStep: async (step, attempt, signal, log) => {
+        const span = startSpan(this.#tracing, SPAN_NAMES.step, runSpan, { 'quarry.run_id': runId, 'quarry.step': step.id, 'quarry.asset': step.assetKey, 'quarry.partitions': step.partitionKeys.length, 'quarry.attempt': attempt });
+        try {
+          const outcome = await (await runner())(step, attempt, signal, log, span);
+          span.setAttribute('quarry.outcome', outcome.status);
+          return outcome;
+        } catch (error) {
+          recordSpanError(span, error);
+          throw error;
+        } finally {
+          span.end();
+        }
+      },
       onEvent: (event) => {
         if (event.type === 'step_started') begun.add(event.stepId);
         else if (event.type !== 'step_retrying' && event.type !== 'log' && 'stepId' in event) begun.delete(event.stepId);
@@ -598,6 +638,8 @@ export class Instance {
     this.#runs.set(runId, handle);
     void handle.done
       .then((summary: RunSummary) => {
+        runSpan.setAttribute('quarry.status', summary.status);
+        if (summary.status !== 'succeeded') runSpan.setStatus({ code: 2, message: `run ${summary.status}` });
         this.#catalogWriteOrWarn(runId, () => this.alerts.finishRun(runId, {
           status: summary.status,
           finishedAt: new Date(),
@@ -610,6 +652,9 @@ export class Instance {
         }));
       })
       .finally(() => {
+        runSpan.end();
+        this.#runLogs.get(runId)?.close();
+        this.#runLogs.delete(runId);
         clearInterval(heartbeat);
         this.#catalogWriteOrWarn(runId, () => this.catalog.releaseLeases(owner));
         this.#runs.delete(runId);
@@ -635,13 +680,41 @@ export class Instance {
   /** Stores an execution event (and the step's new state) in the catalog and tells live listeners. */
   #record(event: ExecutionEvent): void {
     let stored: EventRecord[] = [];
+    const catalogEvent = this.#redactEvent(toCatalogEvent(event));
     this.#catalogWriteOrWarn(event.runId, () => {
-      stored = this.catalog.appendEvents([toCatalogEvent(event)]);
+      stored = this.catalog.appendEvents([catalogEvent]);
       if ('stepId' in event) this.catalog.upsertStep(stepUpdate(event));
     });
     this.openLineage?.handle(event);
+    const runLog = this.#runLogs.get(event.runId);
+    if (runLog !== undefined) logExecutionEvent(runLog.logger, event, catalogEvent.message ?? event.type);
     for (const listener of this.#listeners) for (const record of stored) listener(record);
     for (const listener of this.#executionListeners) listener(event);
+  }
+
+  /** The trace id of a run (of its latest execution), when it was traced. */
+  traceIdOf(runId: string): string | undefined {
+    return this.#traceIds.get(runId) ?? this.catalog.getRun(runId)?.traceId ?? undefined;
+  }
+
+  /** The JSON-lines log file of a run (see docs/logging.md); it exists once the run has started in some process. */
+  runLogPath(runId: string): string {
+    return runLogPath(this.home, runId);
+  }
+
+  // What the catalog keeps of a line (`quarry run --logs`, the UI) is redacted as the log files are.
+  #redactEvent(event: NewEvent): NewEvent {
+    if (event.type !== 'log' && event.level !== 'error' && event.level !== 'warn') return event;
+    this.#redaction ??= { scrub: createSecretScrubber(this.#secrets), keys: new Set([...SECRET_FIELD_NAMES, ...this.#piiColumnNames()]) };
+    const { scrub, keys } = this.#redaction;
+    return { ...event, ...(event.message !== undefined ? { message: scrub(event.message) } : {}), ...(event.data !== undefined ? { data: redactValue(event.data, scrub, keys) } : {}) };
+  }
+
+  // Columns tagged PII anywhere in the project: their values are redacted from log lines' fields.
+  #piiColumnNames(): string[] {
+    const names = new Set<string>();
+    for (const asset of this.graph.assets()) for (const [name, doc] of Object.entries(asset.columns)) if (doc.pii !== undefined && doc.pii !== 'none') names.add(name);
+    return [...names];
   }
 
   /** Waits for a run started in this process and returns its final record. */
@@ -1047,6 +1120,8 @@ export class Instance {
     await this.alerts.idle();
     await this.openLineage?.flush();
     if (this.#engine) await (await this.#engine).close();
+    for (const log of this.#runLogs.values()) log.close();
+    await this.#tracing.flush();
     this.catalog.close();
   }
 
@@ -1242,6 +1317,9 @@ export async function openInstance(config: InstanceConfig = {}): Promise<Instanc
     ...(config.clock !== undefined ? { clock: config.clock } : {}),
     ...(config.columnLineageOf !== undefined ? { columnLineageOf: config.columnLineageOf } : {}),
     ...(config.lineageEnv !== undefined ? { lineageEnv: config.lineageEnv } : {}),
+    tracing: config.tracing ?? (await createTracing()),
+    ...(config.logLevel !== undefined ? { logLevel: config.logLevel } : {}),
+    ...(config.secrets !== undefined ? { secrets: config.secrets } : {}),
   };
   const instance = config.project ? new Instance(config.projectDir ?? process.cwd(), config.project, options) : await (async () => {
     const loaded = await loadProject(config.projectDir ?? process.cwd());

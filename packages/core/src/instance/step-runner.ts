@@ -18,6 +18,9 @@ import type { AlertRaiser } from '../observability/alerts/index.ts';
 import { recordAssetColumnLineage } from './column-lineage-recorder.ts';
 import { loadSqlDialect } from '../dialect/index.ts';
 import { judgeSchema, recordWrittenSchema, refusedSchemaMessage } from './schema-guard.ts';
+import { ROOT_CONTEXT, trace, type Span } from '@opentelemetry/api';
+import { inSpan, SPAN_NAMES, startSpan, TRACING_OFF, type Tracing } from '../observability/index.ts';
+import type { CheckResult } from '../checks/index.ts';
 
 /** What the step runner needs: the project's graph and the instance's catalog and engine. */
 export interface StepRunnerConfig {
@@ -39,7 +42,12 @@ export interface StepRunnerConfig {
   readonly alerts?: AlertRaiser;
   /** The project's schema change policy, for assets that declare none (default `allow`). */
   readonly schemaChanges?: SchemaChangePolicy;
+  /** Where partition, engine query, check and catalog commit spans go (default: off). */
+  readonly tracing?: Tracing;
 }
+
+/** A step runner that takes the step's span as the parent of the spans it makes. */
+export type TracedStepRunner = (step: PlanStep, attempt: number, signal: AbortSignal, log: StepLogger, parent?: Span) => Promise<StepOutcome>;
 
 /** What a partition reads and whether its current version already reflects that (see `resolvePartition`). */
 interface ResolvedPartition {
@@ -75,7 +83,7 @@ interface PartitionOutcome {
  * and what makes an overlapping second backfill a no-op), otherwise materializes through the engine
  * and commits the new version with its lineage in one catalog transaction.
  */
-export function createStepRunner(config: StepRunnerConfig): StepRunner {
+export function createStepRunner(config: StepRunnerConfig): StepRunner & TracedStepRunner {
   const { graph, catalog, ctx } = config;
   const leaseTtlMs = config.leaseTtlMs ?? 600_000;
   // Check results and versions go through the alert raiser when there is one: the alerts they raise share their transaction.
@@ -94,6 +102,27 @@ export function createStepRunner(config: StepRunnerConfig): StepRunner {
       recordAssetColumnLineage(graph, catalog, asset, { codeVersion, runId: config.runId, materializationId, columns });
     } catch (error) {
       log.warn(`${asset.key}: column lineage not recorded: ${error instanceof Error ? error.message : String(error)}`);
+    }
+  };
+
+  const tracing = config.tracing ?? TRACING_OFF;
+  const engineQuery = <T>(parent: Span | undefined, asset: AssetDefinition, partitions: number, work: () => Promise<T>): Promise<T> =>
+    inSpan(tracing, SPAN_NAMES.engineQuery, parent, { 'db.system': config.engine.name, 'quarry.asset': asset.key, 'quarry.partitions': partitions }, work);
+  const commit = <T>(parent: Span | undefined, asset: AssetDefinition, partitions: number, work: () => T): Promise<T> =>
+    inSpan(tracing, SPAN_NAMES.catalogCommit, parent, { 'quarry.asset': asset.key, 'quarry.partitions': partitions }, work);
+  // A span per evaluated check, timed by the check's own duration (the audit evaluates them together).
+  const checkSpans = (parent: Span | undefined, asset: AssetDefinition, partition: string, results: readonly CheckResult[]): void => {
+    if (!tracing.enabled) return;
+    for (const r of results) {
+      const end = Date.parse(r.evaluatedAt);
+      const endTime = Number.isFinite(end) ? end : Date.now();
+      const span = tracing.tracer.startSpan(
+        SPAN_NAMES.check,
+        { startTime: endTime - r.durationMs, attributes: { 'quarry.asset': asset.key, 'quarry.partition': partition, 'quarry.check': r.checkName, 'quarry.check.status': r.status, 'quarry.check.severity': r.severity, 'quarry.check.blocking': r.blocking } },
+        parent === undefined ? undefined : traceContext(parent),
+      );
+      if (r.status !== 'passed') span.setStatus({ code: 2, message: r.message });
+      span.end(endTime);
     }
   };
 
@@ -190,7 +219,15 @@ export function createStepRunner(config: StepRunnerConfig): StepRunner {
     return { key, index, inputs, fingerprint, inputSeqs, lineage, sourceVersion, codeVersion, upToDate, currentId: current?.id };
   };
 
-  const materializePartition = async (asset: AssetDefinition, step: PlanStep, key: string, attempt: number, signal: AbortSignal, log: StepLogger): Promise<PartitionOutcome> => {
+  const materializePartition = (asset: AssetDefinition, step: PlanStep, key: string, attempt: number, signal: AbortSignal, log: StepLogger, parent: Span | undefined): Promise<PartitionOutcome> =>
+    inSpan(tracing, SPAN_NAMES.partition, parent, { 'quarry.asset': asset.key, 'quarry.partition': key, 'quarry.attempt': attempt }, async (span) => {
+      const outcome = await materializeOnePartition(asset, step, key, attempt, signal, log, span);
+      span.setAttribute('quarry.outcome', outcome.blocked !== undefined ? 'blocked' : outcome.upToDate ? 'up_to_date' : 'written');
+      if (outcome.rowCount !== undefined) span.setAttribute('quarry.rows', outcome.rowCount);
+      return outcome;
+    });
+
+  const materializeOnePartition = async (asset: AssetDefinition, step: PlanStep, key: string, attempt: number, signal: AbortSignal, log: StepLogger, span: Span): Promise<PartitionOutcome> => {
     const definition = asset.partitions;
     const index = definition ? definition.indexOf(key, ctx) : 0;
     const release = takeLeases(asset, [key]);
@@ -203,16 +240,18 @@ export function createStepRunner(config: StepRunnerConfig): StepRunner {
         return { partition: key, upToDate: true };
       }
       const scope = scopeOf(definition, [key], index, index, ctx);
-      const output = await config.engine.materialize({
-        asset,
-        scope,
-        inputs,
-        outputPath: partitionFilePath(asset.key, key, config.runId, attempt),
-        runId: config.runId,
-        projectDir: config.projectDir,
-        log,
-        signal,
-      });
+      const output = await engineQuery(span, asset, 1, () =>
+        config.engine.materialize({
+          asset,
+          scope,
+          inputs,
+          outputPath: partitionFilePath(asset.key, key, config.runId, attempt),
+          runId: config.runId,
+          projectDir: config.projectDir,
+          log,
+          signal,
+        }),
+      );
       if (signal.aborted) throw new QuarryError('QUARRY_RUN_CANCELLED', `Run ${config.runId} was cancelled before ${asset.key} [${key}] was committed.`);
       // Size and checksum as written, so `quarry verify` can later tell a lost or changed file.
       const store = config.store;
@@ -227,6 +266,7 @@ export function createStepRunner(config: StepRunnerConfig): StepRunner {
       }
       // Write–audit–publish: the staged version is checked before anyone can see it.
       const audit = asset.checks.length > 0 ? await auditPartition({ asset, partitionKey: key, partitionIndex: index, scope, files: output.files, engine: config.engine, catalog, ctx }) : undefined;
+      if (audit !== undefined) checkSpans(span, asset, key, audit.results);
       // A blocking check that could not run (the engine failed reading the staged file, bad check SQL)
       // says nothing about the data: that is an error of the step, not a failed check.
       const unevaluated = audit?.blocking.filter((r) => r.status === 'errored') ?? [];
@@ -249,7 +289,7 @@ export function createStepRunner(config: StepRunnerConfig): StepRunner {
       for (const r of audit?.results ?? []) {
         if (r.status !== 'passed') log.warn(`${asset.key} [${key}] check ${r.checkName} ${r.status}: ${r.message}`);
       }
-      const [committed] = commitVersions([
+      const [committed] = await commit(span, asset, 1, () => commitVersions([
         {
           assetKey: asset.key,
           partitionKey: key,
@@ -267,7 +307,7 @@ export function createStepRunner(config: StepRunnerConfig): StepRunner {
           lineage,
           fileChecksums,
         },
-      ]);
+      ]));
       if (audit !== undefined) recordChecks(audit.results.map((r) => toCatalogCheckResult(r, asset.key, key, config.runId, committed!.id, output.files)));
       await recordColumnLineage(asset, codeVersion, committed!.id, output.columns.map((c) => c.name), log);
       recordWrittenSchema(catalog, asset.key, schema, committed!, config.runId);
@@ -308,7 +348,19 @@ export function createStepRunner(config: StepRunnerConfig): StepRunner {
    * on its own, then all committed in one catalog transaction. Any failure fails the whole range and
    * commits nothing; partitions whose blocking checks fail are left out of the commit (per partition).
    */
-  const materializeRange = async (asset: AssetDefinition, step: PlanStep, attempt: number, signal: AbortSignal, log: StepLogger): Promise<StepOutcome> => {
+  const materializeRange = async (asset: AssetDefinition, step: PlanStep, attempt: number, signal: AbortSignal, log: StepLogger, parent: Span | undefined): Promise<StepOutcome> => {
+    const definition = asset.partitions!;
+    const keys = step.partitionKeys;
+    // One span per partition of the range, children of the step; the one engine query and the one commit are the step's.
+    const partitionSpans = new Map(keys.map((key) => [key, startSpan(tracing, SPAN_NAMES.partition, parent, { 'quarry.asset': asset.key, 'quarry.partition': key, 'quarry.attempt': attempt })] as const));
+    try {
+      return await materializeRangeIn(asset, step, attempt, signal, log, parent, partitionSpans);
+    } finally {
+      for (const span of partitionSpans.values()) span.end();
+    }
+  };
+
+  const materializeRangeIn = async (asset: AssetDefinition, step: PlanStep, attempt: number, signal: AbortSignal, log: StepLogger, parent: Span | undefined, partitionSpans: ReadonlyMap<string, Span>): Promise<StepOutcome> => {
     const definition = asset.partitions!;
     const keys = step.partitionKeys;
     const label = keys.length === 1 ? `${asset.key} [${keys[0]}]` : `${asset.key} [${keys[0]}..${keys[keys.length - 1]}]`;
@@ -337,17 +389,19 @@ export function createStepRunner(config: StepRunnerConfig): StepRunner {
         }),
         ...(windowed.timezone !== undefined ? { timeZone: windowed.timezone } : {}),
       };
-      const output = await config.engine.materialize({
-        asset,
-        scope: scopeOf(definition, keys, indices[0]!, indices[indices.length - 1]!, ctx),
-        inputs,
-        outputPath: split.partitions[0]!.outputPath,
-        runId: config.runId,
-        projectDir: config.projectDir,
-        log,
-        signal,
-        split,
-      });
+      const output = await engineQuery(parent, asset, keys.length, () =>
+        config.engine.materialize({
+          asset,
+          scope: scopeOf(definition, keys, indices[0]!, indices[indices.length - 1]!, ctx),
+          inputs,
+          outputPath: split.partitions[0]!.outputPath,
+          runId: config.runId,
+          projectDir: config.projectDir,
+          log,
+          signal,
+          split,
+        }),
+      );
       if (signal.aborted) throw new QuarryError('QUARRY_RUN_CANCELLED', `Run ${config.runId} was cancelled before ${label} was committed.`);
       const parts = new Map((output.partitions ?? []).map((p) => [p.key, p]));
       const store = config.store;
@@ -373,6 +427,7 @@ export function createStepRunner(config: StepRunnerConfig): StepRunner {
       if (asset.checks.length > 0) {
         for (const { r, part } of staged) {
           const audit = await auditPartition({ asset, partitionKey: r.key, partitionIndex: r.index, scope: scopeOf(definition, [r.key], r.index, r.index, ctx), files: part.files, engine: config.engine, catalog, ctx });
+          checkSpans(partitionSpans.get(r.key) ?? parent, asset, r.key, audit.results);
           const unevaluated = audit.blocking.filter((c) => c.status === 'errored');
           if (unevaluated.length > 0 && unevaluated.length === audit.blocking.length) {
             recordChecks(audit.results.map((c) => toCatalogCheckResult(c, asset.key, r.key, config.runId, null, part.files)));
@@ -397,7 +452,7 @@ export function createStepRunner(config: StepRunnerConfig): StepRunner {
         return false;
       });
       failing = publish.map(({ r }) => r.key);
-      const committed = commitVersions(
+      const committed = await commit(parent, asset, publish.length, () => commitVersions(
         publish.map(({ r, part, fileChecksums }) => ({
           assetKey: asset.key,
           partitionKey: r.key,
@@ -415,7 +470,7 @@ export function createStepRunner(config: StepRunnerConfig): StepRunner {
           lineage: r.lineage,
           fileChecksums,
         })),
-      );
+      ));
       failing = [];
       if (committed.length > 0) recordWrittenSchema(catalog, asset.key, schema, committed[0]!, config.runId);
       publish.forEach(({ r, part }, i) => {
@@ -450,18 +505,18 @@ export function createStepRunner(config: StepRunnerConfig): StepRunner {
     }
   };
 
-  return async (step, attempt, signal, log): Promise<StepOutcome> => {
+  return async (step, attempt, signal, log, parent?: Span): Promise<StepOutcome> => {
     const asset = graph.get(step.assetKey);
     if (asset.type !== 'asset') throw new QuarryError('QUARRY_BAD_ARGUMENT', `"${step.assetKey}" is a source asset and cannot be materialized.`);
     // An asset that declares range steps always runs through the split, even for one partition, so
     // each partition gets the same rows (and the same checks on where they belong) however it is batched.
     if (asset.backfill.partitionColumn !== undefined && asset.partitions !== undefined && config.engine.capabilities.rangeSplit === true) {
-      return materializeRange(asset, step, attempt, signal, log);
+      return materializeRange(asset, step, attempt, signal, log, parent);
     }
     const outcomes: PartitionOutcome[] = [];
     // On an engine that cannot split an output, a range step materializes its partitions one by one.
     for (const key of step.partitionKeys) {
-      const outcome = await materializePartition(asset, step, key, attempt, signal, log);
+      const outcome = await materializePartition(asset, step, key, attempt, signal, log, parent);
       if (outcome.blocked !== undefined) return { status: 'blocked', message: `${asset.key} [${key}]: ${outcome.blocked}` };
       outcomes.push(outcome);
     }
@@ -477,6 +532,10 @@ export function createStepRunner(config: StepRunnerConfig): StepRunner {
       },
     };
   };
+}
+
+function traceContext(parent: Span): import('@opentelemetry/api').Context {
+  return trace.setSpan(ROOT_CONTEXT, parent);
 }
 
 /** The source version `observe` reports; what it throws keeps its cause (so retries follow it) and names the partition. */

@@ -247,6 +247,8 @@ export async function runPage(context: PageContext, route: Extract<Route, { page
       h('div', {}, h('dt', {}, 'Started'), h('dd', {}, formatTime(start))),
       h('div', {}, h('dt', {}, 'Duration'), h('dd', {}, start === undefined ? '—' : formatDuration((end ?? at) - start))),
       h('div', {}, h('dt', {}, 'Steps'), h('dd', {}, `${steps.filter((s) => s.status === 'succeeded').length} / ${rows.length} done`)),
+      // The OpenTelemetry trace of the run's latest execution (when tracing was on): find it in your tracing backend.
+      h('div', {}, h('dt', {}, 'Trace'), h('dd', { class: 'mono', 'data-testid': 'run-trace-id' }, String(pick(run, 'traceId') ?? 'not traced'))),
     );
     renderFailures();
     renderFilters();

@@ -330,14 +330,18 @@ CREATE TABLE storage_moves (
 );
 `;
 
+// observability: the OpenTelemetry trace id of a run's latest execution (null when tracing was off).
+const V5_RUN_TRACE_IDS = `
+ALTER TABLE runs ADD COLUMN trace_id TEXT;
+`;
+
 /** The SQLite catalog's schema history, oldest first; the last entry is the version this code writes. */
 export const SQLITE_MIGRATIONS: readonly SqliteMigration[] = [
   { version: 1, name: 'core', up: (db) => db.exec(V1_CORE) },
   { version: 2, name: 'checks and lineage', up: (db) => db.exec(V2_CHECKS_AND_LINEAGE) },
   { version: 3, name: 'lake integrity', up: (db) => db.exec(V3_LAKE_INTEGRITY) },
   { version: 4, name: 'source observations', up: (db) => db.exec(V4_SOURCE_OBSERVATIONS) },
-  // Version 5 is assigned to another branch of this batch; the lead replaces this entry when merging.
-  { version: 5, name: 'reserved (merged from another branch)', up: () => {} },
+  { version: 5, name: 'run trace ids', up: (db) => db.exec(V5_RUN_TRACE_IDS) },
   { version: 6, name: 'alert outbox', up: (db) => db.exec(V6_ALERT_OUTBOX) },
   { version: 8, name: 'storage tiers', up: (db) => db.exec(V8_STORAGE_TIERS) },
   { version: 9, name: 'schema history', up: (db) => db.exec(V9_SCHEMA_HISTORY) },

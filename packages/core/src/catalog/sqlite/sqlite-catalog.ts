@@ -1277,6 +1277,15 @@ export class SqliteCatalog implements Catalog {
     };
   }
 
+  // ---------------------------------------------------------------- observability (traces)
+
+  setRunTraceId(runId: string, traceId: string | null): void {
+    if (traceId !== null && !/^[0-9a-f]{32}$/.test(traceId)) throw new QuarryError('QUARRY_BAD_ARGUMENT', `Trace id ${JSON.stringify(traceId)} is not 32 lowercase hex digits (an OpenTelemetry trace id).`);
+    this.#write(() => {
+      if (this.#stmt('UPDATE runs SET trace_id = ? WHERE id = ?').run(traceId, runId).changes === 0) throw unknownRun(runId);
+    });
+  }
+
   close(): void {
     this.#statements.clear();
     this.#reads.clear();
@@ -1516,6 +1525,7 @@ function runFromRow(row: Row): RunRecord {
     parentRunId: row.parent_run_id as string | null,
     tags: fromJson(row.tags) as Record<string, string>,
     error: row.error as string | null,
+    traceId: (row.trace_id as string | null | undefined) ?? null,
   };
 }
 

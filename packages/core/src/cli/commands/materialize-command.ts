@@ -1,5 +1,7 @@
 import { QuarryError } from '../../errors.ts';
-import { createProgressReporter, type ExecutionEvent } from '../../execution/index.ts';
+import { createProgressReporter, type ExecutionEvent, type StepLogLevel } from '../../execution/index.ts';
+import type { LogLevel } from '../../observability/index.ts';
+import { cliLog } from '../cli-logger.ts';
 import type { Instance, RunOptions } from '../../instance/index.ts';
 import { writeLine, type CliIo } from '../cli-io.ts';
 import { flag, stringOption, type Command, type CommandArgs } from '../command.ts';
@@ -9,7 +11,21 @@ import { formatBlocked, formatPlan } from './plan-command.ts';
 
 /** Runs (or resumes) a run in this process with a progress display, and returns the exit code. */
 async function runWithProgress(instance: Instance, io: CliIo, start: () => Promise<{ runId: string; stepCount: number; resumed?: number }>): Promise<number> {
-  const progress = createProgressReporter({ stream: io.stderr as unknown as { write(s: string): unknown; isTTY?: boolean }, logLevel: 'warn' });
+  const stderr = io.stderr as unknown as { write(s: string): unknown; isTTY?: boolean };
+  const log = cliLog(io);
+  const settings = io.logSettings;
+  const progress = createProgressReporter({
+    stream: stderr,
+    // The bar is for a person at a terminal; JSON lines stay one object per line.
+    isTTY: stderr.isTTY === true && settings?.format !== 'json',
+    logger: log,
+    fields: (runId) => {
+      const traceId = instance.traceIdOf(runId);
+      return traceId === undefined ? {} : { trace_id: traceId };
+    },
+    // Step log lines below warn are noise in a terminal unless the log level was asked for.
+    logLevel: settings?.levelGiven === true ? stepLogLevel(settings.level) : 'warn',
+  });
   const stopExecutionEvents = instance.onExecutionEvent((event: ExecutionEvent) => progress.onEvent(event));
   const { runId, stepCount, resumed } = await start();
   writeLine(io.stdout, `Run ${runId}: ${stepCount} step${stepCount === 1 ? '' : 's'}${resumed ? ` (${resumed} already done)` : ''}`);
@@ -21,8 +37,9 @@ async function runWithProgress(instance: Instance, io: CliIo, start: () => Promi
     progress.close();
     writeLine(io.stdout, `Run ${runId} ${run.status}${run.error ? `: ${run.error}` : ''}`);
     if (run.status !== 'succeeded') {
+      const traceId = instance.traceIdOf(runId);
       for (const step of instance.listSteps(runId).filter((s) => s.status === 'failed')) {
-        writeLine(io.stderr, `  ✗ ${step.stepId}: ${step.error ?? 'failed'}`);
+        log.error({ run_id: runId, ...(traceId !== undefined ? { trace_id: traceId } : {}), step: step.stepId, asset: step.assetKey, attempt: step.attempt, event: 'step_failed' }, `  ✗ ${step.stepId}: ${step.error ?? 'failed'}`);
       }
     }
     return run.status === 'succeeded' ? 0 : 1;
@@ -31,6 +48,10 @@ async function runWithProgress(instance: Instance, io: CliIo, start: () => Promi
     process.off('SIGTERM', onSignal);
     stopExecutionEvents();
   }
+}
+
+function stepLogLevel(level: LogLevel): StepLogLevel | 'silent' {
+  return level === 'trace' ? 'debug' : level === 'fatal' ? 'error' : level;
 }
 
 async function materialize(args: CommandArgs, io: CliIo, kind: 'materialize' | 'backfill'): Promise<number> {

@@ -53,11 +53,13 @@ export const runCommand: Command = {
       const steps = instance.listSteps(runId);
       const events = flag(args, 'logs') ? instance.listEvents({ runId, limit: 100_000 }) : [];
       if (flag(args, 'json')) {
-        writeLine(io.stdout, JSON.stringify({ run, steps, ...(flag(args, 'logs') ? { events } : {}) }));
+        writeLine(io.stdout, JSON.stringify({ run, steps, logFile: instance.runLogPath(run.id), ...(flag(args, 'logs') ? { events } : {}) }));
         return 0;
       }
       writeLine(io.stdout, `Run ${run.id}  ${run.kind}  ${run.status}  selection ${run.selection}  ${duration(run.startedAt, run.finishedAt)}`);
       if (run.error) writeLine(io.stdout, `  ${run.error}`);
+      if (run.traceId) writeLine(io.stdout, `  trace ${run.traceId}`);
+      writeLine(io.stdout, `  log ${instance.runLogPath(run.id)}`);
       // Engine errors span lines (SQL context, a caret); the table shows the first, --json has all.
       const rows = steps.map((s) => [s.stepId, s.status, String(s.attempt), duration(s.startedAt, s.finishedAt), (s.error ?? s.reason ?? '').split('\n')[0] ?? '']);
       writeLine(io.stdout, formatTable(['STEP', 'STATUS', 'TRIES', 'DURATION', 'NOTE'], rows));

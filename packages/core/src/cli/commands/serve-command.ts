@@ -1,9 +1,11 @@
 import { QuarryError } from '../../errors.ts';
+import type { QuarryLogger } from '../../observability/index.ts';
+import { cliLog } from '../cli-logger.ts';
 import { writeLine } from '../cli-io.ts';
 import { stringOption, type Command } from '../command.ts';
 
 interface UiServerModule {
-  startServer(options: { projectDir: string; quarryHome?: string; host?: string; port?: number; token?: string; unmaskToken?: string }): Promise<{ url: string; close(): Promise<void> }>;
+  startServer(options: { projectDir: string; quarryHome?: string; host?: string; port?: number; token?: string; unmaskToken?: string; logger?: QuarryLogger }): Promise<{ url: string; close(): Promise<void> }>;
 }
 
 /**
@@ -42,6 +44,8 @@ export const serveCommand: Command = {
       port,
       ...(token !== undefined ? { token } : {}),
       ...(unmaskToken !== undefined ? { unmaskToken } : {}),
+      // The server's lines (requests, errors) go through the command's logger: its level, format and secrets.
+      logger: cliLog(io),
     });
     writeLine(io.stdout, `Quarry UI at ${server.url} (Ctrl-C to stop)`);
     await new Promise<void>((resolve) => {

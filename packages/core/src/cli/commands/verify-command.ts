@@ -1,3 +1,4 @@
+import { cliLog } from '../cli-logger.ts';
 import { writeLine } from '../cli-io.ts';
 import { flag, type Command } from '../command.ts';
 import { openCliInstance } from '../open-instance.ts';
@@ -38,7 +39,7 @@ export const verifyCommand: Command = {
         writeLine(io.stdout, `Marked ${report.repaired} version${report.repaired === 1 ? '' : 's'} lost: \`quarry plan\` now shows ${report.repaired === 1 ? 'its partition' : 'their partitions'} as missing; \`quarry materialize\` writes ${report.repaired === 1 ? 'it' : 'them'} again.`);
         return 0;
       }
-      writeLine(io.stderr, `Found ${report.damaged} damaged file${report.damaged === 1 ? '' : 's'}: run \`quarry verify --repair\` to mark ${report.damaged === 1 ? 'its version' : 'their versions'} lost, then \`quarry materialize\` to write ${report.damaged === 1 ? 'it' : 'them'} again.`);
+      cliLog(io).warn({ event: 'verify_damaged' }, `Found ${report.damaged} damaged file${report.damaged === 1 ? '' : 's'}: run \`quarry verify --repair\` to mark ${report.damaged === 1 ? 'its version' : 'their versions'} lost, then \`quarry materialize\` to write ${report.damaged === 1 ? 'it' : 'them'} again.`);
       return 1;
     } finally {
       await instance.close();
