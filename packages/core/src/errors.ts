@@ -80,6 +80,11 @@ export const QUARRY_ERROR_CODES = {
   QUARRY_LAKE_FILE_MISSING: 'a lake file a current version names is missing or changed',
   // range steps
   QUARRY_BAD_ROW_PLACEMENT: "a row of a range step's output belongs to no partition of the range (its partition column is outside the range or NULL)",
+  // automation (daemon, schedules, sensors, conditions, run queue, freshness)
+  QUARRY_BAD_CRON: 'a cron expression or its time zone is invalid',
+  QUARRY_BAD_AUTOMATION: 'an automation condition, sensor, freshness policy, priority or pool is invalid',
+  QUARRY_SENSOR_FAILED: "a sensor's evaluate function threw, returned something invalid or ran past its time limit",
+  QUARRY_DAEMON_LEASE_HELD: 'another daemon holds the lease of this instance',
 } as const;
 
 /** A stable Quarry error code, such as `QUARRY_ASSET_CYCLE`. */

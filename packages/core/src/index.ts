@@ -17,3 +17,4 @@ export * from './storage/index.ts';
 export * from './catalog/index.ts';
 export * from './checks/index.ts';
 export * from './instance/index.ts';
+export * from './automation/index.ts';

@@ -6,6 +6,7 @@ export type {
   CatalogCompaction, RenewLeasesResult, RetentionResult, RunKind, RunRecord, RunStatus, RunUpdate, StepRecord, StepStatus, StepUpsert,
 } from './catalog.ts';
 export { EVENT_LEVELS, RUN_KINDS, RUN_STATUSES, STEP_STATUSES } from './catalog.ts';
+export type * from './automation-records.ts';
 export { createRunId } from './run-id.ts';
 export { isProcessAlive } from '../execution/is-process-alive.ts';
 export { resolveQuarryHome } from './quarry-home.ts';

@@ -5,3 +5,4 @@ export * from './schema-columns.ts';
 export * from './retry-policy.ts';
 export * from './backfill-policy.ts';
 export * from './pii-mask.ts';
+export * from './automation-policy.ts';

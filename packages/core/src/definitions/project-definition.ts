@@ -1,5 +1,6 @@
 import { QuarryError } from '../errors.ts';
 import { isAssetDefinition, type AnyAssetDefinition } from './asset-definition.ts';
+import { resolveAutomationSettings, type AutomationSettings, type AutomationSettingsConfig, type SensorDefinition } from './automation-policy.ts';
 import { DEFAULT_RETRY_POLICY, resolveRetryPolicy, type RetryPolicy, type RetryPolicyConfig } from './retry-policy.ts';
 
 /** Where a project keeps its lake and catalog, and how long old versions stay. */
@@ -19,6 +20,11 @@ export interface ProjectDefinition {
   readonly concurrency: number;
   /** How transient step failures are retried, unless an asset declares its own `retry` (default `DEFAULT_RETRY_POLICY`). */
   readonly retry: RetryPolicy;
+  // automation
+  /** Sensors the daemon evaluates. */
+  readonly sensors: readonly SensorDefinition[];
+  /** The daemon's run queue limits. */
+  readonly automation: AutomationSettings;
 }
 
 /** Options of `defineProject`. */
@@ -33,6 +39,10 @@ export interface ProjectConfig {
    * 4 attempts after 1 min → 5 min → 15 min. See docs/retries.md.
    */
   retry?: RetryPolicyConfig;
+  /** Sensors the daemon evaluates (`defineSensor`); names must be unique. */
+  sensors?: readonly SensorDefinition[];
+  /** The daemon's queue: `{ maxConcurrentRuns: 2, pools: { 'tag:bigquery': 1 } }` (see docs/automation.md). */
+  automation?: AutomationSettingsConfig;
 }
 
 /**
@@ -58,8 +68,17 @@ export function defineProject(config: ProjectConfig): ProjectDefinition {
   }
   const name = config.name ?? 'quarry-project';
   const retry = resolveRetryPolicy(config.retry, DEFAULT_RETRY_POLICY, `Project "${name}"`);
+  const sensors = [...(config.sensors ?? [])];
+  const sensorNames = new Set<string>();
+  for (const sensor of sensors) {
+    if (sensor?.type !== 'sensor') throw new QuarryError('QUARRY_BAD_AUTOMATION', `Project sensors must be made with defineSensor (got ${typeof sensor}).`);
+    if (sensorNames.has(sensor.name)) throw new QuarryError('QUARRY_BAD_AUTOMATION', `Project declares two sensors named "${sensor.name}": sensor names must be unique.`);
+    sensorNames.add(sensor.name);
+  }
   return Object.freeze({
     name,
+    sensors: Object.freeze(sensors),
+    automation: resolveAutomationSettings(config.automation),
     assets: Object.freeze(list),
     storage: Object.freeze({ ...(config.storage ?? {}) }),
     concurrency,

@@ -1,5 +1,6 @@
 import type { Command } from '../command.ts';
 import { checksCommand } from './checks-command.ts';
+import { daemonCommand } from './daemon-command.ts';
 import { graphCommand } from './graph-command.ts';
 import { initCommand } from './init-command.ts';
 import { listCommand } from './list-command.ts';
@@ -34,4 +35,5 @@ export const commands: readonly Command[] = [
   verifyCommand,
   initCommand,
   serveCommand,
+  daemonCommand,
 ];

@@ -1,6 +1,8 @@
 import { QuarryError } from '../../errors.ts';
 import { writeLine } from '../cli-io.ts';
-import { stringOption, type Command } from '../command.ts';
+import { flag, stringOption, type Command } from '../command.ts';
+import { openCliInstance } from '../open-instance.ts';
+import { DAEMON_OPTIONS, startCliDaemon } from './daemon-command.ts';
 
 interface UiServerModule {
   startServer(options: { projectDir: string; quarryHome?: string; host?: string; port?: number; token?: string }): Promise<{ url: string; close(): Promise<void> }>;
@@ -12,12 +14,14 @@ interface UiServerModule {
  */
 export const serveCommand: Command = {
   name: 'serve',
-  usage: 'quarry serve [--host 127.0.0.1] [--port 3000] [--token TOKEN]',
+  usage: 'quarry serve [--host 127.0.0.1] [--port 3000] [--token TOKEN] [--daemon]',
   summary: 'start the web UI and HTTP API (binds 127.0.0.1; another host needs --token)',
   options: {
     host: { type: 'string', help: 'address to bind', defaultText: '127.0.0.1' },
     port: { type: 'string', help: 'port (0 picks a free one)', default: '3000' },
     token: { type: 'string', help: 'token required by mutating requests (required off loopback)', defaultText: 'the QUARRY_TOKEN environment variable' },
+    daemon: { type: 'boolean', help: 'also run the automation daemon in this process (see quarry daemon)' },
+    ...DAEMON_OPTIONS,
   },
   maxPositionals: 0,
   async run(args, io) {
@@ -41,11 +45,16 @@ export const serveCommand: Command = {
       ...(token !== undefined ? { token } : {}),
     });
     writeLine(io.stdout, `Quarry UI at ${server.url} (Ctrl-C to stop)`);
+    // The daemon runs in this process, over its own instance of the same project and catalog.
+    const controller = new AbortController();
+    const daemonInstance = flag(args, 'daemon') ? await openCliInstance(args, io) : undefined;
+    const daemon = daemonInstance !== undefined ? startCliDaemon(daemonInstance, args, io, controller.signal) : undefined;
     await new Promise<void>((resolve) => {
       const stop = () => {
         process.off('SIGINT', stop);
         process.off('SIGTERM', stop);
-        void server.close().then(resolve, resolve);
+        controller.abort();
+        void Promise.all([server.close(), daemon?.done.then(() => daemonInstance?.close())]).then(() => resolve(), () => resolve());
       };
       process.on('SIGINT', stop);
       process.on('SIGTERM', stop);
