@@ -108,6 +108,9 @@ export class Daemon {
   readonly #runConcurrency: number;
   readonly #active = new Map<string, ActiveRun>();
   readonly #overdueListeners = new Set<(event: AssetOverdueEvent) => void | Promise<void>>();
+  // Per asset, the state its condition was last evaluated on: an unchanged state gives the same answer,
+  // so an idle daemon re-reads a few cached catalog rows per asset instead of recomputing staleness.
+  readonly #evaluatedState = new Map<AssetKey, string>();
   #leader = false;
   #dispatching: Promise<string[]> | undefined;
 
@@ -240,9 +243,12 @@ export class Daemon {
         }
         return out;
       }
+      const state = conditionCrons(condition).length === 0 ? this.#conditionState(asset, now) : undefined;
+      if (state !== undefined && this.#evaluatedState.get(asset.key) === state) return [];
       const result = await this.#evaluateCondition(asset, condition, now, cursor?.lastTickTime ?? null);
       if (result.subset.isEmpty) {
         const tick = this.#record(this.#tick(kind, asset.key, now, startedAt, 'skipped', [], 0, result.reason), [], { lastTickTime: now });
+        if (state !== undefined) this.#evaluatedState.set(asset.key, state);
         return [tick];
       }
       const ctx = this.#ctxAt(now);
@@ -251,6 +257,7 @@ export class Daemon {
       const fingerprint = createHash('sha256').update(JSON.stringify([keys, this.#upstreamState(asset.key), result.cronTime ?? null])).digest('hex').slice(0, 16);
       const request = this.#request(`condition:${asset.key}:${fingerprint}`, `condition:${asset.key}`, asset.key, selection, asset);
       const tick = this.#record(this.#tick(kind, asset.key, now, startedAt, 'requested', [request.runKey], request.partitionCount, `${describeCondition(condition)}: ${result.reason}`), [request], { lastTickTime: now });
+      if (state !== undefined) this.#evaluatedState.set(asset.key, state);
       return [tick];
     } catch (error) {
       if (isQuarryError(error, 'QUARRY_DAEMON_LEASE_HELD')) throw error;
@@ -322,6 +329,16 @@ export class Daemon {
     for (const cron of conditionCrons(c)) createCronSchedule(cron.cron, cron.timeZone, `Asset "${key}": onCron`);
   }
 
+  // What a condition without cron depends on: upstream data commits, the asset's own versions, failure
+  // markers and how many partitions exist now.
+  #conditionState(asset: AnyAssetDefinition, now: number): string {
+    const own = this.#host.catalog.currentPartitions(asset.key);
+    let ownSeq = 0;
+    for (const s of own.dataSeqs) ownSeq = Math.max(ownSeq, s);
+    const size = asset.partitions ? asset.partitions.size(this.#ctxAt(now)) : 1;
+    return JSON.stringify([this.#upstreamState(asset.key), own.size, ownSeq, size, this.#host.catalog.failedPartitions(asset.key).length]);
+  }
+
   // The upstream state a condition reacted to: the newest data commit of each upstream. The same
   // state gives the same run key, so a retried tick never requests twice.
   #upstreamState(key: AssetKey): Record<string, number> {
@@ -329,7 +346,7 @@ export class Daemon {
     for (const parent of this.#host.graph.parents(key)) {
       let max = 0;
       for (const s of this.#host.catalog.currentPartitions(parent).dataSeqs) max = Math.max(max, s);
-      for (const o of this.#host.catalog.currentObservations(parent)) max = Math.max(max, o.seq);
+      if (this.#host.graph.get(parent).type === 'source') for (const o of this.#host.catalog.currentObservations(parent)) max = Math.max(max, o.seq);
       state[parent] = max;
     }
     return state;

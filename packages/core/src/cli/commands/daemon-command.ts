@@ -56,7 +56,7 @@ export const daemonCommand: Command = {
       }
       const controller = new AbortController();
       if (flag(args, 'once')) {
-        const { daemon } = { daemon: createDaemon({ host: instance, clock: systemClock, intervalMs: parseAutomationDuration(stringOption(args, 'interval') ?? '30s', '--interval'), leaseMs: parseAutomationDuration(stringOption(args, 'lease') ?? '60s', '--lease') }) };
+        const daemon = createDaemon({ host: instance, clock: systemClock, leaseMs: parseAutomationDuration(stringOption(args, 'lease') ?? '60s', '--lease') });
         const result = await daemon.tick();
         if (!result.leader) {
           writeLine(io.stderr, 'Another daemon holds the lease of this instance; nothing was evaluated.');
