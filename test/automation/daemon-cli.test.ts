@@ -36,3 +36,31 @@ export default defineProject({ name: 'hello', assets: [orders, ordersClean, reve
   assert.match(again.stdout, /^condition marts\/summary: skipped — skipped: nothing to request$/m);
   assert.match(again.stdout, /^launched 0 run\(s\)$/m);
 });
+
+test('quarry serve --daemon runs the UI server and the daemon in one process; SIGINT stops both and releases the lease', async () => {
+  // The asset of the first test ran already; a second automated asset is missing.
+  project.editConfig((source) =>
+    replaceOnce(
+      source,
+      "export default defineProject({ name: 'hello', assets: [orders, ordersClean, revenue7d, summary] });",
+      `export const second = defineAsset({ key: 'marts/second', automation: missing(), compute: () => [{ ok: 2 }] });
+export default defineProject({ name: 'hello', assets: [orders, ordersClean, revenue7d, summary, second] });`,
+    ),
+  );
+  const server = project.start(['serve', '--daemon', '--port', '0', '--interval', '1s', '--lease', '10s']);
+  const deadline = Date.now() + 120_000;
+  while (!/condition marts\/second: requested/.test(server.output().stdout) && Date.now() < deadline && server.child.exitCode === null) await new Promise((r) => setTimeout(r, 200));
+  const { stdout } = server.output();
+  assert.match(stdout, /^Quarry UI at http:\/\/127\.0\.0\.1:\d+ /m, stdout);
+  assert.match(stdout, /condition marts\/second: requested/, stdout);
+  const url = /Quarry UI at (\S+)/.exec(stdout)![1]!;
+  assert.equal((await fetch(`${url}/api/assets`)).status, 200, 'the server answers while the daemon runs');
+  server.child.kill('SIGINT');
+  const result = await server.done;
+  assert.equal(result.code, 0, describeResult(result));
+  const runs = await project.quarry(['runs', '--json']);
+  assert.equal(runs.code, 0, describeResult(runs));
+  assert.ok((JSON.parse(runs.stdout) as { runs: { selection: string; status: string }[] }).runs.some((r) => r.selection === 'marts/second' && r.status === 'succeeded'), runs.stdout);
+  const next = await project.quarry(['daemon', '--once', '--lease', '10s']);
+  assert.equal(next.code, 0, `the lease was released at exit: ${describeResult(next)}`);
+});
