@@ -3,6 +3,7 @@ import { QuarryError } from '@quarry/core';
 import { serverInfoSchema } from './api-schemas.ts';
 import { defineRoute, registerRoutes, type ApiRoute } from './api-route.ts';
 import { assetRoutes } from './asset-routes.ts';
+import { automationRoutes } from './automation-routes.ts';
 import { dynamicPartitionsRoutes } from './dynamic-partitions-routes.ts';
 import { HttpStatusError, errorResponseOf } from './http-errors.ts';
 import { openApiDocument } from './openapi-document.ts';
@@ -180,6 +181,7 @@ export async function buildApp(config: UiServerConfig): Promise<FastifyInstance>
     ...assetRoutes(instance, { canSeePii: (request) => access.isAuthorized(request) }),
     ...runRoutes(instance, limits),
     ...dynamicPartitionsRoutes(instance),
+    ...automationRoutes(instance),
     runEventStreamRoute(instance, { ...config.stream, openStreams }),
   ];
   registerRoutes(app, routes, { guard: access.guard, handlerTimeoutMs: limits.handlerTimeoutMs });
