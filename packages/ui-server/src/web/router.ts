@@ -3,6 +3,7 @@ export type Route =
   | { readonly page: 'graph'; readonly selection: string | undefined }
   | { readonly page: 'asset'; readonly key: string; readonly partition: string | undefined }
   | { readonly page: 'runs' }
+  | { readonly page: 'automation' }
   | { readonly page: 'run'; readonly runId: string }
   | { readonly page: 'not-found'; readonly hash: string };
 
@@ -29,6 +30,7 @@ export function parseRoute(hash: string): Route {
     if (segments.every((s) => s !== undefined)) return { page: 'asset', key: segments.join('/'), partition: params.get('partition') ?? undefined };
   }
   if (parts[0] === 'runs' && parts.length === 1) return { page: 'runs' };
+  if (parts[0] === 'automation' && parts.length === 1) return { page: 'automation' };
   if (parts[0] === 'runs' && parts.length === 2) {
     const runId = safeDecode(parts[1]!);
     if (runId !== undefined) return { page: 'run', runId };
@@ -45,6 +47,8 @@ export function routeHash(route: Route): string {
       return `#/assets/${encodeURIComponent(route.key)}${route.partition !== undefined ? `?partition=${encodeURIComponent(route.partition)}` : ''}`;
     case 'runs':
       return '#/runs';
+    case 'automation':
+      return '#/automation';
     case 'run':
       return `#/runs/${encodeURIComponent(route.runId)}`;
     case 'not-found':
