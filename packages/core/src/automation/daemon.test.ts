@@ -61,7 +61,8 @@ test('an eager asset runs once after its upstream changed and not at all when th
     clock.advance(MINUTE);
     result = await daemon.tick();
     await daemon.drain();
-    assert.equal(result.ticks.find((t) => t.name === 'marts/views')?.status, 'skipped');
+    // The upstream's data commit (dataSeq) did not move, so the condition's inputs are unchanged: no new evaluation.
+    assert.equal(result.ticks.find((t) => t.name === 'marts/views'), undefined);
     assert.equal(runsOfMart(), 1, 'identical upstream data launches nothing');
 
     value = 2;
@@ -80,7 +81,7 @@ test('an eager asset runs once after its upstream changed and not at all when th
       clock.advance(MINUTE);
       result = await daemon.tick();
       await daemon.drain();
-      assert.equal(result.ticks.find((t) => t.name === 'marts/views')?.status, 'skipped');
+      assert.notEqual(result.ticks.find((t) => t.name === 'marts/views')?.status, 'requested');
     }
     assert.equal(runsOfMart(), 2);
     assert.equal(Number((await instance.query('select views from marts__views')).rows[0]?.views), 2);
@@ -263,5 +264,20 @@ test('freshness: an asset past its maxLag is overdue once — tick, asset_overdu
     await instance.waitForRun(again.runId);
     result = await daemon.tick();
     assert.match(result.ticks.find((t) => t.kind === 'freshness')!.reason!, /fresh again/);
+  });
+});
+
+test('a step its own successful run leaves stale is not launched again and again: the request fails saying why', async () => {
+  let version = 0;
+  // Its observed source version changes at every look, so the partition is stale again right after its run.
+  const restless = defineAsset({ key: 'raw/restless', automation: missing(), observe: () => String(version++), compute: () => [{ x: 1 }] });
+  await withAutomationInstance({ assets: [restless] }, '2026-06-01T00:00:00Z', async (instance, clock) => {
+    const daemon = createDaemon({ host: instance, clock });
+    await daemon.tick();
+    await daemon.drain();
+    const [request] = instance.catalog.listRunRequests();
+    assert.equal(request?.status, 'failed');
+    assert.equal(request?.chunks, 1, 'launched once');
+    assert.match(request?.outcome ?? '', /^step raw\/restless\[\] is still stale after its run r_\S+ succeeded \(source_changed\); not launching it again$/);
   });
 });

@@ -112,6 +112,8 @@ export class Daemon {
   // so an idle daemon re-reads a few cached catalog rows per asset instead of recomputing staleness.
   readonly #evaluatedState = new Map<AssetKey, string>();
   #leader = false;
+  // In `run()`, a finished run dispatches the queue at once (the next step of a backfill does not wait for the next tick).
+  #looping = false;
   #dispatching: Promise<string[]> | undefined;
 
   constructor(config: DaemonConfig) {
@@ -186,6 +188,8 @@ export class Daemon {
    * period of the holder's death. On abort it waits for its runs, then releases the lease.
    */
   async run(signal: AbortSignal, onError: (error: unknown) => void = () => {}): Promise<void> {
+    this.#looping = true;
+    this.#onDispatchError = onError;
     while (!signal.aborted) {
       try {
         await this.tick();
@@ -198,9 +202,12 @@ export class Daemon {
         break;
       }
     }
+    this.#looping = false;
     await this.drain();
     if (this.#leader) this.releaseLease();
   }
+
+  #onDispatchError: (error: unknown) => void = () => {};
 
   /** Waits until every run this daemon started has finished, dispatching the queue after each. */
   async drain(): Promise<void> {
@@ -558,9 +565,14 @@ export class Daemon {
         crashPoint('request-finished');
         return undefined;
       }
+      // A step its own successful run left stale (a blocking check, data that keeps changing): stop, do not loop.
+      if (last !== undefined && last.assetKey === step.assetKey && JSON.stringify(last.partitions) === JSON.stringify(chunkPartitions(this.#host.graph.get(step.assetKey).partitions !== undefined, step.partitionKeys))) {
+        catalog.updateRunRequest(request.runKey, { status: 'failed', finishedAt: this.#clock.now(), outcome: `step ${step.id} is still stale after its run ${last.runId} succeeded (${step.reason.cause}); not launching it again` });
+        return undefined;
+      }
       if (!this.#poolAllows(step.assetKey)) return undefined;
       const definition = this.#host.graph.get(step.assetKey).partitions;
-      const partitions: PartitionSelection | null = definition === undefined ? null : step.partitionKeys.length === 1 ? { key: step.partitionKeys[0]! } : { from: step.partitionKeys[0]!, to: step.partitionKeys[step.partitionKeys.length - 1]! };
+      const partitions = chunkPartitions(definition !== undefined, step.partitionKeys);
       const chunk = catalog.recordRunRequestChunk({ runKey: request.runKey, chunk: chunks.length, runId: createRunId(new Date(this.#clock.now())), assetKey: step.assetKey, partitions: partitions as JsonValue, launchedAt: this.#clock.now() });
       crashPoint('chunk-recorded');
       return this.#start(request, chunk.runId, chunk.assetKey, chunk.partitions as PartitionSelection | null);
@@ -594,7 +606,10 @@ export class Daemon {
         crashPoint('run-finished');
       },
       () => {},
-    ).finally(() => this.#active.delete(runId));
+    ).finally(() => {
+      this.#active.delete(runId);
+      if (this.#looping) void this.dispatch().catch((error: unknown) => this.#onDispatchError(error));
+    });
     this.#active.set(runId, { runId, runKey, assetKey, done });
   }
 
@@ -609,6 +624,11 @@ export class Daemon {
     }
     return true;
   }
+}
+
+function chunkPartitions(partitioned: boolean, keys: readonly string[]): PartitionSelection | null {
+  if (!partitioned) return null;
+  return keys.length === 1 ? { key: keys[0]! } : { from: keys[0]!, to: keys[keys.length - 1]! };
 }
 
 function poolMatches(pool: string, asset: AnyAssetDefinition): boolean {
