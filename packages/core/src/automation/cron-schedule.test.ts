@@ -23,3 +23,9 @@ test('an invalid cron or time zone throws QUARRY_BAD_CRON naming it', () => {
   assert.throws(() => onCron('*/15 * * * *', { timeZone: 'Mars/Olympus' }), (e) => isQuarryError(e, 'QUARRY_BAD_CRON') && e.message.includes('"Mars/Olympus"'));
   assert.throws(() => createCronSchedule('', 'UTC'), (e) => isQuarryError(e, 'QUARRY_BAD_CRON'));
 });
+
+test('latest() is the last cron instant at or before a time', () => {
+  const quarter = createCronSchedule('*/15 * * * *', 'Europe/Berlin');
+  assert.equal(new Date(quarter.latest(Date.parse('2026-10-25T01:07:00Z'))!).toISOString(), '2026-10-25T01:00:00.000Z');
+  assert.equal(new Date(quarter.latest(Date.parse('2026-10-25T01:15:00Z'))!).toISOString(), '2026-10-25T01:15:00.000Z');
+});

@@ -9,6 +9,8 @@ export interface CronSchedule {
   next(afterMs: number): number | undefined;
   /** The cron instants in `(afterMs, untilMs]`, oldest first, at most `limit` of them. */
   between(afterMs: number, untilMs: number, limit?: number): number[];
+  /** The latest cron instant at or before `untilMs`, or undefined. */
+  latest(untilMs: number): number | undefined;
 }
 
 /**
@@ -41,6 +43,9 @@ export function createCronSchedule(cron: string, timeZone = 'UTC', where = 'Cron
     cron,
     timeZone,
     next,
+    latest(untilMs: number): number | undefined {
+      return pattern.previousRuns(1, new Date(untilMs + 1))[0]?.getTime();
+    },
     between(afterMs: number, untilMs: number, limit = 1000): number[] {
       const out: number[] = [];
       let t = next(afterMs);

@@ -281,3 +281,20 @@ test('a step its own successful run leaves stale is not launched again and again
     assert.match(request?.outcome ?? '', /^step raw\/restless\[\] is still stale after its run r_\S+ succeeded \(source_changed\); not launching it again$/);
   });
 });
+
+test('after downtime a schedule requests only its latest missed instant and records the skipped ones on one tick', async () => {
+  const quarter = defineAsset({ key: 'raw/q', partitions: fifteenMinutePartitions({ start: '2026-06-01T00:00' }), automation: onCron('*/15 * * * *'), compute: ({ partition }) => [{ slot: partition.firstKey }] });
+  await withAutomationInstance({ assets: [quarter] }, '2026-06-01T00:01:00Z', async (instance, clock) => {
+    const daemon = createDaemon({ host: instance, clock });
+    await daemon.tick();
+    clock.advance(3 * 60 * MINUTE); // 03:01: twelve instants passed, 00:15 .. 03:00
+    const result = await daemon.tick();
+    await daemon.drain();
+    assert.deepEqual(result.ticks.map((t) => [t.status, new Date(t.tickTime).toISOString()]), [
+      ['skipped', '2026-06-01T02:45:00.000Z'],
+      ['requested', '2026-06-01T03:00:00.000Z'],
+    ]);
+    assert.match(result.ticks[0]!.reason!, /skipped the cron instants 2026-06-01T00:15:00.000Z \.\. 2026-06-01T02:45:00.000Z missed while no daemon ran/);
+    assert.deepEqual([...instance.catalog.currentPartitions('raw/q').keys], ['2026-06-01-02:45']);
+  });
+});

@@ -236,13 +236,21 @@ export class Daemon {
         const schedule = createCronSchedule(condition.cron, condition.timeZone, `Asset "${asset.key}": onCron`);
         // A schedule seen for the first time starts now: it does not fire for the past.
         const after = cursor?.lastTickTime ?? (cursor === undefined ? now - 1 : now);
-        const times = schedule.between(after, now, 500);
+        const times = schedule.between(after, now, 2);
         crashPoint('schedule-evaluated');
         if (cursor?.lastTickTime == null && times.length === 0) {
           catalog.recordTick(this.#tick(kind, asset.key, now, startedAt, 'skipped', [], 0, `next tick ${new Date(schedule.next(now) ?? now).toISOString()}`), [], { lastTickTime: now }, this.#fence());
           return [];
         }
         const out: TickRecord[] = [];
+        // After downtime only the latest missed instant is requested (as Dagster does); the older ones
+        // are recorded as one skipped tick, so a daemon down for months does not flood the queue.
+        if (times.length > 1) {
+          const latest = schedule.latest(now)!;
+          const lastMissed = schedule.latest(latest - 1)!;
+          out.push(this.#record(this.#tick(kind, asset.key, lastMissed, startedAt, 'skipped', [], 0, `skipped the cron instants ${new Date(times[0]!).toISOString()} .. ${new Date(lastMissed).toISOString()} missed while no daemon ran; requesting only the latest`), [], { lastTickTime: lastMissed }));
+          times.splice(0, times.length, latest);
+        }
         for (const t of times) {
           const partitions = this.#cronPartitions(asset, t);
           const request = this.#request(`schedule:${asset.key}:${new Date(t).toISOString()}`, `schedule:${asset.key}`, asset.key, partitions, asset);
