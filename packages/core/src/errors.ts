@@ -95,6 +95,11 @@ export const QUARRY_ERROR_CODES = {
   QUARRY_COLD_STORE_MISSING: 'a lake file is in the cold store, but the project configures no cold store or its folder is gone',
   QUARRY_STORAGE_TIERS_NOT_CONFIGURED: 'quarry storage apply was run on a project whose storage declares no tiers',
   QUARRY_STORAGE_REWRITE_MISMATCH: 'a file rewritten for the warm tier does not hold the same rows as the original, so it was not used',
+  // automation (daemon, schedules, sensors, conditions, run queue, freshness)
+  QUARRY_BAD_CRON: 'a cron expression or its time zone is invalid',
+  QUARRY_BAD_AUTOMATION: 'an automation condition, sensor, freshness policy, priority or pool is invalid',
+  QUARRY_SENSOR_FAILED: "a sensor's evaluate function threw, returned something invalid or ran past its time limit",
+  QUARRY_DAEMON_LEASE_HELD: 'another daemon holds the lease of this instance',
 } as const;
 
 /** A stable Quarry error code, such as `QUARRY_ASSET_CYCLE`. */

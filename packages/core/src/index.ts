@@ -30,3 +30,4 @@ export * from './lineage/schema-evolution.ts';
 // storage tiers (automation/ has no barrel of its own yet: the daemon work adds one)
 export * from './automation/storage-tiers.ts';
 export * from './observability/index.ts';
+export * from './automation/index.ts';

@@ -5,6 +5,7 @@ import { defineRoute, registerRoutes, type ApiRoute } from './api-route.ts';
 import { piiRoutes } from './pii-routes.ts';
 import { assetRoutes } from './asset-routes.ts';
 import { catalogRoutes } from './catalog-routes.ts';
+import { automationRoutes } from './automation-routes.ts';
 import { dynamicPartitionsRoutes } from './dynamic-partitions-routes.ts';
 import { HttpStatusError, errorResponseOf } from './http-errors.ts';
 import { openApiDocument } from './openapi-document.ts';
@@ -199,6 +200,7 @@ export async function buildApp(config: UiServerConfig): Promise<FastifyInstance>
     ...runRoutes(instance, limits),
     ...dynamicPartitionsRoutes(instance),
     ...catalogRoutes(instance),
+    ...automationRoutes(instance),
     runEventStreamRoute(instance, { ...config.stream, openStreams }),
   ];
   registerRoutes(app, routes, { guard: access.guard, handlerTimeoutMs: limits.handlerTimeoutMs });

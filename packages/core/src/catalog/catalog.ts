@@ -1,3 +1,5 @@
+import type { AutomationCursor, DaemonLease, DaemonLeaseResult, NewRunRequest, NewTick, RunRequestChunk, RunRequestRecord, RunRequestStatus, RunRequestUpdate, TickKind, TickRecord } from './automation-records.ts';
+
 /** A JSON value as the catalog stores it (plans, partition selections, metadata, schemas). */
 export type JsonValue = null | boolean | number | string | JsonValue[] | { [key: string]: JsonValue };
 
@@ -948,6 +950,43 @@ export interface Catalog {
   // observability (traces)
   /** Records the trace id of a run's execution (`null` clears it); an unknown run throws `QUARRY_UNKNOWN_RUN`. */
   setRunTraceId(runId: string, traceId: string | null): void;
+  // automation (daemon ticks, run requests, queue chunks, cursors, the daemon lease)
+  /**
+   * Records a tick with its run requests and the schedule's/sensor's new cursor in one transaction.
+   * A request whose run key is already recorded is left as it is (never requested twice); the keys
+   * actually inserted are returned. With `fence`, the write fails (`QUARRY_DAEMON_LEASE_HELD`) unless
+   * that holder still holds the daemon lease, so a deposed daemon records nothing.
+   */
+  recordTick(tick: NewTick, requests?: readonly NewRunRequest[], cursor?: { readonly cursor?: string | null; readonly lastTickTime?: number }, fence?: { readonly lease: string; readonly holder: string }): { tick: TickRecord; inserted: string[] };
+  /** Ticks, newest first, optionally of one kind and name. */
+  listTicks(options?: { readonly kind?: TickKind; readonly name?: string; readonly limit?: number }): TickRecord[];
+  /** Deletes ticks older than `before` (daemon clock ms); returns how many. */
+  pruneTicks(before: number): number;
+  /** The saved cursor, last tick time and pause flag of a schedule, sensor or condition. */
+  automationCursor(kind: TickKind, name: string): AutomationCursor | undefined;
+  /** Every saved cursor. */
+  listAutomationCursors(): AutomationCursor[];
+  /** Pauses or resumes a schedule, sensor or condition. */
+  setAutomationPaused(kind: TickKind, name: string, paused: boolean): void;
+  getRunRequest(runKey: string): RunRequestRecord | undefined;
+  /** Run requests, in queue order (priority, then arrival) for `queued`, newest first otherwise. */
+  listRunRequests(options?: { readonly status?: RunRequestStatus; readonly limit?: number }): RunRequestRecord[];
+  updateRunRequest(runKey: string, update: RunRequestUpdate): RunRequestRecord;
+  /**
+   * Records that chunk `chunk` of a request is launched as run `runId`, before the run is created;
+   * returns the chunk as stored (the existing one when it was recorded before).
+   */
+  recordRunRequestChunk(chunk: RunRequestChunk): RunRequestChunk;
+  /** The chunks of a request, in order. */
+  runRequestChunks(runKey: string): RunRequestChunk[];
+  /**
+   * Takes or renews the daemon lease `name` for `holder` until `now + ttlMs`: succeeds when nobody
+   * holds it, the holder already does, or the holder's lease expired (`tookOver`).
+   */
+  acquireDaemonLease(name: string, holder: string, now: number, ttlMs: number, owner?: { readonly pid?: number; readonly host?: string }): DaemonLeaseResult;
+  /** Gives the lease up (only when `holder` holds it). */
+  releaseDaemonLease(name: string, holder: string): void;
+  daemonLease(name: string): DaemonLease | undefined;
 
   /** Closes the connection; the catalog must not be used afterwards. */
   close(): void;

@@ -12,6 +12,7 @@ export type { ColumnLineageRecord, NewColumnLineageRecord } from './catalog.ts';
 export type { FileStore, FileTier, NewStorageMove, StorageFileRecord, StorageMoveRecord, StorageTierTotals } from './catalog.ts';
 export { EVENT_LEVELS, RUN_KINDS, RUN_STATUSES, STEP_STATUSES } from './catalog.ts';
 export type { AssetMaterializationTotals, CheckResultTotals, MaterializationTotals, StepStatistics } from './catalog.ts';
+export type * from './automation-records.ts';
 export { createRunId } from './run-id.ts';
 export { isProcessAlive } from '../execution/is-process-alive.ts';
 export { resolveQuarryHome } from './quarry-home.ts';

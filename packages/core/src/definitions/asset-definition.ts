@@ -8,6 +8,7 @@ import type { GlossaryTerm } from './glossary.ts';
 import { resolveBackfillPolicy, type BackfillPolicy, type BackfillPolicyConfig } from './backfill-policy.ts';
 import { DEFAULT_RETRY_POLICY, resolveRetryPolicy, type RetryPolicyConfig } from './retry-policy.ts';
 import { validateColumnLineageDeclaration, type ColumnLineageDeclaration } from './column-lineage-declaration.ts';
+import { isAutomationCondition, resolveAssetPriority, resolveFreshnessPolicy, type AssetPriority, type AutomationCondition, type FreshnessPolicy, type FreshnessPolicyConfig } from './automation-policy.ts';
 
 /** A zod object schema describing an asset's output rows. */
 export type RowSchema = z.ZodObject<z.ZodRawShape>;
@@ -178,6 +179,13 @@ export interface AssetDefinition<Schema extends RowSchema | undefined = RowSchem
   readonly sourceFiles?: SourceFiles;
   /** The column lineage a compute asset declares (validated); SQL assets derive theirs from the SQL. */
   readonly columnLineage?: ColumnLineageDeclaration;
+  // automation
+  /** When the daemon requests this asset (see docs/automation.md); undefined: never by itself. */
+  readonly automation?: AutomationCondition;
+  /** How stale the asset may get before it is overdue. */
+  readonly freshness?: FreshnessPolicy;
+  /** The queue tier of its runs (default `normal`). */
+  readonly priority?: AssetPriority;
 }
 
 /**
@@ -256,6 +264,12 @@ export interface AssetConfig<Schema extends RowSchema | undefined> {
    * SQL assets derive theirs from the SQL. PII propagates along it (docs/pii.md).
    */
   columnLineage?: Record<string, readonly string[]>;
+  /** When the daemon requests it: `onCron('0,15,30,45 * * * *')`, `eager()`, `or(missing(), eager())`… (see docs/automation.md). */
+  automation?: AutomationCondition;
+  /** `{ maxLag: '30m' }`: the newest partition may lag its window end (or the last materialization) by at most this. */
+  freshness?: FreshnessPolicyConfig;
+  /** The daemon queue's tier for its runs: `high` goes before `normal` and `low` (default `normal`). */
+  priority?: AssetPriority;
 }
 
 /** Marker for a dependency of an asset on its own earlier partitions: `deps: { prev: self(mapping) }`. */
@@ -374,7 +388,20 @@ export function defineAsset<Schema extends RowSchema | undefined = undefined>(co
     sourceFile: callerFile(),
     ...(config.sourceFiles !== undefined ? { sourceFiles: typeof config.sourceFiles === 'function' ? config.sourceFiles : Object.freeze([...config.sourceFiles]) } : {}),
     ...(columnLineage !== undefined ? { columnLineage } : {}),
+    ...automationFields(key, config),
   });
+}
+
+function automationFields(key: string, config: AssetConfig<RowSchema | undefined>): Pick<AssetDefinition, 'automation' | 'freshness' | 'priority'> {
+  if (config.automation !== undefined && !isAutomationCondition(config.automation)) {
+    throw new QuarryError('QUARRY_BAD_AUTOMATION', `Asset "${key}": automation must be a condition built with onCron(), eager(), missing(), and(), or() or not().`);
+  }
+  const freshness = resolveFreshnessPolicy(config.freshness, `Asset "${key}"`);
+  return {
+    ...(config.automation !== undefined ? { automation: config.automation } : {}),
+    ...(freshness !== undefined ? { freshness } : {}),
+    ...(config.priority !== undefined ? { priority: resolveAssetPriority(config.priority, `Asset "${key}"`) } : {}),
+  };
 }
 
 /** The validated `columnLineage` of a compute asset (undefined when it declares none). */

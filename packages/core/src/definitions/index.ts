@@ -9,3 +9,4 @@ export * from './alerts-config.ts';
 export * from './glossary.ts';
 export * from './column-lineage-declaration.ts';
 export * from './storage-tiers.ts';
+export * from './automation-policy.ts';

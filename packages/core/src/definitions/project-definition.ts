@@ -2,6 +2,7 @@ import { QuarryError } from '../errors.ts';
 import { checkSchemaChangePolicy, isAssetDefinition, type AnyAssetDefinition, type SchemaChangePolicy } from './asset-definition.ts';
 import { resolveAlertsConfig, type AlertsConfig, type AlertsConfigInput } from './alerts-config.ts';
 import { defineGlossary, type Glossary, type GlossaryTerm } from './glossary.ts';
+import { resolveAutomationSettings, type AutomationSettings, type AutomationSettingsConfig, type SensorDefinition } from './automation-policy.ts';
 import { DEFAULT_RETRY_POLICY, resolveRetryPolicy, type RetryPolicy, type RetryPolicyConfig } from './retry-policy.ts';
 import { resolveStorageTiers, type StorageTiersConfig } from './storage-tiers.ts';
 
@@ -33,6 +34,11 @@ export interface ProjectDefinition {
   readonly glossary: Glossary;
   /** The schema change policy of assets that declare none (default `allow`); see docs/schema-evolution.md. */
   readonly schemaChanges: SchemaChangePolicy;
+  // automation
+  /** Sensors the daemon evaluates. */
+  readonly sensors: readonly SensorDefinition[];
+  /** The daemon's run queue limits. */
+  readonly automation: AutomationSettings;
 }
 
 /** Options of `defineProject`. */
@@ -62,6 +68,10 @@ export interface ProjectConfig {
   glossary?: Glossary;
   /** Which schema changes a new version may make, for assets that declare no `schemaChanges` of their own (default `allow`). */
   schemaChanges?: SchemaChangePolicy;
+  /** Sensors the daemon evaluates (`defineSensor`); names must be unique. */
+  sensors?: readonly SensorDefinition[];
+  /** The daemon's queue: `{ maxConcurrentRuns: 2, pools: { 'tag:bigquery': 1 } }` (see docs/automation.md). */
+  automation?: AutomationSettingsConfig;
 }
 
 // metadata: OpenLineage and data dictionary
@@ -180,8 +190,17 @@ export function defineProject(config: ProjectConfig): ProjectDefinition {
   checkSchemaChangePolicy(config.schemaChanges, `Project "${name}"`);
   // Checked here so a bad tier setting fails when the project loads, not at the first `quarry storage apply`.
   resolveStorageTiers(config.storage);
+  const sensors = [...(config.sensors ?? [])];
+  const sensorNames = new Set<string>();
+  for (const sensor of sensors) {
+    if (sensor?.type !== 'sensor') throw new QuarryError('QUARRY_BAD_AUTOMATION', `Project sensors must be made with defineSensor (got ${typeof sensor}).`);
+    if (sensorNames.has(sensor.name)) throw new QuarryError('QUARRY_BAD_AUTOMATION', `Project declares two sensors named "${sensor.name}": sensor names must be unique.`);
+    sensorNames.add(sensor.name);
+  }
   return Object.freeze({
     name,
+    sensors: Object.freeze(sensors),
+    automation: resolveAutomationSettings(config.automation),
     assets: Object.freeze(list),
     storage: Object.freeze({ ...(config.storage ?? {}) }),
     concurrency,

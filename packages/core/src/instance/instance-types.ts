@@ -26,6 +26,8 @@ export interface RunOptions extends PlanOptions {
   readonly kind?: 'materialize' | 'backfill';
   readonly concurrency?: number;
   readonly tags?: Record<string, string>;
+  /** The run's id (the daemon gives each queued chunk a recorded id, so a launch is idempotent); a taken id throws `QUARRY_BAD_ARGUMENT`. */
+  readonly runId?: string;
 }
 
 /** The status of one asset's partitions, as ranges of partition indices (fast for 1,000,000 partitions). */

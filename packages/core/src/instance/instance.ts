@@ -171,7 +171,8 @@ export class Instance {
   /** The partitions context: current time and dynamic partition keys from the catalog. */
   partitionsContext(): PartitionsContext {
     const dynamic = this.catalog.dynamicPartitions;
-    return { now: this.#now ?? new Date(), dynamicKeys: (name) => dynamic.keys(name) };
+    // The injected clock decides "now" too, so the daemon's manual-clock tests see the partitions of their simulated time.
+    return { now: this.#now ?? new Date(this.#clock.now()), dynamicKeys: (name) => dynamic.keys(name) };
   }
 
   /** The current keys of the project's dynamic partitions `name`; a name no asset uses throws `QUARRY_UNKNOWN_DYNAMIC_PARTITIONS`. */
@@ -528,6 +529,7 @@ export class Instance {
     this.#clearSettledFailures(staleness, ctx);
     ensureLakeMarker(this.store.root, this.catalog);
     const run = this.catalog.createRun({
+      ...(options.runId !== undefined ? { id: options.runId } : {}),
       kind: options.kind ?? 'materialize',
       selection: options.selection ?? '*',
       status: 'running',

@@ -3,6 +3,7 @@ import type { ServerInfoResponse } from '../api-schemas.ts';
 import { adoptTokenFromUrl, api } from './api-client.ts';
 import { assetPage } from './asset-page.ts';
 import { catalogPage } from './catalog-page.ts';
+import { automationPage } from './automation-page.ts';
 import { h, replaceChildren } from './dom-builder.ts';
 import { graphPage } from './graph-page.ts';
 import { errorBox, type PageContext } from './page-context.ts';
@@ -18,6 +19,7 @@ const PAGES: Record<Route['page'], PageFn> = {
   runs: (c) => runsPage(c),
   catalog: (c) => catalogPage(c),
   run: (c, r) => runPage(c, r as Extract<Route, { page: 'run' }>),
+  automation: (c) => automationPage(c),
   'not-found': (c, r) => {
     c.container.appendChild(h('div', { class: 'page' }, h('h1', {}, 'Not found'), h('p', {}, `Nothing at ${(r as { hash: string }).hash}. `, h('a', { href: '#/' }, 'Back to the asset graph'))));
   },
@@ -30,6 +32,7 @@ function shell(info: ServerInfoResponse): { main: HTMLElement; nav: HTMLElement 
     h('a', { href: '#/', 'data-nav': 'graph' }, 'Assets'),
     h('a', { href: '#/runs', 'data-nav': 'runs' }, 'Runs'),
     h('a', { href: '#/catalog', 'data-nav': 'catalog' }, 'Catalog'),
+    h('a', { href: '#/automation', 'data-nav': 'automation' }, 'Automation'),
   );
   const header = h(
     'header',

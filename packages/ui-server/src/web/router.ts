@@ -4,6 +4,7 @@ export type Route =
   | { readonly page: 'asset'; readonly key: string; readonly partition: string | undefined }
   | { readonly page: 'runs' }
   | { readonly page: 'catalog' }
+  | { readonly page: 'automation' }
   | { readonly page: 'run'; readonly runId: string }
   | { readonly page: 'not-found'; readonly hash: string };
 
@@ -31,6 +32,7 @@ export function parseRoute(hash: string): Route {
   }
   if (parts[0] === 'runs' && parts.length === 1) return { page: 'runs' };
   if (parts[0] === 'catalog' && parts.length === 1) return { page: 'catalog' };
+  if (parts[0] === 'automation' && parts.length === 1) return { page: 'automation' };
   if (parts[0] === 'runs' && parts.length === 2) {
     const runId = safeDecode(parts[1]!);
     if (runId !== undefined) return { page: 'run', runId };
@@ -49,6 +51,8 @@ export function routeHash(route: Route): string {
       return '#/runs';
     case 'catalog':
       return '#/catalog';
+    case 'automation':
+      return '#/automation';
     case 'run':
       return `#/runs/${encodeURIComponent(route.runId)}`;
     case 'not-found':

@@ -335,6 +335,70 @@ const V5_RUN_TRACE_IDS = `
 ALTER TABLE runs ADD COLUMN trace_id TEXT;
 `;
 
+// The daemon: ticks (one per evaluation), run requests unique by run key (the exactly-once record),
+// the chunks (single steps) a request was launched as, cursors of schedules/sensors, the daemon lease.
+const V7_AUTOMATION = `
+CREATE TABLE automation_ticks (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  kind TEXT NOT NULL,
+  name TEXT NOT NULL,
+  tick_time INTEGER NOT NULL,
+  started_at INTEGER NOT NULL,
+  finished_at INTEGER NOT NULL,
+  status TEXT NOT NULL,
+  partitions INTEGER NOT NULL,
+  run_keys TEXT NOT NULL,
+  reason TEXT,
+  error TEXT,
+  data TEXT,
+  daemon_id TEXT NOT NULL
+);
+CREATE INDEX automation_ticks_name ON automation_ticks (kind, name, id);
+CREATE INDEX automation_ticks_time ON automation_ticks (finished_at);
+CREATE TABLE automation_cursors (
+  kind TEXT NOT NULL,
+  name TEXT NOT NULL,
+  cursor TEXT,
+  last_tick_time INTEGER,
+  paused INTEGER NOT NULL DEFAULT 0,
+  PRIMARY KEY (kind, name)
+);
+CREATE TABLE run_requests (
+  seq INTEGER PRIMARY KEY AUTOINCREMENT,
+  run_key TEXT NOT NULL UNIQUE,
+  tick_id INTEGER,
+  source TEXT NOT NULL,
+  selection TEXT NOT NULL,
+  partitions TEXT,
+  tags TEXT NOT NULL,
+  priority INTEGER NOT NULL,
+  partition_count INTEGER NOT NULL,
+  status TEXT NOT NULL,
+  requested_at INTEGER NOT NULL,
+  finished_at INTEGER,
+  outcome TEXT
+);
+CREATE INDEX run_requests_queue ON run_requests (status, priority, seq);
+CREATE TABLE run_request_chunks (
+  run_key TEXT NOT NULL,
+  chunk INTEGER NOT NULL,
+  run_id TEXT NOT NULL,
+  asset_key TEXT NOT NULL,
+  partitions TEXT,
+  launched_at INTEGER NOT NULL,
+  PRIMARY KEY (run_key, chunk)
+);
+CREATE TABLE daemon_leases (
+  name TEXT PRIMARY KEY,
+  holder TEXT NOT NULL,
+  pid INTEGER,
+  host TEXT,
+  acquired_at INTEGER NOT NULL,
+  heartbeat_at INTEGER NOT NULL,
+  expires_at INTEGER NOT NULL
+);
+`;
+
 /** The SQLite catalog's schema history, oldest first; the last entry is the version this code writes. */
 export const SQLITE_MIGRATIONS: readonly SqliteMigration[] = [
   { version: 1, name: 'core', up: (db) => db.exec(V1_CORE) },
@@ -343,6 +407,7 @@ export const SQLITE_MIGRATIONS: readonly SqliteMigration[] = [
   { version: 4, name: 'source observations', up: (db) => db.exec(V4_SOURCE_OBSERVATIONS) },
   { version: 5, name: 'run trace ids', up: (db) => db.exec(V5_RUN_TRACE_IDS) },
   { version: 6, name: 'alert outbox', up: (db) => db.exec(V6_ALERT_OUTBOX) },
+  { version: 7, name: 'automation', up: (db) => db.exec(V7_AUTOMATION) },
   { version: 8, name: 'storage tiers', up: (db) => db.exec(V8_STORAGE_TIERS) },
   { version: 9, name: 'schema history', up: (db) => db.exec(V9_SCHEMA_HISTORY) },
   { version: 10, name: 'column lineage', up: (db) => db.exec(V10_COLUMN_LINEAGE) },

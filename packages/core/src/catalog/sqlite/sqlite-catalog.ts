@@ -20,6 +20,7 @@ import { isProcessAlive } from '../../execution/is-process-alive.ts';
 import { createRunId } from '../run-id.ts';
 import { migrateSqliteCatalog, SQLITE_MIGRATIONS } from './migrations.ts';
 import type { SqliteCatalogConfig } from './sqlite-config.ts';
+import type { AutomationCursor, DaemonLease, DaemonLeaseResult, NewRunRequest, NewTick, RunRequestChunk, RunRequestRecord, RunRequestStatus, RunRequestUpdate, TickKind, TickRecord } from '../automation-records.ts';
 
 type Row = Record<string, unknown>;
 
@@ -1286,6 +1287,156 @@ export class SqliteCatalog implements Catalog {
     });
   }
 
+  // ---------------------------------------------------------------- automation
+
+  recordTick(tick: NewTick, requests: readonly NewRunRequest[] = [], cursor?: { readonly cursor?: string | null; readonly lastTickTime?: number }, fence?: { readonly lease: string; readonly holder: string }): { tick: TickRecord; inserted: string[] } {
+    checkString(tick.name, 'tick name');
+    for (const request of requests) checkId(request.runKey, 'run key');
+    return this.#write(() => {
+      if (fence !== undefined) {
+        const holder = this.#stmt('SELECT holder FROM daemon_leases WHERE name = ?').pluck().get(fence.lease) as string | undefined;
+        if (holder !== fence.holder) {
+          throw new QuarryError('QUARRY_DAEMON_LEASE_HELD', `Daemon ${fence.holder} no longer holds the lease "${fence.lease}" (${holder === undefined ? 'nobody holds it' : `${holder} does`}); it records nothing more and stops.`, { details: { holder } });
+        }
+      }
+      const insertTick = this.#stmt(`INSERT INTO automation_ticks (kind, name, tick_time, started_at, finished_at, status, partitions, run_keys, reason, error, data, daemon_id)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
+      const data = toJson(tick.data ?? null, 'tick data');
+      const id = Number(insertTick.run(tick.kind, tick.name, tick.tickTime, tick.startedAt, tick.finishedAt, tick.status, tick.partitions, JSON.stringify(tick.runKeys), tick.reason, tick.error, data, tick.daemonId).lastInsertRowid);
+      const insert = this.#stmt(`INSERT OR IGNORE INTO run_requests (run_key, tick_id, source, selection, partitions, tags, priority, partition_count, status, requested_at)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'queued', ?)`);
+      const inserted: string[] = [];
+      for (const r of requests) {
+        const result = insert.run(r.runKey, id, r.source, r.selection, toJson(r.partitions, 'run request partitions'), JSON.stringify(checkTags(r.tags)), r.priority, r.partitionCount, tick.tickTime);
+        if (result.changes > 0) inserted.push(r.runKey);
+      }
+      if (cursor !== undefined) {
+        this.#stmt(`INSERT INTO automation_cursors (kind, name, cursor, last_tick_time) VALUES (?, ?, ?, ?)
+          ON CONFLICT (kind, name) DO UPDATE SET cursor = CASE WHEN ? THEN excluded.cursor ELSE cursor END, last_tick_time = coalesce(excluded.last_tick_time, last_tick_time)`)
+          .run(tick.kind, tick.name, cursor.cursor ?? null, cursor.lastTickTime ?? null, cursor.cursor !== undefined ? 1 : 0);
+      }
+      return { tick: tickFromRow(this.#stmt('SELECT * FROM automation_ticks WHERE id = ?').get(id) as Row), inserted };
+    });
+  }
+
+  listTicks(options: { readonly kind?: TickKind; readonly name?: string; readonly limit?: number } = {}): TickRecord[] {
+    const where: string[] = [];
+    const values: unknown[] = [];
+    if (options.kind !== undefined) (where.push('kind = ?'), values.push(options.kind));
+    if (options.name !== undefined) (where.push('name = ?'), values.push(options.name));
+    const rows = this.#stmt(`SELECT * FROM automation_ticks ${where.length > 0 ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY id DESC LIMIT ?`).all(...values, checkLimit(options.limit, 50)) as Row[];
+    return rows.map(tickFromRow);
+  }
+
+  pruneTicks(before: number): number {
+    return this.#write(() => this.#stmt('DELETE FROM automation_ticks WHERE finished_at < ?').run(before).changes);
+  }
+
+  automationCursor(kind: TickKind, name: string): AutomationCursor | undefined {
+    const row = this.#stmt('SELECT * FROM automation_cursors WHERE kind = ? AND name = ?').get(kind, name) as Row | undefined;
+    return row === undefined ? undefined : cursorFromRow(row);
+  }
+
+  listAutomationCursors(): AutomationCursor[] {
+    return (this.#stmt('SELECT * FROM automation_cursors ORDER BY kind, name').all() as Row[]).map(cursorFromRow);
+  }
+
+  setAutomationPaused(kind: TickKind, name: string, paused: boolean): void {
+    checkString(name, 'automation name');
+    this.#write(() => {
+      this.#stmt('INSERT INTO automation_cursors (kind, name, paused) VALUES (?, ?, ?) ON CONFLICT (kind, name) DO UPDATE SET paused = excluded.paused').run(kind, name, paused ? 1 : 0);
+    });
+  }
+
+  getRunRequest(runKey: string): RunRequestRecord | undefined {
+    const row = this.#stmt('SELECT * FROM run_requests WHERE run_key = ?').get(runKey) as Row | undefined;
+    return row === undefined ? undefined : this.#runRequestFromRow(row);
+  }
+
+  listRunRequests(options: { readonly status?: RunRequestStatus; readonly limit?: number } = {}): RunRequestRecord[] {
+    const limit = checkLimit(options.limit, 1000);
+    const rows = options.status === 'queued'
+      ? this.#stmt("SELECT * FROM run_requests WHERE status = 'queued' ORDER BY priority, seq LIMIT ?").all(limit)
+      : options.status !== undefined
+        ? this.#stmt('SELECT * FROM run_requests WHERE status = ? ORDER BY seq DESC LIMIT ?').all(options.status, limit)
+        : this.#stmt('SELECT * FROM run_requests ORDER BY seq DESC LIMIT ?').all(limit);
+    return (rows as Row[]).map((row) => this.#runRequestFromRow(row));
+  }
+
+  updateRunRequest(runKey: string, update: RunRequestUpdate): RunRequestRecord {
+    return this.#write(() => {
+      const row = this.#stmt('SELECT * FROM run_requests WHERE run_key = ?').get(runKey) as Row | undefined;
+      if (row === undefined) throw new QuarryError('QUARRY_BAD_ARGUMENT', `No run request has the run key ${JSON.stringify(runKey)}.`);
+      this.#stmt('UPDATE run_requests SET status = ?, finished_at = ?, outcome = ? WHERE run_key = ?').run(
+        update.status ?? row.status,
+        update.finishedAt !== undefined ? update.finishedAt : row.finished_at,
+        update.outcome !== undefined ? update.outcome : row.outcome,
+        runKey,
+      );
+      return this.#runRequestFromRow(this.#stmt('SELECT * FROM run_requests WHERE run_key = ?').get(runKey) as Row);
+    });
+  }
+
+  recordRunRequestChunk(chunk: RunRequestChunk): RunRequestChunk {
+    checkId(chunk.runId, 'run id');
+    return this.#write(() => {
+      this.#stmt('INSERT OR IGNORE INTO run_request_chunks (run_key, chunk, run_id, asset_key, partitions, launched_at) VALUES (?, ?, ?, ?, ?, ?)')
+        .run(chunk.runKey, chunk.chunk, chunk.runId, chunk.assetKey, toJson(chunk.partitions, 'chunk partitions'), chunk.launchedAt);
+      return chunkFromRow(this.#stmt('SELECT * FROM run_request_chunks WHERE run_key = ? AND chunk = ?').get(chunk.runKey, chunk.chunk) as Row);
+    });
+  }
+
+  runRequestChunks(runKey: string): RunRequestChunk[] {
+    return (this.#stmt('SELECT * FROM run_request_chunks WHERE run_key = ? ORDER BY chunk').all(runKey) as Row[]).map(chunkFromRow);
+  }
+
+  acquireDaemonLease(name: string, holder: string, now: number, ttlMs: number, owner: { readonly pid?: number; readonly host?: string } = {}): DaemonLeaseResult {
+    checkString(name, 'lease name');
+    checkId(holder, 'lease holder');
+    return this.#write(() => {
+      const row = this.#stmt('SELECT * FROM daemon_leases WHERE name = ?').get(name) as Row | undefined;
+      const current = row === undefined ? undefined : leaseFromRow(row);
+      if (current !== undefined && current.holder !== holder && current.expiresAt > now) return { acquired: false, lease: current, tookOver: false };
+      const acquiredAt = current !== undefined && current.holder === holder ? current.acquiredAt : now;
+      this.#stmt(`INSERT INTO daemon_leases (name, holder, pid, host, acquired_at, heartbeat_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?)
+        ON CONFLICT (name) DO UPDATE SET holder = excluded.holder, pid = excluded.pid, host = excluded.host, acquired_at = excluded.acquired_at, heartbeat_at = excluded.heartbeat_at, expires_at = excluded.expires_at`)
+        .run(name, holder, owner.pid ?? null, owner.host ?? null, acquiredAt, now, now + ttlMs);
+      return { acquired: true, lease: leaseFromRow(this.#stmt('SELECT * FROM daemon_leases WHERE name = ?').get(name) as Row), tookOver: current !== undefined && current.holder !== holder };
+    });
+  }
+
+  releaseDaemonLease(name: string, holder: string): void {
+    this.#write(() => {
+      this.#stmt('DELETE FROM daemon_leases WHERE name = ? AND holder = ?').run(name, holder);
+    });
+  }
+
+  daemonLease(name: string): DaemonLease | undefined {
+    const row = this.#stmt('SELECT * FROM daemon_leases WHERE name = ?').get(name) as Row | undefined;
+    return row === undefined ? undefined : leaseFromRow(row);
+  }
+
+  #runRequestFromRow(row: Row): RunRequestRecord {
+    const chunks = this.#stmt('SELECT count(*) AS n, min(launched_at) AS first FROM run_request_chunks WHERE run_key = ?').get(row.run_key) as Row;
+    return {
+      runKey: row.run_key as string,
+      tickId: row.tick_id as number | null,
+      source: row.source as string,
+      selection: row.selection as string,
+      partitions: row.partitions === null ? null : (JSON.parse(row.partitions as string) as JsonValue),
+      tags: JSON.parse(row.tags as string) as Record<string, string>,
+      priority: row.priority as number,
+      partitionCount: row.partition_count as number,
+      status: row.status as RunRequestStatus,
+      seq: row.seq as number,
+      chunks: chunks.n as number,
+      requestedAt: row.requested_at as number,
+      firstLaunchedAt: chunks.first as number | null,
+      finishedAt: row.finished_at as number | null,
+      outcome: row.outcome as string | null,
+    };
+  }
+
   close(): void {
     this.#statements.clear();
     this.#reads.clear();
@@ -1909,4 +2060,49 @@ function translateBusy(error: unknown, location: string): unknown {
 // A metrics cursor: a materialization or check result id (0 for all).
 function checkCursor(afterId: number): void {
   if (!Number.isSafeInteger(afterId) || afterId < 0) throw new QuarryError('QUARRY_BAD_ARGUMENT', `A catalog cursor must be a whole number ≥ 0 (an id returned as lastId), got ${String(afterId)}.`);
+}
+
+function tickFromRow(row: Row): TickRecord {
+  return {
+    id: row.id as number,
+    kind: row.kind as TickKind,
+    name: row.name as string,
+    tickTime: row.tick_time as number,
+    startedAt: row.started_at as number,
+    finishedAt: row.finished_at as number,
+    status: row.status as TickRecord['status'],
+    partitions: row.partitions as number,
+    runKeys: JSON.parse(row.run_keys as string) as string[],
+    reason: row.reason as string | null,
+    error: row.error as string | null,
+    data: row.data === null ? null : (JSON.parse(row.data as string) as JsonValue),
+    daemonId: row.daemon_id as string,
+  };
+}
+
+function cursorFromRow(row: Row): AutomationCursor {
+  return { kind: row.kind as TickKind, name: row.name as string, cursor: row.cursor as string | null, lastTickTime: row.last_tick_time as number | null, paused: row.paused === 1 };
+}
+
+function chunkFromRow(row: Row): RunRequestChunk {
+  return {
+    runKey: row.run_key as string,
+    chunk: row.chunk as number,
+    runId: row.run_id as string,
+    assetKey: row.asset_key as string,
+    partitions: row.partitions === null ? null : (JSON.parse(row.partitions as string) as JsonValue),
+    launchedAt: row.launched_at as number,
+  };
+}
+
+function leaseFromRow(row: Row): DaemonLease {
+  return {
+    name: row.name as string,
+    holder: row.holder as string,
+    pid: row.pid as number | null,
+    host: row.host as string | null,
+    acquiredAt: row.acquired_at as number,
+    heartbeatAt: row.heartbeat_at as number,
+    expiresAt: row.expires_at as number,
+  };
 }

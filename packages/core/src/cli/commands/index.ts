@@ -2,6 +2,7 @@ import type { Command } from '../command.ts';
 import { alertsCommand } from './alerts-command.ts';
 import { checksCommand } from './checks-command.ts';
 import { docsCommand } from './docs-command.ts';
+import { daemonCommand } from './daemon-command.ts';
 import { graphCommand } from './graph-command.ts';
 import { initCommand } from './init-command.ts';
 import { lineageCommand } from './lineage-command.ts';
@@ -46,4 +47,5 @@ export const commands: readonly Command[] = [
   initCommand,
   serveCommand,
   alertsCommand,
+  daemonCommand,
 ];

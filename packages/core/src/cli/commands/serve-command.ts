@@ -2,7 +2,9 @@ import { QuarryError } from '../../errors.ts';
 import type { QuarryLogger } from '../../observability/index.ts';
 import { cliLog } from '../cli-logger.ts';
 import { writeLine } from '../cli-io.ts';
-import { stringOption, type Command } from '../command.ts';
+import { flag, stringOption, type Command } from '../command.ts';
+import { openCliInstance } from '../open-instance.ts';
+import { DAEMON_OPTIONS, startCliDaemon } from './daemon-command.ts';
 
 interface UiServerModule {
   startServer(options: { projectDir: string; quarryHome?: string; host?: string; port?: number; token?: string; unmaskToken?: string; logger?: QuarryLogger }): Promise<{ url: string; close(): Promise<void> }>;
@@ -14,13 +16,15 @@ interface UiServerModule {
  */
 export const serveCommand: Command = {
   name: 'serve',
-  usage: 'quarry serve [--host 127.0.0.1] [--port 3000] [--token TOKEN] [--unmask-token TOKEN]',
+  usage: 'quarry serve [--host 127.0.0.1] [--port 3000] [--token TOKEN] [--unmask-token TOKEN] [--daemon]',
   summary: 'start the web UI and HTTP API (binds 127.0.0.1; another host needs --token)',
   options: {
     host: { type: 'string', help: 'address to bind', defaultText: '127.0.0.1' },
     port: { type: 'string', help: 'port (0 picks a free one)', default: '3000' },
     token: { type: 'string', help: 'token required by mutating requests (required off loopback)', defaultText: 'the QUARRY_TOKEN environment variable' },
     'unmask-token': { type: 'string', help: 'a separate token whose holders see PII values in data rows (otherwise masked for everyone)', defaultText: 'the QUARRY_UNMASK_TOKEN environment variable' },
+    daemon: { type: 'boolean', help: 'also run the automation daemon in this process (see quarry daemon)' },
+    ...DAEMON_OPTIONS,
   },
   maxPositionals: 0,
   async run(args, io) {
@@ -48,11 +52,16 @@ export const serveCommand: Command = {
       logger: cliLog(io),
     });
     writeLine(io.stdout, `Quarry UI at ${server.url} (Ctrl-C to stop)`);
+    // The daemon runs in this process, over its own instance of the same project and catalog.
+    const controller = new AbortController();
+    const daemonInstance = flag(args, 'daemon') ? await openCliInstance(args, io) : undefined;
+    const daemon = daemonInstance !== undefined ? startCliDaemon(daemonInstance, args, io, controller.signal) : undefined;
     await new Promise<void>((resolve) => {
       const stop = () => {
         process.off('SIGINT', stop);
         process.off('SIGTERM', stop);
-        void server.close().then(resolve, resolve);
+        controller.abort();
+        void Promise.all([server.close(), daemon?.done.then(() => daemonInstance?.close())]).then(() => resolve(), () => resolve());
       };
       process.on('SIGINT', stop);
       process.on('SIGTERM', stop);

@@ -1,3 +1,4 @@
+import { computeFreshness, formatLag } from '../../automation/index.ts';
 import type { AssetPartitionStatus } from '../../instance/index.ts';
 import { formatTable, writeLine } from '../cli-io.ts';
 import { flag, type Command } from '../command.ts';
@@ -22,8 +23,10 @@ export const statusCommand: Command = {
     const instance = await openCliInstance(args, io);
     try {
       const statuses: AssetPartitionStatus[] = await instance.status(args.positionals[0], partitionSelectionOf(args));
+      // Freshness of the shown assets that declare a maxLag (measured now, as the daemon does).
+      const freshness = computeFreshness(instance.graph, instance.catalog, instance.partitionsContext(), instance.partitionsContext().now!.getTime(), statuses.map((s) => s.assetKey));
       if (flag(args, 'json')) {
-        writeLine(io.stdout, JSON.stringify({ assets: statuses }));
+        writeLine(io.stdout, JSON.stringify({ assets: statuses, ...(freshness.length > 0 ? { freshness } : {}) }));
         return 0;
       }
       const ctx = instance.partitionsContext();
@@ -48,6 +51,9 @@ export const statusCommand: Command = {
           ? 'never observed (run quarry observe, plan or materialize)'
           : `observed at ${s.source.lastObservedAt}, version ${s.source.lastVersion}${s.source.lastPartition ? ` [${s.source.lastPartition}]` : ''}; ${s.source.observed} of ${s.total} partitions observed`;
         writeLine(io.stdout, `${s.assetKey} (source): ${latest}`);
+      }
+      for (const f of freshness) {
+        writeLine(io.stdout, `${f.assetKey}: ${f.state === 'fresh' ? 'fresh' : 'OVERDUE'} — lag ${formatLag(f.lagMs)} (max ${f.maxLag}${f.newestPartition !== undefined ? `, newest partition ${f.newestPartition}` : ''})`);
       }
       return 0;
     } finally {

@@ -202,14 +202,14 @@ export function overdueAlert(project: ProjectDefinition, catalog: Catalog, info:
   if (isOpen(catalog, key)) return undefined;
   return alert(project, {
     kind: 'overdue', severity: ALERT_KINDS.overdue, action: 'trigger', dedupKey: key,
-    summary: `${info.assetKey} is overdue: its data lags ${formatLag(info.lagMs)}, over its freshness limit of ${formatLag(info.maxLagMs)}`,
+    summary: `${info.assetKey} is overdue: its data lags ${formatAlertLag(info.lagMs)}, over its freshness limit of ${formatAlertLag(info.maxLagMs)}`,
     assetKey: info.assetKey, partitionKey: info.partitionKey ?? null,
     details: { lagMs: info.lagMs, maxLagMs: info.maxLagMs },
   });
 }
 
 /** A duration as `2h 5m`. */
-export function formatLag(ms: number): string {
+export function formatAlertLag(ms: number): string {
   const minutes = Math.round(ms / 60_000);
   if (minutes < 60) return `${minutes}m`;
   const hours = Math.floor(minutes / 60);

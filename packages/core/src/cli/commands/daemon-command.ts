@@ -1,0 +1,84 @@
+import { createDaemon, describeCondition, type Daemon } from '../../automation/index.ts';
+import { parseAutomationDuration } from '../../definitions/index.ts';
+import { systemClock } from '../../execution/index.ts';
+import type { Instance } from '../../instance/index.ts';
+import { writeLine, type CliIo } from '../cli-io.ts';
+import { flag, stringOption, type Command, type CommandArgs } from '../command.ts';
+import { openCliInstance } from '../open-instance.ts';
+
+/** The daemon options `quarry daemon` and `quarry serve --daemon` share. */
+export const DAEMON_OPTIONS = {
+  interval: { type: 'string', help: 'time between evaluation ticks', default: '30s' },
+  lease: { type: 'string', help: 'catalog lease period: a second daemon takes over this long after the first stops', default: '60s' },
+} as const;
+
+/** Starts a daemon over `instance` with the command's options, printing each tick that requested, failed or went overdue. */
+export function startCliDaemon(instance: Instance, args: CommandArgs, io: CliIo, signal: AbortSignal): { daemon: Daemon; done: Promise<void> } {
+  const intervalMs = parseAutomationDuration(stringOption(args, 'interval') ?? '30s', '--interval');
+  const leaseMs = parseAutomationDuration(stringOption(args, 'lease') ?? '60s', '--lease');
+  let leader: boolean | undefined;
+  const daemon = createDaemon({
+    host: instance,
+    clock: systemClock,
+    intervalMs,
+    leaseMs,
+    onTick: (tick) => {
+      if (tick.status === 'skipped' && tick.kind !== 'freshness') return;
+      writeLine(io.stdout, `${new Date(tick.finishedAt).toISOString()} ${tick.kind} ${tick.name}: ${tick.status}${tick.partitions > 0 ? ` ${tick.partitions} partition(s)` : ''}${tick.reason ? ` — ${tick.reason}` : ''}${tick.error ? ` — ${tick.error}` : ''}`);
+    },
+  });
+  const done = daemon.run(signal, (error) => writeLine(io.stderr, `daemon tick failed: ${error instanceof Error ? error.message : String(error)}`));
+  const watch = setInterval(() => {
+    if (leader !== daemon.leader) {
+      leader = daemon.leader;
+      writeLine(io.stdout, leader ? `daemon ${daemon.id} holds the lease` : `daemon ${daemon.id} is waiting: another daemon holds the lease`);
+    }
+  }, 1000);
+  watch.unref();
+  return { daemon, done: done.finally(() => clearInterval(watch)) };
+}
+
+/** `quarry daemon [--interval 30s] [--lease 60s] [--once]`: keeps assets fresh (schedules, sensors, conditions, the run queue). */
+export const daemonCommand: Command = {
+  name: 'daemon',
+  usage: 'quarry daemon [--interval 30s] [--lease 60s] [--once]',
+  summary: 'run the automation daemon: schedules, sensors, automation conditions, freshness and the run queue',
+  options: { ...DAEMON_OPTIONS, once: { type: 'boolean', help: 'evaluate one tick, wait for the runs it launched, and exit' } },
+  maxPositionals: 0,
+  async run(args, io) {
+    const instance = await openCliInstance(args, io);
+    try {
+      const automated = instance.graph.keys.filter((k) => { const a = instance.graph.get(k); return a.type === 'asset' && a.automation !== undefined; });
+      writeLine(io.stdout, `Quarry daemon for ${instance.project.name}: ${automated.length} automated asset(s), ${instance.project.sensors.length} sensor(s)`);
+      for (const key of automated) {
+        const asset = instance.graph.get(key);
+        if (asset.type === 'asset' && asset.automation) writeLine(io.stdout, `  ${key}: ${describeCondition(asset.automation)}`);
+      }
+      const controller = new AbortController();
+      if (flag(args, 'once')) {
+        const daemon = createDaemon({ host: instance, clock: systemClock, leaseMs: parseAutomationDuration(stringOption(args, 'lease') ?? '60s', '--lease') });
+        const result = await daemon.tick();
+        if (!result.leader) {
+          writeLine(io.stderr, 'Another daemon holds the lease of this instance; nothing was evaluated.');
+          return 1;
+        }
+        for (const tick of result.ticks) writeLine(io.stdout, `${tick.kind} ${tick.name}: ${tick.status}${tick.reason ? ` — ${tick.reason}` : ''}${tick.error ? ` — ${tick.error}` : ''}`);
+        await daemon.drain();
+        daemon.releaseLease();
+        writeLine(io.stdout, `launched ${result.launched.length} run(s)`);
+        return 0;
+      }
+      const stop = (): void => controller.abort();
+      process.once('SIGINT', stop);
+      process.once('SIGTERM', stop);
+      const { done } = startCliDaemon(instance, args, io, controller.signal);
+      writeLine(io.stdout, 'daemon running (Ctrl-C to stop)');
+      await done;
+      process.off('SIGINT', stop);
+      process.off('SIGTERM', stop);
+      return 0;
+    } finally {
+      await instance.close();
+    }
+  },
+};

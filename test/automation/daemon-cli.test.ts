@@ -1,0 +1,66 @@
+// The CLI over a copy of examples/hello with one automated asset: `quarry status` shows freshness,
+// `quarry daemon --once` evaluates a tick and runs what it requested, and status then shows it fresh.
+import assert from 'node:assert/strict';
+import { after, test } from 'node:test';
+import { createE2eProject, describeResult, replaceOnce } from '../e2e/e2e-project.ts';
+
+const project = createE2eProject('daemon-cli');
+after(() => project.cleanup());
+
+test('quarry daemon --once runs a missing() asset; quarry status shows it OVERDUE before and fresh after', async () => {
+  project.editConfig((source) =>
+    replaceOnce(
+      replaceOnce(source, "import { dailyPartitions, defineAsset, defineProject, timeWindowMapping } from '@quarry/core';", "import { dailyPartitions, defineAsset, defineProject, missing, timeWindowMapping } from '@quarry/core';"),
+      "export default defineProject({ name: 'hello', assets: [orders, ordersClean, revenue7d] });",
+      `export const summary = defineAsset({ key: 'marts/summary', automation: missing(), freshness: { maxLag: '1h' }, compute: () => [{ ok: 1 }] });
+export default defineProject({ name: 'hello', assets: [orders, ordersClean, revenue7d, summary] });`,
+    ),
+  );
+  const before = await project.quarry(['status', 'marts/summary']);
+  assert.equal(before.code, 0, describeResult(before));
+  assert.match(before.stdout, /^marts\/summary: OVERDUE — lag never materialized \(max 1h\)$/m);
+
+  const once = await project.quarry(['daemon', '--once']);
+  assert.equal(once.code, 0, describeResult(once));
+  assert.match(once.stdout, /^  marts\/summary: missing\(\)$/m);
+  assert.match(once.stdout, /^condition marts\/summary: requested — missing\(\): 1 partition\(s\) missing$/m);
+  assert.match(once.stdout, /^freshness marts\/summary: failed — marts\/summary is overdue: lag never materialized > max 1h/m);
+  assert.match(once.stdout, /^launched 1 run\(s\)$/m);
+
+  const status = await project.quarry(['status', 'marts/summary', '--json']);
+  const json = JSON.parse(status.stdout) as { freshness: { assetKey: string; state: string; lagMs: number }[] };
+  assert.equal(json.freshness[0]?.assetKey, 'marts/summary');
+  assert.equal(json.freshness[0]?.state, 'fresh');
+
+  const again = await project.quarry(['daemon', '--once']);
+  assert.match(again.stdout, /^condition marts\/summary: skipped — skipped: nothing to request$/m);
+  assert.match(again.stdout, /^launched 0 run\(s\)$/m);
+});
+
+test('quarry serve --daemon runs the UI server and the daemon in one process; SIGINT stops both and releases the lease', async () => {
+  // The asset of the first test ran already; a second automated asset is missing.
+  project.editConfig((source) =>
+    replaceOnce(
+      source,
+      "export default defineProject({ name: 'hello', assets: [orders, ordersClean, revenue7d, summary] });",
+      `export const second = defineAsset({ key: 'marts/second', automation: missing(), compute: () => [{ ok: 2 }] });
+export default defineProject({ name: 'hello', assets: [orders, ordersClean, revenue7d, summary, second] });`,
+    ),
+  );
+  const server = project.start(['serve', '--daemon', '--port', '0', '--interval', '1s', '--lease', '10s']);
+  const deadline = Date.now() + 120_000;
+  while (!/condition marts\/second: requested/.test(server.output().stdout) && Date.now() < deadline && server.child.exitCode === null) await new Promise((r) => setTimeout(r, 200));
+  const { stdout } = server.output();
+  assert.match(stdout, /^Quarry UI at http:\/\/127\.0\.0\.1:\d+ /m, stdout);
+  assert.match(stdout, /condition marts\/second: requested/, stdout);
+  const url = /Quarry UI at (\S+)/.exec(stdout)![1]!;
+  assert.equal((await fetch(`${url}/api/assets`)).status, 200, 'the server answers while the daemon runs');
+  server.child.kill('SIGINT');
+  const result = await server.done;
+  assert.equal(result.code, 0, describeResult(result));
+  const runs = await project.quarry(['runs', '--json']);
+  assert.equal(runs.code, 0, describeResult(runs));
+  assert.ok((JSON.parse(runs.stdout) as { runs: { selection: string; status: string }[] }).runs.some((r) => r.selection === 'marts/second' && r.status === 'succeeded'), runs.stdout);
+  const next = await project.quarry(['daemon', '--once', '--lease', '10s']);
+  assert.equal(next.code, 0, `the lease was released at exit: ${describeResult(next)}`);
+});
