@@ -64,3 +64,49 @@ export default defineProject({ name: 'hello', assets: [orders, ordersClean, reve
   const next = await project.quarry(['daemon', '--once', '--lease', '10s']);
   assert.equal(next.code, 0, `the lease was released at exit: ${describeResult(next)}`);
 });
+
+test('quarry daemon routes an overdue asset to the critical alert route and serves /metrics with --metrics-port', async () => {
+  const { createServer } = await import('node:http');
+  const posts: string[] = [];
+  const receiver = createServer((request, response) => {
+    let body = '';
+    request.on('data', (chunk: Buffer) => (body += chunk.toString('utf8')));
+    request.on('end', () => {
+      posts.push(body);
+      response.writeHead(200).end('ok');
+    });
+  });
+  await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
+  const port = (receiver.address() as { port: number }).port;
+  try {
+    project.editConfig((source) =>
+      replaceOnce(
+        replaceOnce(source, "import { dailyPartitions, defineAsset, defineProject, missing, timeWindowMapping } from '@quarry/core';", "import { dailyPartitions, defineAsset, defineProject, missing, timeWindowMapping, webhook } from '@quarry/core';"),
+        "export default defineProject({ name: 'hello', assets: [orders, ordersClean, revenue7d, summary, second] });",
+        // Never materialized and not automated: overdue at the daemon's first freshness check.
+        `export const late = defineAsset({ key: 'marts/late', freshness: { maxLag: '1h' }, compute: () => [{ ok: 3 }] });
+export default defineProject({ name: 'hello', assets: [orders, ordersClean, revenue7d, summary, second, late],
+  alerts: { routes: [{ when: 'critical', to: webhook({ url: 'http://127.0.0.1:${port}/hook' }) }] } });`,
+      ),
+    );
+    const daemon = project.start(['daemon', '--interval', '1s', '--lease', '10s', '--metrics-port', '0']);
+    const deadline = Date.now() + 120_000;
+    while (!posts.some((p) => p.includes('marts/late')) && Date.now() < deadline && daemon.child.exitCode === null) await new Promise((r) => setTimeout(r, 200));
+    const { stdout } = daemon.output();
+    assert.ok(posts.some((p) => p.includes('marts/late') && /overdue/.test(p)), `the webhook got the overdue alert: ${JSON.stringify(posts)} ${stdout}`);
+    const metricsUrl = /metrics at (\S+)/.exec(stdout)?.[1];
+    assert.ok(metricsUrl, stdout);
+    const text = await (await fetch(metricsUrl)).text();
+    assert.match(text, /^quarry_run_queue_depth \d+$/m);
+    assert.match(text, /^quarry_runs\{status="succeeded"\} \d+$/m, 'the runs of the earlier tests are read from the catalog');
+    daemon.child.kill('SIGINT');
+    const result = await daemon.done;
+    assert.equal(result.code, 0, describeResult(result));
+    const alerts = await project.quarry(['alerts', '--json']);
+    assert.equal(alerts.code, 0, describeResult(alerts));
+    const overdue = (JSON.parse(alerts.stdout) as { alerts: { kind: string; assetKey: string | null }[] }).alerts.filter((a) => a.kind === 'overdue' && a.assetKey === 'marts/late');
+    assert.equal(overdue.length, 1, `one overdue alert per incident: ${alerts.stdout}`);
+  } finally {
+    await new Promise<void>((resolve) => receiver.close(() => resolve()));
+  }
+});

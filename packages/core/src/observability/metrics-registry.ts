@@ -23,7 +23,7 @@ export interface MetricsSource {
 
 /** Options of `createMetricsRegistry`. */
 export interface MetricsRegistryOptions {
-  /** Runs waiting in the run queue (the daemon passes its queue); without it `quarry_run_queue_depth` is 0. */
+  /** Runs waiting in the run queue; default: the daemon's queued run requests in the catalog. */
   readonly queueDepth?: () => number | Promise<number>;
   /** Also expose prom-client's default process metrics (CPU, memory, event loop, GC); default true. */
   readonly defaultMetrics?: boolean;
@@ -112,7 +112,7 @@ const HELP: Readonly<Record<keyof typeof QUARRY_METRIC_NAMES, { type: MetricType
   qualityScore: { type: 'gauge', help: "Composite 0-100 quality score of the asset: mean of its partitions' scores from their latest check results (as quarry checks prints)." },
   quarantinedRows: { type: 'gauge', help: "Rows held in a quarantine asset's current partitions, by quarantine asset and reason_code." },
   freshnessLag: { type: 'gauge', help: 'Seconds since the end of the newest materialized partition window (time-window partitions), else since the last materialization.' },
-  queueDepth: { type: 'gauge', help: 'Runs waiting in the run queue of the daemon serving these metrics; 0 without a daemon.' },
+  queueDepth: { type: 'gauge', help: 'Run requests waiting in the automation daemon\'s queue (from the catalog; 0 when nothing is queued).' },
   bytesBilled: { type: 'counter', help: 'Bytes billed by the engine for committed versions (metadata.bytesBilled); 0 while no engine records bytes billed (DuckDB bills nothing).' },
   estimatedCost: { type: 'counter', help: 'Estimated USD cost of the bytes billed (bytes billed / 2^40 x the configured price per TiB); 0 while no engine records bytes billed.' },
   collectSeconds: { type: 'gauge', help: 'Seconds the last scrape spent reading the catalog (and the lake, for quarantine counts).' },
@@ -298,9 +298,11 @@ export function createMetricsRegistry(source: MetricsSource, options: MetricsReg
     }
 
     let depth = 0;
-    if (options.queueDepth !== undefined) {
+    // The run queue lives in the catalog, so a scrape of `quarry serve` sees a separate daemon's queue too.
+    const queueDepth = options.queueDepth ?? (() => source.catalog.listRunRequests({ status: 'queued', limit: 100_000 }).length);
+    {
       try {
-        depth = await options.queueDepth();
+        depth = await queueDepth();
       } catch (error) {
         failed('queue_depth', error);
       }

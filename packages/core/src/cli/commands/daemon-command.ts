@@ -5,12 +5,44 @@ import type { Instance } from '../../instance/index.ts';
 import { writeLine, type CliIo } from '../cli-io.ts';
 import { flag, stringOption, type Command, type CommandArgs } from '../command.ts';
 import { openCliInstance } from '../open-instance.ts';
+import { createMetricsRegistry, startMetricsServer } from '../../observability/metrics.ts';
+import { deliverPendingAlerts, dueSummary, raiseOverdueAlert, sendSummary } from '../../observability/alerts/index.ts';
 
 /** The daemon options `quarry daemon` and `quarry serve --daemon` share. */
 export const DAEMON_OPTIONS = {
   interval: { type: 'string', help: 'time between evaluation ticks', default: '30s' },
   lease: { type: 'string', help: 'catalog lease period: a second daemon takes over this long after the first stops', default: '60s' },
+  'metrics-port': { type: 'string', help: 'also serve Prometheus metrics at http://127.0.0.1:PORT/metrics (0 picks a free port; docs/metrics.md)' },
 } as const;
+
+/**
+ * What the daemon does for alerting besides its ticks (docs/alerts.md): an overdue asset raises the
+ * critical `overdue` alert, and while it holds the lease it delivers pending alerts (retries with
+ * backoff) and sends the periodic summary when its period is due.
+ */
+function routeAlerts(daemon: Daemon, instance: Instance, io: CliIo, intervalMs: number): () => void {
+  const report = (error: unknown): void => writeLine(io.stderr, `daemon alerting failed: ${error instanceof Error ? error.message : String(error)}`);
+  const unsubscribe = daemon.onAssetOverdue((event) =>
+    raiseOverdueAlert(instance, { assetKey: event.assetKey, lagMs: event.lagMs ?? Number.MAX_SAFE_INTEGER, maxLagMs: event.maxLagMs }).then(() => undefined, report),
+  );
+  let busy = false;
+  const timer = setInterval(() => {
+    if (busy || !daemon.leader) return;
+    busy = true;
+    void (async () => {
+      await deliverPendingAlerts(instance);
+      const period = dueSummary(instance, new Date());
+      if (period !== undefined) await sendSummary(instance, period);
+    })()
+      .catch(report)
+      .finally(() => (busy = false));
+  }, Math.min(intervalMs, 60_000));
+  timer.unref();
+  return () => {
+    clearInterval(timer);
+    unsubscribe();
+  };
+}
 
 /** Starts a daemon over `instance` with the command's options, printing each tick that requested, failed or went overdue. */
 export function startCliDaemon(instance: Instance, args: CommandArgs, io: CliIo, signal: AbortSignal): { daemon: Daemon; done: Promise<void> } {
@@ -27,6 +59,15 @@ export function startCliDaemon(instance: Instance, args: CommandArgs, io: CliIo,
       writeLine(io.stdout, `${new Date(tick.finishedAt).toISOString()} ${tick.kind} ${tick.name}: ${tick.status}${tick.partitions > 0 ? ` ${tick.partitions} partition(s)` : ''}${tick.reason ? ` — ${tick.reason}` : ''}${tick.error ? ` — ${tick.error}` : ''}`);
     },
   });
+  const stopAlerts = routeAlerts(daemon, instance, io, intervalMs);
+  const metricsPort = stringOption(args, 'metrics-port');
+  const metrics =
+    metricsPort === undefined
+      ? undefined
+      : startMetricsServer({ registry: createMetricsRegistry(instance), port: Number(metricsPort) }).then((server) => {
+          writeLine(io.stdout, `metrics at ${server.url}`);
+          return server;
+        });
   const done = daemon.run(signal, (error) => writeLine(io.stderr, `daemon tick failed: ${error instanceof Error ? error.message : String(error)}`));
   const watch = setInterval(() => {
     if (leader !== daemon.leader) {
@@ -35,7 +76,17 @@ export function startCliDaemon(instance: Instance, args: CommandArgs, io: CliIo,
     }
   }, 1000);
   watch.unref();
-  return { daemon, done: done.finally(() => clearInterval(watch)) };
+  const finished = (async () => {
+    const server = await metrics; // a bad --metrics-port fails the command before the daemon is left running alone
+    try {
+      await done;
+    } finally {
+      clearInterval(watch);
+      stopAlerts();
+      await server?.close();
+    }
+  })();
+  return { daemon, done: finished };
 }
 
 /** `quarry daemon [--interval 30s] [--lease 60s] [--once]`: keeps assets fresh (schedules, sensors, conditions, the run queue). */
@@ -64,6 +115,8 @@ export const daemonCommand: Command = {
         }
         for (const tick of result.ticks) writeLine(io.stdout, `${tick.kind} ${tick.name}: ${tick.status}${tick.reason ? ` — ${tick.reason}` : ''}${tick.error ? ` — ${tick.error}` : ''}`);
         await daemon.drain();
+        // The alerts the launched runs raised are delivered by them; this retries what is still pending.
+        await deliverPendingAlerts(instance);
         daemon.releaseLease();
         writeLine(io.stdout, `launched ${result.launched.length} run(s)`);
         return 0;
