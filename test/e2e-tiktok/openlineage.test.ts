@@ -40,4 +40,34 @@ describe('OpenLineage events of a TikTok run', () => {
       assert.ok(e.outputs[0]!.facets!.dataQualityAssertions, 'assertions');
     }
   });
+
+  it('give every COMPLETE event of a SQL asset a columnLineage output facet equal to the lineage recorded in the catalog', async () => {
+    const events = readFileSync(join(f.root, '.quarry', 'openlineage', 'events.ndjson'), 'utf8')
+      .split('\n')
+      .filter((l) => l !== '')
+      .map((l) => JSON.parse(l) as { eventType: string; run: { runId: string }; job: { name: string }; outputs: { name: string; facets?: Record<string, unknown> }[] });
+    const validator = new OpenLineageValidator();
+    const steps = f.instance.listSteps(runId);
+    const sqlAssets = new Set(f.instance.graph.assets().filter((a) => a.type === 'asset' && a.sql !== undefined).map((a) => a.key as string));
+    assert.ok(sqlAssets.size >= 5, `${sqlAssets.size} SQL assets`);
+    let checked = 0;
+    for (const step of steps) {
+      if (!sqlAssets.has(step.assetKey)) continue;
+      const complete = events.find((e) => e.eventType === 'COMPLETE' && e.run.runId === openLineageStepRunId(runId, step.stepId));
+      assert.ok(complete, `COMPLETE of ${step.stepId}`);
+      assert.deepEqual(validator.errors(complete), [], step.stepId);
+      const facet = complete.outputs[0]!.facets?.columnLineage as { fields: Record<string, { inputFields: { namespace: string; name: string; field: string }[] }> } | undefined;
+      assert.ok(facet, `columnLineage facet of ${step.stepId}`);
+      const recorded = (await f.instance.columnLineage(step.assetKey))!;
+      assert.equal(recorded.origin, 'recorded', step.assetKey);
+      assert.ok(Object.keys(recorded.lineage).length > 0, step.assetKey);
+      assert.deepEqual(
+        Object.fromEntries(Object.entries(facet.fields).map(([column, v]) => [column, v.inputFields.map((i) => `${i.name}.${i.field}`)])),
+        Object.fromEntries(Object.entries(recorded.lineage).map(([column, inputs]) => [column, inputs.map((i) => `${i.asset}.${i.column}`)])),
+        step.stepId,
+      );
+      checked += 1;
+    }
+    assert.ok(checked >= 5, `${checked} SQL steps checked`);
+  });
 });
