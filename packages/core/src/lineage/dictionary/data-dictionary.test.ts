@@ -9,7 +9,8 @@ import { defineAsset, defineGlossary, defineProject, defineSourceAsset } from '.
 import { isQuarryError } from '../../errors.ts';
 import { openInstance } from '../../instance/index.ts';
 import { dailyPartitions, hourlyPartitions } from '../../partitions/index.ts';
-import { observedUpdateFrequency } from './data-dictionary.ts';
+import { and, eager, missing, not, onCron, or } from '../../automation/index.ts';
+import { declaredFrequency, observedUpdateFrequency } from './data-dictionary.ts';
 import { renderDataDictionaryHtml } from './dictionary-html.ts';
 
 const glossary = defineGlossary({
@@ -35,6 +36,53 @@ test('observed update frequency is the median interval between the runs that wro
   assert.deepEqual(observed.last, at('2026-01-06T00:00:09Z'));
   assert.deepEqual(observedUpdateFrequency(history.slice(0, 3)), { last: at('2026-01-01T00:00:09Z') });
   assert.deepEqual(observedUpdateFrequency([]), {});
+});
+
+test("the declared update frequency comes from the asset's automation cron, its freshness policy, eager automation, then its partitions", () => {
+  const asset = (config: Partial<Parameters<typeof defineAsset>[0]>) => defineAsset({ key: 'marts/x', compute: () => [], ...config } as Parameters<typeof defineAsset>[0]);
+  // A cron's interval: the median gap between its instants (weekdays at 06:00 is daily, not every 3 days).
+  assert.deepEqual(declaredFrequency(asset({ automation: onCron('0,15,30,45 * * * *') })), { label: 'every 15 min (cron 0,15,30,45 * * * *)', intervalMs: 15 * 60_000, source: 'automation' });
+  assert.deepEqual(declaredFrequency(asset({ automation: onCron('0 6 * * 1-5', { timeZone: 'Europe/Paris' }) })), { label: 'every 24 h (cron 0 6 * * 1-5 Europe/Paris)', intervalMs: 86_400_000, source: 'automation' });
+  assert.equal(declaredFrequency(asset({ automation: onCron('0 9-17 * * *') }))?.intervalMs, 3_600_000);
+  // Inside or()/and(), the cron still sets it; under not() it does not.
+  assert.equal(declaredFrequency(asset({ automation: or(missing(), onCron('0 * * * *')) }))?.intervalMs, 3_600_000);
+  assert.equal(declaredFrequency(asset({ automation: and(onCron('0 */2 * * *'), not(missing())) }))?.intervalMs, 2 * 3_600_000);
+  // The cron wins over the freshness policy, which wins over a freshness check and the partitions.
+  assert.equal(declaredFrequency(asset({ automation: onCron('0 0 * * *'), freshness: { maxLag: '26h' } }))?.source, 'automation');
+  assert.deepEqual(declaredFrequency(asset({ freshness: { maxLag: '2h' }, partitions: daily })), { label: 'within 2 h', intervalMs: 2 * 3_600_000, source: 'freshness' });
+  assert.deepEqual(
+    declaredFrequency(asset({ freshness: { maxLag: '30m' }, checks: [freshness('ts', { maxAgeHours: 6 })], schema: z.object({ ts: z.string() }) })),
+    { label: 'within 30 min', intervalMs: 30 * 60_000, source: 'freshness' },
+  );
+  // Eager: updated when its upstreams change; the partitions' grain gives the interval when there is one.
+  assert.deepEqual(declaredFrequency(asset({ automation: eager() })), { label: 'when upstream changes', source: 'automation' });
+  assert.deepEqual(declaredFrequency(asset({ automation: or(missing(), eager()), partitions: daily })), { label: 'when upstream changes', intervalMs: 86_400_000, source: 'automation' });
+  assert.deepEqual(declaredFrequency(asset({ automation: eager(), freshness: { maxLag: '1h' } })), { label: 'within 60 min', intervalMs: 3_600_000, source: 'freshness' });
+  // Nothing from automation: the partitions, or nothing at all.
+  assert.deepEqual(declaredFrequency(asset({ automation: missing(), partitions: daily })), { label: 'daily', intervalMs: 86_400_000, source: 'partitions' });
+  assert.equal(declaredFrequency(asset({})), undefined);
+});
+
+test('the dictionary entry of an asset with automation and freshness declares its frequency from them, and judges its freshness by that interval', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'quarry-dictionary-auto-'));
+  const cron = defineAsset({ key: 'marts/quarterly', automation: onCron('0,15,30,45 * * * *'), compute: () => [{ ok: 1 }] });
+  const fresh = defineAsset({ key: 'marts/fresh', freshness: { maxLag: '2h' }, compute: () => [{ ok: 1 }] });
+  const follow = defineAsset({ key: 'marts/follow', deps: { cron }, automation: eager(), compute: () => [{ ok: 1 }] });
+  const instance = await openInstance({ project: defineProject({ name: 'auto', assets: [cron, fresh, follow] }), projectDir: dir, quarryHome: join(dir, '.quarry') });
+  try {
+    const { runId } = await instance.startRun({ selection: 'marts/quarterly' });
+    assert.equal((await instance.waitForRun(runId)).status, 'succeeded');
+    const byKey = new Map(instance.dataDictionary().assets.map((a) => [a.key, a]));
+    assert.deepEqual(byKey.get('marts/quarterly')!.updateFrequency.declared, { label: 'every 15 min (cron 0,15,30,45 * * * *)', intervalMs: 15 * 60_000, source: 'automation' });
+    assert.equal(byKey.get('marts/quarterly')!.freshness, 'on_time');
+    assert.deepEqual(byKey.get('marts/fresh')!.updateFrequency.declared, { label: 'within 2 h', intervalMs: 2 * 3_600_000, source: 'freshness' });
+    assert.deepEqual(byKey.get('marts/follow')!.updateFrequency.declared, { label: 'when upstream changes', source: 'automation' });
+    const html = renderDataDictionaryHtml(instance.dataDictionary());
+    assert.ok(html.includes('every 15 min (cron 0,15,30,45 * * * *)'), 'the static catalog shows it');
+  } finally {
+    await instance.close();
+    await rm(dir, { recursive: true, force: true });
+  }
 });
 
 test('a column naming a term the glossary lacks is refused naming the term and the known ones; term objects join the glossary by themselves', () => {

@@ -1,5 +1,6 @@
+import { Cron } from 'croner';
 import type { Catalog } from '../../catalog/index.ts';
-import type { AnyAssetDefinition, ProjectDefinition } from '../../definitions/index.ts';
+import type { AnyAssetDefinition, AutomationCondition, ProjectDefinition } from '../../definitions/index.ts';
 import { schemaColumns } from '../../definitions/index.ts';
 import type { AssetGraph } from '../../graph/index.ts';
 import type { PartitionsContext } from '../../partitions/index.ts';
@@ -19,10 +20,21 @@ export interface DictionaryColumn {
 
 /** How often an asset is updated: declared in code, and observed in its materialization history. */
 export interface UpdateFrequency {
-  /** What the definition says: the time grain of its partitions or its freshness check. */
-  readonly declared?: { readonly label: string; readonly intervalMs: number; readonly source: 'partitions' | 'freshness_check' };
+  /**
+   * What the definition says, first found of: its automation's cron (`every 15 min (cron 0,15,30,45 * * * *)`),
+   * its freshness policy (`within 2 h`), a freshness check, its eager automation (`when upstream changes`,
+   * with the partitions' interval when time-partitioned), the time grain of its partitions.
+   */
+  readonly declared?: DeclaredUpdateFrequency;
   /** The median interval between the runs that wrote it (needs two or more such runs). */
   readonly observed?: { readonly label: string; readonly medianIntervalMs: number; readonly runs: number };
+}
+
+/** An asset's declared update frequency; `intervalMs` is absent when updates follow its upstreams and nothing gives an interval. */
+export interface DeclaredUpdateFrequency {
+  readonly label: string;
+  readonly intervalMs?: number;
+  readonly source: 'automation' | 'freshness' | 'freshness_check' | 'partitions';
 }
 
 /**
@@ -191,18 +203,81 @@ function columnsOf(asset: AnyAssetDefinition, catalog: Catalog): DictionaryColum
 
 const GRAIN_MS: Readonly<Record<string, number>> = { '15min': 15 * 60_000, '15m': 15 * 60_000, hourly: 3_600_000, daily: 86_400_000, weekly: 7 * 86_400_000, monthly: 30 * 86_400_000 };
 
-/** The declared update frequency: a freshness check's maximum age, else the grain of time partitions. */
-function declaredFrequency(asset: AnyAssetDefinition): UpdateFrequency['declared'] {
+/**
+ * The declared update frequency of an asset: its automation's cron, its freshness policy's `maxLag`,
+ * a freshness check's maximum age, its eager automation, else the grain of its time partitions.
+ */
+export function declaredFrequency(asset: AnyAssetDefinition): DeclaredUpdateFrequency | undefined {
   if (asset.type === 'asset') {
+    const cron = asset.automation === undefined ? undefined : cronOf(asset.automation);
+    if (cron !== undefined) {
+      const ms = cronIntervalMs(cron.cron, cron.timeZone);
+      if (ms !== undefined) return { label: `every ${formatInterval(ms)} (cron ${cron.cron}${cron.timeZone !== 'UTC' ? ` ${cron.timeZone}` : ''})`, intervalMs: ms, source: 'automation' };
+    }
+    if (asset.freshness !== undefined) return { label: `within ${formatInterval(asset.freshness.maxLagMs)}`, intervalMs: asset.freshness.maxLagMs, source: 'freshness' };
     const check = asset.checks.find((c) => c.kind === 'freshness');
     const hours = check?.maxAgeHours;
     if (typeof hours === 'number' && hours > 0) return { label: `within ${formatInterval(hours * 3_600_000)}`, intervalMs: hours * 3_600_000, source: 'freshness_check' };
   }
+  const grain = partitionGrain(asset);
+  if (asset.type === 'asset' && asset.automation !== undefined && followsUpstreams(asset.automation)) {
+    return { label: 'when upstream changes', ...(grain !== undefined ? { intervalMs: grain.ms } : {}), source: 'automation' };
+  }
+  return grain === undefined ? undefined : { label: grain.label, intervalMs: grain.ms, source: 'partitions' };
+}
+
+function partitionGrain(asset: AnyAssetDefinition): { label: string; ms: number } | undefined {
   const p = asset.partitions as (AnyAssetDefinition['partitions'] & { grain?: unknown }) | undefined;
   if (p === undefined) return undefined;
   const grain = typeof p.grain === 'string' ? p.grain : /^(15min|hourly|daily|weekly|monthly)/.exec(p.id)?.[1];
   const ms = grain === undefined ? undefined : GRAIN_MS[grain];
-  return ms === undefined ? undefined : { label: grain!, intervalMs: ms, source: 'partitions' };
+  return ms === undefined ? undefined : { label: grain!, ms };
+}
+
+// The cron of a condition that requests on it (`onCron(…)`, alone or inside and()/or(); never under not()).
+function cronOf(condition: AutomationCondition): { cron: string; timeZone: string } | undefined {
+  switch (condition.kind) {
+    case 'cron':
+      return condition;
+    case 'and':
+    case 'or':
+      for (const c of condition.conditions) {
+        const found = cronOf(c);
+        if (found !== undefined) return found;
+      }
+      return undefined;
+    default:
+      return undefined;
+  }
+}
+
+// True when a condition requests on an upstream update (`eager()`, `upstreamUpdated(…)`), alone or inside and()/or().
+function followsUpstreams(condition: AutomationCondition): boolean {
+  switch (condition.kind) {
+    case 'eager':
+    case 'upstream_updated':
+      return true;
+    case 'and':
+    case 'or':
+      return condition.conditions.some(followsUpstreams);
+    default:
+      return false;
+  }
+}
+
+// The median interval between a cron's next instants (a weekday schedule is daily, not every 3 days; a
+// business-hours one hourly); undefined for an expression croner rejects (the daemon reports those) or
+// one that fires fewer than twice more.
+const CRON_SAMPLES = 13;
+const CRON_REFERENCE = Date.UTC(2026, 0, 5); // a fixed Monday in winter: the same answer on every run
+function cronIntervalMs(expression: string, timeZone: string): number | undefined {
+  try {
+    const runs = new Cron(expression, { timezone: timeZone, paused: true }).nextRuns(CRON_SAMPLES, new Date(CRON_REFERENCE));
+    const gaps = runs.slice(1).map((run, i) => run.getTime() - runs[i]!.getTime()).filter((gap) => gap > 0).sort((x, y) => x - y);
+    return gaps.length === 0 ? undefined : gaps[Math.floor(gaps.length / 2)];
+  } catch {
+    return undefined;
+  }
 }
 
 /** `36 h`, `2 d`, `15 min`. */
