@@ -49,10 +49,13 @@ export default defineProject({ name: 'hello', assets: [orders, ordersClean, reve
   );
   const server = project.start(['serve', '--daemon', '--port', '0', '--interval', '1s', '--lease', '10s']);
   const deadline = Date.now() + 120_000;
-  while (!/condition marts\/second: requested/.test(server.output().stdout) && Date.now() < deadline && server.child.exitCode === null) await new Promise((r) => setTimeout(r, 200));
-  const { stdout } = server.output();
+  while (!(/condition marts\/second: requested/.test(server.output().stderr) && /holds the lease/.test(server.output().stderr)) && Date.now() < deadline && server.child.exitCode === null) await new Promise((r) => setTimeout(r, 200));
+  const { stdout, stderr } = server.output();
   assert.match(stdout, /^Quarry UI at http:\/\/127\.0\.0\.1:\d+ /m, stdout);
-  assert.match(stdout, /condition marts\/second: requested/, stdout);
+  // The daemon's tick and lease lines are log lines on stderr (pretty: the text as it always was).
+  assert.match(stderr, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z condition marts\/second: requested 1 partition\(s\) — /m, stderr);
+  assert.match(stderr, /^daemon \S+ holds the lease$/m, stderr);
+  assert.doesNotMatch(stdout, /condition marts\/second|holds the lease/, stdout);
   const url = /Quarry UI at (\S+)/.exec(stdout)![1]!;
   assert.equal((await fetch(`${url}/api/assets`)).status, 200, 'the server answers while the daemon runs');
   server.child.kill('SIGINT');
@@ -89,11 +92,24 @@ export default defineProject({ name: 'hello', assets: [orders, ordersClean, reve
   alerts: { routes: [{ when: 'critical', to: webhook({ url: 'http://127.0.0.1:${port}/hook' }) }] } });`,
       ),
     );
-    const daemon = project.start(['daemon', '--interval', '1s', '--lease', '10s', '--metrics-port', '0']);
+    // JSON log lines (not a terminal, no QUARRY_LOG_FORMAT): the daemon's ticks carry their fields.
+    const daemon = project.start(['daemon', '--interval', '1s', '--lease', '10s', '--metrics-port', '0'], { env: { QUARRY_LOG_FORMAT: '' } });
     const deadline = Date.now() + 120_000;
-    while (!posts.some((p) => p.includes('marts/late')) && Date.now() < deadline && daemon.child.exitCode === null) await new Promise((r) => setTimeout(r, 200));
-    const { stdout } = daemon.output();
+    while (!(posts.some((p) => p.includes('marts/late')) && daemon.output().stderr.includes('"daemon_lease_held"')) && Date.now() < deadline && daemon.child.exitCode === null) await new Promise((r) => setTimeout(r, 200));
+    const { stdout, stderr } = daemon.output();
     assert.ok(posts.some((p) => p.includes('marts/late') && /overdue/.test(p)), `the webhook got the overdue alert: ${JSON.stringify(posts)} ${stdout}`);
+    const lines = stderr.split('\n').filter((l) => l !== '').map((l) => JSON.parse(l) as Record<string, unknown>);
+    const late = lines.find((l) => l.event === 'daemon_tick' && l.tick_kind === 'freshness' && l.tick_name === 'marts/late');
+    assert.ok(late, stderr);
+    assert.equal(late.level, 'warn');
+    assert.equal(late.tick_status, 'failed');
+    assert.deepEqual(late.run_keys, []);
+    assert.equal(typeof late.daemon_id, 'string');
+    assert.match(String(late.time), /^\d{4}-\d\d-\d\dT/);
+    assert.match(String(late.msg), / freshness marts\/late: failed — marts\/late is overdue/);
+    const lease = lines.find((l) => l.event === 'daemon_lease_held');
+    assert.equal(lease?.daemon_id, late.daemon_id, stderr);
+    assert.equal(lease?.level, 'info');
     const metricsUrl = /metrics at (\S+)/.exec(stdout)?.[1];
     assert.ok(metricsUrl, stdout);
     const text = await (await fetch(metricsUrl)).text();

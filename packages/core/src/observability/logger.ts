@@ -54,7 +54,7 @@ export const SECRET_FIELD_NAMES: readonly string[] = [
 ];
 
 /** The Quarry fields of a line besides pino's own (`level`, `time`, `msg`); the pretty format hides them. */
-export const LOG_FIELDS: readonly string[] = ['run_id', 'step', 'asset', 'partition', 'attempt', 'trace_id', 'event', 'data', 'err_code'];
+export const LOG_FIELDS: readonly string[] = ['run_id', 'step', 'asset', 'partition', 'attempt', 'trace_id', 'event', 'data', 'err_code', 'daemon_id', 'tick_kind', 'tick_name', 'tick_status', 'partitions', 'run_keys', 'reason', 'error'];
 
 /** The pino `redact` paths of every logger: the credentials of HTTP requests and responses (serialized by Fastify). */
 export const HTTP_REDACT_PATHS: readonly string[] = ['req.headers.authorization', 'req.headers.cookie', 'req.headers["x-quarry-token"]', 'res.headers["set-cookie"]'];

@@ -2,7 +2,10 @@ import { createDaemon, describeCondition, type Daemon } from '../../automation/i
 import { parseAutomationDuration } from '../../definitions/index.ts';
 import { systemClock } from '../../execution/index.ts';
 import type { Instance } from '../../instance/index.ts';
+import type { TickRecord } from '../../catalog/index.ts';
+import type { QuarryLogger } from '../../observability/index.ts';
 import { writeLine, type CliIo } from '../cli-io.ts';
+import { cliLog } from '../cli-logger.ts';
 import { flag, stringOption, type Command, type CommandArgs } from '../command.ts';
 import { openCliInstance } from '../open-instance.ts';
 import { createMetricsRegistry, startMetricsServer } from '../../observability/metrics.ts';
@@ -20,8 +23,8 @@ export const DAEMON_OPTIONS = {
  * critical `overdue` alert, and while it holds the lease it delivers pending alerts (retries with
  * backoff) and sends the periodic summary when its period is due.
  */
-function routeAlerts(daemon: Daemon, instance: Instance, io: CliIo, intervalMs: number): () => void {
-  const report = (error: unknown): void => writeLine(io.stderr, `daemon alerting failed: ${error instanceof Error ? error.message : String(error)}`);
+function routeAlerts(daemon: Daemon, instance: Instance, log: QuarryLogger, intervalMs: number): () => void {
+  const report = (error: unknown): void => log.error({ event: 'daemon_alerting_failed', daemon_id: daemon.id }, `daemon alerting failed: ${errorText(error)}`);
   const unsubscribe = daemon.onAssetOverdue((event) =>
     raiseOverdueAlert(instance, { assetKey: event.assetKey, lagMs: event.lagMs ?? Number.MAX_SAFE_INTEGER, maxLagMs: event.maxLagMs }).then(() => undefined, report),
   );
@@ -44,11 +47,36 @@ function routeAlerts(daemon: Daemon, instance: Instance, io: CliIo, intervalMs: 
   };
 }
 
-/** Starts a daemon over `instance` with the command's options, printing each tick that requested, failed or went overdue. */
+const errorText = (error: unknown): string => (error instanceof Error ? error.message : String(error));
+
+/**
+ * The log line of one daemon tick (docs/logging.md): the text the daemon always printed, with the
+ * tick as fields (`event: daemon_tick`, `tick_kind`, `tick_name`, `tick_status`, `partitions`,
+ * `run_keys`); a failed tick (an error, an overdue asset) is a warning.
+ */
+export function logDaemonTick(log: QuarryLogger, tick: TickRecord): void {
+  const fields = {
+    event: 'daemon_tick',
+    daemon_id: tick.daemonId,
+    tick_kind: tick.kind,
+    tick_name: tick.name,
+    tick_status: tick.status,
+    partitions: tick.partitions,
+    run_keys: tick.runKeys,
+    ...(tick.reason ? { reason: tick.reason } : {}),
+    ...(tick.error ? { error: tick.error } : {}),
+  };
+  const text = `${new Date(tick.finishedAt).toISOString()} ${tick.kind} ${tick.name}: ${tick.status}${tick.partitions > 0 ? ` ${tick.partitions} partition(s)` : ''}${tick.reason ? ` — ${tick.reason}` : ''}${tick.error ? ` — ${tick.error}` : ''}`;
+  if (tick.status === 'failed') log.warn(fields, text);
+  else log.info(fields, text);
+}
+
+/** Starts a daemon over `instance` with the command's options, logging each tick that requested, failed or went overdue. */
 export function startCliDaemon(instance: Instance, args: CommandArgs, io: CliIo, signal: AbortSignal): { daemon: Daemon; done: Promise<void> } {
   const intervalMs = parseAutomationDuration(stringOption(args, 'interval') ?? '30s', '--interval');
   const leaseMs = parseAutomationDuration(stringOption(args, 'lease') ?? '60s', '--lease');
   let leader: boolean | undefined;
+  const log = cliLog(io);
   const daemon = createDaemon({
     host: instance,
     clock: systemClock,
@@ -56,10 +84,10 @@ export function startCliDaemon(instance: Instance, args: CommandArgs, io: CliIo,
     leaseMs,
     onTick: (tick) => {
       if (tick.status === 'skipped' && tick.kind !== 'freshness') return;
-      writeLine(io.stdout, `${new Date(tick.finishedAt).toISOString()} ${tick.kind} ${tick.name}: ${tick.status}${tick.partitions > 0 ? ` ${tick.partitions} partition(s)` : ''}${tick.reason ? ` — ${tick.reason}` : ''}${tick.error ? ` — ${tick.error}` : ''}`);
+      logDaemonTick(log, tick);
     },
   });
-  const stopAlerts = routeAlerts(daemon, instance, io, intervalMs);
+  const stopAlerts = routeAlerts(daemon, instance, log, intervalMs);
   const metricsPort = stringOption(args, 'metrics-port');
   const metrics =
     metricsPort === undefined
@@ -68,11 +96,11 @@ export function startCliDaemon(instance: Instance, args: CommandArgs, io: CliIo,
           writeLine(io.stdout, `metrics at ${server.url}`);
           return server;
         });
-  const done = daemon.run(signal, (error) => writeLine(io.stderr, `daemon tick failed: ${error instanceof Error ? error.message : String(error)}`));
+  const done = daemon.run(signal, (error) => log.error({ event: 'daemon_tick_failed', daemon_id: daemon.id }, `daemon tick failed: ${errorText(error)}`));
   const watch = setInterval(() => {
     if (leader !== daemon.leader) {
       leader = daemon.leader;
-      writeLine(io.stdout, leader ? `daemon ${daemon.id} holds the lease` : `daemon ${daemon.id} is waiting: another daemon holds the lease`);
+      log.info({ event: leader ? 'daemon_lease_held' : 'daemon_lease_waiting', daemon_id: daemon.id }, leader ? `daemon ${daemon.id} holds the lease` : `daemon ${daemon.id} is waiting: another daemon holds the lease`);
     }
   }, 1000);
   watch.unref();
@@ -110,7 +138,7 @@ export const daemonCommand: Command = {
         const daemon = createDaemon({ host: instance, clock: systemClock, leaseMs: parseAutomationDuration(stringOption(args, 'lease') ?? '60s', '--lease') });
         const result = await daemon.tick();
         if (!result.leader) {
-          writeLine(io.stderr, 'Another daemon holds the lease of this instance; nothing was evaluated.');
+          cliLog(io).error({ event: 'daemon_lease_waiting', daemon_id: daemon.id }, 'Another daemon holds the lease of this instance; nothing was evaluated.');
           return 1;
         }
         for (const tick of result.ticks) writeLine(io.stdout, `${tick.kind} ${tick.name}: ${tick.status}${tick.reason ? ` — ${tick.reason}` : ''}${tick.error ? ` — ${tick.error}` : ''}`);
