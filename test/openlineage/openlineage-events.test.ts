@@ -317,3 +317,48 @@ test('the schema validator itself rejects a bad run id, a facet without its requ
   assert.match(errors, /errorMessage" invalid: .*programmingLanguage/);
   assert.match(errors, /job facet "sqll" has no schema/);
 });
+
+test('with the default lineage (what the step runner records at commit), the COMPLETE of every SQL step, a range step too, carries the recorded column lineage', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'quarry-openlineage-recorded-'));
+  const ranged = defineAsset({
+    key: 'marts/daily_revenue',
+    deps: { orders },
+    partitions: daily,
+    backfill: { maxPartitionsPerStep: 'all', partitionColumn: 'day' },
+    sql: 'select $partition_start::DATE as day, customer, sum(amount) as revenue from orders group by customer',
+  });
+  const total = defineAsset({ key: 'marts/total', deps: { ranged }, sql: 'select sum(revenue) as revenue, count(distinct customer) as customers from ranged' });
+  // No columnLineageOf: the instance's default reads the catalog.
+  const instance = await openInstance({ project: defineProject({ name: 'shop', assets: [orders, ranged, total] }), projectDir: dir, quarryHome: join(dir, '.quarry'), now: new Date('2026-01-05T00:00:00Z') });
+  try {
+    const { runId } = await instance.startRun({ selection: '*', partitions: { from: '2026-01-01', to: '2026-01-03' } });
+    assert.equal((await instance.waitForRun(runId)).status, 'succeeded');
+    const events = readEvents(join(dir, '.quarry', 'openlineage', 'events.ndjson'));
+    assertValid(events);
+    const steps = instance.listSteps(runId);
+    const rangeStep = steps.find((s) => s.assetKey === 'marts/daily_revenue');
+    assert.equal(steps.filter((s) => s.assetKey === 'marts/daily_revenue').length, 1, 'one range step over the three days');
+    assert.ok(rangeStep);
+    for (const step of steps.filter((s) => s.assetKey !== 'raw/orders')) {
+      const complete = events.find((e) => e.eventType === 'COMPLETE' && e.run.runId === openLineageStepRunId(runId, step.stepId));
+      assert.ok(complete, step.stepId);
+      const fields = complete.outputs[0]!.facets?.columnLineage?.fields as Record<string, { inputFields: { name: string; field: string }[] }> | undefined;
+      assert.ok(fields, `columnLineage of ${step.stepId}`);
+      const recorded = (await instance.columnLineage(step.assetKey))!;
+      assert.equal(recorded.origin, 'recorded', step.assetKey);
+      assert.deepEqual(
+        Object.fromEntries(Object.entries(fields).map(([column, v]) => [column, v.inputFields.map((i) => `${i.name}.${i.field}`)])),
+        Object.fromEntries(Object.entries(recorded.lineage).map(([column, inputs]) => [column, inputs.map((i) => `${i.asset}.${i.column}`)])),
+        step.stepId,
+      );
+    }
+    const totalFields = events.find((e) => e.eventType === 'COMPLETE' && e.job.name === 'marts/total')!.outputs[0]!.facets!.columnLineage.fields as Record<string, { inputFields: { name: string; field: string }[] }>;
+    assert.deepEqual(totalFields.revenue!.inputFields.map((i) => `${i.name}.${i.field}`), ['marts/daily_revenue.revenue']);
+    // A compute asset that declares no lineage has no facet.
+    const raw = events.find((e) => e.eventType === 'COMPLETE' && e.job.name === 'raw/orders')!;
+    assert.equal(raw.outputs[0]!.facets?.columnLineage, undefined);
+  } finally {
+    await instance.close();
+    await rm(dir, { recursive: true, force: true });
+  }
+});
