@@ -8,7 +8,7 @@ import { appendFileSync, mkdirSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { createDaemon, createManualClock, openInstance, type Daemon, type Instance, type ManualClock, type ProjectDefinition, type RunRequestRecord } from '@quarry/core';
+import { computeFreshness, createDaemon, createManualClock, openInstance, type Daemon, type Instance, type ManualClock, type ProjectDefinition, type RunRequestRecord } from '@quarry/core';
 import { TIKTOK_LANDING_SELECTION, generate, landingDayVersion } from '@quarry/assets';
 
 const repoRoot = resolve(fileURLToPath(new URL('../..', import.meta.url)));
@@ -96,6 +96,8 @@ describe('the TikTok example under the daemon', () => {
     for (const key of INTRADAY_BRANCH) assert.deepEqual([...instance.catalog.currentPartitions(key).keys], ['2026-03-03'], key);
     assert.equal(requests().length, 5, 'the sensor found nothing new: day 3 is still in progress');
     assert.match(instance.catalog.listTicks({ kind: 'sensor', limit: 1 })[0]!.reason ?? '', /no new or changed landing days among 2; not yet partitions .*: 2026-03-03/);
+    const freshness = computeFreshness(instance.graph, instance.catalog, instance.partitionsContext(), clock.now(), ['raw/priority_creator_intraday'])[0]!;
+    assert.deepEqual([freshness.state, freshness.newestPartition], ['fresh', '2026-03-03']);
   });
 
   it('a tick with nothing new requests nothing', async () => {
