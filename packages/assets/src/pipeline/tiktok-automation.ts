@@ -6,11 +6,12 @@ import { landingFilePath, landingFileVersion } from './landing-files.ts';
 export const TIKTOK_LANDING_SENSOR = 'tiktok_landing';
 
 /**
- * What the landing sensor requests for a day: the assets that read the day's daily files
- * (`creators.ndjson`, `videos.csv`) and everything built on them. The intraday branch has its own
- * 15-minute schedule.
+ * What the landing sensor requests for a day: every daily asset of the pipeline. The intraday branch
+ * is in it too: its 15-minute schedule keeps the day in progress fresh, and this request picks up a
+ * finished day's last quarter hours (the planner runs only what is stale).
  */
-export const TIKTOK_LANDING_SELECTION = 'raw/creator_changes+,raw/video_changes+,quality/creator_quarantine,quality/video_quarantine';
+export const TIKTOK_LANDING_SELECTION =
+  'raw/creator_changes+,raw/video_changes+,quality/creator_quarantine,quality/video_quarantine,raw/priority_creator_intraday+,quality/intraday_quarantine';
 
 const DAY = /^\d{4}-\d{2}-\d{2}$/;
 
