@@ -9,7 +9,7 @@ import { join, resolve } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { computeFreshness, createDaemon, createManualClock, openInstance, type Daemon, type Instance, type ManualClock, type ProjectDefinition, type RunRequestRecord } from '@quarry/core';
-import { TIKTOK_LANDING_SELECTION, generate, landingDayVersion } from '@quarry/assets';
+import { TIKTOK_LANDING_SELECTION, defineTikTokPipelineFromLanding, generate, landingDayVersion } from '@quarry/assets';
 
 const repoRoot = resolve(fileURLToPath(new URL('../..', import.meta.url)));
 const MINUTE = 60_000;
@@ -66,6 +66,14 @@ describe('the TikTok example under the daemon', () => {
       'quality/intraday_quarantine': ['cron', 'high', null],
       'raw/priority_creator_intraday': ['cron', 'high', '30m'],
     });
+  });
+
+  it('leaves every code version as the pipeline without automation has it (outputs-unchanged pins those)', () => {
+    const plain = defineTikTokPipelineFromLanding(landing);
+    const versions = (assets: readonly { key: string; codeVersion?: string | undefined }[]) => assets.map((a) => [a.key, a.codeVersion]);
+    assert.deepEqual(versions(instance.graph.keys.map((k) => instance.graph.get(k) as { key: string; codeVersion?: string })).sort(), versions(plain.assets).sort());
+    assert.equal(plain.sensors.length, 0);
+    assert.ok(plain.assets.every((a) => a.type !== 'asset' || a.automation === undefined));
   });
 
   it('the landing sensor requests exactly the landing days whose window ended, once each', async () => {
