@@ -12,14 +12,21 @@ const here = dirname(fileURLToPath(import.meta.url));
 // Resolved here (not from the working directory) so `quarry … --project examples/tiktok` works from anywhere.
 const landingDir = resolve(here, process.env.TIKTOK_LANDING || './landing');
 
-const pipeline = defineTikTokPipelineFromLanding(landingDir);
+// Automation (docs/automation.md, `quarry daemon --project examples/tiktok`): the landing sensor requests
+// each new or changed landing day, the intraday branch runs every 15 minutes at high priority (30m
+// freshness), the daily marts are eager (26h freshness).
+const pipeline = defineTikTokPipelineFromLanding(landingDir, { automation: true });
 
 // Storage tiers (docs/storage-tiers.md): days older than 30 days are rewritten warm (ZSTD 9, large row
 // groups), older than a year moved to the cold folder; `quarry storage apply` (or the daemon) moves them.
 export default defineProject({
   name: 'tiktok',
   assets: pipeline.assets,
+  sensors: pipeline.sensors,
   concurrency: 2,
+  // One daemon run at a time: a request's steps run in order (the intraday mart after its extracts),
+  // and the 15-minute tier still starts within one step of a long backfill (it is queued first).
+  automation: { maxConcurrentRuns: 1 },
   // Rows of these assets are anomalies: a version with rows raises a warning (docs/alerts.md). Add
   // `routes` to send warnings somewhere; without them alerts are only listed by `quarry alerts`.
   alerts: { anomalyAssets: ['quality/follower_spikes', 'quality/view_sum_mismatches'] },

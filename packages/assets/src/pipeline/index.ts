@@ -3,6 +3,7 @@ export { defineTikTokPipeline, defineTikTokPipelineFromLanding, creatorClassific
 export { DEFAULT_LANDING_LIMITS, prepareLandingFile, scanLandingFile, REJECTED_LINE_MARKER } from './landing-line-scan.ts';
 export type { LandingLimits, RejectedLine, RejectedLineCode } from './landing-line-scan.ts';
 export type { TikTokPipeline, TikTokPipelineConfig } from './tiktok-pipeline.ts';
+export { TIKTOK_LANDING_SELECTION, TIKTOK_LANDING_SENSOR, landingDayVersion, tiktokLandingSensor } from './tiktok-automation.ts';
 export { REASON_CODES, compileLandingClassification } from './landing-row-classifier.ts';
 export type { LandingClassification, ReasonCode } from './landing-row-classifier.ts';
 export { landingFilePath, landingFileVersion, readLandingManifest } from './landing-files.ts';

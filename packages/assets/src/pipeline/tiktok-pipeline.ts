@@ -2,6 +2,8 @@ import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import {
   dailyPartitions,
+  eager,
+  onCron,
   QuarryError,
   defineAsset,
   schemaColumns,
@@ -12,7 +14,9 @@ import {
   type ColumnDoc,
   type PartitionsDefinition,
   type RowSchema,
+  type SensorDefinition,
 } from '@quarry/core';
+import { tiktokLandingSensor } from './tiktok-automation.ts';
 import { relative } from 'node:path';
 import { CREATOR_FIELDS, INTRADAY_FIELDS, VIDEO_FIELDS, type FieldSchema } from '../generator/index.ts';
 import { intradayFiles, intradayVersion, landingError, landingFilePath, landingFileVersion, readFirstLine, readLandingManifest, requireLandingFile, type LandingFileName } from './landing-files.ts';
@@ -85,6 +89,14 @@ export interface TikTokPipelineConfig {
   readonly maxLineBytes?: number;
   /** Largest landing field value in bytes (default 64 KiB); longer values are quarantined as oversized_field. */
   readonly maxFieldBytes?: number;
+  /**
+   * Whether the daemon keeps the pipeline fresh (default false; docs/automation.md): the intraday
+   * branch (raw/priority_creator_intraday, quality/intraday_quarantine, marts/priority_creator_daily)
+   * runs every 15 minutes at `high` priority on the current day (its partitions include the day in
+   * progress), the daily marts are `eager()` with a 26-hour freshness, and `sensors` holds the landing
+   * sensor (`tiktokLandingSensor`). Code versions do not change: automation is not part of them.
+   */
+  readonly automation?: boolean;
 }
 
 /** The assets of the TikTok pipeline, by role. */
@@ -104,6 +116,8 @@ export interface TikTokPipeline {
   readonly priorityIntraday: AssetDefinition;
   readonly intradayQuarantine: AssetDefinition;
   readonly priorityDaily: AssetDefinition;
+  /** The landing sensor when `automation` is on, else none (pass to `defineProject({ sensors })`). */
+  readonly sensors: readonly SensorDefinition[];
   /** Every asset, in dependency order (pass to `defineProject`). */
   readonly assets: readonly AssetDefinition[];
 }
@@ -191,6 +205,12 @@ export function defineTikTokPipeline(config: TikTokPipelineConfig): TikTokPipeli
   const { landingDir, start } = config;
   const ownersOf = (key: string): string[] => [...(config.owners ?? TIKTOK_OWNERS[key.split('/')[0] ?? ''] ?? ['team:creator-analytics'])];
   const daily = dailyPartitions({ start, ...(config.end !== undefined ? { end: config.end } : {}) });
+  const automated = config.automation === true;
+  // The intraday branch's partitions include the day in progress when automated: its 15-minute schedule
+  // requests today's partition (the quarter-hour files of today), not yesterday's.
+  const intradayDays = automated ? dailyPartitions({ start, ...(config.end !== undefined ? { end: config.end } : {}), endOffset: 1 }) : daily;
+  const every15Minutes = automated ? { automation: onCron('*/15 * * * *'), priority: 'high' as const } : {};
+  const eagerDaily = automated ? { automation: eager(), freshness: { maxLag: '26h' } } : {};
   const spike = {
     windowDays: config.spikeWindowDays ?? 14,
     zThreshold: config.spikeZThreshold ?? 3,
@@ -490,6 +510,7 @@ export function defineTikTokPipeline(config: TikTokPipelineConfig): TikTokPipeli
       '(likes + comments + shares) / views over those videos, in [0, 1].',
     tags: { layer: 'marts' },
     partitions: daily,
+    ...eagerDaily,
     // Lifetime totals carry over from the day before (previous) plus the day's video deltas, so a day reads only the videos that changed.
     deps: {
       snapshot: creatorSnapshots,
@@ -559,6 +580,7 @@ export function defineTikTokPipeline(config: TikTokPipelineConfig): TikTokPipeli
     description: 'Creator daily metrics summed per category: creators, followers and their change, videos posted, engagement gained, engagement rate.',
     tags: { layer: 'marts' },
     partitions: daily,
+    ...eagerDaily,
     deps: { metrics: creatorDailyMetrics },
     schema: categoryDailyMetricsSchema,
     columns: {
@@ -695,7 +717,9 @@ export function defineTikTokPipeline(config: TikTokPipelineConfig): TikTokPipeli
       '15 minutes they were updated, validated like the daily files (rejected rows go to quality/intraday_quarantine). ' +
       'Kept in daily partitions: 96 tiny files a day read as one partition cost far less than 96 steps.',
     tags: { layer: 'raw', source: 'tiktok-landing', cadence: '15min', quarantine: 'quality/intraday_quarantine' },
-    partitions: daily,
+    partitions: intradayDays,
+    ...every15Minutes,
+    ...(automated ? { freshness: { maxLag: '30m' } } : {}),
     schema: intradaySchema,
     columns: {
       ts: { description: 'Quarter hour of the extract (UTC)' },
@@ -718,7 +742,8 @@ export function defineTikTokPipeline(config: TikTokPipelineConfig): TikTokPipeli
       'wrong_type, malformed_timestamp, future_timestamp, invalid_encoding, oversized_field, …), the file, the line and the raw text. ' +
       'Together with raw/priority_creator_intraday it accounts for every intraday row.',
     tags: { layer: 'quality', source: 'tiktok-landing' },
-    partitions: daily,
+    partitions: intradayDays,
+    ...every15Minutes,
     schema: quarantineSchema,
     columns: quarantineColumnDocs({ description: 'creator_id as written (may be missing)', pii: 'user_id' }, { description: 'The rejected line as written; holds creator ids', pii: 'free_text' }),
     observe: ({ partitionKey }) => intradayVersion(landingDir, partitionKey),
@@ -734,7 +759,8 @@ export function defineTikTokPipeline(config: TikTokPipelineConfig): TikTokPipeli
       "Priority creators' intraday movement rolled up per day: quarter hours with an update, followers at the first and last " +
       'of them with the low and high, and views and likes gained between the first and last.',
     tags: { layer: 'marts', cadence: 'daily' },
-    partitions: daily,
+    partitions: intradayDays,
+    ...every15Minutes,
     deps: { intraday: priorityIntraday },
     schema: priorityDailySchema,
     columns: {
@@ -792,6 +818,7 @@ export function defineTikTokPipeline(config: TikTokPipelineConfig): TikTokPipeli
     priorityIntraday,
     intradayQuarantine,
     priorityDaily,
+    sensors: Object.freeze(automated ? [tiktokLandingSensor(landingDir, daily)] : []),
     assets: Object.freeze(assets),
   });
 }

@@ -20,7 +20,9 @@ export interface AssetFreshness {
 /**
  * The freshness of every asset that declares `freshness` (of `keys` only, when given), at `now`: a
  * time-partitioned asset lags by `now` minus the window end of its newest materialized partition; any
- * other asset by `now` minus its last materialization. Overdue when the lag exceeds `maxLag`.
+ * other asset by `now` minus its last materialization. A newest partition materialized before its window
+ * ended (today's, with `endOffset: 1`) lags from that materialization instead. Overdue when the lag
+ * exceeds `maxLag`.
  */
 export function computeFreshness(graph: AssetGraph, catalog: Catalog, ctx: PartitionsContext, now: number, keys?: readonly AssetKey[]): AssetFreshness[] {
   const out: AssetFreshness[] = [];
@@ -33,19 +35,22 @@ export function computeFreshness(graph: AssetGraph, catalog: Catalog, ctx: Parti
     let measuredFrom: AssetFreshness['measuredFrom'] = 'never';
     let newestPartition: string | undefined;
     if (isTimeWindowPartitionsDefinition(definition)) {
-      const current = catalog.currentPartitions(key);
+      const current = catalog.currentPartitions(key, { columns: ['createdAt'] });
       let newest = -1;
-      for (const partitionKey of current.keys) {
+      let newestCreatedAt = Number.POSITIVE_INFINITY;
+      for (const [i, partitionKey] of current.keys.entries()) {
         let index = -1;
         try {
           index = definition.indexOf(partitionKey, ctx);
         } catch {
           continue; // a key outside today's definition (moved start): not a window of it
         }
-        if (index > newest) (newest = index), (newestPartition = partitionKey);
+        if (index > newest) (newest = index), (newestPartition = partitionKey), (newestCreatedAt = current.createdAt?.[i] ?? Number.POSITIVE_INFINITY);
       }
       if (newest >= 0) {
-        lagMs = Math.max(0, now - definition.windowOf(newest).end.getTime());
+        // A window still in progress (an `endOffset` partition, today's) holds data up to when it was
+        // materialized, not up to its end: measure from whichever came first.
+        lagMs = Math.max(0, now - Math.min(definition.windowOf(newest).end.getTime(), newestCreatedAt));
         measuredFrom = 'window_end';
       }
     } else {

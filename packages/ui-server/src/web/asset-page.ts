@@ -9,6 +9,7 @@ import type {
   PartitionStatusResponse,
 } from '../api-schemas.ts';
 import { api, keySegment, query } from './api-client.ts';
+import { freshnessBadge, loadAutomationExtras } from './automation-data.ts';
 import { barChart } from './bar-chart.ts';
 import { h, replaceChildren } from './dom-builder.ts';
 import { formatBytes, formatCount, formatTime, pick } from './formatters.ts';
@@ -41,6 +42,14 @@ export async function assetPage(context: PageContext, route: Extract<Route, { pa
   performance.mark('quarry:asset-start');
 
   const stateHolder = h('span', { class: 'asset-state' }, pill(detail.state));
+  // Freshness (docs/automation.md) for assets that declare a policy: hidden until the overview says so.
+  const freshnessHolder = h('dd', { 'data-role': 'freshness' });
+  const freshnessFact = h('div', { hidden: true }, h('dt', {}, 'Freshness'), freshnessHolder);
+  const showFreshness = async () => {
+    const f = (await loadAutomationExtras(context.signal)).freshness.get(asset.key);
+    freshnessFact.hidden = f === undefined;
+    replaceChildren(freshnessHolder, ...(f === undefined ? [] : [freshnessBadge(f)]));
+  };
   const launch = h('button', { type: 'button', class: 'btn btn-primary', 'data-action': 'open-launch' }, 'Materialize…');
   const header = h(
     'div',
@@ -55,6 +64,7 @@ export async function assetPage(context: PageContext, route: Extract<Route, { pa
       ...(asset.type === 'source'
         ? [h('div', {}, h('dt', {}, 'Observed'), h('dd', { 'data-role': 'observation' }, detail.status.source?.lastObservedAt ? `observed at ${detail.status.source.lastObservedAt}, version ${detail.status.source.lastVersion ?? '—'}` : 'never observed'))]
         : []),
+      freshnessFact,
       h('div', {}, h('dt', {}, 'Group'), h('dd', {}, asset.group)),
       h('div', {}, h('dt', {}, 'Owners'), h('dd', {}, asset.owners.length ? asset.owners.join(', ') : '—')),
       h('div', {}, h('dt', {}, 'Partitions'), h('dd', {}, asset.partitions ? `${asset.partitions.id.split('(')[0] || asset.partitions.kind} · ${formatCount(asset.partitions.count)}${asset.partitions.firstKey ? ` · ${asset.partitions.firstKey} → ${asset.partitions.lastKey}` : ''}` : 'unpartitioned')),
@@ -265,6 +275,7 @@ export async function assetPage(context: PageContext, route: Extract<Route, { pa
     const changed = JSON.stringify([next.counts, next.ranges, next.running]) !== JSON.stringify([status.counts, status.ranges, status.running]);
     status = next;
     replaceChildren(stateHolder, pill(info.state));
+    await showFreshness();
     if (changed) {
       bar?.update(next);
       await loadHistory();
@@ -272,7 +283,7 @@ export async function assetPage(context: PageContext, route: Extract<Route, { pa
   };
 
   const loadColumnLineage = async () => replaceChildren(columnLineageCard, h('h2', { class: 'card-title' }, 'Column lineage'), await columnLineageView(base, context.signal));
-  await Promise.all([loadHistory().catch((error: unknown) => replaceChildren(materializationsCard, errorBox(error))), loadPartition(), loadColumnLineage()]);
+  await Promise.all([loadHistory().catch((error: unknown) => replaceChildren(materializationsCard, errorBox(error))), loadPartition(), loadColumnLineage(), showFreshness()]);
   performance.mark('quarry:asset-rendered');
   document.body.dataset['assetRendered'] = asset.key;
   context.every(2000, refreshStatus);

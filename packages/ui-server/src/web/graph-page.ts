@@ -8,6 +8,7 @@ import { errorBox, type PageContext } from './page-context.ts';
 import { attachSelectionSuggestions, matchingTerms } from './selection-suggest.ts';
 import { navigate, type Route } from './router.ts';
 import { STATE_COLORS } from './state-colors.ts';
+import { loadAutomationExtras } from './automation-data.ts';
 
 const STATES: readonly AssetState[] = ['fresh', 'stale', 'missing', 'failed', 'upstream_failed', 'running'];
 
@@ -90,6 +91,8 @@ export async function graphPage(context: PageContext, route: Extract<Route, { pa
   }
   const view: GraphView = renderGraphView(canvas, graph, { onOpen: (key) => navigate({ page: 'asset', key, partition: undefined }) });
   fitButton.addEventListener('click', () => view.fit());
+  const showFreshness = async () => view.setFreshness((await loadAutomationExtras(context.signal)).freshness);
+  await showFreshness();
   const onResize = () => view.fit();
   window.addEventListener('resize', onResize);
   context.onLeave(() => window.removeEventListener('resize', onResize));
@@ -105,5 +108,6 @@ export async function graphPage(context: PageContext, route: Extract<Route, { pa
     const next = await api.get<AssetGraphResponse>(`/api/graph${query({ selection: route.selection })}`, context.signal);
     view.updateNodes(next.nodes);
     renderLegend(next);
+    await showFreshness();
   });
 }

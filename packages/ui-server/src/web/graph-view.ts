@@ -2,6 +2,7 @@ import type { AssetGraphResponse, GraphNode } from '../api-schemas.ts';
 import { layoutDag, type DagLayout } from './dag-layout.ts';
 import { s } from './dom-builder.ts';
 import { formatCount } from './formatters.ts';
+import { freshnessText, type FreshnessInfo } from './automation-data.ts';
 
 const NODE_WIDTH = 210;
 const NODE_HEIGHT = 58;
@@ -18,6 +19,8 @@ export interface GraphView {
   fit(): void;
   /** Redraws the nodes whose state or counts changed, keeping layout, zoom and pan. */
   updateNodes(nodes: readonly GraphNode[]): void;
+  /** Shows each asset's freshness (fresh, or overdue with the lag) above its node; assets without a freshness policy show none. */
+  setFreshness(freshness: ReadonlyMap<string, FreshnessInfo>): void;
   destroy(): void;
 }
 
@@ -63,6 +66,21 @@ function nodeShell(node: GraphNode, x: number, y: number): SVGGElement {
     s('title', {}, `${node.key} — ${node.state}${node.description ? `\n${node.description}` : ''}`),
     s('rect', { class: 'node-box', width: NODE_WIDTH, height: NODE_HEIGHT, rx: 8 }),
   );
+}
+
+/** Marks a node with its freshness: `data-freshness`, a label above the box and a line in its tooltip. */
+function decorateFreshness(g: Element, f: FreshnessInfo | undefined): void {
+  g.querySelector(':scope > .node-freshness')?.remove();
+  const title = g.querySelector(':scope > title');
+  if (title) title.textContent = (title.textContent ?? '').replace(/\nFreshness: .*$/s, '');
+  if (f === undefined) {
+    g.removeAttribute('data-freshness');
+    return;
+  }
+  const text = f.state === 'fresh' ? `fresh · ${freshnessText(f)}` : `overdue · ${freshnessText(f)}`;
+  g.setAttribute('data-freshness', f.state);
+  if (title) title.textContent += `\nFreshness: ${text}`;
+  g.appendChild(s('text', { class: `node-freshness freshness-${f.state}`, x: NODE_WIDTH - 6, y: -5, 'text-anchor': 'end' }, truncate(text, 40)));
 }
 
 /** The parts of a node only worth drawing when zoomed in: labels, state stripe and partition bar. */
@@ -226,6 +244,8 @@ export function renderGraphView(container: HTMLElement, graph: AssetGraphRespons
   svg.addEventListener('keydown', onKey);
   svg.addEventListener('pointerover', onOver);
   const shown = new Map(graph.nodes.map((n) => [n.key, JSON.stringify(n)]));
+  let freshnessByKey: ReadonlyMap<string, FreshnessInfo> = new Map();
+  const shownFreshness = new Map<string, string>();
   return {
     layout,
     fit,
@@ -239,8 +259,20 @@ export function renderGraphView(container: HTMLElement, graph: AssetGraphRespons
         const old = nodeLayer.querySelector(`g.node[data-key="${CSS.escape(node.key)}"]`);
         const next = nodeShell(node, placed.x, placed.y);
         if (detailed) next.append(...nodeDetail(node));
+        decorateFreshness(next, freshnessByKey.get(node.key));
         if (old) old.replaceWith(next);
         else nodeLayer.appendChild(next);
+      }
+    },
+    setFreshness(freshness) {
+      freshnessByKey = freshness;
+      for (const element of nodeLayer.children) {
+        const key = element.getAttribute('data-key') ?? '';
+        const f = freshness.get(key);
+        const text = f === undefined ? '' : JSON.stringify([f.state, f.lagMs === null ? null : Math.floor(f.lagMs / 60_000), f.maxLag]);
+        if ((shownFreshness.get(key) ?? '') === text) continue;
+        shownFreshness.set(key, text);
+        decorateFreshness(element, f);
       }
     },
     destroy: () => svg.remove(),
