@@ -186,6 +186,20 @@ export interface AssetDefinition<Schema extends RowSchema | undefined = RowSchem
   readonly freshness?: FreshnessPolicy;
   /** The queue tier of its runs (default `normal`). */
   readonly priority?: AssetPriority;
+  // engines and targets (remote execution)
+  /**
+   * The engine this asset always runs on, whatever the target's engine (mixed graphs): `duckdb` for
+   * a TypeScript step next to BigQuery SQL assets. Undefined: the target's engine (compute assets
+   * run on DuckDB when the target's engine cannot run TypeScript).
+   */
+  readonly engine?: 'duckdb' | 'bigquery';
+  /** Columns the engine clusters the asset's table by, where it can (BigQuery: `cluster: ['creator_id']`). */
+  readonly cluster?: readonly string[];
+  /**
+   * Per-engine SQL, when a construct does not transpile (`sql: { duckdb, bigquery }` in `defineAsset`):
+   * the text for an engine named here replaces the transpiled `sql` on that engine. `sql` keeps the DuckDB text.
+   */
+  readonly sqlByEngine?: Readonly<Partial<Record<'duckdb' | 'bigquery', string>>>;
 }
 
 /**

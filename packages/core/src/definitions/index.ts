@@ -10,3 +10,4 @@ export * from './glossary.ts';
 export * from './column-lineage-declaration.ts';
 export * from './storage-tiers.ts';
 export * from './automation-policy.ts';
+export * from './targets.ts';

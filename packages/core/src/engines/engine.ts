@@ -20,6 +20,83 @@ export interface EngineCapabilities {
    * so a range step runs its SQL once; without it the step runner materializes a range partition by partition.
    */
   readonly rangeSplit?: boolean;
+  /**
+   * The engine runs TypeScript compute functions (and the `{ sql }` they return over local files).
+   * An engine without it (BigQuery) runs SQL assets only; compute assets of its target run on DuckDB
+   * (see `EngineName` and mixed graphs in docs/bigquery.md). Undefined counts as true.
+   */
+  readonly compute?: boolean;
+  /**
+   * `materialize` stages its output (a BigQuery staging table) and `publish` makes it current; without
+   * it, what `materialize` wrote (a new lake file) is already the version the catalog commits.
+   */
+  readonly stagedPublish?: boolean;
+}
+
+/** The engines Quarry has; an asset may pin one with `engine:` (see `AssetDefinition.engine`). */
+export type EngineName = 'duckdb' | 'bigquery';
+
+/** The SQL dialect an engine runs (check SQL and user SQL are compiled to it through `dialect/`). */
+export type EngineDialect = 'duckdb' | 'bigquery';
+
+/**
+ * Where a version's data lives, as the catalog's `files` of a materialization holds it: an
+ * object-store path (`assets/raw/videos/…parquet`, in the target's lake) or a table locator an
+ * engine owns, `<scheme>:<reference>` (BigQuery: `bigquery:project.dataset.table$20260115`).
+ * Lake paths begin with an asset key (`raw/videos/…`, whose characters exclude `:`) or `@cold/`, so the scheme tells them apart.
+ */
+export function locatorScheme(file: string): string | undefined {
+  const match = /^([a-z][a-z0-9+.-]*):/.exec(file);
+  return match === null ? undefined : match[1];
+}
+
+/** True when `file` is an object-store path (a lake file), not an engine's table locator. */
+export function isLakeFile(file: string): boolean {
+  return locatorScheme(file) === undefined;
+}
+
+/** One partition's staged output, as `publish` receives it. */
+export interface StagedPartition {
+  /** Partition key (`''` for an unpartitioned asset). */
+  readonly key: string;
+  /** Window start (inclusive) and end (exclusive), for time-window partitions. */
+  readonly start?: Date;
+  readonly end?: Date;
+  /** What `materialize` returned for it (`MaterializeOutput.files` or `PartitionOutput.files`). */
+  readonly files: readonly string[];
+}
+
+/** What `Engine.publish` receives: the staged partitions of one step that passed their audit. */
+export interface PublishRequest {
+  readonly asset: AssetDefinition;
+  readonly runId: string;
+  readonly partitions: readonly StagedPartition[];
+  readonly signal: AbortSignal;
+}
+
+/** A job the engine ran for a step, as the catalog records it (BigQuery: job id, bytes processed and billed). */
+export interface EngineJob {
+  readonly jobId: string;
+  /** `query`, `load`, `copy`, `extract`. */
+  readonly kind: string;
+  readonly bytesProcessed?: number;
+  readonly bytesBilled?: number;
+  /** Partition keys the job served, when it served some and not all of the step. */
+  readonly partitions?: readonly string[];
+}
+
+/** What a dry run of a step says it would cost (BigQuery: the query's dry-run bytes). */
+export interface DryRunEstimate {
+  /** Bytes the step's queries would process; undefined when they cannot be estimated yet (an upstream not written). */
+  readonly bytesProcessed: number | undefined;
+  /** Why `bytesProcessed` is undefined, for `quarry plan`. */
+  readonly note?: string;
+}
+
+/** What `Engine.vacuum` removed. */
+export interface EngineVacuumReport {
+  /** Staging and input tables dropped (fully qualified names). */
+  readonly dropped: readonly string[];
 }
 
 /** One column of a relation as the engine types it (`BIGINT`, `VARCHAR`, `TIMESTAMP WITH TIME ZONE`, …). */
@@ -113,6 +190,8 @@ export interface MaterializeOutput {
   readonly columns: ColumnSchema[];
   /** With `MaterializeRequest.split`: what each partition got, in the request's order. */
   readonly partitions?: readonly PartitionOutput[];
+  /** Jobs the engine ran (BigQuery), for the catalog's cost records. */
+  readonly jobs?: readonly EngineJob[];
 }
 
 /** Per-call options of `Engine.query`. */
@@ -163,6 +242,28 @@ export interface Engine {
   query(sql: string, options?: EngineQueryOptions): Promise<EngineQueryResult>;
   /** Releases the engine's resources; the engine is unusable afterwards. */
   close(): Promise<void>;
+  /** The dialect of the SQL `query` runs (default `duckdb`): check SQL is compiled to it. */
+  readonly dialect?: EngineDialect;
+  /**
+   * With `capabilities.stagedPublish`: makes staged partitions current, each atomically (no reader sees
+   * one half-written), and returns each partition's final locators in request order, which the catalog
+   * commits. Staged data is removed once published.
+   */
+  publish?(request: PublishRequest): Promise<{ readonly key: string; readonly files: string[]; readonly jobs?: readonly EngineJob[] }[]>;
+  /** Drops staged data that will not be published (a blocked audit keeps it for inspection; a failed step does not). */
+  discard?(files: readonly string[]): Promise<void>;
+  /** True when `file` is a locator this engine owns (`bigquery:…`); lake files belong to no engine. */
+  ownsLocator?(file: string): boolean;
+  /**
+   * Copies the data behind this engine's locators into the object store as Parquet (BigQuery: an
+   * extract job to GCS) under `prefix`, for a step of another engine that reads it (mixed graphs);
+   * returns the object-store paths written.
+   */
+  exportToStore?(files: readonly string[], prefix: string, signal?: AbortSignal): Promise<string[]>;
+  /** Estimates what materializing `request` would process, running nothing (BigQuery dry run). */
+  dryRun?(request: MaterializeRequest): Promise<DryRunEstimate>;
+  /** Removes staging left by killed runs: every staging table not in `keep` (those a live run still writes). */
+  vacuum?(options: { readonly keep?: ReadonlySet<string>; readonly dryRun?: boolean }): Promise<EngineVacuumReport>;
 }
 
 /**

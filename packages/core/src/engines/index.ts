@@ -1,9 +1,16 @@
-export { combineDataVersion } from './engine.ts';
+export { combineDataVersion, isLakeFile, locatorScheme } from './engine.ts';
 export { PARTITION_SQL_PARAMETERS, type PartitionSqlParameter, type PartitionSqlParameterName } from './partition-sql-parameters.ts';
 export type {
   ColumnSchema,
+  DryRunEstimate,
   Engine,
   EngineCapabilities,
+  EngineDialect,
+  EngineJob,
+  EngineName,
+  EngineVacuumReport,
+  PublishRequest,
+  StagedPartition,
   EngineQueryOptions,
   EngineQueryResult,
   InputRelation,
