@@ -5,6 +5,7 @@ import { defineGlossary, type Glossary, type GlossaryTerm } from './glossary.ts'
 import { resolveAutomationSettings, type AutomationSettings, type AutomationSettingsConfig, type SensorDefinition } from './automation-policy.ts';
 import { DEFAULT_RETRY_POLICY, resolveRetryPolicy, type RetryPolicy, type RetryPolicyConfig } from './retry-policy.ts';
 import { resolveStorageTiers, type StorageTiersConfig } from './storage-tiers.ts';
+import { resolveTargets, type TargetDefinition } from './targets.ts';
 
 /**
  * Where a project keeps its lake and catalog, how long old versions stay, and its storage tiers
@@ -39,6 +40,11 @@ export interface ProjectDefinition {
   readonly sensors: readonly SensorDefinition[];
   /** The daemon's run queue limits. */
   readonly automation: AutomationSettings;
+  /**
+   * Where the project runs, by target name (`--target`, `QUARRY_TARGET`); `dev` is always there
+   * (DuckDB and the local lake in `storage.lakeDir`, unless the project declares its own `dev`).
+   */
+  readonly targets: Readonly<Record<string, TargetDefinition>>;
 }
 
 /** Options of `defineProject`. */
@@ -72,6 +78,12 @@ export interface ProjectConfig {
   sensors?: readonly SensorDefinition[];
   /** The daemon's queue: `{ maxConcurrentRuns: 2, pools: { 'tag:bigquery': 1 } }` (see docs/automation.md). */
   automation?: AutomationSettingsConfig;
+  /**
+   * Where the project can run: `{ dev: { engine: duckdb(), store: local('.quarry/lake') }, prod: {
+   * engine: bigquery({ projectId, dataset, location }), store: gcs({ bucket }) } }`. `dev` is the default
+   * target; `--target` or `QUARRY_TARGET` picks another. See docs/bigquery.md.
+   */
+  targets?: Record<string, TargetDefinition>;
 }
 
 // metadata: OpenLineage and data dictionary
@@ -209,6 +221,7 @@ export function defineProject(config: ProjectConfig): ProjectDefinition {
     lineage: resolveLineageConfig(config.lineage, name),
     glossary,
     schemaChanges: config.schemaChanges ?? 'allow',
+    targets: resolveTargets(config.targets, config.storage?.lakeDir),
   });
 }
 

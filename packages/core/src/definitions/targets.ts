@@ -13,6 +13,7 @@
  * } });
  * ```
  */
+import { QuarryError } from '../errors.ts';
 
 /** The embedded engine. */
 export interface DuckDbEngineTarget {
@@ -70,6 +71,44 @@ export interface TargetDefinition {
 
 /** The default target's name. */
 export const DEFAULT_TARGET = 'dev';
+
+/** Target names: letters, digits, `_` and `-`, starting with a letter (they name catalog folders). */
+const TARGET_NAME = /^[A-Za-z][A-Za-z0-9_-]*$/;
+
+/**
+ * Checks a project's `targets` and returns them frozen, with `dev` (DuckDB and the local lake at
+ * `lakeDir`, default `.quarry/lake`) added when the project does not declare it.
+ */
+export function resolveTargets(targets: Record<string, TargetDefinition> | undefined, lakeDir: string | undefined): Readonly<Record<string, TargetDefinition>> {
+  if (targets !== undefined && (typeof targets !== 'object' || targets === null || Array.isArray(targets))) {
+    throw new QuarryError('QUARRY_BAD_DEFINITION', `Project targets must be an object of named targets, such as { prod: { engine: bigquery({ … }), store: gcs({ bucket }) } } (got ${Array.isArray(targets) ? 'an array' : typeof targets}).`);
+  }
+  const resolved: Record<string, TargetDefinition> = {};
+  for (const [name, target] of Object.entries(targets ?? {})) {
+    if (!TARGET_NAME.test(name)) throw new QuarryError('QUARRY_BAD_DEFINITION', `Project target name ${JSON.stringify(name)} is invalid: use letters, digits, '_' and '-', starting with a letter (such as "prod").`);
+    const engine = (target as { engine?: { kind?: unknown } } | undefined)?.engine;
+    const store = (target as { store?: { kind?: unknown } } | undefined)?.store;
+    if (engine?.kind !== 'duckdb' && engine?.kind !== 'bigquery') {
+      throw new QuarryError('QUARRY_BAD_DEFINITION', `Project target "${name}" has no valid engine (got ${JSON.stringify(engine?.kind ?? engine ?? null)}): write engine: duckdb() or engine: bigquery({ projectId, dataset }).`);
+    }
+    if (store?.kind !== 'local' && store?.kind !== 'gcs') {
+      throw new QuarryError('QUARRY_BAD_DEFINITION', `Project target "${name}" has no valid store (got ${JSON.stringify(store?.kind ?? store ?? null)}): write store: local('.quarry/lake') or store: gcs({ bucket }).`);
+    }
+    if (engine.kind === 'bigquery') {
+      const bq = engine as BigQueryEngineTarget;
+      for (const field of ['projectId', 'dataset'] as const) {
+        if (typeof bq[field] !== 'string' || bq[field] === '') throw new QuarryError('QUARRY_BAD_DEFINITION', `Project target "${name}": bigquery() needs ${field} (got ${JSON.stringify(bq[field] ?? null)}), such as bigquery({ projectId: 'acme-data', dataset: 'tiktok' }).`);
+      }
+      if (!/^[A-Za-z0-9_]+$/.test(bq.dataset)) throw new QuarryError('QUARRY_BAD_DEFINITION', `Project target "${name}": BigQuery dataset ${JSON.stringify(bq.dataset)} may hold only letters, digits and '_'.`);
+    }
+    if (store.kind === 'gcs' && (typeof (store as GcsStoreTarget).bucket !== 'string' || (store as GcsStoreTarget).bucket === '')) {
+      throw new QuarryError('QUARRY_BAD_DEFINITION', `Project target "${name}": gcs() needs a bucket name, such as gcs({ bucket: 'acme-lake' }).`);
+    }
+    resolved[name] = Object.freeze({ engine: Object.freeze({ ...engine }), store: Object.freeze({ ...store }) }) as TargetDefinition;
+  }
+  resolved[DEFAULT_TARGET] ??= Object.freeze({ engine: duckdb(), store: Object.freeze({ kind: 'local' as const, dir: lakeDir ?? '.quarry/lake' }) });
+  return Object.freeze(resolved);
+}
 
 /** The embedded DuckDB engine (the default). */
 export function duckdb(): DuckDbEngineTarget {
