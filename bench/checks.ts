@@ -21,7 +21,6 @@ import { z } from 'zod';
 import {
   acceptedRange,
   acceptedValues,
-  createDuckDbCheckRunner,
   evaluateChecks,
   freshness,
   notNull,
@@ -32,6 +31,7 @@ import {
   unique,
   type CheckResult,
 } from '../packages/core/src/checks/index.ts';
+import { createDuckDbCheckRunner } from '../packages/core/src/engines/duckdb/index.ts';
 
 const { values: args } = parseArgs({
   options: {

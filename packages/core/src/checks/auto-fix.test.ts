@@ -2,8 +2,9 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import { z } from 'zod';
+import { createDuckDbCheckRunner } from '../engines/duckdb/index.ts';
 import { isQuarryError } from '../errors.ts';
-import { autoFixSql, compileRowValidation, createDuckDbCheckRunner, duckDbCheckDialect, validateRows, type AutoFixConfig, type CheckQueryRunner } from './index.ts';
+import { autoFixSql, compileRowValidation, duckDbCheckDialect, validateRows, type AutoFixConfig, type CheckQueryRunner } from './index.ts';
 
 let instance: DuckDBInstance;
 let connection: DuckDBConnection;

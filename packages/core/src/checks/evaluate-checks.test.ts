@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import { z } from 'zod';
+import { createDuckDbCheckRunner } from '../engines/duckdb/index.ts';
 import { isQuarryError } from '../errors.ts';
 import {
   acceptedRange,
@@ -9,7 +10,6 @@ import {
   aggregateReconciliation,
   blockingFailures,
   compileCheckQueries,
-  createDuckDbCheckRunner,
   customSql,
   evaluateChecks,
   freshness,

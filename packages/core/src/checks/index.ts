@@ -3,7 +3,6 @@ export * from './check-declaration.ts';
 export * from './check-factories.ts';
 export * from './check-dialect.ts';
 export * from './check-query-runner.ts';
-export * from './duckdb-check-runner.ts';
 export * from './check-result.ts';
 export type { CheckRelations, CheckMeasurement, ColumnTypes } from './check-compiler.ts';
 export * from './evaluate-checks.ts';

@@ -3,10 +3,10 @@ import { after, before, describe, test } from 'node:test';
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import fc from 'fast-check';
 import { z } from 'zod';
+import { createDuckDbCheckRunner } from '../engines/duckdb/index.ts';
 import { isQuarryError } from '../errors.ts';
 import {
   compileRowValidation,
-  createDuckDbCheckRunner,
   duckDbCheckDialect,
   validateRows,
   type CheckDialectName,

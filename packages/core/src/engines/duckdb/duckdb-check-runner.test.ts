@@ -4,10 +4,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { DuckDBInstance } from '@duckdb/node-api';
-import { isQuarryError } from '../errors.ts';
+import { notNull, evaluateChecks } from '../../checks/index.ts';
+import { isQuarryError } from '../../errors.ts';
 import { createDuckDbCheckRunner } from './duckdb-check-runner.ts';
-import { notNull } from './check-factories.ts';
-import { evaluateChecks } from './evaluate-checks.ts';
 
 test('the DuckDB check runner locks its instance: check SQL reads only the files it is given', async () => {
   const dir = await mkdtemp(join(tmpdir(), 'quarry-check-runner-'));

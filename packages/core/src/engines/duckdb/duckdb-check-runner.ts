@@ -1,10 +1,18 @@
-import { QuarryError } from '../errors.ts';
-import { lockSql } from '../engines/duckdb/duckdb-sandbox.ts';
-import type { CheckQueryRunner } from './check-query-runner.ts';
+import { QuarryError } from '../../errors.ts';
+import { lockSql } from './duckdb-sandbox.ts';
 
 /** The part of a `@duckdb/node-api` `DuckDBConnection` the checks runner calls. */
 export interface DuckDbConnectionLike {
   runAndReadAll(sql: string, values?: Record<string, never>): Promise<{ getRowObjectsJS(): Record<string, unknown>[] }>;
+}
+
+/**
+ * A checks query runner over one DuckDB connection: the shape of the checks layer's `CheckQueryRunner`
+ * (engines sit below checks, so this module names the shape rather than importing it).
+ */
+export interface DuckDbCheckRunner {
+  readonly dialect: 'duckdb';
+  query(sql: string, params?: Record<string, unknown>): Promise<Record<string, unknown>[]>;
 }
 
 /** Options of `createDuckDbCheckRunner`. */
@@ -16,7 +24,7 @@ export interface DuckDbCheckRunnerOptions {
 }
 
 /**
- * A `CheckQueryRunner` over a DuckDB connection: rows come back as JavaScript values (BIGINT as
+ * Creates a `CheckQueryRunner` over a DuckDB connection: rows come back as JavaScript values (BIGINT as
  * bigint, TIMESTAMP as Date), which the checks layer reads exactly.
  *
  * Check SQL gets the engine's locked-down settings: before its first query the runner locks the
@@ -30,7 +38,7 @@ export interface DuckDbCheckRunnerOptions {
  * const results = await evaluateChecks(runner, checks, { target: "read_parquet('/lake/videos/v1.parquet')" });
  * ```
  */
-export function createDuckDbCheckRunner(connection: DuckDbConnectionLike, options: DuckDbCheckRunnerOptions = {}): CheckQueryRunner {
+export function createDuckDbCheckRunner(connection: DuckDbConnectionLike, options: DuckDbCheckRunnerOptions = {}): DuckDbCheckRunner {
   let locked: Promise<void> | undefined;
   const lock = async (): Promise<void> => {
     const state = (await connection.runAndReadAll("SELECT current_setting('lock_configuration') AS locked, current_setting('enable_external_access') AS external")).getRowObjectsJS()[0];
