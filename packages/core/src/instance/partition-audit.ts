@@ -60,7 +60,8 @@ export async function auditPartition(options: {
   });
   const errors: unknown[] = [];
   const runner = {
-    dialect: 'duckdb' as const,
+    // Check SQL is compiled to the SQL of the engine that runs it.
+    dialect: options.engine.dialect ?? 'duckdb',
     query: async (sql: string) => {
       try {
         return (await options.engine.query(sql, { views })).rows;
