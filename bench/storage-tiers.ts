@@ -17,7 +17,7 @@ import { parseArgs } from 'node:util';
 import { fileURLToPath } from 'node:url';
 import { applyStorageTiers, assetRelationName, openInstance, storageReport, type Instance, type StorageReport } from '@quarry/core';
 // Not in the public barrel: the warm tier's rewriter, to compare ZSTD levels.
-import { ParquetRewriter } from '../packages/core/src/engines/duckdb/duckdb-parquet-rewriter.ts';
+import { ParquetRewriter, startDuckDbParquetRewriter } from '../packages/core/src/engines/duckdb/duckdb-parquet-rewriter.ts';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const { values: args } = parseArgs({ options: { lake: { type: 'string' }, levels: { type: 'string', default: '3,9,19' }, help: { type: 'boolean', short: 'h', default: false } } });
@@ -75,7 +75,7 @@ try {
   for (const [label, from, days] of [['daily partitions warm', lastDay, 31], ['everything cold', Math.max(lastDay, lastCommit), 366]] as const) {
     const now = new Date(from + days * 86_400_000);
     const started = performance.now();
-    const result = await applyStorageTiers(instance, { now });
+    const result = await applyStorageTiers(instance, { startRewriter: startDuckDbParquetRewriter, now });
     const seconds = (performance.now() - started) / 1000;
     out(`apply at ${now.toISOString().slice(0, 10)} (${label}): ${result.moves.length} files moved in ${seconds.toFixed(1)} s, ${result.skipped.length} skipped`);
     printReport(result.storage);

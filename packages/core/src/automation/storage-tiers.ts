@@ -4,12 +4,11 @@ import { copyFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { FileStore, FileTier, StorageFileRecord, StorageTierTotals } from '../catalog/index.ts';
 import { DEFAULT_STORAGE_PRICES, resolveStorageTiers, type StoragePrices, type StorageTiers } from '../definitions/index.ts';
-import { ParquetRewriter, type ParquetRewriteOptions } from '../engines/duckdb/index.ts';
 import { QuarryError } from '../errors.ts';
 import type { Instance } from '../instance/index.ts';
 import { checksumFile } from '../instance/lake-integrity.ts';
 import { isMultiPartitionsDefinition, isTimeWindowPartitionsDefinition, type PartitionsContext, type PartitionsDefinition } from '../partitions/index.ts';
-import { COLD_STORE_PREFIX, OBJECT_TEMP_PREFIX, type TieredObjectStore } from '../storage/index.ts';
+import { COLD_STORE_PREFIX, OBJECT_TEMP_PREFIX, type LakeFileRewriter, type ParquetRewriteOptions, type StartLakeFileRewriter, type TieredObjectStore } from '../storage/index.ts';
 
 /**
  * How warm files are encoded: ZSTD at level 9 (lake files are written at DuckDB's default, 3) and row
@@ -23,6 +22,11 @@ export const STORAGE_MOVE_FAULT_POINTS = ['begun', 'copied', 'committed', 'delet
 
 /** Options of `applyStorageTiers`. */
 export interface ApplyStorageTiersOptions {
+  /**
+   * Starts the rewriter of warm files (started only when a file must be rewritten). Storage tiers do
+   * not choose an engine: the CLI passes the DuckDB engine's (`startDuckDbParquetRewriter`).
+   */
+  readonly startRewriter: StartLakeFileRewriter;
   /** The time partition ages are measured at (default: now). */
   readonly now?: Date;
   /** Only report what would move. */
@@ -135,10 +139,10 @@ function reportOf(totals: readonly StorageTierTotals[], prices: StoragePrices, c
  * Data versions, `seq`s and staleness do not change: a tier move changes files, not content.
  *
  * ```ts
- * const report = await applyStorageTiers(instance, { now: new Date(), dryRun: true });
+ * const report = await applyStorageTiers(instance, { startRewriter: startDuckDbParquetRewriter, now: new Date(), dryRun: true });
  * ```
  */
-export async function applyStorageTiers(instance: Instance, options: ApplyStorageTiersOptions = {}): Promise<ApplyStorageTiersReport> {
+export async function applyStorageTiers(instance: Instance, options: ApplyStorageTiersOptions): Promise<ApplyStorageTiersReport> {
   const tiers = storageTiersOf(instance);
   if (tiers === undefined) {
     throw new QuarryError('QUARRY_STORAGE_TIERS_NOT_CONFIGURED', `Project "${instance.project.name}" declares no storage tiers: add storage: { hot: '30d', warm: '365d', cold: 'after 365d', coldStore: local('…') } to defineProject (see docs/storage-tiers.md).`);
@@ -172,7 +176,7 @@ export async function applyStorageTiers(instance: Instance, options: ApplyStorag
   }
   const tempDir = join(instance.home, 'tmp');
   mkdirSync(tempDir, { recursive: true });
-  let rewriter: ParquetRewriter | undefined;
+  let rewriter: LakeFileRewriter | undefined;
   const fault = faultInjector();
   try {
     for (const p of planned) {
@@ -194,7 +198,7 @@ export async function applyStorageTiers(instance: Instance, options: ApplyStorag
         const temp = join(tempDir, `${OBJECT_TEMP_PREFIX}tier-${randomBytes(8).toString('hex')}.parquet`);
         try {
           if (needsRewrite) {
-            rewriter ??= await ParquetRewriter.start(tempDir);
+            rewriter ??= await options.startRewriter(tempDir);
             await rewriter.rewrite(source, temp, options.warmEncoding ?? WARM_ENCODING);
           } else {
             await copyFile(source, temp);

@@ -20,5 +20,5 @@ export type {
   RangeSplit,
   RangeSplitPartition,
 } from './engine.ts';
-export { DUCKDB_TYPE_OF_LOGICAL, DuckDbEngine, createDuckDbCheckRunner, createDuckDbEngine, duckDbColumnsFromSchema, quoteIdentifier, quoteString } from './duckdb/index.ts';
+export { DUCKDB_TYPE_OF_LOGICAL, DuckDbEngine, createDuckDbCheckRunner, createDuckDbEngine, duckDbColumnsFromSchema, quoteIdentifier, quoteString, startDuckDbParquetRewriter } from './duckdb/index.ts';
 export type { DuckDbCheckRunner, DuckDbCheckRunnerOptions, DuckDbConnectionLike, DuckDbEngineConfig, JsonSafeValue } from './duckdb/index.ts';

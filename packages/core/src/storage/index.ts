@@ -6,3 +6,4 @@ export { MemoryObjectStore, createMemoryObjectStore } from './memory/index.ts';
 export type { MemoryObjectStoreConfig } from './memory/index.ts';
 export { COLD_STORE_PREFIX, TieredObjectStore, createTieredObjectStore } from './tiered-object-store.ts';
 export type { TieredObjectStoreConfig } from './tiered-object-store.ts';
+export type { LakeFileRewriter, ParquetRewriteOptions, ParquetRewriteResult, StartLakeFileRewriter } from './lake-file-rewriter.ts';

@@ -1,4 +1,6 @@
 import { applyStorageTiers, storageReport, type StorageReport } from '../../automation/storage-tiers.ts';
+// The CLI is where storage tiers are applied, so it picks the lake's Parquet rewriter (DuckDB's).
+import { startDuckDbParquetRewriter } from '../../engines/duckdb/index.ts';
 import { QuarryError } from '../../errors.ts';
 import { formatTable, writeLine, type CliIo } from '../cli-io.ts';
 import { flag, stringOption, type Command } from '../command.ts';
@@ -43,7 +45,7 @@ export const storageCommand: Command = {
         return 0;
       }
       const dryRun = flag(args, 'dry-run');
-      const result = await applyStorageTiers(instance, { dryRun, ...(now !== undefined ? { now } : {}) });
+      const result = await applyStorageTiers(instance, { startRewriter: startDuckDbParquetRewriter, dryRun, ...(now !== undefined ? { now } : {}) });
       if (flag(args, 'json')) {
         writeLine(io.stdout, JSON.stringify(result));
         return result.skipped.length > 0 ? 1 : 0;

@@ -1,22 +1,10 @@
 import type { DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
 import { QuarryError } from '../../errors.ts';
+import type { LakeFileRewriter, ParquetRewriteOptions, ParquetRewriteResult, StartLakeFileRewriter } from '../../storage/lake-file-rewriter.ts';
 import { startDuckDbInstance } from './duckdb-sandbox.ts';
 import { describeParquetSql, parquetDigestSql, quoteString } from './duckdb-sql.ts';
 
-/** How `ParquetRewriter` encodes a rewritten file. */
-export interface ParquetRewriteOptions {
-  /** ZSTD level, 1–22 (DuckDB writes lake files at its default, 3). */
-  readonly zstdLevel: number;
-  /** Rows per row group (DuckDB's default is 122,880). */
-  readonly rowGroupSize: number;
-}
-
-/** What one rewrite read and wrote. */
-export interface ParquetRewriteResult {
-  readonly rowCount: number;
-  /** The order-independent row digest both files have (see `parquetDigestSql`). */
-  readonly digest: string;
-}
+export type { ParquetRewriteOptions, ParquetRewriteResult };
 
 /**
  * Rewrites lake Parquet files with another encoding (the warm tier: a higher ZSTD level, larger row
@@ -30,7 +18,7 @@ export interface ParquetRewriteResult {
  * await rewriter.close();
  * ```
  */
-export class ParquetRewriter {
+export class ParquetRewriter implements LakeFileRewriter {
   readonly #instance: DuckDBInstance;
   readonly #connection: DuckDBConnection;
 
@@ -74,3 +62,6 @@ export class ParquetRewriter {
     this.#instance.closeSync();
   }
 }
+
+/** Starts the DuckDB `ParquetRewriter`: the `StartLakeFileRewriter` the CLI gives `applyStorageTiers`. */
+export const startDuckDbParquetRewriter: StartLakeFileRewriter = (spillDir) => ParquetRewriter.start(spillDir);

@@ -5,5 +5,5 @@ export type { DuckDbCheckRunner, DuckDbCheckRunnerOptions, DuckDbConnectionLike 
 export { DUCKDB_TYPE_OF_LOGICAL, duckDbColumnsFromSchema, quoteIdentifier, quoteString } from './duckdb-sql.ts';
 export { jsonSafeValueConverter } from './duckdb-values.ts';
 export type { JsonSafeValue } from './duckdb-values.ts';
-export { ParquetRewriter } from './duckdb-parquet-rewriter.ts';
+export { ParquetRewriter, startDuckDbParquetRewriter } from './duckdb-parquet-rewriter.ts';
 export type { ParquetRewriteOptions, ParquetRewriteResult } from './duckdb-parquet-rewriter.ts';
