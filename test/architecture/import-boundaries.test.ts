@@ -48,10 +48,9 @@ const CLOUD_ENTRY_SPECIFIERS = /^@quarry\/core\/(bigquery|gcs)(\/|$)/;
 
 /**
  * The layers of packages/core/src, top (imported by everything) to bottom (imports everything): a file
- * may import its own layer and those listed before it. docs/architecture.md lists the layers; this
- * order differs from that page in two places, as the code always has: `partitions` comes before
- * `definitions` (an asset definition holds its partitions definition) and `storage` before `engines`
- * (an engine writes to an object store). `dialect` (SQL transpiling, no imports) sits under definitions;
+ * may import its own layer and those listed before it, as in docs/architecture.md's table (which puts
+ * `partitions` before `definitions` and `storage` before `engines`, unlike the shared ARCHITECTURE.md's
+ * list, because the code always has). `dialect` (SQL transpiling, no imports) sits under definitions;
  * `instance` (the composition of all layers the CLI talks to) and `automation` (above execution,
  * driving an instance) sit just above `cli`. A new top-level folder must be placed here.
  */
