@@ -102,7 +102,7 @@ export class GcsObjectStore implements ObjectStore {
       if (owned.byteLength < this.#resumableThreshold) {
         await file.save(owned, { resumable: false, validation: 'crc32c', preconditionOpts: { ifGenerationMatch } });
       } else {
-        await file.save(owned, { resumable: true, uri: await this.#session(file, ifGenerationMatch), validation: 'crc32c' });
+        await file.save(owned, { resumable: true, uri: await this.#session(file, ifGenerationMatch), validation: 'crc32c', preconditionOpts: { ifGenerationMatch } });
       }
     });
   }
@@ -114,7 +114,7 @@ export class GcsObjectStore implements ObjectStore {
       if (info.size < this.#resumableThreshold) {
         await this.#bucket.upload(localFile, { destination: file, resumable: false, validation: 'crc32c', preconditionOpts: { ifGenerationMatch } });
       } else {
-        await this.#bucket.upload(localFile, { destination: file, resumable: true, uri: await this.#session(file, ifGenerationMatch), validation: 'crc32c' });
+        await this.#bucket.upload(localFile, { destination: file, resumable: true, uri: await this.#session(file, ifGenerationMatch), validation: 'crc32c', preconditionOpts: { ifGenerationMatch } });
       }
     });
     await unlink(localFile);
@@ -211,7 +211,8 @@ export class GcsObjectStore implements ObjectStore {
     }
   }
 
-  // Opens a resumable upload session carrying the precondition. The session is opened apart (rather
+  // Opens a resumable upload session carrying the precondition (the upload repeats it only so the
+  // client library knows the upload is idempotent and may retry it). The session is opened apart (rather
   // than by save/upload themselves) because @google-cloud/storage 7.x drops `useAuthWithCustomEndpoint`
   // on that inner path and would open it unauthenticated against a custom apiEndpoint; the session
   // URI itself needs no credentials.
@@ -295,7 +296,17 @@ function gcsMessage(error: unknown): string {
   const e = error as { message?: unknown; errors?: { message?: unknown }[]; response?: { data?: { error?: { message?: unknown } } } };
   const fromBody = e.response?.data?.error?.message ?? e.errors?.[0]?.message;
   if (typeof fromBody === 'string' && fromBody !== '') return fromBody;
-  return typeof e.message === 'string' && e.message !== '' ? e.message : String(error);
+  const message = typeof e.message === 'string' && e.message !== '' ? e.message : String(error);
+  // Downloads report the raw JSON error body as their message.
+  if (message.startsWith('{')) {
+    try {
+      const parsed = JSON.parse(message) as { error?: { message?: unknown } };
+      if (typeof parsed.error?.message === 'string') return parsed.error.message;
+    } catch {
+      // not JSON after all
+    }
+  }
+  return message;
 }
 
 function isMissingCredentials(message: string): boolean {
