@@ -283,12 +283,13 @@ export async function startGcsDouble(options: GcsDoubleOptions = {}): Promise<Gc
     const prefixes: string[] = [];
     let nextPageToken: string | undefined;
     for (const name of names) {
-      if (after !== undefined && Buffer.compare(Buffer.from(name), Buffer.from(after)) <= 0) continue;
       let entry = name;
       if (delimiter !== '') {
         const cut = name.indexOf(delimiter, prefix.length);
         if (cut >= 0) entry = name.slice(0, cut + delimiter.length);
       }
+      // The token is the last entry returned; a rolled-up prefix covers every name under it.
+      if (after !== undefined && Buffer.compare(Buffer.from(entry), Buffer.from(after)) <= 0) continue;
       if (entry !== name && prefixes.includes(entry)) continue;
       if (items.length + prefixes.length === maxResults) {
         nextPageToken = Buffer.from(lastKey(items, prefixes)).toString('base64url');
