@@ -206,6 +206,15 @@ test('without a token or Application Default Credentials, every operation is a Q
   }
 }));
 
+test('sweepTemporary finds nothing to remove and leaves every object (GCS has no temporary objects)', () => withDouble(async (gcs) => {
+  const store = storeOn(gcs);
+  await store.put('a/v1.parquet', 'x');
+  await gcs.objects.write('lake', 'a/.quarry-tmp-v2.parquet-1-abc', new Uint8Array([1]));
+  assert.deepEqual(await store.sweepTemporary(new Date(Date.now() + 3_600_000)), { removed: [], bytes: 0 });
+  assert.deepEqual(await gcs.objects.list('lake', ''), ['a/.quarry-tmp-v2.parquet-1-abc', 'a/v1.parquet']);
+  assert.deepEqual(await paths(store.list('')), ['a/v1.parquet'], 'a name reserved for temporaries is never listed');
+}));
+
 test('bad configuration is a QUARRY_BAD_CONFIG naming the value', () => {
   assert.throws(() => createGcsObjectStore({ bucket: 'gs://acme-lake' }), (error: unknown) => isQuarryError(error, 'QUARRY_BAD_CONFIG') && error.message.includes('"gs://acme-lake"') && error.message.includes('without gs://'));
   assert.throws(() => createGcsObjectStore({ bucket: 'acme-lake', prefix: '../up' }), (error: unknown) => isQuarryError(error, 'QUARRY_BAD_CONFIG') && error.message.includes('"../up"'));

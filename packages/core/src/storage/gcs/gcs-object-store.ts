@@ -184,6 +184,15 @@ export class GcsObjectStore implements ObjectStore {
     } while (pageToken !== undefined && pageToken !== '');
   }
 
+  /**
+   * What `vacuum` calls to remove half-written temporaries (the local store's `sweepTemporary`):
+   * on GCS there are none to remove — an upload is invisible until finalized, and an abandoned
+   * resumable session expires by itself — so nothing is ever removed. Same signature as the local store's.
+   */
+  async sweepTemporary(_olderThan: Date, _options: { dryRun?: boolean; keep?: (path: string, modifiedAt: Date) => boolean } = {}): Promise<{ removed: string[]; bytes: number }> {
+    return { removed: [], bytes: 0 };
+  }
+
   localPath(path: string): undefined {
     validateObjectPath(path);
     return undefined;
