@@ -54,6 +54,8 @@ export interface GcsDouble {
   /** Every request received, in order. */
   readonly requests: GcsRecordedRequest[];
   createBucket(name: string): void;
+  /** The next `count` requests (after they are recorded) fail with `status` (default 503, a transient error clients retry). */
+  failNext(count: number, status?: number): void;
   close(): Promise<void>;
 }
 
@@ -95,6 +97,7 @@ export async function startGcsDouble(options: GcsDoubleOptions = {}): Promise<Gc
   const requests: GcsRecordedRequest[] = [];
   let lastGeneration = 0;
   let url = '';
+  let failures: { count: number; status: number } = { count: 0, status: 503 };
 
   const nextGeneration = (): string => {
     // Like GCS: microseconds since the epoch, strictly increasing.
@@ -173,6 +176,10 @@ export async function startGcsDouble(options: GcsDoubleOptions = {}): Promise<Gc
       headers: protocolHeaders(req),
     });
     const body = await readBody(req);
+    if (failures.count > 0) {
+      failures.count--;
+      throw new GcsHttpError(failures.status, 'backendError', 'We encountered an internal error. Please try again.');
+    }
     const isSessionPut = method === 'PUT' && route === 'PUT /upload/storage/v1/b/{bucket}/o?uploadType=resumable&upload_id';
     if (!isSessionPut && !/^Bearer \S+/.test(req.headers.authorization ?? '')) {
       res.setHeader('www-authenticate', 'Bearer realm="https://accounts.google.com/"');
@@ -340,6 +347,9 @@ export async function startGcsDouble(options: GcsDoubleOptions = {}): Promise<Gc
     requests,
     createBucket(name) {
       if (!buckets.has(name)) buckets.set(name, new Map());
+    },
+    failNext(count, status = 503) {
+      failures = { count, status };
     },
     close() {
       return new Promise<void>((resolve, reject) => {

@@ -115,6 +115,23 @@ test('put replaces an object only at the generation it read: create-only first, 
   assert.equal(typeof second.md5Hash, 'string');
 }));
 
+test('a transient 503 is retried by the client: uploads may be, because each carries a generation precondition', () => withDouble(async (gcs) => {
+  const store = storeOn(gcs);
+  gcs.failNext(1);
+  await store.put('a.txt', 'one');
+  assert.deepEqual(gcs.requests.map((r) => `${r.route} ifGenerationMatch=${r.query.ifGenerationMatch}`), [
+    'POST /upload/storage/v1/b/{bucket}/o?uploadType=multipart ifGenerationMatch=0',
+    'POST /upload/storage/v1/b/{bucket}/o?uploadType=multipart ifGenerationMatch=0',
+  ]);
+  assert.equal(decoder.decode(await store.get('a.txt')), 'one');
+  gcs.failNext(1);
+  assert.equal(decoder.decode(await store.get('a.txt')), 'one');
+  // A failure that outlasts the retries is a QUARRY_STORE_ERROR naming the object and the status.
+  gcs.failNext(100, 400);
+  await assert.rejects(store.get('a.txt'), (error: unknown) => isQuarryError(error, 'QUARRY_STORE_ERROR') && error.message.startsWith('Cannot read gs://lake/a.txt: GCS failed with HTTP 400 (We encountered an internal error. Please try again.)'));
+  gcs.failNext(0);
+}));
+
 test('an unfinished resumable upload is never visible: the object appears only when its session completes', () => withDouble(async (gcs) => {
   const store = storeOn(gcs, { prefix: 'lake/' });
   await store.put('p/v1.parquet', 'old');
