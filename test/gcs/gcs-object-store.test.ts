@@ -200,7 +200,7 @@ test('without a token or Application Default Credentials, every operation is a Q
     const store = createGcsObjectStore({ bucket: 'lake', apiEndpoint: gcs.url });
     const noCredentials = (error: unknown) => {
       assert.ok(isQuarryError(error, 'QUARRY_CLOUD_CREDENTIALS'), String(error));
-      assert.match(error.message, /^Cannot \w+ gs:\/\/lake\/a\.txt: no usable Google Cloud credentials \(GCS said: .+\)\. To fix, run `gcloud auth application-default login`/);
+      assert.match(error.message, /^Cannot \w+ gs:\/\/lake\/a\.txt: no usable Google Cloud credentials \((GCS|the auth library) said: .+\)\. To fix, run `gcloud auth application-default login`/);
       assert.match(error.message, /QUARRY_GCP_ACCESS_TOKEN/);
       return true;
     };
@@ -216,6 +216,9 @@ test('without a token or Application Default Credentials, every operation is a Q
     await withToken.put('a.txt', 'x');
     assert.equal(gcs.requests.at(-1)!.headers.authorization, 'Bearer …');
     assert.equal(decoder.decode(await withToken.get('a.txt')), 'x');
+    // An expired token: GCS answers 401, and the message says to print a fresh one.
+    gcs.failNext(1, 401);
+    await assert.rejects(withToken.stat('a.txt'), (error: unknown) => isQuarryError(error, 'QUARRY_CLOUD_CREDENTIALS') && /the access token in QUARRY_GCP_ACCESS_TOKEN was refused: print a fresh one with `gcloud auth print-access-token`/.test(error.message));
   } finally {
     for (const key of Object.keys(process.env)) if (!(key in saved)) delete process.env[key];
     Object.assign(process.env, saved);

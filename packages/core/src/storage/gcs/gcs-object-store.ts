@@ -254,7 +254,7 @@ export class GcsObjectStore implements ObjectStore {
       const how = this.#tokenFromEnv
         ? `the access token in ${ACCESS_TOKEN_ENV} was refused: print a fresh one with \`gcloud auth print-access-token\`, or unset ${ACCESS_TOKEN_ENV} to use Application Default Credentials`
         : `run \`gcloud auth application-default login\` (or set GOOGLE_APPLICATION_CREDENTIALS to a service account key file, or ${ACCESS_TOKEN_ENV} to an access token)`;
-      return new QuarryError('QUARRY_CLOUD_CREDENTIALS', `Cannot ${operation} ${target}: no usable Google Cloud credentials (GCS said: ${message}). To fix, ${how}.`, { details, cause: error });
+      return new QuarryError('QUARRY_CLOUD_CREDENTIALS', `Cannot ${operation} ${target}: no usable Google Cloud credentials (${status === 401 ? 'GCS said' : 'the auth library said'}: ${message}). To fix, ${how}.`, { details, cause: error });
     }
     if (status === 403) {
       return new QuarryError('QUARRY_STORE_ACCESS_DENIED', `Cannot ${operation} ${target}: access to bucket "${this.bucketName}" was denied (GCS said: ${message}). Grant the credentials' principal roles/storage.objectAdmin on the bucket (gcloud storage buckets add-iam-policy-binding gs://${this.bucketName} --member=… --role=roles/storage.objectAdmin), or point the target at a bucket it may use.`, { details, cause: error });
