@@ -235,6 +235,13 @@ test('sweepTemporary finds nothing to remove and leaves every object (GCS has no
   assert.deepEqual(await paths(store.list('')), ['a/v1.parquet'], 'a name reserved for temporaries is never listed');
 }));
 
+test('checkAccess fails early with the same clear errors, in one request that needs only storage.objects.list', () => withDouble(async (gcs) => {
+  await storeOn(gcs, { prefix: 'tiktok/' }).checkAccess();
+  assert.deepEqual(gcs.requests.map((r) => `${r.route} ${JSON.stringify(r.query)}`), ['GET /storage/v1/b/{bucket}/o {"prefix":"tiktok/","maxResults":"1"}']);
+  await assert.rejects(storeOn(gcs, { bucket: 'locked-lake' }).checkAccess(), (error: unknown) => isQuarryError(error, 'QUARRY_STORE_ACCESS_DENIED') && error.message.startsWith('Cannot list gs://locked-lake/: access to bucket "locked-lake" was denied') && error.message.includes('storage.objects.list'));
+  await assert.rejects(storeOn(gcs, { bucket: 'missing-lake' }).checkAccess(), (error: unknown) => isQuarryError(error, 'QUARRY_STORE_BUCKET_NOT_FOUND'));
+}, { buckets: ['lake'], forbiddenBuckets: ['locked-lake'] }));
+
 test('bad configuration is a QUARRY_BAD_CONFIG naming the value', () => {
   assert.throws(() => createGcsObjectStore({ bucket: 'gs://acme-lake' }), (error: unknown) => isQuarryError(error, 'QUARRY_BAD_CONFIG') && error.message.includes('"gs://acme-lake"') && error.message.includes('without gs://'));
   assert.throws(() => createGcsObjectStore({ bucket: 'acme-lake', prefix: '../up' }), (error: unknown) => isQuarryError(error, 'QUARRY_BAD_CONFIG') && error.message.includes('"../up"'));

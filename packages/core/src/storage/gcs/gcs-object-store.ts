@@ -55,6 +55,7 @@ interface GcsFileMetadata {
 export class GcsObjectStore implements ObjectStore {
   readonly name = 'gcs';
   readonly capabilities: ObjectStoreCapabilities = { localPaths: false };
+  /** The bucket's name (`acme-lake`). */
   readonly bucketName: string;
   /** The object name prefix, `''` or ending in `/`. */
   readonly prefix: string;
@@ -182,6 +183,20 @@ export class GcsObjectStore implements ObjectStore {
       }
       pageToken = next?.pageToken ?? undefined;
     } while (pageToken !== undefined && pageToken !== '');
+  }
+
+  /**
+   * Checks, with one cheap request (a one-object listing under the prefix, which needs only
+   * `storage.objects.list`, unlike a bucket GET), that the bucket exists and the credentials may use
+   * it; throws the same clear errors as every operation (`QUARRY_CLOUD_CREDENTIALS`,
+   * `QUARRY_STORE_ACCESS_DENIED`, `QUARRY_STORE_BUCKET_NOT_FOUND`). For failing early, before a run starts.
+   */
+  async checkAccess(): Promise<void> {
+    try {
+      await this.#bucket.getFiles({ prefix: this.prefix, maxResults: 1, autoPaginate: false });
+    } catch (error) {
+      throw this.#error(error, 'list', undefined);
+    }
   }
 
   /**
