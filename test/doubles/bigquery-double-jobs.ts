@@ -16,8 +16,8 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { BlobAccess } from './blob-access.ts';
-import { analyzeStatement, BigQuerySqlError, quoteIdent, quoteString, splitBacktickPaths, substituteParameters, transpileToDuckDb, type QueryParameter, type StatementInfo } from './bigquery-double-sql.ts';
-import { BigQueryApiError, cellJsonSql, duckDbType, splitDecorator, type BigQueryStore, type BqField, type TableMeta, type TableRef } from './bigquery-double-store.ts';
+import { analyzeStatement, BigQuerySqlError, quoteIdent, quoteString, splitBacktickPaths, substituteParameters, transpileToDuckDb, type QueryParameter, type StatementInfo, type TableName } from './bigquery-double-sql.ts';
+import { BigQueryApiError, cellJsonSql, duckDbType, splitDecorator, validatePartitioning, type BigQueryStore, type BqField, type TableMeta, type TableRef } from './bigquery-double-store.ts';
 
 const MIB = 1024 * 1024;
 
@@ -96,23 +96,39 @@ export class JobRunner {
     let sql: string;
     let info: StatementInfo;
     try {
-      sql = substituteParameters(splitBacktickPaths(config.query), config.queryParameters as QueryParameter[] | undefined, config.parameterMode as string | undefined);
+      sql = substituteParameters(splitBacktickPaths(await this.informationSchema(config.query, defaultDataset)), config.queryParameters as QueryParameter[] | undefined, config.parameterMode as string | undefined);
       info = analyzeStatement(sql);
     } catch (error) {
       throw new JobFailure(sqlError(error), true);
     }
-    const writesTarget = ['CREATE_TABLE', 'CREATE_TABLE_AS_SELECT', 'DROP_TABLE'].includes(info.kind);
-    const reads: Array<{ meta: TableMeta; alias?: string }> = [];
-    info.tables.forEach((name, i) => {
+    const resolve = (name: TableName): { dataset: string; meta: TableMeta | undefined } => {
       const dataset = name.dataset ?? defaultDataset;
       if (name.project !== undefined && name.project !== this.store.projectId) throw new JobFailure(new BigQueryApiError(404, 'notFound', `Not found: Project ${name.project}`), true);
       if (dataset === undefined) throw new JobFailure(new BigQueryApiError(400, 'invalidQuery', `Table "${name.table}" must be qualified with a dataset (e.g. dataset.table).`), true);
-      if (!this.store.datasets.has(dataset)) throw new JobFailure(new BigQueryApiError(404, 'notFound', `Not found: Dataset ${this.store.projectId}:${dataset} was not found in location ${this.store.location}`), true);
-      if (writesTarget && i === 0) return;
-      const meta = this.store.tables.get(`${dataset}.${name.table}`);
+      if (dataset !== '_double_temp' && !this.store.datasets.has(dataset)) {
+        throw new JobFailure(new BigQueryApiError(404, 'notFound', `Not found: Dataset ${this.store.projectId}:${dataset} was not found in location ${this.store.location}`), true);
+      }
+      return { dataset, meta: this.store.tables.get(`${dataset}.${name.table}`) };
+    };
+    const reads: Array<{ meta: TableMeta; alias?: string }> = [];
+    for (const name of info.tables) {
+      const { dataset, meta } = resolve(name);
+      if (dataset === '_double_temp') continue;
       if (meta === undefined) throw new JobFailure(new BigQueryApiError(404, 'notFound', `Not found: Table ${this.store.projectId}:${dataset}.${name.table} was not found in location ${this.store.location}`), true);
       reads.push(name.alias !== undefined ? { meta, alias: name.alias } : { meta });
-    });
+    }
+    let target: { dataset: string; table: string; meta: TableMeta | undefined } | undefined;
+    if (info.target !== undefined) {
+      const { dataset, meta } = resolve(info.target);
+      target = { dataset, table: info.target.table, meta };
+      const where = `${this.store.projectId}:${dataset}.${info.target.table}`;
+      if (meta === undefined && !info.kind.startsWith('CREATE') && !(info.kind === 'DROP_TABLE' && info.ifExists === true)) {
+        throw new JobFailure(new BigQueryApiError(404, 'notFound', `Not found: Table ${where} was not found in location ${this.store.location}`), true);
+      }
+      if (meta !== undefined && info.kind.startsWith('CREATE') && info.ifNotExists !== true && info.orReplace !== true) {
+        throw new JobFailure(new BigQueryApiError(409, 'duplicate', `Already Exists: Table ${where}`), true);
+      }
+    }
     let duckSql: string;
     try {
       duckSql = transpileToDuckDb(sql);
@@ -133,7 +149,7 @@ export class JobRunner {
     await useDataset(async () => {
       try {
         if (info.kind === 'SELECT') schema = await this.store.schemaOf(duckSql);
-        else await this.store.connection.prepare(duckSql);
+        else if (!info.kind.startsWith('CREATE') && info.kind !== 'DROP_TABLE') await this.store.connection.prepare(duckSql);
       } catch (error) {
         throw new JobFailure(duckDbError(error), true);
       }
@@ -194,17 +210,66 @@ export class JobRunner {
     }).catch((error: unknown) => {
       throw new JobFailure(duckDbError(error), false);
     });
+    const replaced = info.kind.startsWith('CREATE') && info.orReplace === true && target !== undefined;
+    if (replaced) this.store.tables.delete(`${target!.dataset}.${target!.table}`);
     await this.store.syncCatalog();
+    if (target !== undefined) {
+      const meta = this.store.tables.get(`${target.dataset}.${target.table}`);
+      if (meta !== undefined) {
+        meta.version += 1;
+        meta.lastModifiedTime = Date.now();
+        if (info.kind.startsWith('CREATE') && (meta.version === 1 || replaced)) {
+          if (info.partitioning !== undefined) meta.timePartitioning = info.partitioning;
+          if (info.clustering !== undefined) meta.clustering = { fields: info.clustering };
+          try {
+            validatePartitioning(meta.schema, meta.timePartitioning, meta.clustering);
+          } catch (error) {
+            await this.store.deleteTable(target.dataset, target.table);
+            throw asFailure(error, false);
+          }
+        }
+      }
+      if (info.kind.startsWith('CREATE') || info.kind === 'DROP_TABLE') queryStats.ddlOperationPerformed = info.kind === 'DROP_TABLE' ? (meta === undefined ? 'DROP' : 'SKIP') : replaced ? 'REPLACE' : 'CREATE';
+    }
     if (['INSERT', 'DELETE', 'UPDATE', 'MERGE'].includes(info.kind)) {
       job.numDmlAffectedRows = Number(affected);
       queryStats.numDmlAffectedRows = String(affected);
-      for (const r of reads) r.meta.version += 1;
-      const target = info.tables[0];
-      if (target !== undefined) {
-        const meta = this.store.tables.get(`${target.dataset ?? defaultDataset}.${target.table}`);
-        if (meta !== undefined) meta.version += 1;
-      }
     }
+  }
+
+  // `dataset.INFORMATION_SCHEMA.PARTITIONS` / `.TABLES` → a snapshot table in the double's own schema.
+  private async informationSchema(sql: string, defaultDataset: string | undefined): Promise<string> {
+    const pattern = /`?(?:([A-Za-z0-9_-]+)`?\.`?)?([A-Za-z0-9_]+)`?\.`?INFORMATION_SCHEMA`?\.`?(PARTITIONS|TABLES)`?|(?<![.\w`])`?INFORMATION_SCHEMA`?\.`?(PARTITIONS|TABLES)`?/gi;
+    const matches = [...sql.matchAll(pattern)];
+    if (matches.length === 0) return sql;
+    let out = sql;
+    for (const match of matches) {
+      const dataset = match[2] ?? defaultDataset;
+      const view = (match[3] ?? match[4]!).toUpperCase();
+      if (dataset === undefined) throw new BigQuerySqlError('INFORMATION_SCHEMA must be qualified with a dataset in the BigQuery double');
+      this.store.dataset(dataset);
+      const temp = this.store.tempName(`is_${view.toLowerCase()}`);
+      const rows: string[] = [];
+      for (const meta of [...this.store.tables.values()].filter((t) => t.dataset === dataset)) {
+        if (view === 'TABLES') {
+          rows.push(`(${[this.store.projectId, dataset, meta.table, 'BASE TABLE', `'${new Date(meta.creationTime).toISOString()}'::TIMESTAMPTZ`].map((v) => (typeof v === 'string' && !v.endsWith('TIMESTAMPTZ') ? quoteString(v) : v)).join(', ')})`);
+          continue;
+        }
+        const sizes = await this.store.columnSizes(meta);
+        for (const [partition, columns] of sizes) {
+          let bytes = 0;
+          for (const [name, size] of columns) if (name !== '__rows__') bytes += size;
+          rows.push(`(${[quoteString(this.store.projectId), quoteString(dataset), quoteString(meta.table), quoteString(partition), String(columns.get('__rows__') ?? 0), String(bytes), `'${new Date(meta.lastModifiedTime).toISOString()}'::TIMESTAMPTZ`, `'ACTIVE'`].join(', ')})`);
+        }
+      }
+      const columns = view === 'TABLES'
+        ? 'table_catalog VARCHAR, table_schema VARCHAR, table_name VARCHAR, table_type VARCHAR, creation_time TIMESTAMPTZ'
+        : 'table_catalog VARCHAR, table_schema VARCHAR, table_name VARCHAR, partition_id VARCHAR, total_rows BIGINT, total_logical_bytes BIGINT, last_modified_time TIMESTAMPTZ, storage_tier VARCHAR';
+      await this.store.connection.run(`CREATE TABLE ${temp.sql} (${columns})`);
+      if (rows.length > 0) await this.store.connection.run(`INSERT INTO ${temp.sql} VALUES ${rows.join(', ')}`);
+      out = out.replace(match[0], `\`_double_temp\`.\`${temp.table}\``);
+    }
+    return out;
   }
 
   // What BigQuery checks before a job writes: the dataset, the table (CREATE_NEVER), the decorator.

@@ -250,8 +250,18 @@ export interface TableName {
 export interface StatementInfo {
   /** BigQuery's statementType: SELECT, CREATE_TABLE_AS_SELECT, DROP_TABLE, INSERT, DELETE, … */
   kind: string;
-  /** The tables it reads or writes (CTE names excluded), in order of appearance, deduplicated. */
+  /** The tables it reads (CTE names excluded), in order of appearance, deduplicated. */
   tables: TableName[];
+  /** The table a DDL or DML statement creates, drops or changes. */
+  target?: TableName;
+  /** CREATE TABLE: IF NOT EXISTS / OR REPLACE. */
+  ifNotExists?: boolean;
+  orReplace?: boolean;
+  /** DROP TABLE: IF EXISTS. */
+  ifExists?: boolean;
+  /** CREATE TABLE … PARTITION BY / CLUSTER BY. */
+  partitioning?: { type: string; field: string };
+  clustering?: string[];
   /** Lower-cased names of every column it mentions. */
   columns: Set<string>;
   /** True when it selects `*` (or a table as a value, `TO_JSON_STRING(t)`): all columns are read. */
@@ -341,7 +351,58 @@ export function analyzeStatement(sql: string): StatementInfo {
   });
   // A column named like a table or its alias is the whole row (`TO_JSON_STRING(t)`).
   for (const t of tables) if (columns.has((t.alias ?? t.table).toLowerCase())) readsAllColumns = true;
-  return { kind, tables: unique, columns, readsAllColumns, conjuncts: conjunctsOf(selects, tables) };
+  const info: StatementInfo = { kind, tables: unique, columns, readsAllColumns, conjuncts: conjunctsOf(selects, tables) };
+  const payload = root[rootKind] as Node;
+  const targetNode =
+    rootKind === 'create_table' ? (payload.name as Node)
+    : rootKind === 'drop_table' ? ((payload.names as Node[] | undefined)?.[0])
+    : rootKind === 'merge' ? (((payload.this as Node | undefined)?.alias as Node | undefined)?.this as Node | undefined)?.table as Node | undefined ?? ((payload.this as Node | undefined)?.table as Node | undefined)
+    : ['insert', 'delete', 'update'].includes(rootKind) ? (payload.table as Node | undefined)
+    : undefined;
+  if (targetNode !== undefined && targetNode !== null && identName(targetNode.name) !== undefined) {
+    const target: TableName = { table: identName(targetNode.name)! };
+    const dataset = identName(targetNode.schema);
+    const project = identName(targetNode.catalog);
+    if (dataset !== undefined) target.dataset = dataset;
+    if (project !== undefined) target.project = project;
+    info.target = target;
+    // INSERT and DDL do not read their target; DELETE, UPDATE and MERGE scan it.
+    if (!['delete', 'update', 'merge'].includes(rootKind)) {
+      const id = (t: TableName) => `${t.dataset ?? ''}.${t.table}`.toLowerCase();
+      info.tables = info.tables.filter((t) => id(t) !== id(target));
+    }
+  }
+  if (rootKind === 'create_table') {
+    info.ifNotExists = payload.if_not_exists === true;
+    info.orReplace = payload.or_replace === true;
+    for (const property of (payload.properties as Node[] | undefined) ?? []) {
+      const partition = property.partition_by_property as Node | undefined;
+      if (partition !== undefined) {
+        const expression = (partition.expressions as Node[] | undefined)?.[0];
+        const parsed = expression !== undefined ? partitionExpression(expression) : undefined;
+        if (parsed === undefined) throw new BigQuerySqlError('PARTITION BY supports only a time column, DATE(col), TIMESTAMP_TRUNC(col, unit), DATE_TRUNC(col, unit) or DATETIME_TRUNC(col, unit) in the BigQuery double');
+        info.partitioning = parsed;
+      }
+      const cluster = property.cluster_by_columns_property as Node | undefined;
+      if (cluster !== undefined) info.clustering = ((cluster.columns as Node[] | undefined) ?? []).map((c) => identName(c)!).filter(Boolean);
+    }
+  }
+  if (rootKind === 'drop_table') info.ifExists = payload.if_exists === true;
+  return info;
+}
+
+function partitionExpression(expression: Node): { type: string; field: string } | undefined {
+  const column = expression.column as Node | undefined;
+  if (column !== undefined) return { type: 'DAY', field: identName(column.name)! };
+  const fn = expression.function as Node | undefined;
+  const name = typeof fn?.name === 'string' ? fn.name.toUpperCase() : undefined;
+  const args = (fn?.args as Node[] | undefined) ?? [];
+  const field = identName((args[0]?.column as Node | undefined)?.name);
+  if (field === undefined || name === undefined) return undefined;
+  if (name === 'DATE') return { type: 'DAY', field };
+  const unit = String(((args[1]?.var as Node | undefined)?.this as string | undefined) ?? identName((args[1]?.column as Node | undefined)?.name) ?? '').toUpperCase();
+  if (['TIMESTAMP_TRUNC', 'DATE_TRUNC', 'DATETIME_TRUNC'].includes(name) && ['HOUR', 'DAY', 'MONTH', 'YEAR'].includes(unit)) return { type: unit, field };
+  return undefined;
 }
 
 function columnsIn(node: unknown, out: Array<{ name: string; table?: string }>): void {

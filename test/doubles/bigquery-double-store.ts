@@ -418,7 +418,8 @@ function describePartitioning(p: BqTimePartitioning | undefined): string {
   return p === undefined ? 'none' : `interval(type:${p.type.toLowerCase()},field:${p.field ?? '_PARTITIONTIME'})`;
 }
 
-function validatePartitioning(schema: BqField[], partitioning: BqTimePartitioning | undefined, clustering: { fields: string[] } | undefined): void {
+/** Checks a table's partitioning and clustering against its schema as BigQuery does (400 invalid). */
+export function validatePartitioning(schema: BqField[], partitioning: BqTimePartitioning | undefined, clustering: { fields: string[] } | undefined): void {
   if (partitioning !== undefined) {
     const type = (partitioning.type ?? '').toUpperCase();
     if (PARTITION_FORMATS[type] === undefined) throw new BigQueryApiError(400, 'invalid', `Invalid time partitioning type ${partitioning.type}`);

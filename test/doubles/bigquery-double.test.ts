@@ -350,6 +350,70 @@ test('the data version SQL the engine uses runs: FARM_FINGERPRINT over TO_JSON_S
   assert.equal((a[0] as { h: string }).h, (b[0] as { h: string }).h);
 });
 
+test('DDL: CREATE TABLE … PARTITION BY … CLUSTER BY AS SELECT, DROP TABLE IF EXISTS; INFORMATION_SCHEMA.PARTITIONS', async () => {
+  await bigquery.createDataset('ddl_ds');
+  await bigquery.query(`CREATE TABLE ddl_ds.t PARTITION BY TIMESTAMP_TRUNC(_quarry_partition_time, DAY) CLUSTER BY video_id AS ${SOURCE_SQL}`);
+  assert.deepEqual(double.table('ddl_ds', 't')?.timePartitioning, { type: 'DAY', field: '_quarry_partition_time' });
+  assert.deepEqual(double.table('ddl_ds', 't')?.clustering, { fields: ['video_id'] });
+  assert.equal(double.table('ddl_ds', 't')?.schema.find((f) => f.name === '_quarry_partition_time')?.type, 'TIMESTAMP');
+  await assert.rejects(bigquery.query(`CREATE TABLE ddl_ds.t AS SELECT 1 AS x`), (e: { code?: number }) => e.code === 409);
+  await bigquery.query(`CREATE TABLE IF NOT EXISTS ddl_ds.empty (a STRING, ts TIMESTAMP) PARTITION BY DATE(ts)`);
+  assert.deepEqual(double.table('ddl_ds', 'empty')?.timePartitioning, { type: 'DAY', field: 'ts' });
+  const [partitions] = await bigquery.query(`SELECT table_name, partition_id, total_rows FROM \`${PROJECT}.ddl_ds.INFORMATION_SCHEMA.PARTITIONS\` WHERE table_name = 't' ORDER BY partition_id`);
+  assert.deepEqual(partitions, [
+    { table_name: 't', partition_id: '20240101', total_rows: 2 },
+    { table_name: 't', partition_id: '20240102', total_rows: 1 },
+  ]);
+  const [inserted] = await bigquery.createQueryJob({ query: `INSERT INTO ddl_ds.t (video_id, views, _quarry_partition_time) VALUES ('v4', 1, TIMESTAMP '2024-01-03')` });
+  const [insertMeta] = await inserted.getMetadata();
+  assert.equal(insertMeta.statistics.query.numDmlAffectedRows, '1');
+  await bigquery.query('DROP TABLE IF EXISTS ddl_ds.t');
+  await bigquery.query('DROP TABLE IF EXISTS ddl_ds.t');
+  await assert.rejects(bigquery.query('DROP TABLE ddl_ds.t'), (e: { code?: number }) => e.code === 404);
+  assert.deepEqual(double.tables('ddl_ds'), ['empty']);
+});
+
+test('hourly and monthly decorators; WRITE_EMPTY into a non-empty partition is an error', async () => {
+  await bigquery.createDataset('hour_ds');
+  for (const [name, type] of [['h', 'HOUR'], ['m', 'MONTH']] as const) {
+    await bigquery.dataset('hour_ds').createTable(name, { schema: DAILY_SCHEMA, timePartitioning: { type, field: '_quarry_partition_time' } });
+  }
+  const write = (table: string, ts: string, writeDisposition: string) =>
+    bigquery
+      .createQueryJob({ query: `SELECT 'v' AS video_id, 1 AS views, TIMESTAMP '${ts}' AS _quarry_partition_time`, destination: bigquery.dataset('hour_ds').table(table), writeDisposition })
+      .then(([j]) => j.promise());
+  await write('h$2024010105', '2024-01-01 05:00:00', 'WRITE_TRUNCATE');
+  await write('m$202401', '2024-01-20 00:00:00', 'WRITE_TRUNCATE');
+  assert.deepEqual(await double.partitions('hour_ds.h'), { '2024010105': 1 });
+  assert.deepEqual(await double.partitions('hour_ds.m'), { '202401': 1 });
+  await assert.rejects(write('h$2024010106', '2024-01-01 05:00:00', 'WRITE_TRUNCATE'), /different partitions/);
+  await assert.rejects(write('h$20240101', '2024-01-01 05:00:00', 'WRITE_TRUNCATE'), (e: { code?: number }) => e.code === 400);
+  await assert.rejects(write('m$2024010105', '2024-01-01 05:00:00', 'WRITE_TRUNCATE'), (e: { code?: number }) => e.code === 400);
+  await assert.rejects(write('h$2024010105', '2024-01-01 05:00:00', 'WRITE_EMPTY'), (e: { errors?: Array<{ reason: string }> }) => e.errors?.[0]?.reason === 'duplicate');
+  await write('h$2024010107', '2024-01-01 07:00:00', 'WRITE_EMPTY');
+  assert.deepEqual(await double.partitions('hour_ds.h'), { '2024010105': 1, '2024010107': 1 });
+});
+
+test('insertAll and tabledata.list (table.insert / table.getRows)', async () => {
+  await bigquery.createDataset('rows_ds');
+  const table = await dailyTable('rows_ds', 't');
+  await table.insert([
+    { video_id: 'a', views: 1, _quarry_partition_time: '2024-03-01T00:00:00Z' },
+    { video_id: 'b', views: null, _quarry_partition_time: bigquery.timestamp('2024-03-02T00:00:00Z') },
+  ]);
+  const [rows] = await table.getRows();
+  assert.deepEqual(
+    rows.map((r) => [r.video_id, r.views, (r._quarry_partition_time as { value: string }).value]),
+    [
+      ['a', 1, '2024-03-01T00:00:00.000Z'],
+      ['b', null, '2024-03-02T00:00:00.000Z'],
+    ],
+  );
+  const [page, next] = await table.getRows({ maxResults: 1, autoPaginate: false });
+  assert.equal(page.length, 1);
+  assert.ok(next);
+});
+
 test('labels are recorded on every job', () => {
   const labelled = double.jobs.filter((j) => Object.keys(j.labels).length > 0).map((j) => j.id);
   assert.ok(labelled.includes('quarry_run1_abc') && labelled.includes('quarry_run2_copy') && labelled.includes('quarry_run3_load'), labelled.join(','));
