@@ -9,17 +9,16 @@
  * 2. `` `project.dataset.table` `` is read as ONE quoted identifier (`"project.dataset.table"`): the
  *    double splits backtick paths into `` `project`.`dataset`.`table` `` first. The DuckDB database is
  *    attached under the project id, so three-part names resolve as they do in BigQuery.
- * 3. `'\\'` (one backslash in BigQuery) is kept as `'\\'` (two in DuckDB): string parameters are
- *    written as raw strings `r'…'` joined with `"'"`, which polyglot carries over exactly.
- * 4. NUMERIC → `DECIMAL` is DuckDB's DECIMAL(18,3) (overflows a FARM_FINGERPRINT): NUMERIC is
+ * 3. NUMERIC → `DECIMAL` is DuckDB's DECIMAL(18,3) (overflows a FARM_FINGERPRINT): NUMERIC is
  *    DECIMAL(38,9) and BIGNUMERIC (passed through unchanged) DECIMAL(38,0) here.
- * 5. FARM_FINGERPRINT is passed through: a DuckDB macro over `hash()` giving an INT64 (not Google's
+ * 4. FARM_FINGERPRINT is passed through: a DuckDB macro over `hash()` giving an INT64 (not Google's
  *    FarmHash values, but deterministic, which is what a data version needs).
- * 6. FORMAT_TIMESTAMP(fmt, ts[, tz]) is passed through: DuckDB macros over `strftime`.
- * 7. TIMESTAMP: polyglot makes BigQuery's TIMESTAMP casts and typed literals a naive DuckDB TIMESTAMP
+ * 5. FORMAT_TIMESTAMP(fmt, ts[, tz]) is passed through: DuckDB macros over `strftime`.
+ * 6. TIMESTAMP: polyglot makes BigQuery's TIMESTAMP casts and typed literals a naive DuckDB TIMESTAMP
  *    (as it does DATETIME). The double marks them in the syntax tree (QUARRY_TSTZ) and writes TIMESTAMPTZ,
  *    an instant as in BigQuery, with the session time zone set to UTC.
- * 8. Float literals (`1.5`, `1e3`) are DECIMAL in DuckDB but FLOAT64 in BigQuery: cast to DOUBLE.
+ * 7. Float literals (`1.5`, `1e3`) are DECIMAL in DuckDB but FLOAT64 in BigQuery: cast to DOUBLE.
+ * 8. DATE(ts, 'zone') becomes STRPTIME(ts, 'zone'): rewritten to DATE(DATETIME(ts, 'zone')) first.
  */
 import { createRequire } from 'node:module';
 import type * as Polyglot from '@polyglot-sql/sdk';
@@ -43,7 +42,7 @@ function sdk(): typeof Polyglot {
   return polyglot;
 }
 
-/** The DuckDB statements that give DuckDB the BigQuery functions polyglot passes through (fix-ups 5–6). */
+/** The DuckDB statements that give DuckDB the BigQuery functions polyglot passes through (fix-ups 4–5). */
 export const DUCKDB_MACROS: readonly string[] = [
   `CREATE OR REPLACE MACRO farm_fingerprint(s) AS CAST(CAST(hash(s) AS HUGEINT) - 9223372036854775808 AS BIGINT)`,
   `CREATE OR REPLACE MACRO format_timestamp(fmt, ts) AS strftime(CAST(ts AS TIMESTAMPTZ), fmt)`,
@@ -135,10 +134,7 @@ export function splitBacktickPaths(sql: string): string {
 }
 
 function stringLiteral(value: string): string {
-  // Fix-up 3: raw strings joined by "'" carry every character over exactly.
-  return value.includes("'") || value.includes('\\')
-    ? `CONCAT(${value.split("'").map((part) => `r'${part}'`).join(`, "'", `)})`
-    : `'${value}'`;
+  return `'${value.replace(/[\\']/g, (c) => `\\${c}`).replace(/\n/g, '\\n').replace(/\r/g, '\\r')}'`;
 }
 
 const SCALAR_TYPES: Readonly<Record<string, string>> = {
@@ -487,10 +483,11 @@ function stripQualifiers(node: unknown): unknown {
 
 /** Transpiles one BigQuery statement (parameters already substituted) to DuckDB, with the fix-ups. */
 export function transpileToDuckDb(sql: string): string {
-  // Fix-up 7: BigQuery's TIMESTAMP type (cast targets, typed literals) is DuckDB's TIMESTAMPTZ; polyglot
+  // Fix-up 6: BigQuery's TIMESTAMP type (cast targets, typed literals) is DuckDB's TIMESTAMPTZ; polyglot
   // makes both TIMESTAMP and DATETIME a naive TIMESTAMP, so mark the instants before it runs.
   const parsed = sdk().parse(sql, 'bigquery' as never) as { success: boolean; ast?: Node[]; error?: string | null };
   if (!parsed.success || parsed.ast === undefined) throw new BigQuerySqlError(`Syntax error: ${parsed.error ?? 'the statement does not parse'}`);
+  rewriteFunctions(parsed.ast);
   const marked = JSON.stringify(parsed.ast).replace(/\{"data_type":"timestamp","precision":null,"timezone":false\}/g, '{"data_type":"custom","name":"QUARRY_TSTZ"}');
   const regenerated = sdk().generate(JSON.parse(marked), 'bigquery' as never) as { success: boolean; sql?: string[] | null; error?: string | null };
   if (!regenerated.success || regenerated.sql == null || regenerated.sql.length !== 1) {
@@ -504,7 +501,21 @@ export function transpileToDuckDb(sql: string): string {
   return fixUpDuckDb(result.sql[0]!);
 }
 
-/** Fix-ups 4, 7 and 8 on polyglot's DuckDB output (outside string literals). */
+// Fix-up 8, on the BigQuery syntax tree.
+function rewriteFunctions(node: unknown): void {
+  if (Array.isArray(node)) {
+    for (const item of node) rewriteFunctions(item);
+    return;
+  }
+  if (node === null || typeof node !== 'object') return;
+  for (const value of Object.values(node as Node)) rewriteFunctions(value);
+  const fn = (node as Node).function as Node | undefined;
+  if (fn !== undefined && fn !== null && typeof fn.name === 'string' && fn.name.toUpperCase() === 'DATE' && Array.isArray(fn.args) && fn.args.length === 2) {
+    fn.args = [{ function: { ...fn, name: 'DATETIME', args: fn.args } }];
+  }
+}
+
+/** Fix-ups 3, 6 and 7 on polyglot's DuckDB output (outside string literals). */
 export function fixUpDuckDb(sql: string): string {
   let out = '';
   let last = 0;

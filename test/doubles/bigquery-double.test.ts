@@ -414,6 +414,61 @@ test('insertAll and tabledata.list (table.insert / table.getRows)', async () => 
   assert.ok(next);
 });
 
+test('SQL shapes the BigQuery engine sends run: staging query, per-partition digest, partition ranges (pruned), split placement, masks, time zones', async () => {
+  await bigquery.createDataset('eng_ds');
+  const rowsOf = async (query: string) => {
+    const [job] = await bigquery.createJob({ configuration: { query: { query, useLegacySql: false } } });
+    const [rows] = await job.getQueryResults({ skipParsing: true, autoPaginate: false, maxResults: 100 } as never);
+    return (rows as Array<{ f: Array<{ v: unknown }> }>).map((r) => r.f.map((c) => c.v));
+  };
+  const staging = (day: string) =>
+    bigquery
+      .createJob({
+        configuration: {
+          query: {
+            query: `WITH \`videos\` AS (SELECT 'v1' AS video_id, 'c1' AS creator_id, 10 AS views UNION ALL SELECT 'v2', 'c1', 5 UNION ALL SELECT 'v3', 'c2', 1)
+                    SELECT q.*, TIMESTAMP '${day} 00:00:00+00' AS \`_quarry_partition_time\` FROM (select creator_id, count(*) as n, sum(views) as views from videos group by creator_id) AS q`,
+            useLegacySql: false,
+            destinationTable: { projectId: PROJECT, datasetId: 'eng_ds', tableId: 'creators' },
+            writeDisposition: 'WRITE_APPEND',
+            createDisposition: 'CREATE_IF_NEEDED',
+            timePartitioning: { type: 'DAY', field: '_quarry_partition_time' },
+            clustering: { fields: ['creator_id'] },
+          },
+          labels: { quarry_run: 'eng' },
+        },
+      })
+      .then(([j]) => j.promise());
+  for (const day of ['2026-01-15', '2026-01-16', '2026-01-18']) await staging(day);
+  const digest = await rowsOf(
+    `SELECT s.\`_quarry_partition_time\` AS part, COUNT(*) AS row_count, CAST(MOD(SUM(CAST(FARM_FINGERPRINT(TO_JSON_STRING(STRUCT(s.\`creator_id\`, s.\`n\`, s.\`views\`))) AS BIGNUMERIC)), 18446744073709551616) AS STRING) AS digest
+     FROM \`${PROJECT}.eng_ds.creators\` AS s GROUP BY part ORDER BY part`,
+  );
+  assert.equal(digest.length, 3);
+  assert.deepEqual(digest.map((r) => r[1]), ['2', '2', '2']);
+  assert.equal(new Set(digest.map((r) => r[2])).size, 1, 'equal rows give equal digests');
+  const ranges = `SELECT * EXCEPT(\`_quarry_partition_time\`) FROM \`${PROJECT}.eng_ds.creators\`
+    WHERE (\`_quarry_partition_time\` >= TIMESTAMP '2026-01-15 00:00:00.000+00' AND \`_quarry_partition_time\` < TIMESTAMP '2026-01-16 00:00:00.000+00')
+       OR (\`_quarry_partition_time\` >= TIMESTAMP '2026-01-18 00:00:00.000+00' AND \`_quarry_partition_time\` < TIMESTAMP '2026-01-19 00:00:00.000+00')`;
+  assert.equal((await rowsOf(ranges)).length, 4);
+  const [dry] = await bigquery.createQueryJob({ query: ranges, dryRun: true });
+  const [dryAll] = await bigquery.createQueryJob({ query: `SELECT * FROM eng_ds.creators`, dryRun: true });
+  assert.equal(Number(dry.metadata.statistics.totalBytesProcessed) * 3, Number(dryAll.metadata.statistics.totalBytesProcessed) * 2, 'two of three equal partitions are read');
+  const split = await rowsOf(`WITH src AS (SELECT DATE '2026-01-15' AS day, 1 AS x UNION ALL SELECT DATE '2026-01-16', 2)
+    SELECT q.*, (SELECT w.s FROM UNNEST([STRUCT(TIMESTAMP '2026-01-15 00:00:00+00' AS s, TIMESTAMP '2026-01-16 00:00:00+00' AS e), STRUCT(TIMESTAMP '2026-01-16 00:00:00+00' AS s, TIMESTAMP '2026-01-17 00:00:00+00' AS e)]) AS w
+      WHERE TIMESTAMP(DATETIME(q.\`day\`), 'UTC') >= w.s AND TIMESTAMP(DATETIME(q.\`day\`), 'UTC') < w.e) AS \`_quarry_partition_time\`
+    FROM (select * from src) AS q ORDER BY x`);
+  assert.deepEqual(split, [
+    ['2026-01-15', '1', String(Date.UTC(2026, 0, 15) * 1000)],
+    ['2026-01-16', '2', String(Date.UTC(2026, 0, 16) * 1000)],
+  ]);
+  const masked = await rowsOf(`SELECT * REPLACE (IF(\`creator_id\` IS NULL, NULL, '***') AS \`creator_id\`) FROM (SELECT creator_id FROM eng_ds.creators LIMIT 1)`);
+  assert.deepEqual(masked, [['***']]);
+  assert.deepEqual(await rowsOf(`SELECT * FROM UNNEST(ARRAY<STRUCT<\`a\` STRING, \`t\` TIMESTAMP>>[])`), []);
+  const zones = await rowsOf(`SELECT TIMESTAMP('2026-01-15 00:00:00', 'Europe/Paris') AS t, DATETIME(TIMESTAMP '2026-01-15 00:00:00+00', 'Asia/Tokyo') AS dt, DATE(TIMESTAMP '2026-01-15 23:00:00+00', 'Asia/Tokyo') AS d, 'a\\\\b' AS s`);
+  assert.deepEqual(zones, [[String(Date.UTC(2026, 0, 14, 23) * 1000), '2026-01-15T09:00:00.000000', '2026-01-16', 'a\\b']]);
+});
+
 test('labels are recorded on every job', () => {
   const labelled = double.jobs.filter((j) => Object.keys(j.labels).length > 0).map((j) => j.id);
   assert.ok(labelled.includes('quarry_run1_abc') && labelled.includes('quarry_run2_copy') && labelled.includes('quarry_run3_load'), labelled.join(','));
