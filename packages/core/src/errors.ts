@@ -100,6 +100,10 @@ export const QUARRY_ERROR_CODES = {
   QUARRY_BAD_AUTOMATION: 'an automation condition, sensor, freshness policy, priority or pool is invalid',
   QUARRY_SENSOR_FAILED: "a sensor's evaluate function threw, returned something invalid or ran past its time limit",
   QUARRY_DAEMON_LEASE_HELD: 'another daemon holds the lease of this instance',
+  // bigquery
+  QUARRY_GCP_CREDENTIALS: 'no usable Google Cloud credentials: Application Default Credentials are missing and QUARRY_GCP_ACCESS_TOKEN is not set, or they were refused',
+  QUARRY_BIGQUERY_DATASET_MISSING: "the BigQuery dataset a target names does not exist (Quarry does not create it)",
+  QUARRY_BIGQUERY_UNSUPPORTED: "an asset cannot run on BigQuery as declared (its partitions have no BigQuery table layout, or it is a compute asset)",
 } as const;
 
 /** A stable Quarry error code, such as `QUARRY_ASSET_CYCLE`. */
