@@ -100,8 +100,12 @@ export const QUARRY_ERROR_CODES = {
   QUARRY_BAD_AUTOMATION: 'an automation condition, sensor, freshness policy, priority or pool is invalid',
   QUARRY_SENSOR_FAILED: "a sensor's evaluate function threw, returned something invalid or ran past its time limit",
   QUARRY_DAEMON_LEASE_HELD: 'another daemon holds the lease of this instance',
+  // gcs (cloud object store)
+  QUARRY_CLOUD_CREDENTIALS: 'no usable Google Cloud credentials (no Application Default Credentials, or the token was refused)',
+  QUARRY_STORE_ACCESS_DENIED: 'the credentials may not read or write the object store bucket (HTTP 403)',
+  QUARRY_STORE_BUCKET_NOT_FOUND: "the object store's bucket does not exist",
+  QUARRY_STORE_ERROR: 'the object store failed a request for another reason (its message says why)',
   // bigquery
-  QUARRY_GCP_CREDENTIALS: 'no usable Google Cloud credentials: Application Default Credentials are missing and QUARRY_GCP_ACCESS_TOKEN is not set, or they were refused',
   QUARRY_BIGQUERY_DATASET_MISSING: "the BigQuery dataset a target names does not exist (Quarry does not create it)",
   QUARRY_BIGQUERY_UNSUPPORTED: "an asset cannot run on BigQuery as declared (its partitions have no BigQuery table layout, or it is a compute asset)",
 } as const;

@@ -1,5 +1,5 @@
 import { BigQuery } from '@google-cloud/bigquery';
-import { OAuth2Client } from 'google-auth-library';
+import { createRequire } from 'node:module';
 import type { BigQueryEngineTarget } from '../../definitions/index.ts';
 import { QuarryError } from '../../errors.ts';
 import type { BigQueryField, BigQueryRawRow } from './bigquery-values.ts';
@@ -80,16 +80,20 @@ export const ACCESS_TOKEN_ENV = 'QUARRY_GCP_ACCESS_TOKEN';
  */
 export function createBigQueryClient(target: BigQueryEngineTarget, accessToken?: string): BigQueryClientLike {
   const token = accessToken ?? (process.env[ACCESS_TOKEN_ENV] || undefined);
-  let authClient: OAuth2Client | undefined;
+  let authClient: unknown;
   if (token !== undefined) {
-    authClient = new OAuth2Client();
-    authClient.setCredentials({ access_token: token });
+    // google-auth-library as @google-cloud/bigquery resolves it, so client and auth library agree whatever the hoisting.
+    const fromBigQuery = createRequire(createRequire(import.meta.url).resolve('@google-cloud/bigquery'));
+    const { OAuth2Client } = fromBigQuery('google-auth-library') as { OAuth2Client: new () => { setCredentials(credentials: { access_token: string }): void } };
+    const client = new OAuth2Client();
+    client.setCredentials({ access_token: token });
+    authClient = client;
   }
   const client = new BigQuery({
     projectId: target.projectId,
     ...(target.location !== undefined ? { location: target.location } : {}),
     ...(target.apiEndpoint !== undefined ? { apiEndpoint: target.apiEndpoint } : {}),
-    ...(authClient !== undefined ? { authClient } : {}),
+    ...(authClient !== undefined ? { authClient: authClient as never } : {}),
   });
   return client as unknown as BigQueryClientLike;
 }
@@ -113,7 +117,7 @@ export function isCredentialsError(error: unknown): boolean {
 /** The QuarryError for missing or refused credentials, with how to log in. */
 export function credentialsError(target: BigQueryEngineTarget, error: unknown): QuarryError {
   return new QuarryError(
-    'QUARRY_GCP_CREDENTIALS',
+    'QUARRY_CLOUD_CREDENTIALS',
     `BigQuery (project "${target.projectId}") refused or found no credentials: ${apiErrorOf(error).message}. ` +
       `Log in with \`gcloud auth application-default login\` (Application Default Credentials), ` +
       `or set ${ACCESS_TOKEN_ENV} to an access token (\`export ${ACCESS_TOKEN_ENV}=$(gcloud auth print-access-token)\`).`,

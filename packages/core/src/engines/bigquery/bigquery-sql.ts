@@ -73,7 +73,7 @@ export function partitionIdRange(id: string): { start: Date; end: Date } {
   return { start: new Date(Date.UTC(y, m, d, h)), end: new Date(Date.UTC(y, m, d, h + 1)) };
 }
 
-const LOCATOR = /^bigquery:([a-z][a-z0-9.:-]*[a-z0-9])\.([A-Za-z0-9_]+)\.([A-Za-z0-9_]+)(?:\$(\d{6}|\d{8}|\d{10}))?$/;
+const LOCATOR = /^bigquery:([a-z](?:[a-z0-9.:-]*[a-z0-9])?)\.([A-Za-z0-9_]+)\.([A-Za-z0-9_]+)(?:\$(\d{6}|\d{8}|\d{10}))?$/;
 
 /** Reads a `bigquery:project.dataset.table[$partition]` locator; anything else is QUARRY_ENGINE_ERROR naming it. */
 export function parseLocator(file: string): BigQueryLocator {
