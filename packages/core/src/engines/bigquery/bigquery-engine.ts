@@ -686,10 +686,17 @@ export class BigQueryEngine implements Engine {
     let job: BigQueryJobLike;
     let metadata: BigQueryJobMetadata | undefined;
     try {
-      const [created, response] = await this.#client.createJob({ jobId, ...(location !== undefined ? { location } : {}), configuration });
+      const inserted = this.#client.createJob({ jobId, ...(location !== undefined ? { location } : {}), configuration });
+      // An insert can take as long as the job (BigQuery waits a little; some emulators run the job inside it): an abort stops waiting and cancels the job by its id.
+      const [created, response] = spec.signal === undefined ? await inserted : await untilAborted(inserted, spec.signal, async () => {
+        inserted.catch(() => {});
+        await this.#client.job(jobId, location !== undefined ? { location } : {}).cancel().catch(() => {});
+        throw cancelled(spec.where, spec.signal!.reason);
+      });
       job = created;
       metadata = (response as BigQueryJobMetadata | undefined) ?? undefined;
     } catch (error) {
+      if (isQuarryError(error, 'QUARRY_RUN_CANCELLED')) throw error;
       const { code } = apiErrorOf(error);
       if (code === 409 && spec.dryRun !== true) {
         job = this.#client.job(jobId, location !== undefined ? { location } : {});
@@ -875,6 +882,27 @@ function stepError(error: unknown, where: string, signal: AbortSignal, target: B
   if (isQuarryError(error)) return error;
   if (isCredentialsError(error)) return credentialsError(target, error);
   return new QuarryError('QUARRY_ENGINE_ERROR', `${where}: the BigQuery engine failed: ${apiErrorOf(error).message}`, { cause: error });
+}
+
+/** `promise`, unless `signal` aborts first: then what `onAbort` gives. */
+function untilAborted<T>(promise: Promise<T>, signal: AbortSignal, onAbort: () => Promise<T>): Promise<T> {
+  if (signal.aborted) return onAbort();
+  return new Promise<T>((resolve, reject) => {
+    const abort = (): void => {
+      onAbort().then(resolve, reject);
+    };
+    signal.addEventListener('abort', abort, { once: true });
+    promise.then(
+      (value) => {
+        signal.removeEventListener('abort', abort);
+        resolve(value);
+      },
+      (error: unknown) => {
+        signal.removeEventListener('abort', abort);
+        reject(error);
+      },
+    );
+  });
 }
 
 function sleep(ms: number, signal?: AbortSignal): Promise<void> {
