@@ -13,9 +13,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { z } from 'zod';
+import { dailyPartitions } from '../../packages/core/src/partitions/index.ts';
 import { defineAsset, defineSourceAsset, type AssetDefinition, type AssetLogger, type PartitionScope, type RowSchema } from '../../packages/core/src/definitions/index.ts';
 import type { ComputeFunction } from '../../packages/core/src/definitions/index.ts';
-import type { Engine, EngineCapabilities, InputRelation, MaterializeOutput } from '../../packages/core/src/engines/index.ts';
+import { isLakeFile, type Engine, type EngineCapabilities, type InputRelation, type MaterializeOutput } from '../../packages/core/src/engines/index.ts';
 import { isQuarryError, type QuarryErrorCode } from '../../packages/core/src/errors.ts';
 import type { ObjectStore } from '../../packages/core/src/storage/index.ts';
 
@@ -24,6 +25,12 @@ export interface EngineFixture {
   readonly engine: Engine;
   readonly store: ObjectStore;
   readonly capabilities: EngineCapabilities;
+  /**
+   * For an engine without `capabilities.compute` (BigQuery): an engine over the same store that runs
+   * compute assets, as a target does in mixed graphs. The suite writes upstream rows with it (lake
+   * files the engine under test reads).
+   */
+  readonly computeEngine?: Engine;
   cleanup(): Promise<void>;
 }
 
@@ -110,6 +117,11 @@ const UNDECLARED = {
   twoStatements: { duckdb: (path: string) => `select 1 as a; COPY (select 2 as b) TO '${path}'`, bigquery: (path: string) => `select 1 as a; EXPORT DATA OPTIONS (uri = '${path}') AS select 2 as b` },
 } as const satisfies Record<string, PerEngine<(path: string) => string>>;
 
+/** The SQL of `UNDECLARED[kind]` for `path`, for every engine. */
+function undeclared(kind: keyof typeof UNDECLARED, path: string): PerEngine<string> {
+  return { duckdb: UNDECLARED[kind].duckdb(path), bigquery: UNDECLARED[kind].bigquery(path) };
+}
+
 /** A fragment of the engine's own message for `SQL.unknownColumn`, which the QuarryError must keep. */
 const UNKNOWN_COLUMN_MESSAGE: PerEngine<string> = { duckdb: '"nope" not found', bigquery: 'Unrecognized name: nope' };
 
@@ -164,7 +176,7 @@ export function engineSuite(name: string, fixture: () => Promise<EngineFixture>)
     }
   }
 
-  function run(f: EngineFixture, asset: AssetDefinition, options: { scope?: PartitionScope; inputs?: InputRelation[]; signal?: AbortSignal; outputPath?: string } = {}) {
+  function run(f: Pick<EngineFixture, 'engine'>, asset: AssetDefinition, options: { scope?: PartitionScope; inputs?: InputRelation[]; signal?: AbortSignal; outputPath?: string } = {}) {
     return f.engine.materialize({
       asset,
       scope: options.scope ?? UNPARTITIONED,
@@ -179,12 +191,41 @@ export function engineSuite(name: string, fixture: () => Promise<EngineFixture>)
   /** Writes `rows` as one upstream partition file of `raw/events` through the engine; returns its path. */
   async function seed(f: EngineFixture, rows: EventRow[], schema: RowSchema = EVENT_SCHEMA): Promise<string> {
     const upstream = defineAsset({ key: 'raw/events', schema, compute: () => rows });
-    const out = await run(f, upstream);
+    const out = await run({ ...f, engine: f.computeEngine ?? f.engine }, upstream);
     return out.files[0]!;
   }
 
   function eventsInput(files: string[]): InputRelation {
     return { name: 'events', assetKey: 'raw/events', files };
+  }
+
+  /**
+   * A SQL asset whose SQL differs per engine: `sql` holds the DuckDB text (Quarry's one SQL) and
+   * another engine gets its own text as `sqlByEngine` (what `defineAsset({ sql: { duckdb, bigquery } })` declares).
+   */
+  function sqlAsset(f: EngineFixture, definition: Omit<Parameters<typeof defineAsset>[0], 'sql'> & { sql: PerEngine<string> }): AssetDefinition {
+    const asset = defineAsset({ ...definition, sql: definition.sql.duckdb } as Parameters<typeof defineAsset>[0]);
+    if (f.engine.name === 'duckdb') return asset;
+    return { ...asset, sqlByEngine: { [f.engine.name]: forEngine(f.engine, definition.sql) } };
+  }
+
+  /** Query options for SQL written in the engine's own dialect (`forEngine` texts). */
+  function ownDialect(f: EngineFixture) {
+    return f.engine.dialect === undefined ? {} : { dialect: f.engine.dialect };
+  }
+
+  /** True (and the test skipped) when the engine runs no compute functions (BigQuery: they run on DuckDB). */
+  function withoutCompute(f: EngineFixture, t: { skip(message?: string): void }): boolean {
+    if (f.capabilities.compute !== false) return false;
+    t.skip('the engine runs no compute functions (capability compute); a target runs them on DuckDB');
+    return true;
+  }
+
+  /** The store holds a step's output when the engine writes lake files (a staged engine writes tables). */
+  async function assertInStore(f: EngineFixture, out: MaterializeOutput): Promise<void> {
+    if (!isLakeFile(out.files[0]!)) return;
+    assert.ok(await f.store.exists(out.files[0]!));
+    assert.equal(out.bytes, (await f.store.stat(out.files[0]!))!.size);
   }
 
   /** Reads a materialized output back through `query`, so tests assert what downstream steps would see. */
@@ -208,13 +249,12 @@ export function engineSuite(name: string, fixture: () => Promise<EngineFixture>)
         const day1 = await seed(f, eventsOfDay('2026-01-01', 4, 0));
         const day2 = await seed(f, eventsOfDay('2026-01-02', 3, 100));
         await seed(f, eventsOfDay('2026-01-03', 5, 200)); // in the store, but not an input
-        const asset = defineAsset({ key: 'marts/by_category', deps: { events: rawEvents }, sql: forEngine(f.engine, SQL.byCategory) });
+        const asset = sqlAsset(f, { key: 'marts/by_category', deps: { events: rawEvents }, sql: SQL.byCategory });
         const out = await run(f, asset, { scope: dayScope('2026-01-02'), inputs: [eventsInput([day1, day2])] });
         assert.equal(out.rowCount, 2);
         assert.deepEqual(out.columns.map((c) => c.name), ['category', 'n', 'total']);
         assert.equal(out.files.length, 1);
-        assert.ok(await f.store.exists(out.files[0]!));
-        assert.equal(out.bytes, (await f.store.stat(out.files[0]!))!.size);
+        await assertInStore(f, out);
         assert.match(out.dataVersion, /^[0-9a-f]{64}$/);
         assert.deepEqual(await readBack(f, out, 'category'), [
           { category: 'a', n: 4, total: 1.5 + 4.5 + 1.5 + 4.5 },
@@ -224,18 +264,21 @@ export function engineSuite(name: string, fixture: () => Promise<EngineFixture>)
 
     test('the output is written at the requested path and nowhere else in the store', () =>
       withEngine(async (f) => {
-        const asset = defineAsset({ key: 'marts/ten', sql: forEngine(f.engine, SQL.rangeRows) });
+        const asset = sqlAsset(f, { key: 'marts/ten', sql: SQL.rangeRows });
         const out = await run(f, asset, { outputPath: 'marts/ten/v1.parquet' });
-        assert.deepEqual(out.files, ['marts/ten/v1.parquet']);
+        // A staged engine (BigQuery) writes a staging table, named by its locator, and nothing to the store.
+        const lake = out.files.every(isLakeFile);
+        if (lake) assert.deepEqual(out.files, ['marts/ten/v1.parquet']);
+        else assert.equal(out.files.length, 1);
         const listed: string[] = [];
         for await (const entry of f.store.list('')) listed.push(entry.path);
-        assert.deepEqual(listed, ['marts/ten/v1.parquet']);
+        assert.deepEqual(listed, lake ? ['marts/ten/v1.parquet'] : []);
         assert.equal(out.rowCount, 10);
       }));
 
     test('partition bounds are typed parameters', () =>
       withEngine(async (f) => {
-        const asset = defineAsset({ key: 'marts/params', sql: forEngine(f.engine, SQL.partitionParameters) });
+        const asset = sqlAsset(f, { key: 'marts/params', sql: SQL.partitionParameters });
         const out = await run(f, asset, { scope: dayScope('2026-01-02', '2026-01-04') });
         const types = Object.fromEntries(out.columns.map((c) => [c.name, c.type]));
         assert.equal(types['first_key'], forEngine(f.engine, TYPES.string));
@@ -250,21 +293,21 @@ export function engineSuite(name: string, fixture: () => Promise<EngineFixture>)
       withEngine(async (f) => {
         // One upstream file holding three days; only the middle day's rows fall in the window.
         const file = await seed(f, [...eventsOfDay('2026-01-01', 2, 0), ...eventsOfDay('2026-01-02', 3, 10), ...eventsOfDay('2026-01-03', 2, 20)]);
-        const asset = defineAsset({ key: 'marts/window', deps: { events: rawEvents }, sql: forEngine(f.engine, SQL.eventsInWindow) });
+        const asset = sqlAsset(f, { key: 'marts/window', deps: { events: rawEvents }, sql: SQL.eventsInWindow });
         const out = await run(f, asset, { scope: dayScope('2026-01-02'), inputs: [eventsInput([file])] });
         assert.deepEqual(await readBack(f, out, 'id'), [{ id: 10 }, { id: 11 }, { id: 12 }]);
       }));
 
     test('outside time-window partitions the window parameters are NULL', () =>
       withEngine(async (f) => {
-        const asset = defineAsset({ key: 'marts/static', sql: forEngine(f.engine, SQL.nullWindow) });
+        const asset = sqlAsset(f, { key: 'marts/static', sql: SQL.nullWindow });
         const out = await run(f, asset, { scope: staticScope('us') });
         assert.deepEqual(await readBack(f, out), [{ k: 'us', no_start: true, no_end: true }]);
       }));
 
     test('an input without files is an empty view with the given columns', () =>
       withEngine(async (f) => {
-        const asset = defineAsset({ key: 'marts/by_category', deps: { events: rawEvents }, sql: forEngine(f.engine, SQL.byCategory) });
+        const asset = sqlAsset(f, { key: 'marts/by_category', deps: { events: rawEvents }, sql: SQL.byCategory });
         const input: InputRelation = {
           name: 'events',
           assetKey: 'raw/events',
@@ -284,17 +327,18 @@ export function engineSuite(name: string, fixture: () => Promise<EngineFixture>)
             ['total', forEngine(f.engine, TYPES.float)],
           ],
         );
-        assert.ok(await f.store.exists(out.files[0]!));
+        await assertInStore(f, out);
       }));
 
     test('an input with neither files nor columns is an engine error naming it', () =>
       withEngine(async (f) => {
-        const asset = defineAsset({ key: 'marts/by_category', deps: { events: rawEvents }, sql: forEngine(f.engine, SQL.byCategory) });
+        const asset = sqlAsset(f, { key: 'marts/by_category', deps: { events: rawEvents }, sql: SQL.byCategory });
         await assert.rejects(run(f, asset, { inputs: [eventsInput([])] }), expectError('QUARRY_ENGINE_ERROR', 'marts/by_category', '"events"', 'raw/events'));
       }));
 
-    test('a compute asset returning rows writes them with the schema types, in schema order', () =>
+    test('a compute asset returning rows writes them with the schema types, in schema order', (t) =>
       withEngine(async (f) => {
+        if (withoutCompute(f, t)) return;
         const schema = z.object({ id: z.number().int(), name: z.string(), score: z.number(), ok: z.boolean(), at: z.iso.datetime(), day: z.iso.date(), note: z.string().nullable() });
         const asset = defineAsset({
           key: 'marts/rows',
@@ -324,8 +368,9 @@ export function engineSuite(name: string, fixture: () => Promise<EngineFixture>)
         ]);
       }));
 
-    test('a compute asset without a schema gets column types inferred from its rows', () =>
+    test('a compute asset without a schema gets column types inferred from its rows', (t) =>
       withEngine(async (f) => {
+        if (withoutCompute(f, t)) return;
         const asset = defineAsset({ key: 'marts/inferred', compute: () => [{ id: 1, label: 'a', ratio: 0.5, flag: true, at: new Date('2026-01-15T00:00:00Z') }, { id: 2, label: null, ratio: 1, flag: false, at: null }] });
         const out = await run(f, asset);
         assert.deepEqual(
@@ -344,8 +389,9 @@ export function engineSuite(name: string, fixture: () => Promise<EngineFixture>)
         ]);
       }));
 
-    test('a compute asset returning an async iterable streams every row', () =>
+    test('a compute asset returning an async iterable streams every row', (t) =>
       withEngine(async (f) => {
+        if (withoutCompute(f, t)) return;
         const asset = defineAsset({
           key: 'marts/stream',
           schema: z.object({ i: z.number().int(), half: z.number() }),
@@ -359,16 +405,18 @@ export function engineSuite(name: string, fixture: () => Promise<EngineFixture>)
         assert.deepEqual(total.rows, [{ n: 5000, s: (4999 * 5000) / 2, m: 2499.5 }]);
       }));
 
-    test('a compute asset returning an Arrow-like table writes its rows', () =>
+    test('a compute asset returning an Arrow-like table writes its rows', (t) =>
       withEngine(async (f) => {
+        if (withoutCompute(f, t)) return;
         const table = { toArray: () => [{ k: 'a', v: 1 }, { k: 'b', v: 2 }] };
         const asset = defineAsset({ key: 'marts/arrow', compute: () => table });
         const out = await run(f, asset);
         assert.deepEqual(await readBack(f, out, 'k'), [{ k: 'a', v: 1 }, { k: 'b', v: 2 }]);
       }));
 
-    test('a compute asset returning { sql, params } runs it over its inputs with partition parameters', () =>
+    test('a compute asset returning { sql, params } runs it over its inputs with partition parameters', (t) =>
       withEngine(async (f) => {
+        if (withoutCompute(f, t)) return;
         const file = await seed(f, eventsOfDay('2026-01-01', 6, 0));
         const asset = defineAsset({ key: 'marts/sql', deps: { events: rawEvents }, compute: () => ({ sql: forEngine(f.engine, SQL.computeSql), params: { factor: 10, category: 'b' } }) });
         const out = await run(f, asset, { scope: dayScope('2026-01-01'), inputs: [eventsInput([file])] });
@@ -379,8 +427,9 @@ export function engineSuite(name: string, fixture: () => Promise<EngineFixture>)
         ]);
       }));
 
-    test('ctx.query sees the inputs as views and returns plain rows', () =>
+    test('ctx.query sees the inputs as views and returns plain rows', (t) =>
       withEngine(async (f) => {
+        if (withoutCompute(f, t)) return;
         const file = await seed(f, eventsOfDay('2026-01-01', 6, 0));
         let seen: { inputs: Record<string, string>; partition: string; rows: Record<string, unknown>[] } | undefined;
         const compute: ComputeFunction = async (ctx) => {
@@ -401,22 +450,25 @@ export function engineSuite(name: string, fixture: () => Promise<EngineFixture>)
         assert.equal(out.rowCount, 2);
       }));
 
-    test('a compute result that is not rows, SQL or a table is QUARRY_BAD_COMPUTE_RESULT naming the asset', () =>
+    test('a compute result that is not rows, SQL or a table is QUARRY_BAD_COMPUTE_RESULT naming the asset', (t) =>
       withEngine(async (f) => {
+        if (withoutCompute(f, t)) return;
         for (const bad of [42, 'select 1', null, { rows: [] }]) {
           const asset = defineAsset({ key: 'marts/bad', compute: () => bad as never });
           await assert.rejects(run(f, asset, { scope: staticScope('us') }), expectError('QUARRY_BAD_COMPUTE_RESULT', 'marts/bad', '"us"'));
         }
       }));
 
-    test('a row value of the wrong type is QUARRY_BAD_COMPUTE_RESULT naming the row and column', () =>
+    test('a row value of the wrong type is QUARRY_BAD_COMPUTE_RESULT naming the row and column', (t) =>
       withEngine(async (f) => {
+        if (withoutCompute(f, t)) return;
         const asset = defineAsset({ key: 'marts/typed', schema: z.object({ id: z.number().int(), at: z.iso.datetime() }), compute: () => [{ id: 1, at: '2026-01-01T00:00:00Z' }, { id: 2, at: 'yesterday' }] });
         await assert.rejects(run(f, asset), expectError('QUARRY_BAD_COMPUTE_RESULT', 'marts/typed', 'row 1', '"at"', 'yesterday'));
       }));
 
-    test('a compute function that throws is QUARRY_COMPUTE_ERROR with the cause kept', () =>
+    test('a compute function that throws is QUARRY_COMPUTE_ERROR with the cause kept', (t) =>
       withEngine(async (f) => {
+        if (withoutCompute(f, t)) return;
         const boom = new Error('upstream API said no');
         const asset = defineAsset({
           key: 'marts/throws',
@@ -438,7 +490,13 @@ export function engineSuite(name: string, fixture: () => Promise<EngineFixture>)
           { id: 2, name: 'b', v: 2.5 },
           { id: 3, name: 'c', v: 3.5 },
         ];
-        const version = async (data: Record<string, unknown>[]) => (await run(f, defineAsset({ key: 'marts/versioned', compute: () => data }))).dataVersion;
+        // Without compute functions, the rows are written upstream (by the fixture's compute engine) and selected as they are.
+        const version = async (data: Record<string, unknown>[]) => {
+          if (f.capabilities.compute !== false) return (await run(f, defineAsset({ key: 'marts/versioned', compute: () => data }))).dataVersion;
+          const upstream = await run({ engine: f.computeEngine! }, defineAsset({ key: 'raw/events', compute: () => data }));
+          const asset = defineAsset({ key: 'marts/versioned', deps: { events: rawEvents }, sql: 'select * from events' });
+          return (await run(f, asset, { inputs: [eventsInput(upstream.files)] })).dataVersion;
+        };
         const base = await version(rows);
         assert.equal(await version([...rows].reverse()), base, 'same rows in another order');
         assert.equal(await version([rows[1]!, rows[2]!, rows[0]!]), base, 'same rows rotated');
@@ -452,9 +510,10 @@ export function engineSuite(name: string, fixture: () => Promise<EngineFixture>)
         assert.notEqual(await version([{ ...rows[0]!, name: 'b' }, { ...rows[1]!, name: 'a' }, rows[2]!]), base, 'values swapped between rows');
       }));
 
-    test('a SQL asset and a compute asset writing the same rows get the same data version', () =>
+    test('a SQL asset and a compute asset writing the same rows get the same data version', (t) =>
       withEngine(async (f) => {
-        const viaSql = await run(f, defineAsset({ key: 'marts/ten', sql: forEngine(f.engine, SQL.rangeRows) }));
+        if (withoutCompute(f, t)) return;
+        const viaSql = await run(f, sqlAsset(f, { key: 'marts/ten', sql: SQL.rangeRows }));
         const viaRows = await run(f, defineAsset({ key: 'marts/ten', compute: () => Array.from({ length: 10 }, (_, i) => ({ i: 9 - i })) }));
         assert.equal(viaRows.dataVersion, viaSql.dataVersion);
       }));
@@ -462,11 +521,11 @@ export function engineSuite(name: string, fixture: () => Promise<EngineFixture>)
     test('an output missing schema columns is QUARRY_SCHEMA_MISMATCH naming them and what was produced', () =>
       withEngine(async (f) => {
         const file = await seed(f, eventsOfDay('2026-01-01', 2, 0));
-        const asset = defineAsset({
+        const asset = sqlAsset(f, {
           key: 'marts/by_category',
           deps: { events: rawEvents },
           schema: z.object({ category: z.string(), n: z.number().int(), revenue: z.number(), region: z.string() }),
-          sql: forEngine(f.engine, SQL.byCategory),
+          sql: SQL.byCategory,
         });
         const outputPath = 'marts/by_category/v1.parquet';
         await assert.rejects(
@@ -476,8 +535,9 @@ export function engineSuite(name: string, fixture: () => Promise<EngineFixture>)
         assert.equal(await f.store.exists(outputPath), false);
       }));
 
-    test('compute rows missing a required schema column are QUARRY_SCHEMA_MISMATCH', () =>
+    test('compute rows missing a required schema column are QUARRY_SCHEMA_MISMATCH', (t) =>
       withEngine(async (f) => {
+        if (withoutCompute(f, t)) return;
         const asset = defineAsset({ key: 'marts/rows', schema: z.object({ id: z.number().int(), name: z.string(), note: z.string().optional() }), compute: () => [{ id: 1 }] });
         await assert.rejects(run(f, asset), expectError('QUARRY_SCHEMA_MISMATCH', 'marts/rows', '"name"', '"id"'));
       }));
@@ -485,7 +545,7 @@ export function engineSuite(name: string, fixture: () => Promise<EngineFixture>)
     test('a failing SQL statement is QUARRY_SQL_ERROR with the asset, the partition and the engine message', () =>
       withEngine(async (f) => {
         const file = await seed(f, eventsOfDay('2026-01-01', 2, 0));
-        const asset = defineAsset({ key: 'marts/broken', deps: { events: rawEvents }, sql: forEngine(f.engine, SQL.unknownColumn) });
+        const asset = sqlAsset(f, { key: 'marts/broken', deps: { events: rawEvents }, sql: SQL.unknownColumn });
         const outputPath = 'marts/broken/v1.parquet';
         await assert.rejects(
           run(f, asset, { scope: dayScope('2026-01-01', '2026-01-03'), inputs: [eventsInput([file])], outputPath }),
@@ -496,13 +556,13 @@ export function engineSuite(name: string, fixture: () => Promise<EngineFixture>)
 
     test('a SQL parameter that is not a partition parameter is QUARRY_SQL_ERROR naming it', () =>
       withEngine(async (f) => {
-        const asset = defineAsset({ key: 'marts/param', sql: forEngine(f.engine, SQL.unknownParameter) });
+        const asset = sqlAsset(f, { key: 'marts/param', sql: SQL.unknownParameter });
         await assert.rejects(run(f, asset, { scope: staticScope('us') }), expectError('QUARRY_SQL_ERROR', 'marts/param', 'not_a_parameter', 'partition_key'));
       }));
 
     test('aborting the signal interrupts a running statement with QUARRY_RUN_CANCELLED', () =>
       withEngine(async (f) => {
-        const asset = defineAsset({ key: 'marts/slow', sql: forEngine(f.engine, SQL.slow) });
+        const asset = sqlAsset(f, { key: 'marts/slow', sql: SQL.slow });
         const controller = new AbortController();
         const started = Date.now();
         setTimeout(() => controller.abort(), 150);
@@ -511,14 +571,15 @@ export function engineSuite(name: string, fixture: () => Promise<EngineFixture>)
         assert.ok(Date.now() - started < 10_000, 'cancellation should not wait for the statement to finish');
         assert.equal(await f.store.exists(outputPath), false);
         // The engine stays usable after an interrupted step.
-        const after = await run(f, defineAsset({ key: 'marts/ten', sql: forEngine(f.engine, SQL.rangeRows) }));
+        const after = await run(f, sqlAsset(f, { key: 'marts/ten', sql: SQL.rangeRows }));
         assert.equal(after.rowCount, 10);
       }));
 
     test('an already aborted signal cancels before any work, and a compute step sees the abort', () =>
       withEngine(async (f) => {
-        const asset = defineAsset({ key: 'marts/ten', sql: forEngine(f.engine, SQL.rangeRows) });
+        const asset = sqlAsset(f, { key: 'marts/ten', sql: SQL.rangeRows });
         await assert.rejects(run(f, asset, { signal: AbortSignal.abort() }), expectError('QUARRY_RUN_CANCELLED', 'marts/ten'));
+        if (f.capabilities.compute === false) return;
         const controller = new AbortController();
         const waiting = defineAsset({
           key: 'marts/waits',
@@ -534,24 +595,24 @@ export function engineSuite(name: string, fixture: () => Promise<EngineFixture>)
     test('query() runs SQL over asset views and returns JSON-safe rows', () =>
       withEngine(async (f) => {
         const file = await seed(f, eventsOfDay('2026-01-01', 4, 0));
-        const result = await f.engine.query(forEngine(f.engine, SQL.byCategory), { views: [eventsInput([file])] });
+        const result = await f.engine.query(forEngine(f.engine, SQL.byCategory), { views: [eventsInput([file])], ...ownDialect(f) });
         assert.deepEqual(result.columns.map((c) => c.name), ['category', 'n', 'total']);
         assert.deepEqual(result.rows, [
           { category: 'a', n: 2, total: 6 },
           { category: 'b', n: 2, total: 9 },
         ]);
         assert.equal(result.truncated, false);
-        const values = await f.engine.query(forEngine(f.engine, SQL.queryValues), { params: { label: 'hi' } });
+        const values = await f.engine.query(forEngine(f.engine, SQL.queryValues), { params: { label: 'hi' }, ...ownDialect(f) });
         assert.deepEqual(values.rows, [{ big: '9007199254740993', small: 42, at: '2026-01-15T08:30:00.000Z', day: '2026-01-15', x: 1.5, label: 'hi' }]);
         assert.doesNotThrow(() => JSON.stringify(values.rows));
       }));
 
     test('query() stops at maxRows and says so', () =>
       withEngine(async (f) => {
-        const result = await f.engine.query(forEngine(f.engine, SQL.rangeRows), { maxRows: 3 });
+        const result = await f.engine.query(forEngine(f.engine, SQL.rangeRows), { maxRows: 3, ...ownDialect(f) });
         assert.equal(result.rows.length, 3);
         assert.equal(result.truncated, true);
-        const all = await f.engine.query(forEngine(f.engine, SQL.rangeRows), { maxRows: 10 });
+        const all = await f.engine.query(forEngine(f.engine, SQL.rangeRows), { maxRows: 10, ...ownDialect(f) });
         assert.equal(all.rows.length, 10);
         assert.equal(all.truncated, false);
       }));
@@ -559,13 +620,13 @@ export function engineSuite(name: string, fixture: () => Promise<EngineFixture>)
     test('query() errors are QUARRY_SQL_ERROR with the engine message', () =>
       withEngine(async (f) => {
         const file = await seed(f, eventsOfDay('2026-01-01', 1, 0));
-        await assert.rejects(f.engine.query(forEngine(f.engine, SQL.unknownColumn), { views: [eventsInput([file])] }), expectError('QUARRY_SQL_ERROR', forEngine(f.engine, UNKNOWN_COLUMN_MESSAGE)));
+        await assert.rejects(f.engine.query(forEngine(f.engine, SQL.unknownColumn), { views: [eventsInput([file])], ...ownDialect(f) }), expectError('QUARRY_SQL_ERROR', forEngine(f.engine, UNKNOWN_COLUMN_MESSAGE)));
       }));
 
     test('steps run concurrently on one engine without seeing each other’s views', () =>
       withEngine(async (f) => {
         const files = await Promise.all([0, 1, 2, 3].map((d) => seed(f, eventsOfDay(`2026-01-0${d + 1}`, d + 1, d * 100))));
-        const asset = defineAsset({ key: 'marts/by_category', deps: { events: rawEvents }, sql: forEngine(f.engine, SQL.byCategory) });
+        const asset = sqlAsset(f, { key: 'marts/by_category', deps: { events: rawEvents }, sql: SQL.byCategory });
         const outs = await Promise.all(files.map((file, d) => run(f, asset, { scope: dayScope(`2026-01-0${d + 1}`), inputs: [eventsInput([file])] })));
         const counts = await Promise.all(outs.map(async (out) => (await readBack(f, out)).reduce((sum, row) => sum + Number(row['n']), 0)));
         assert.deepEqual(counts, [1, 2, 3, 4]);
@@ -594,7 +655,7 @@ export function engineSuite(name: string, fixture: () => Promise<EngineFixture>)
         if (!f.capabilities.declaredInputsOnly) return t.skip(NO_ISOLATION);
         const declared = await seed(f, eventsOfDay('2026-01-01', 2, 0));
         const other = await seed(f, eventsOfDay('2026-01-03', 5, 200)); // another partition, not an input
-        const sneaky = defineAsset({ key: 'marts/sneaky', deps: { events: rawEvents }, sql: forEngine(f.engine, UNDECLARED.readParquet)(pathOf(f, other)) });
+        const sneaky = sqlAsset(f, { key: 'marts/sneaky', deps: { events: rawEvents }, sql: undeclared('readParquet', pathOf(f, other)) });
         await assert.rejects(run(f, sneaky, { inputs: [eventsInput([declared])] }), expectError('QUARRY_BAD_FILE_ACCESS', 'marts/sneaky', 'deps'));
         // Through its declared view the same step reads fine.
         const honest = defineAsset({ key: 'marts/honest', deps: { events: rawEvents }, sql: 'select count(*) as n from events' });
@@ -605,6 +666,7 @@ export function engineSuite(name: string, fixture: () => Promise<EngineFixture>)
       withEngine((f) =>
         withLocalDir(async (dir) => {
           if (!f.capabilities.declaredInputsOnly) return t.skip(NO_ISOLATION);
+          if (!f.capabilities.localFiles) return t.skip('the engine reads no local files (capability localFiles), so sourceFiles do not apply');
           const landing = join(dir, 'orders.csv');
           await writeFile(landing, 'id,amount\n1,10\n2,20\n');
           const sql = forEngine(f.engine, UNDECLARED.readCsv)(landing);
@@ -632,14 +694,14 @@ export function engineSuite(name: string, fixture: () => Promise<EngineFixture>)
           const target = join(dir, 'stolen.csv');
           const inputs = [eventsInput([input])];
           const attempts = [
-            forEngine(f.engine, UNDECLARED.copyTo)(target),
-            forEngine(f.engine, UNDECLARED.breakOut)(target),
+            undeclared('copyTo', target),
+            undeclared('breakOut', target),
             // Overwriting the committed upstream file itself (the wrapper allows writing only the output).
-            forEngine(f.engine, UNDECLARED.breakOut)(pathOf(f, input)),
-            forEngine(f.engine, UNDECLARED.twoStatements)(target),
+            undeclared('breakOut', pathOf(f, input)),
+            undeclared('twoStatements', target),
           ];
           for (const sql of attempts) {
-            await assert.rejects(run(f, defineAsset({ key: 'marts/writer', deps: { events: rawEvents }, sql }), { inputs }), (error: unknown) => {
+            await assert.rejects(run(f, sqlAsset(f, { key: 'marts/writer', deps: { events: rawEvents }, sql }), { inputs }), (error: unknown) => {
               assert.ok(isQuarryError(error), String(error));
               assert.ok(error.message.includes('marts/writer'), error.message);
               return true;
@@ -658,9 +720,9 @@ export function engineSuite(name: string, fixture: () => Promise<EngineFixture>)
           const file = await seed(f, eventsOfDay('2026-01-01', 2, 0));
           const views = [eventsInput([file])];
           const target = join(dir, 'export.csv');
-          await assert.rejects(f.engine.query(forEngine(f.engine, UNDECLARED.copyTo)(target), { views }), expectError('QUARRY_QUERY_READ_ONLY', 'read-only'));
-          await assert.rejects(f.engine.query(forEngine(f.engine, UNDECLARED.copyTo)(pathOf(f, file)), { views }), expectError('QUARRY_QUERY_READ_ONLY', 'read-only'));
-          await assert.rejects(f.engine.query(forEngine(f.engine, UNDECLARED.twoStatements)(target), { views }), expectError('QUARRY_QUERY_READ_ONLY', '2 statements'));
+          await assert.rejects(f.engine.query(forEngine(f.engine, UNDECLARED.copyTo)(target), { views, ...ownDialect(f) }), expectError('QUARRY_QUERY_READ_ONLY', 'read-only'));
+          await assert.rejects(f.engine.query(forEngine(f.engine, UNDECLARED.copyTo)(pathOf(f, file)), { views, ...ownDialect(f) }), expectError('QUARRY_QUERY_READ_ONLY', 'read-only'));
+          await assert.rejects(f.engine.query(forEngine(f.engine, UNDECLARED.twoStatements)(target), { views, ...ownDialect(f) }), expectError('QUARRY_QUERY_READ_ONLY', '2 statements'));
           assert.equal(existsSync(target), false);
           assert.deepEqual((await f.engine.query('select count(*) as n from events', { views })).rows, [{ n: 2 }]);
         }),
@@ -675,14 +737,48 @@ export function engineSuite(name: string, fixture: () => Promise<EngineFixture>)
           const local = join(dir, 'passwords.csv');
           await writeFile(local, 'user,password\nroot,hunter2\n');
           const views = [eventsInput([visible])];
-          await assert.rejects(f.engine.query(forEngine(f.engine, UNDECLARED.readCsv)(local), { views }), expectError('QUARRY_BAD_FILE_ACCESS', local));
-          await assert.rejects(f.engine.query(forEngine(f.engine, UNDECLARED.readParquet)(pathOf(f, hidden)), { views }), expectError('QUARRY_BAD_FILE_ACCESS'));
+          await assert.rejects(f.engine.query(forEngine(f.engine, UNDECLARED.readCsv)(local), { views, ...ownDialect(f) }), expectError('QUARRY_BAD_FILE_ACCESS', local));
+          await assert.rejects(f.engine.query(forEngine(f.engine, UNDECLARED.readParquet)(pathOf(f, hidden)), { views, ...ownDialect(f) }), expectError('QUARRY_BAD_FILE_ACCESS'));
           if (f.store.capabilities.localPaths) {
             // A view's own file is visible by its path too: it is part of what the query may read.
-            assert.equal((await f.engine.query(forEngine(f.engine, UNDECLARED.readParquet)(pathOf(f, visible)), { views })).rows.length, 2);
+            assert.equal((await f.engine.query(forEngine(f.engine, UNDECLARED.readParquet)(pathOf(f, visible)), { views, ...ownDialect(f) })).rows.length, 2);
           }
         }),
       ));
+
+    // Write–audit–publish (engines with stagedPublish): materialize stages, publish makes it current.
+
+    test('publish makes staged partitions current, replacing only their own partition; discard drops what is staged', (t) =>
+      withEngine(async (f) => {
+        if (f.capabilities.stagedPublish !== true || f.engine.publish === undefined) return t.skip('the engine writes final lake files (no capability stagedPublish)');
+        const file = await seed(f, [...eventsOfDay('2026-01-01', 2, 0), ...eventsOfDay('2026-01-02', 3, 10), ...eventsOfDay('2026-01-03', 2, 20)]);
+        const asset = sqlAsset(f, { key: 'marts/daily', deps: { events: rawEvents }, partitions: dailyPartitions({ start: '2026-01-01' }), sql: SQL.eventsInWindow });
+        const stageAndPublish = async (day: string, files: string[]) => {
+          const out = await run(f, asset, { scope: dayScope(day), inputs: [eventsInput(files)] });
+          const published = await f.engine.publish!({ asset, runId: 'run-1', partitions: [{ key: day, start: dayScope(day).start!, end: dayScope(day).end!, files: out.files }], signal: new AbortController().signal });
+          assert.equal(published.length, 1);
+          assert.equal(published[0]!.key, day);
+          assert.notDeepEqual(published[0]!.files, out.files);
+          // What was staged is gone once published.
+          await assert.rejects(readBack(f, out), (e: unknown) => isQuarryError(e));
+          return published[0]!.files;
+        };
+        const ids = async (files: string[]) => (await readBack(f, { files } as MaterializeOutput, 'id')).map((r) => r['id']);
+        const day2 = await stageAndPublish('2026-01-02', [file]);
+        const day3 = await stageAndPublish('2026-01-03', [file]);
+        assert.deepEqual(await ids(day2), [10, 11, 12]);
+        assert.deepEqual(await ids(day3), [20, 21]);
+        // Re-published from other rows: the partition is replaced, its neighbour is untouched.
+        const fewer = await seed(f, eventsOfDay('2026-01-02', 1, 10));
+        assert.deepEqual(await stageAndPublish('2026-01-02', [fewer]), day2);
+        assert.deepEqual(await ids(day2), [10]);
+        assert.deepEqual(await ids(day3), [20, 21]);
+        // A staged output that will not be published is dropped.
+        const staged = await run(f, asset, { scope: dayScope('2026-01-01'), inputs: [eventsInput([file])] });
+        assert.deepEqual(await ids(staged.files), [0, 1]);
+        await f.engine.discard!(staged.files);
+        await assert.rejects(readBack(f, staged), (e: unknown) => isQuarryError(e));
+      }));
 
     test('capability flags are booleans and match the engine', () =>
       withEngine(async (f) => {

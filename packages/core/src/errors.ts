@@ -105,6 +105,9 @@ export const QUARRY_ERROR_CODES = {
   QUARRY_STORE_ACCESS_DENIED: 'the credentials may not read or write the object store bucket (HTTP 403)',
   QUARRY_STORE_BUCKET_NOT_FOUND: "the object store's bucket does not exist",
   QUARRY_STORE_ERROR: 'the object store failed a request for another reason (its message says why)',
+  // bigquery
+  QUARRY_BIGQUERY_DATASET_MISSING: "the BigQuery dataset a target names does not exist (Quarry does not create it)",
+  QUARRY_BIGQUERY_UNSUPPORTED: "an asset cannot run on BigQuery as declared (its partitions have no BigQuery table layout, or it is a compute asset)",
 } as const;
 
 /** A stable Quarry error code, such as `QUARRY_ASSET_CYCLE`. */

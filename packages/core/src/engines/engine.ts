@@ -203,6 +203,11 @@ export interface EngineQueryOptions {
   /** Stop reading after this many rows (the result says `truncated`). */
   readonly maxRows?: number;
   readonly signal?: AbortSignal;
+  /**
+   * The dialect `sql` is written in (default `duckdb`, the dialect of Quarry's one SQL); an engine of
+   * another dialect transpiles it first. `bigquery` passes BigQuery SQL to the BigQuery engine as is.
+   */
+  readonly dialect?: EngineDialect;
 }
 
 /** Rows of an ad-hoc query as JSON-safe values. */
