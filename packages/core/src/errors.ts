@@ -100,6 +100,9 @@ export const QUARRY_ERROR_CODES = {
   QUARRY_BAD_AUTOMATION: 'an automation condition, sensor, freshness policy, priority or pool is invalid',
   QUARRY_SENSOR_FAILED: "a sensor's evaluate function threw, returned something invalid or ran past its time limit",
   QUARRY_DAEMON_LEASE_HELD: 'another daemon holds the lease of this instance',
+  // targets (issue 13: where a project runs, cost limits)
+  QUARRY_UNKNOWN_TARGET: 'a --target or QUARRY_TARGET names a target the project does not declare',
+  QUARRY_BYTES_LIMIT_EXCEEDED: "a run's dry-run bytes exceed --max-bytes-billed or the target's maxBytesBilled, so it was refused before any job started",
 } as const;
 
 /** A stable Quarry error code, such as `QUARRY_ASSET_CYCLE`. */
