@@ -28,16 +28,17 @@ import { createPlan, resolvePartitionTargets, type Plan } from '../planner/index
 import { createTieredObjectStore, TieredObjectStore, type ObjectStore } from '../storage/index.ts';
 import { checkRequirements, qualityScore, type CheckResult, type QualityScore } from '../checks/index.ts';
 import { AssetState, codeVersionOf, computeStaleness, resolvedDependencies, restrictStaleness, upstreamClosureTargets, upstreamSubset, type AssetStaleness } from '../versioning/index.ts';
-import type { AssetPartitionStatus, AssetSummary, PlanOptions, RunOptions } from './instance-types.ts';
+import type { AssetPartitionStatus, AssetSummary, PlanEstimate, PlanOptions, PlanStepEstimate, RunCost, RunOptions } from './instance-types.ts';
+import { formatBytes } from './instance-types.ts';
 import { runIdOfFile, runIdOfTemporaryFile } from './lake-paths.ts';
 import { assertLakeAcceptsNewCatalog, assertLakeMatchesCatalog, catalogFileIsNew, checksumObject, ensureLakeMarker, LAKE_MARKER_FILE, objectDamage, statDamage, type FileDamage } from './lake-integrity.ts';
 import { loadProject } from './load-project.ts';
 import { RUN_HEARTBEAT_MS, settleDeadRun } from './settle-dead-run.ts';
-import { createStepRunner, type TracedStepRunner } from './step-runner.ts';
+import { createStepRunner, type EngineStepRunner, type TracedStepRunner } from './step-runner.ts';
 import { AlertRaiser } from '../observability/alerts/index.ts';
 import { readAssetColumnLineage, type AssetColumnLineage } from './column-lineage-recorder.ts';
 import { traceColumnLineage, type ColumnLineageEdge } from '../lineage/index.ts';
-import { loadSqlDialect } from '../dialect/index.ts';
+import { loadSqlDialect, transpileSql } from '../dialect/index.ts';
 import { classifyProjectPii, declaredColumnLineage, maskedViewColumns, piiColumnsFrom, piiReport, type PiiColumnReport, type ProjectPii } from './instance-pii.ts';
 import { lastRecordedSchema } from './schema-guard.ts';
 import type { ColumnLineageOf } from '../lineage/pii-propagation.ts';
@@ -45,7 +46,7 @@ import { schemaColumnsOf, type SchemaChange, type RecordedColumn } from '../line
 import type { PiiColumns } from '../definitions/index.ts';
 import { upstreamFailedResolver } from './upstream-failed.ts';
 import { engineColumnsFromSchema } from './engine-columns.ts';
-import { resolveProjectTarget, startDuckDbEngine, startTargetEngine, targetStateDir, type ResolvedTarget, type StartedEngine } from './target-runtime.ts';
+import { costOfBytes, createGcsStore, resolveProjectTarget, startDuckDbEngine, startTargetEngine, targetMaxBytesBilled, targetPricePerTiB, targetStateDir, type ResolvedTarget, type StartedEngine } from './target-runtime.ts';
 import { DEFAULT_TARGET } from '../definitions/index.ts';
 import type { ColumnLineage } from '../lineage/column-lineage-types.ts';
 import { buildDataDictionary, type DataDictionary } from '../lineage/dictionary/index.ts';
@@ -80,6 +81,8 @@ export interface InstanceConfig {
   readonly target?: string;
   /** Replaces `process.env` for `QUARRY_TARGET` and `QUARRY_GCP_ACCESS_TOKEN` (tests, the CLI's environment). */
   readonly env?: Readonly<Record<string, string | undefined>>;
+  /** An engine to use as the target's (tests, embedding); closed with the instance. Default: the one the target names. */
+  readonly engine?: Engine;
 }
 
 /**
@@ -130,7 +133,7 @@ export class Instance {
   constructor(
     projectDir: string,
     project: ProjectDefinition,
-    options: { now?: Date; quarryHome?: string; clock?: Clock; columnLineageOf?: (assetKey: AssetKey) => ColumnLineage | undefined; lineageEnv?: OpenLineageTransportEnvironment; tracing?: Tracing; logLevel?: LogLevel; secrets?: readonly string[]; target?: ResolvedTarget; store?: ObjectStore; env?: Readonly<Record<string, string | undefined>> } = {},
+    options: { now?: Date; quarryHome?: string; clock?: Clock; columnLineageOf?: (assetKey: AssetKey) => ColumnLineage | undefined; lineageEnv?: OpenLineageTransportEnvironment; tracing?: Tracing; logLevel?: LogLevel; secrets?: readonly string[]; target?: ResolvedTarget; store?: ObjectStore; env?: Readonly<Record<string, string | undefined>>; engine?: Engine } = {},
   ) {
     this.projectDir = projectDir;
     this.project = project;
@@ -141,6 +144,10 @@ export class Instance {
     this.#logLevel = options.logLevel ?? 'info';
     this.#secrets = options.secrets ?? secretValuesFromEnv(process.env);
     this.#env = options.env ?? process.env;
+    if (options.engine !== undefined) {
+      this.#engine = Promise.resolve({ engine: options.engine, version: 'unknown' });
+      this.#processingEngine.name = options.engine.name;
+    }
     this.target = options.target ?? resolveProjectTarget(project, undefined, this.#env);
     const quarryHome = resolveQuarryHome(projectDir, options.quarryHome !== undefined ? { QUARRY_HOME: options.quarryHome } : process.env);
     // `dev` keeps the home's own paths; another target keeps its catalog, logs and scratch under <home>/targets/<name>.
@@ -496,7 +503,139 @@ export class Instance {
       ...(options.maxSteps !== undefined ? { maxSteps: options.maxSteps } : {}),
       ...(options.maxPartitions !== undefined ? { maxPartitions: options.maxPartitions } : {}),
     });
+    // On a SQL engine of another dialect, an asset whose SQL does not transpile fails here, before any job.
+    await this.#assertPlanCompiles(plan);
     return { plan, staleness, ctx };
+  }
+
+  // ---------------------------------------------------------------- targets (issue 13): engines, SQL per engine, cost
+
+  /** True when the target's engine estimates steps by dry runs (BigQuery): `quarry plan` then shows bytes and cost. */
+  async hasDryRun(): Promise<boolean> {
+    if (this.#engine === undefined && this.target.definition.engine.kind === 'duckdb') return false;
+    return (await this.engine()).dryRun !== undefined;
+  }
+
+  /** The engine kind `asset` runs on in this target: its pin, else the target's, except compute assets on BigQuery (DuckDB). */
+  engineKindOf(key: AssetKey): 'duckdb' | 'bigquery' {
+    const asset = this.#materializable(key);
+    if (asset.engine !== undefined) return asset.engine;
+    const target = this.target.definition.engine.kind;
+    return target === 'bigquery' && asset.compute !== undefined ? 'duckdb' : target;
+  }
+
+  /**
+   * The SQL the target's engine runs for `key`: DuckDB's as written; BigQuery's from `sql: { bigquery }`
+   * or transpiled (`QUARRY_SQL_UNSUPPORTED` naming the construct and the way out when it does not).
+   * A compute asset has no SQL of its own (`QUARRY_BAD_ARGUMENT`).
+   */
+  async compile(key: AssetKey): Promise<{ assetKey: AssetKey; engine: 'duckdb' | 'bigquery'; sql: string; transpiled: boolean }> {
+    const asset = this.#materializable(key);
+    const engine = this.engineKindOf(key);
+    const own = asset.sqlByEngine?.[engine];
+    if (own !== undefined) return { assetKey: key, engine, sql: own, transpiled: false };
+    if (asset.sql === undefined) {
+      throw new QuarryError('QUARRY_BAD_ARGUMENT', `Asset "${key}" is a compute asset: its TypeScript runs on DuckDB and it has no SQL to compile (a { sql } it returns is built at run time).`);
+    }
+    if (engine === 'duckdb') return { assetKey: key, engine, sql: asset.sql, transpiled: false };
+    await loadSqlDialect();
+    try {
+      return { assetKey: key, engine, sql: transpileSql(asset.sql, { to: engine, assetKey: key, pretty: true }), transpiled: true };
+    } catch (error) {
+      if (isQuarryError(error, 'QUARRY_SQL_UNSUPPORTED')) {
+        throw new QuarryError(
+          'QUARRY_SQL_UNSUPPORTED',
+          `${error.message} Ways out: give the asset SQL per engine, sql: { duckdb: '…', bigquery: '…' }, or pin it to DuckDB with engine: 'duckdb' (target "${this.target.name}" runs ${engine}).`,
+          { details: { ...(error.details ?? {}), assetKey: key, target: this.target.name }, cause: error },
+        );
+      }
+      throw error;
+    }
+  }
+
+  async #assertPlanCompiles(plan: Plan): Promise<void> {
+    if (this.target.definition.engine.kind === 'duckdb') return;
+    const seen = new Set<AssetKey>();
+    for (const step of plan.steps) {
+      if (seen.has(step.assetKey)) continue;
+      seen.add(step.assetKey);
+      const asset = this.graph.get(step.assetKey);
+      if (asset.type !== 'asset' || this.engineKindOf(step.assetKey) === 'duckdb' || asset.sql === undefined) continue;
+      await this.compile(step.assetKey);
+    }
+  }
+
+  /**
+   * What the plan's steps would process, by the engines' dry runs (BigQuery), with the estimated cost
+   * at the target's price per TiB. Steps whose engine has no dry run, or whose upstream is not written
+   * yet, have no bytes and say why; `totalBytes` sums the others.
+   */
+  async estimatePlan(plan: Plan, options: { signal?: AbortSignal } = {}): Promise<PlanEstimate> {
+    const pricePerTiB = targetPricePerTiB(this.target.definition);
+    if (plan.steps.length === 0) return { target: this.target.name, pricePerTiB, steps: [], totalBytes: 0, estimatedCost: 0, estimated: false };
+    const runner = await this.#stepRunner(`estimate_${Date.now().toString(36)}`, false);
+    const steps: PlanStepEstimate[] = [];
+    for (const step of plan.steps) {
+      const e = await runner.estimate(step, options.signal);
+      steps.push({ ...e, ...(e.bytesProcessed !== undefined ? { estimatedCost: costOfBytes(e.bytesProcessed, pricePerTiB) } : {}) });
+    }
+    const totalBytes = steps.reduce((n, s) => n + (s.bytesProcessed ?? 0), 0);
+    return { target: this.target.name, pricePerTiB, steps, totalBytes, estimatedCost: costOfBytes(totalBytes, pricePerTiB), estimated: steps.some((s) => s.bytesProcessed !== undefined) };
+  }
+
+  /**
+   * Refuses a plan whose dry-run bytes exceed `maxBytesBilled` (or the target's), before any job:
+   * `QUARRY_BYTES_LIMIT_EXCEEDED` naming the total, the limit and the biggest steps.
+   */
+  async assertWithinBytesLimit(plan: Plan, maxBytesBilled?: number): Promise<PlanEstimate | undefined> {
+    const limit = maxBytesBilled ?? targetMaxBytesBilled(this.target.definition);
+    if (limit === undefined) return undefined;
+    const estimate = await this.estimatePlan(plan);
+    if (estimate.totalBytes <= limit) return estimate;
+    const biggest = [...estimate.steps].filter((s) => (s.bytesProcessed ?? 0) > 0).sort((a, b) => b.bytesProcessed! - a.bytesProcessed!).slice(0, 3);
+    const unknown = estimate.steps.filter((s) => s.bytesProcessed === undefined).length;
+    throw new QuarryError(
+      'QUARRY_BYTES_LIMIT_EXCEEDED',
+      `The run would process ${formatBytes(estimate.totalBytes)} (${estimate.totalBytes} bytes, about $${estimate.estimatedCost.toFixed(2)} at $${estimate.pricePerTiB}/TiB), over the limit of ${formatBytes(limit)} (${limit} bytes); nothing was started. ` +
+        `Biggest steps: ${biggest.map((s) => `${s.stepId} ${formatBytes(s.bytesProcessed!)}`).join(', ')}${unknown > 0 ? `; ${unknown} step${unknown === 1 ? '' : 's'} could not be estimated` : ''}. ` +
+        'Select fewer partitions or assets, or raise --max-bytes-billed (or the target\'s maxBytesBilled).',
+      { details: { totalBytes: estimate.totalBytes, limit, steps: biggest.map((s) => ({ stepId: s.stepId, bytes: s.bytesProcessed! })) } },
+    );
+  }
+
+  /** Bytes processed and billed by a run's engine jobs, per step and in total, with their cost at the target's price per TiB. */
+  runCost(runId: string): RunCost {
+    const totals = this.catalog.engineJobTotals(runId);
+    const pricePerTiB = targetPricePerTiB(this.target.definition);
+    return {
+      pricePerTiB,
+      jobs: totals.jobs,
+      bytesProcessed: totals.bytesProcessed,
+      bytesBilled: totals.bytesBilled,
+      cost: costOfBytes(totals.bytesBilled, pricePerTiB),
+      steps: totals.steps.map((s) => ({ ...s, cost: costOfBytes(s.bytesBilled, pricePerTiB) })),
+    };
+  }
+
+  /** A step runner of run `runId` over this target's engines (the DuckDB one beside a BigQuery target when needed). */
+  async #stepRunner(runId: string, force: boolean): Promise<EngineStepRunner> {
+    const engine = await this.engine();
+    return createStepRunner({
+      graph: this.graph,
+      catalog: this.catalog,
+      engine,
+      projectDir: this.projectDir,
+      runId,
+      owner: { runId, pid: process.pid },
+      ctx: this.partitionsContext(),
+      codeVersion: (k) => this.codeVersion(k),
+      force,
+      store: this.store,
+      duckDbEngine: () => this.duckDbEngine(),
+      alerts: this.alerts,
+      schemaChanges: this.project.schemaChanges,
+      tracing: this.#tracing,
+    });
   }
 
   /**
@@ -579,6 +718,8 @@ export class Instance {
   /** Plans and starts a run in this process; returns its id at once (see `waitForRun`). */
   async startRun(options: RunOptions = {}): Promise<{ runId: string; plan: Plan }> {
     const { plan, staleness, ctx } = await this.#planWithStaleness(options);
+    // A run over its byte limit is refused before it exists, so before any job starts.
+    await this.assertWithinBytesLimit(plan, options.maxBytesBilled);
     this.#clearSettledFailures(staleness, ctx);
     if (this.localStore !== undefined) ensureLakeMarker(this.localStore.root, this.catalog);
     const run = this.catalog.createRun({
@@ -647,25 +788,7 @@ export class Instance {
     heartbeat.unref();
     // One step runner per run, made when the first step starts (that is when the engine is needed).
     let stepRunner: Promise<TracedStepRunner> | undefined;
-    const runner = (): Promise<TracedStepRunner> =>
-      (stepRunner ??= this.engine().then((engine) =>
-        createStepRunner({
-          graph: this.graph,
-          catalog: this.catalog,
-          engine,
-          projectDir: this.projectDir,
-          runId,
-          owner,
-          ctx: this.partitionsContext(),
-          codeVersion: (k) => this.codeVersion(k),
-          force,
-          store: this.store,
-          duckDbEngine: () => this.duckDbEngine(),
-          alerts: this.alerts,
-          schemaChanges: this.project.schemaChanges,
-          tracing: this.#tracing,
-        }),
-      ));
+    const runner = (): Promise<TracedStepRunner> => (stepRunner ??= this.#stepRunner(runId, force));
     const handle = executePlan(plan, {
       runId,
       concurrency,
@@ -1407,10 +1530,18 @@ export async function openInstance(config: InstanceConfig = {}): Promise<Instanc
     tracing: config.tracing ?? (await createTracing()),
     ...(config.logLevel !== undefined ? { logLevel: config.logLevel } : {}),
     ...(config.secrets !== undefined ? { secrets: config.secrets } : {}),
+    ...(config.env !== undefined ? { env: config.env } : {}),
+    ...(config.engine !== undefined ? { engine: config.engine } : {}),
   };
-  const instance = config.project ? new Instance(config.projectDir ?? process.cwd(), config.project, options) : await (async () => {
+  // The target is resolved before the instance opens its catalog; a bucket store is built here (asynchronously, by dynamic import).
+  const open = async (projectDir: string, project: ProjectDefinition): Promise<Instance> => {
+    const target = resolveProjectTarget(project, config.target, config.env ?? process.env);
+    const store = target.definition.store.kind === 'gcs' ? await createGcsStore(target.definition.store, config.env ?? process.env) : undefined;
+    return new Instance(projectDir, project, { ...options, target, ...(store !== undefined ? { store } : {}) });
+  };
+  const instance = config.project ? await open(config.projectDir ?? process.cwd(), config.project) : await (async () => {
     const loaded = await loadProject(config.projectDir ?? process.cwd());
-    return new Instance(loaded.projectDir, loaded.project, options);
+    return open(loaded.projectDir, loaded.project);
   })();
   if (config.columnLineage !== undefined) instance.columnLineageProvider = config.columnLineage;
   return instance;
