@@ -259,10 +259,11 @@ export class Instance {
    * The DuckDB engine compute assets (and assets pinned to `engine: 'duckdb'`) run on: the target's
    * own engine when that is DuckDB, else a DuckDB engine beside it over the target's store.
    */
-  duckDbEngine(): Promise<Engine> {
-    if (this.target.definition.engine.kind === 'duckdb') return this.engine();
+  async duckDbEngine(): Promise<Engine> {
+    const target = await this.engine();
+    if (target.name === 'duckdb') return target;
     this.#duckdb ??= startDuckDbEngine(this.store, this.#tempDir());
-    return this.#duckdb.then((started) => started.engine);
+    return (await this.#duckdb).engine;
   }
 
   #tempDir(): string {
