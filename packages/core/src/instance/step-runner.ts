@@ -600,7 +600,8 @@ export function createStepRunner(config: StepRunnerConfig): EngineStepRunner {
         publishedFiles = new Map();
         for (const p of published) {
           publishedFiles.set(p.key, p.files);
-          jobs.push(...(p.jobs ?? []));
+          // A publish job serves its partition unless it says otherwise.
+          jobs.push(...(p.jobs ?? []).map((j) => (j.partitions !== undefined ? j : { ...j, partitions: [p.key] })));
         }
         const missing = passed.find(({ r }) => !publishedFiles.has(r.key));
         if (missing !== undefined) throw new QuarryError('QUARRY_ENGINE_ERROR', `${label}: ${engine.name} published no version of partition "${missing.r.key}".`);
