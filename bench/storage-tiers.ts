@@ -57,7 +57,7 @@ try {
       const started = performance.now();
       for (const file of files) {
         const target = join(dir, '.quarry', 'tmp', `level-${level}-${bytes}-${Math.random().toString(36).slice(2)}.parquet`);
-        await rewriter.rewrite(instance.store.localPath(file.path), target, { zstdLevel: level, rowGroupSize: 1_000_000 });
+        await rewriter.rewrite(instance.store.localPath(file.path)!, target, { zstdLevel: level, rowGroupSize: 1_000_000 });
         bytes += statSync(target).size;
         rmSync(target);
       }

@@ -108,6 +108,9 @@ export const QUARRY_ERROR_CODES = {
   // bigquery
   QUARRY_BIGQUERY_DATASET_MISSING: "the BigQuery dataset a target names does not exist (Quarry does not create it)",
   QUARRY_BIGQUERY_UNSUPPORTED: "an asset cannot run on BigQuery as declared (its partitions have no BigQuery table layout, or it is a compute asset)",
+  // targets (issue 13: where a project runs, cost limits)
+  QUARRY_UNKNOWN_TARGET: 'a --target or QUARRY_TARGET names a target the project does not declare',
+  QUARRY_BYTES_LIMIT_EXCEEDED: "a run's dry-run bytes exceed --max-bytes-billed or the target's maxBytesBilled, so it was refused before any job started",
 } as const;
 
 /** A stable Quarry error code, such as `QUARRY_ASSET_CYCLE`. */

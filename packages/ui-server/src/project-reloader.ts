@@ -57,7 +57,7 @@ export interface ReloadingInstance {
  * loads the definition afresh into a new instance over the same state and serves that one. The old
  * instance closes once no run of it is active. A failed reload keeps the old definition and says why.
  */
-export function reloadingInstance(first: UiInstance, options: { quarryHome?: string; debounceMs?: number; watch?: boolean } = {}): ReloadingInstance {
+export function reloadingInstance(first: UiInstance, options: { quarryHome?: string; target?: string; debounceMs?: number; watch?: boolean } = {}): ReloadingInstance {
   let current = first;
   let state: DefinitionsState = { version: 1, loadedAt: new Date().toISOString() };
   const retired: UiInstance[] = [];
@@ -82,7 +82,7 @@ export function reloadingInstance(first: UiInstance, options: { quarryHome?: str
   const reload = async (): Promise<DefinitionsState> => {
     try {
       const loaded = await importProjectFresh(current.projectDir);
-      const next = await openInstance({ projectDir: loaded.projectDir, project: loaded.project, ...(options.quarryHome !== undefined ? { quarryHome: options.quarryHome } : {}) });
+      const next = await openInstance({ projectDir: loaded.projectDir, project: loaded.project, ...(options.quarryHome !== undefined ? { quarryHome: options.quarryHome } : {}), ...(options.target !== undefined ? { target: options.target } : {}) });
       if (closed) {
         await next.close();
         return state;

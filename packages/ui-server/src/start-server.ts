@@ -10,6 +10,8 @@ export interface ServeOptions {
   readonly projectDir?: string;
   /** Where state lives (default `$QUARRY_HOME` or `<projectDir>/.quarry`). */
   readonly quarryHome?: string;
+  /** The project's target to serve (default `QUARRY_TARGET`, else `dev`); see docs/targets.md. */
+  readonly target?: string;
   /** An already open instance to serve (it is not closed with the server). */
   readonly instance?: UiInstance;
   /** Address to bind (default 127.0.0.1); anything but loopback requires `token`. */
@@ -95,9 +97,10 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
     (await openInstance({
       ...(options.projectDir !== undefined ? { projectDir: options.projectDir } : {}),
       ...(options.quarryHome !== undefined ? { quarryHome: options.quarryHome } : {}),
+      ...(options.target !== undefined ? { target: options.target } : {}),
     }));
   // An instance the server opened reloads its definition on file changes (see project-reloader.ts).
-  const reloading = owned ? reloadingInstance(instance, { ...(options.quarryHome !== undefined ? { quarryHome: options.quarryHome } : {}), watch: options.watch ?? true }) : undefined;
+  const reloading = owned ? reloadingInstance(instance, { ...(options.quarryHome !== undefined ? { quarryHome: options.quarryHome } : {}), ...(options.target !== undefined ? { target: options.target } : {}), watch: options.watch ?? true }) : undefined;
   const served = reloading?.instance ?? instance;
   let app: FastifyInstance | undefined;
   try {

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import type { FileStore, FileTier, StorageFileRecord, StorageTierTotals } from '../catalog/index.ts';
 import { DEFAULT_STORAGE_PRICES, resolveStorageTiers, type StoragePrices, type StorageTiers } from '../definitions/index.ts';
 import { QuarryError } from '../errors.ts';
+import { isLakeFile } from '../engines/engine.ts';
 import type { Instance } from '../instance/index.ts';
 import { checksumFile } from '../instance/lake-integrity.ts';
 import { isMultiPartitionsDefinition, isTimeWindowPartitionsDefinition, type PartitionsContext, type PartitionsDefinition } from '../partitions/index.ts';
@@ -154,8 +155,12 @@ export async function applyStorageTiers(instance: Instance, options: ApplyStorag
   const dryRun = options.dryRun === true;
   const keepOldFilesMs = options.keepOldFilesMs ?? 0;
   const catalog = instance.catalog;
-  const store = instance.store as TieredObjectStore;
-  const files = catalog.storageFiles();
+  // Tiers move files between local folders: a target whose lake is a bucket (or whose versions are engine tables) has none.
+  const store = instance.localStore;
+  if (store === undefined) {
+    throw new QuarryError('QUARRY_BAD_ARGUMENT', `Storage tiers move lake files between local folders, but target "${instance.target.name}" keeps its lake in a ${instance.store.name} store: run quarry storage on a target with a local lake.`);
+  }
+  const files = catalog.storageFiles().filter((f) => isLakeFile(f.path));
   assertColdStorePresent(store, files);
 
   const recovered = dryRun ? 0 : await finishInterruptedMoves(instance, now, keepOldFilesMs);

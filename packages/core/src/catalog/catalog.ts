@@ -988,8 +988,49 @@ export interface Catalog {
   releaseDaemonLease(name: string, holder: string): void;
   daemonLease(name: string): DaemonLease | undefined;
 
+  // ---------------------------------------------------------------- targets (issue 13): engine jobs and their cost
+
+  /** Records the jobs an engine ran for a step (call it inside the version commit's `atomically`). */
+  recordEngineJobs(jobs: readonly NewEngineJob[]): void;
+  /** The engine jobs of a run (of one step when `stepId` is given), in the order they were recorded. */
+  engineJobs(runId: string, options?: { readonly stepId?: string }): EngineJobRecord[];
+  /** Bytes processed and billed per step of a run, and in total (steps without jobs are absent). */
+  engineJobTotals(runId: string): EngineJobTotals;
+
   /** Closes the connection; the catalog must not be used afterwards. */
   close(): void;
+}
+
+/** One engine job to record (`Catalog.recordEngineJobs`). */
+export interface NewEngineJob {
+  readonly runId: string;
+  readonly stepId: string;
+  readonly assetKey: string;
+  /** The partition keys the job served (all of the step's when the engine did not say). */
+  readonly partitions: readonly string[];
+  readonly jobId: string;
+  /** `query`, `load`, `copy`, `extract`. */
+  readonly kind: string;
+  /** The engine that ran it (`bigquery`). */
+  readonly engine: string;
+  readonly bytesProcessed?: number | null;
+  readonly bytesBilled?: number | null;
+}
+
+/** A recorded engine job. */
+export interface EngineJobRecord extends Required<Omit<NewEngineJob, 'bytesProcessed' | 'bytesBilled'>> {
+  readonly id: number;
+  readonly bytesProcessed: number | null;
+  readonly bytesBilled: number | null;
+  readonly createdAt: Date;
+}
+
+/** What a run's engine jobs processed and billed. */
+export interface EngineJobTotals {
+  readonly steps: readonly { readonly stepId: string; readonly assetKey: string; readonly jobs: number; readonly bytesProcessed: number; readonly bytesBilled: number }[];
+  readonly jobs: number;
+  readonly bytesProcessed: number;
+  readonly bytesBilled: number;
 }
 
 /** The column lineage of an asset's version, to record (the lineage is the JSON of `ColumnLineage`, see lineage/). */

@@ -8,6 +8,7 @@ export type {
 // alerts (observability)
 export type { AlertAction, AlertDeliveryOutcome, AlertDeliveryRecord, AlertDeliveryState, AlertRecord, CatalogPeriodStats, ClaimedAlertDelivery, ListAlertsOptions, NewAlert } from './catalog.ts';
 export type { ColumnLineageRecord, NewColumnLineageRecord } from './catalog.ts';
+export type { EngineJobRecord, EngineJobTotals, NewEngineJob } from './catalog.ts';
 // storage tiers
 export type { FileStore, FileTier, NewStorageMove, StorageFileRecord, StorageMoveRecord, StorageTierTotals } from './catalog.ts';
 export { EVENT_LEVELS, RUN_KINDS, RUN_STATUSES, STEP_STATUSES } from './catalog.ts';

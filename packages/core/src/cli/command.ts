@@ -43,6 +43,7 @@ export interface CommandArgs {
 /** The options every command takes. */
 export const COMMON_OPTIONS: Readonly<Record<string, CommandOption>> = {
   project: { type: 'string', help: 'project directory or quarry.config.ts', defaultText: 'the current directory' },
+  target: { type: 'string', help: "the project's target to run on (its engine, store and own catalog; see docs/targets.md)", defaultText: 'QUARRY_TARGET, else dev' },
   help: { type: 'boolean', short: 'h', help: 'show this help' },
   'log-level': { type: 'string', help: 'least level of log lines: trace, debug, info, warn, error, fatal or silent (step log lines below warn show only when asked for)', defaultText: 'QUARRY_LOG_LEVEL, else info' },
   'log-format': { type: 'string', help: 'log lines on stderr as pretty (text) or json (one object per line)', defaultText: 'QUARRY_LOG_FORMAT, else pretty on a terminal and json otherwise' },

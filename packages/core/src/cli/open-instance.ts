@@ -5,7 +5,8 @@ import { stringOption, type CommandArgs } from './command.ts';
 
 /**
  * Opens the instance of the project named by `--project` (or the working directory), with the
- * command's log level for run log files, its environment's secrets and `OTEL_*` tracing.
+ * command's log level for run log files, its environment's secrets and `OTEL_*` tracing, on the
+ * target `--target` (or `QUARRY_TARGET`) names, default `dev`.
  */
 export async function openCliInstance(args: CommandArgs, io: CliIo): Promise<Instance> {
   const project = stringOption(args, 'project');
@@ -17,5 +18,8 @@ export async function openCliInstance(args: CommandArgs, io: CliIo): Promise<Ins
     secrets: secretValuesFromEnv(io.env),
     tracing: await createTracing({ env: io.env }),
     lineageEnv: io.env,
+    // --target, else QUARRY_TARGET of the command's environment, else dev.
+    ...(stringOption(args, 'target') !== undefined ? { target: stringOption(args, 'target')! } : {}),
+    env: io.env,
   });
 }

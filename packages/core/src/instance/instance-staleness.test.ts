@@ -112,7 +112,7 @@ test('a long-lived instance (status and plan repeated over a kept catalog read) 
       assert.deepEqual(await counts(), { fresh: 3, stale: 0, missing: 7, failed: 0, upstream_failed: 0 });
       assert.deepEqual(await counts(), { fresh: 3, stale: 0, missing: 7, failed: 0, upstream_failed: 0 });
       const [lost] = first.catalog.currentFiles('raw/numbers', ['2026-01-02']);
-      rmSync(first.store.localPath(lost!.path));
+      rmSync(first.store.localPath(lost!.path)!);
       assert.deepEqual(await counts(), { fresh: 2, stale: 0, missing: 8, failed: 0, upstream_failed: 0 }, 'a lost file is not fresh');
       const plan = await first.plan({ selection: 'raw/numbers', partitions: { from: '2026-01-01', to: '2026-01-03' } });
       assert.deepEqual(plan.steps.map((s) => [s.id, s.reason.cause, s.reason.detail]), [['raw/numbers[2026-01-02]', 'missing', 'file lost']]);

@@ -28,6 +28,54 @@ export interface RunOptions extends PlanOptions {
   readonly tags?: Record<string, string>;
   /** The run's id (the daemon gives each queued chunk a recorded id, so a launch is idempotent); a taken id throws `QUARRY_BAD_ARGUMENT`. */
   readonly runId?: string;
+  /** Refuse the run before any job when its dry runs exceed this many bytes (default: the target's `maxBytesBilled`). */
+  readonly maxBytesBilled?: number;
+}
+
+/** One step of a plan with its dry-run estimate (`Instance.estimatePlan`). */
+export interface PlanStepEstimate {
+  readonly stepId: string;
+  readonly assetKey: string;
+  readonly engine: string;
+  readonly bytesProcessed: number | undefined;
+  /** USD at the target's price per TiB, when the bytes are known. */
+  readonly estimatedCost?: number;
+  readonly note?: string;
+}
+
+/** What a plan would process and cost on its target. */
+export interface PlanEstimate {
+  readonly target: string;
+  readonly pricePerTiB: number;
+  readonly steps: readonly PlanStepEstimate[];
+  /** Sum of the steps' known bytes. */
+  readonly totalBytes: number;
+  readonly estimatedCost: number;
+  /** True when at least one step was estimated (an engine with dry runs). */
+  readonly estimated: boolean;
+}
+
+/** What a run's engine jobs billed (`Instance.runCost`). */
+export interface RunCost {
+  readonly pricePerTiB: number;
+  readonly jobs: number;
+  readonly bytesProcessed: number;
+  readonly bytesBilled: number;
+  /** USD of `bytesBilled` at `pricePerTiB`. */
+  readonly cost: number;
+  readonly steps: readonly { readonly stepId: string; readonly assetKey: string; readonly jobs: number; readonly bytesProcessed: number; readonly bytesBilled: number; readonly cost: number }[];
+}
+
+/** Bytes for people, in binary units: `512 B`, `1.5 MiB`, `2.00 TiB`. */
+export function formatBytes(bytes: number): string {
+  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB', 'PiB'];
+  let value = bytes;
+  let unit = 0;
+  while (value >= 1024 && unit < units.length - 1) {
+    value /= 1024;
+    unit += 1;
+  }
+  return unit === 0 ? `${bytes} B` : `${value.toFixed(value < 10 ? 2 : 1)} ${units[unit]}`;
 }
 
 /** The status of one asset's partitions, as ranges of partition indices (fast for 1,000,000 partitions). */

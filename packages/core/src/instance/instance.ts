@@ -18,34 +18,36 @@ import { createRunId, diskFullError, openSqliteCatalog, resolveQuarryHome } from
 import type { CurrentFileRecord } from '../catalog/catalog.ts';
 import type { AnyAssetDefinition, AssetDefinition, AssetKey, ProjectDefinition, RetryPolicy } from '../definitions/index.ts';
 import { assetRelationName, DEFAULT_RETRY_POLICY, resolveRetryPolicy, schemaColumns } from '../definitions/index.ts';
-import type { Engine, EngineQueryResult, InputRelation } from '../engines/index.ts';
-import { createDuckDbEngine, duckDbColumnsFromSchema } from '../engines/duckdb/index.ts';
+import { isLakeFile, type Engine, type EngineQueryResult, type InputRelation } from '../engines/index.ts';
 import { isQuarryError, QuarryError } from '../errors.ts';
 import { executePlan, formatRunDuration, systemClock, type Clock, type ExecutionEvent, type RunHandle, type RunSummary, type StepRunner } from '../execution/index.ts';
 import { AssetGraph, resolveSelection } from '../graph/index.ts';
 import { PartitionSubset, type PartitionsContext, type PartitionsDefinition } from '../partitions/index.ts';
 import { checkDynamicPartitionKeys, dynamicPartitionsNames, updateDynamicPartitions, type DynamicPartitionsChange, type DynamicPartitionsChangeResult, type DynamicPartitionsInfo } from '../partitions/index.ts';
 import { createPlan, resolvePartitionTargets, type Plan } from '../planner/index.ts';
-import { createTieredObjectStore, TieredObjectStore, type LocalObjectStore } from '../storage/index.ts';
+import { createTieredObjectStore, TieredObjectStore, type ObjectStore } from '../storage/index.ts';
 import { checkRequirements, qualityScore, type CheckResult, type QualityScore } from '../checks/index.ts';
 import { AssetState, codeVersionOf, computeStaleness, resolvedDependencies, restrictStaleness, upstreamClosureTargets, upstreamSubset, type AssetStaleness } from '../versioning/index.ts';
-import type { AssetPartitionStatus, AssetSummary, PlanOptions, RunOptions } from './instance-types.ts';
+import type { AssetPartitionStatus, AssetSummary, PlanEstimate, PlanOptions, PlanStepEstimate, RunCost, RunOptions } from './instance-types.ts';
+import { formatBytes } from './instance-types.ts';
 import { runIdOfFile, runIdOfTemporaryFile } from './lake-paths.ts';
-import { assertLakeAcceptsNewCatalog, assertLakeMatchesCatalog, catalogFileIsNew, checksumFile, ensureLakeMarker, LAKE_MARKER_FILE, statDamage, type FileDamage } from './lake-integrity.ts';
+import { assertLakeAcceptsNewCatalog, assertLakeMatchesCatalog, catalogFileIsNew, checksumObject, ensureLakeMarker, LAKE_MARKER_FILE, objectDamage, statDamage, type FileDamage } from './lake-integrity.ts';
 import { loadProject } from './load-project.ts';
 import { RUN_HEARTBEAT_MS, settleDeadRun } from './settle-dead-run.ts';
-import { createStepRunner, type TracedStepRunner } from './step-runner.ts';
+import { createStepRunner, type EngineStepRunner, type TracedStepRunner } from './step-runner.ts';
 import { AlertRaiser } from '../observability/alerts/index.ts';
 import { readAssetColumnLineage, type AssetColumnLineage } from './column-lineage-recorder.ts';
 import { traceColumnLineage, type ColumnLineageEdge } from '../lineage/index.ts';
-import { loadSqlDialect } from '../dialect/index.ts';
+import { loadSqlDialect, transpileSql } from '../dialect/index.ts';
 import { classifyProjectPii, declaredColumnLineage, maskedViewColumns, piiColumnsFrom, piiReport, type PiiColumnReport, type ProjectPii } from './instance-pii.ts';
 import { lastRecordedSchema } from './schema-guard.ts';
 import type { ColumnLineageOf } from '../lineage/pii-propagation.ts';
 import { schemaColumnsOf, type SchemaChange, type RecordedColumn } from '../lineage/schema-evolution.ts';
 import type { PiiColumns } from '../definitions/index.ts';
 import { upstreamFailedResolver } from './upstream-failed.ts';
-import { version as duckDbVersion } from '@duckdb/node-api';
+import { engineColumnsFromSchema } from './engine-columns.ts';
+import { costOfBytes, createGcsStore, resolveProjectTarget, startDuckDbEngine, startTargetEngine, targetMaxBytesBilled, targetPricePerTiB, targetStateDir, type ResolvedTarget, type StartedEngine } from './target-runtime.ts';
+import { DEFAULT_TARGET } from '../definitions/index.ts';
 import type { ColumnLineage } from '../lineage/column-lineage-types.ts';
 import { buildDataDictionary, type DataDictionary } from '../lineage/dictionary/index.ts';
 import { createOpenLineageTransport, OpenLineageEmitter, type OpenLineageTransportEnvironment } from '../lineage/openlineage/index.ts';
@@ -75,6 +77,12 @@ export interface InstanceConfig {
   readonly logLevel?: LogLevel;
   /** Values never written to a log (default: the secret-looking variables of the environment, see `secretValuesFromEnv`). */
   readonly secrets?: readonly string[];
+  /** The project's target to run on (default `QUARRY_TARGET` of `env`, else `dev`); see docs/targets.md. */
+  readonly target?: string;
+  /** Replaces `process.env` for `QUARRY_TARGET` and `QUARRY_GCP_ACCESS_TOKEN` (tests, the CLI's environment). */
+  readonly env?: Readonly<Record<string, string | undefined>>;
+  /** An engine to use as the target's (tests, embedding); closed with the instance. Default: the one the target names. */
+  readonly engine?: Engine;
 }
 
 /**
@@ -92,13 +100,20 @@ export class Instance {
   /** The state directory (catalog and lake). */
   readonly home: string;
   readonly catalog: Catalog;
-  readonly store: LocalObjectStore;
+  /** The target's lake: a local directory (`localStore`) or a bucket (no local paths). */
+  readonly store: ObjectStore;
+  /** The lake when it is a local directory (local-only features: temporary sweeps, cold tiers, the lake marker). */
+  readonly localStore: TieredObjectStore | undefined;
+  /** The target this instance runs on (`dev` unless `--target`/`QUARRY_TARGET` named another). */
+  readonly target: ResolvedTarget;
   /** Writes events that raise alerts together with them (the outbox) and delivers them; see docs/alerts.md. */
   readonly alerts: AlertRaiser;
   readonly #now: Date | undefined;
   readonly #clock: Clock;
   readonly #retryPolicies = new Map<AssetKey, RetryPolicy>();
-  #engine: Promise<Engine> | undefined;
+  #engine: Promise<StartedEngine> | undefined;
+  #duckdb: Promise<StartedEngine> | undefined;
+  readonly #env: Readonly<Record<string, string | undefined>>;
   readonly #codeVersions = new Map<AssetKey, string>();
   readonly #runs = new Map<string, RunHandle>();
   readonly #listeners = new Set<(event: EventRecord) => void>();
@@ -118,7 +133,7 @@ export class Instance {
   constructor(
     projectDir: string,
     project: ProjectDefinition,
-    options: { now?: Date; quarryHome?: string; clock?: Clock; columnLineageOf?: (assetKey: AssetKey) => ColumnLineage | undefined; lineageEnv?: OpenLineageTransportEnvironment; tracing?: Tracing; logLevel?: LogLevel; secrets?: readonly string[] } = {},
+    options: { now?: Date; quarryHome?: string; clock?: Clock; columnLineageOf?: (assetKey: AssetKey) => ColumnLineage | undefined; lineageEnv?: OpenLineageTransportEnvironment; tracing?: Tracing; logLevel?: LogLevel; secrets?: readonly string[]; target?: ResolvedTarget; store?: ObjectStore; env?: Readonly<Record<string, string | undefined>>; engine?: Engine } = {},
   ) {
     this.projectDir = projectDir;
     this.project = project;
@@ -128,18 +143,40 @@ export class Instance {
     this.#tracing = options.tracing ?? TRACING_OFF;
     this.#logLevel = options.logLevel ?? 'info';
     this.#secrets = options.secrets ?? secretValuesFromEnv(process.env);
-    const home = resolveQuarryHome(projectDir, options.quarryHome !== undefined ? { QUARRY_HOME: options.quarryHome } : process.env);
+    this.#env = options.env ?? process.env;
+    if (options.engine !== undefined) {
+      this.#engine = Promise.resolve({ engine: options.engine, version: 'unknown' });
+      this.#processingEngine.name = options.engine.name;
+    }
+    this.target = options.target ?? resolveProjectTarget(project, undefined, this.#env);
+    const quarryHome = resolveQuarryHome(projectDir, options.quarryHome !== undefined ? { QUARRY_HOME: options.quarryHome } : process.env);
+    // `dev` keeps the home's own paths; another target keeps its catalog, logs and scratch under <home>/targets/<name>.
+    const home = this.target.name === DEFAULT_TARGET ? quarryHome : { dir: targetStateDir(quarryHome.dir, this.target.name), catalogPath: join(targetStateDir(quarryHome.dir, this.target.name), 'catalog.sqlite'), lakeDir: quarryHome.lakeDir };
     this.home = home.dir;
-    const lakeRoot = project.storage.lakeDir ? resolve(projectDir, project.storage.lakeDir) : home.lakeDir;
+    const storeTarget = this.target.definition.store;
+    // The default target's lake is today's (the project's lakeDir, else the home's lake); another local target names its folder.
+    const lakeRoot = storeTarget.kind !== 'local' ? undefined
+      : this.target.name === DEFAULT_TARGET && storeTarget.dir === (project.storage.lakeDir ?? '.quarry/lake') ? (project.storage.lakeDir ? resolve(projectDir, project.storage.lakeDir) : home.lakeDir)
+      : resolve(projectDir, storeTarget.dir);
+    if (lakeRoot === undefined && options.store === undefined) {
+      throw new QuarryError('QUARRY_BAD_ARGUMENT', `Target "${this.target.name}" keeps its lake in a ${storeTarget.kind} store, which is opened asynchronously: open the instance with openInstance({ target: '${this.target.name}' }).`);
+    }
+    if (lakeRoot === undefined) mkdirSync(home.dir, { recursive: true });
     // A lost or emptied catalog must not silently become a new one over a lake full of data.
-    if (catalogFileIsNew(home.catalogPath)) assertLakeAcceptsNewCatalog(home.catalogPath, lakeRoot);
+    if (lakeRoot !== undefined && catalogFileIsNew(home.catalogPath)) assertLakeAcceptsNewCatalog(home.catalogPath, lakeRoot);
     this.catalog = openSqliteCatalog({ path: home.catalogPath });
     this.alerts = new AlertRaiser(this);
     // Paths under `@cold/` live in the cold store of the project's storage tiers (docs/storage-tiers.md).
     const coldStore = project.storage.coldStore;
     try {
-      this.store = createTieredObjectStore({ root: lakeRoot, coldRoot: coldStore === undefined ? undefined : resolve(projectDir, coldStore.dir) });
-      assertLakeMatchesCatalog(this.catalog, this.store.root);
+      if (lakeRoot !== undefined) {
+        this.localStore = createTieredObjectStore({ root: lakeRoot, coldRoot: coldStore === undefined ? undefined : resolve(projectDir, coldStore.dir) });
+        this.store = this.localStore;
+        assertLakeMatchesCatalog(this.catalog, this.localStore.root);
+      } else {
+        this.localStore = undefined;
+        this.store = options.store!;
+      }
     } catch (error) {
       this.catalog.close();
       throw error;
@@ -159,10 +196,11 @@ export class Instance {
             project,
             graph: this.graph,
             catalog: this.catalog,
-            lakeRoot: this.store.root,
+            lakeRoot: this.localStore?.root ?? this.store.uri(''),
             ...(project.lineage !== false && project.lineage?.namespace !== undefined ? { namespace: project.lineage.namespace } : {}),
             partitionsContext: () => this.partitionsContext(),
-            processingEngine: { name: 'duckdb', version: duckDbVersion() },
+            // The target's engine, as started (its version is known once it runs; events come from runs, which start it).
+            processingEngine: this.#processingEngine,
             // The facet shows the lineage recorded when the step's version committed (see column-lineage-recorder.ts).
             columnLineageOf: options.columnLineageOf ?? ((key) => this.catalog.columnLineage(key)?.lineage as ColumnLineage | undefined),
           });
@@ -208,14 +246,37 @@ export class Instance {
     return users.map((i) => keys[i]!);
   }
 
-  /** The engine, started on first use (DuckDB, embedded). */
+  /** The target's engine, started on first use (DuckDB embedded, or BigQuery for a target that names it). */
   engine(): Promise<Engine> {
     if (this.#engine === undefined) {
-      const tempDir = join(this.home, 'tmp');
-      mkdirSync(tempDir, { recursive: true });
-      this.#engine = createDuckDbEngine({ store: this.store, tempDir });
+      this.#engine = startTargetEngine(this.target.definition, this.store, this.#tempDir(), this.#env);
+      this.#engine.then((started) => this.#noteEngine(started), () => undefined);
     }
-    return this.#engine;
+    return this.#engine.then((started) => started.engine);
+  }
+
+  /**
+   * The DuckDB engine compute assets (and assets pinned to `engine: 'duckdb'`) run on: the target's
+   * own engine when that is DuckDB, else a DuckDB engine beside it over the target's store.
+   */
+  async duckDbEngine(): Promise<Engine> {
+    const target = await this.engine();
+    if (target.name === 'duckdb') return target;
+    this.#duckdb ??= startDuckDbEngine(this.store, this.#tempDir());
+    return (await this.#duckdb).engine;
+  }
+
+  #tempDir(): string {
+    const tempDir = join(this.home, 'tmp');
+    mkdirSync(tempDir, { recursive: true });
+    return tempDir;
+  }
+
+  // What OpenLineage's processing_engine facet says: the target engine's name, and its version once started.
+  readonly #processingEngine: { name: string; version: string } = { name: 'duckdb', version: 'unknown' };
+  #noteEngine(started: StartedEngine): void {
+    this.#processingEngine.name = started.engine.name;
+    this.#processingEngine.version = started.version;
   }
 
   /** The current code version of an asset (memoized per instance). */
@@ -443,7 +504,139 @@ export class Instance {
       ...(options.maxSteps !== undefined ? { maxSteps: options.maxSteps } : {}),
       ...(options.maxPartitions !== undefined ? { maxPartitions: options.maxPartitions } : {}),
     });
+    // On a SQL engine of another dialect, an asset whose SQL does not transpile fails here, before any job.
+    await this.#assertPlanCompiles(plan);
     return { plan, staleness, ctx };
+  }
+
+  // ---------------------------------------------------------------- targets (issue 13): engines, SQL per engine, cost
+
+  /** True when the target's engine estimates steps by dry runs (BigQuery): `quarry plan` then shows bytes and cost. */
+  async hasDryRun(): Promise<boolean> {
+    if (this.#engine === undefined && this.target.definition.engine.kind === 'duckdb') return false;
+    return (await this.engine()).dryRun !== undefined;
+  }
+
+  /** The engine kind `asset` runs on in this target: its pin, else the target's, except compute assets on BigQuery (DuckDB). */
+  engineKindOf(key: AssetKey): 'duckdb' | 'bigquery' {
+    const asset = this.#materializable(key);
+    if (asset.engine !== undefined) return asset.engine;
+    const target = this.target.definition.engine.kind;
+    return target === 'bigquery' && asset.compute !== undefined ? 'duckdb' : target;
+  }
+
+  /**
+   * The SQL the target's engine runs for `key`: DuckDB's as written; BigQuery's from `sql: { bigquery }`
+   * or transpiled (`QUARRY_SQL_UNSUPPORTED` naming the construct and the way out when it does not).
+   * A compute asset has no SQL of its own (`QUARRY_BAD_ARGUMENT`).
+   */
+  async compile(key: AssetKey): Promise<{ assetKey: AssetKey; engine: 'duckdb' | 'bigquery'; sql: string; transpiled: boolean }> {
+    const asset = this.#materializable(key);
+    const engine = this.engineKindOf(key);
+    const own = asset.sqlByEngine?.[engine];
+    if (own !== undefined) return { assetKey: key, engine, sql: own, transpiled: false };
+    if (asset.sql === undefined) {
+      throw new QuarryError('QUARRY_BAD_ARGUMENT', `Asset "${key}" is a compute asset: its TypeScript runs on DuckDB and it has no SQL to compile (a { sql } it returns is built at run time).`);
+    }
+    if (engine === 'duckdb') return { assetKey: key, engine, sql: asset.sql, transpiled: false };
+    await loadSqlDialect();
+    try {
+      return { assetKey: key, engine, sql: transpileSql(asset.sql, { to: engine, assetKey: key, pretty: true }), transpiled: true };
+    } catch (error) {
+      if (isQuarryError(error, 'QUARRY_SQL_UNSUPPORTED')) {
+        throw new QuarryError(
+          'QUARRY_SQL_UNSUPPORTED',
+          `${error.message} Ways out: give the asset SQL per engine, sql: { duckdb: '…', bigquery: '…' }, or pin it to DuckDB with engine: 'duckdb' (target "${this.target.name}" runs ${engine}).`,
+          { details: { ...(error.details ?? {}), assetKey: key, target: this.target.name }, cause: error },
+        );
+      }
+      throw error;
+    }
+  }
+
+  async #assertPlanCompiles(plan: Plan): Promise<void> {
+    if (this.target.definition.engine.kind === 'duckdb') return;
+    const seen = new Set<AssetKey>();
+    for (const step of plan.steps) {
+      if (seen.has(step.assetKey)) continue;
+      seen.add(step.assetKey);
+      const asset = this.graph.get(step.assetKey);
+      if (asset.type !== 'asset' || this.engineKindOf(step.assetKey) === 'duckdb' || asset.sql === undefined) continue;
+      await this.compile(step.assetKey);
+    }
+  }
+
+  /**
+   * What the plan's steps would process, by the engines' dry runs (BigQuery), with the estimated cost
+   * at the target's price per TiB. Steps whose engine has no dry run, or whose upstream is not written
+   * yet, have no bytes and say why; `totalBytes` sums the others.
+   */
+  async estimatePlan(plan: Plan, options: { signal?: AbortSignal } = {}): Promise<PlanEstimate> {
+    const pricePerTiB = targetPricePerTiB(this.target.definition);
+    if (plan.steps.length === 0) return { target: this.target.name, pricePerTiB, steps: [], totalBytes: 0, estimatedCost: 0, estimated: false };
+    const runner = await this.#stepRunner(`estimate_${Date.now().toString(36)}`, false);
+    const steps: PlanStepEstimate[] = [];
+    for (const step of plan.steps) {
+      const e = await runner.estimate(step, options.signal);
+      steps.push({ ...e, ...(e.bytesProcessed !== undefined ? { estimatedCost: costOfBytes(e.bytesProcessed, pricePerTiB) } : {}) });
+    }
+    const totalBytes = steps.reduce((n, s) => n + (s.bytesProcessed ?? 0), 0);
+    return { target: this.target.name, pricePerTiB, steps, totalBytes, estimatedCost: costOfBytes(totalBytes, pricePerTiB), estimated: steps.some((s) => s.bytesProcessed !== undefined) };
+  }
+
+  /**
+   * Refuses a plan whose dry-run bytes exceed `maxBytesBilled` (or the target's), before any job:
+   * `QUARRY_BYTES_LIMIT_EXCEEDED` naming the total, the limit and the biggest steps.
+   */
+  async assertWithinBytesLimit(plan: Plan, maxBytesBilled?: number): Promise<PlanEstimate | undefined> {
+    const limit = maxBytesBilled ?? targetMaxBytesBilled(this.target.definition);
+    if (limit === undefined) return undefined;
+    const estimate = await this.estimatePlan(plan);
+    if (estimate.totalBytes <= limit) return estimate;
+    const biggest = [...estimate.steps].filter((s) => (s.bytesProcessed ?? 0) > 0).sort((a, b) => b.bytesProcessed! - a.bytesProcessed!).slice(0, 3);
+    const unknown = estimate.steps.filter((s) => s.bytesProcessed === undefined).length;
+    throw new QuarryError(
+      'QUARRY_BYTES_LIMIT_EXCEEDED',
+      `The run would process ${formatBytes(estimate.totalBytes)} (${estimate.totalBytes} bytes, about $${estimate.estimatedCost.toFixed(2)} at $${estimate.pricePerTiB}/TiB), over the limit of ${formatBytes(limit)} (${limit} bytes); nothing was started. ` +
+        `Biggest steps: ${biggest.map((s) => `${s.stepId} ${formatBytes(s.bytesProcessed!)}`).join(', ')}${unknown > 0 ? `; ${unknown} step${unknown === 1 ? '' : 's'} could not be estimated` : ''}. ` +
+        'Select fewer partitions or assets, or raise --max-bytes-billed (or the target\'s maxBytesBilled).',
+      { details: { totalBytes: estimate.totalBytes, limit, steps: biggest.map((s) => ({ stepId: s.stepId, bytes: s.bytesProcessed! })) } },
+    );
+  }
+
+  /** Bytes processed and billed by a run's engine jobs, per step and in total, with their cost at the target's price per TiB. */
+  runCost(runId: string): RunCost {
+    const totals = this.catalog.engineJobTotals(runId);
+    const pricePerTiB = targetPricePerTiB(this.target.definition);
+    return {
+      pricePerTiB,
+      jobs: totals.jobs,
+      bytesProcessed: totals.bytesProcessed,
+      bytesBilled: totals.bytesBilled,
+      cost: costOfBytes(totals.bytesBilled, pricePerTiB),
+      steps: totals.steps.map((s) => ({ ...s, cost: costOfBytes(s.bytesBilled, pricePerTiB) })),
+    };
+  }
+
+  /** A step runner of run `runId` over this target's engines (the DuckDB one beside a BigQuery target when needed). */
+  async #stepRunner(runId: string, force: boolean): Promise<EngineStepRunner> {
+    const engine = await this.engine();
+    return createStepRunner({
+      graph: this.graph,
+      catalog: this.catalog,
+      engine,
+      projectDir: this.projectDir,
+      runId,
+      owner: { runId, pid: process.pid },
+      ctx: this.partitionsContext(),
+      codeVersion: (k) => this.codeVersion(k),
+      force,
+      store: this.store,
+      duckDbEngine: () => this.duckDbEngine(),
+      alerts: this.alerts,
+      schemaChanges: this.project.schemaChanges,
+      tracing: this.#tracing,
+    });
   }
 
   /**
@@ -526,8 +719,10 @@ export class Instance {
   /** Plans and starts a run in this process; returns its id at once (see `waitForRun`). */
   async startRun(options: RunOptions = {}): Promise<{ runId: string; plan: Plan }> {
     const { plan, staleness, ctx } = await this.#planWithStaleness(options);
+    // A run over its byte limit is refused before it exists, so before any job starts.
+    await this.assertWithinBytesLimit(plan, options.maxBytesBilled);
     this.#clearSettledFailures(staleness, ctx);
-    ensureLakeMarker(this.store.root, this.catalog);
+    if (this.localStore !== undefined) ensureLakeMarker(this.localStore.root, this.catalog);
     const run = this.catalog.createRun({
       ...(options.runId !== undefined ? { id: options.runId } : {}),
       kind: options.kind ?? 'materialize',
@@ -557,7 +752,7 @@ export class Instance {
     if (run.status === 'succeeded') throw new QuarryError('QUARRY_RUN_NOT_RESUMABLE', `Run ${runId} already succeeded; there is nothing to resume.`);
     const plan = run.plan as unknown as Plan | null;
     if (plan === null) throw new QuarryError('QUARRY_RUN_NOT_RESUMABLE', `Run ${runId} has no stored plan, so it cannot be resumed: start a new backfill.`);
-    ensureLakeMarker(this.store.root, this.catalog);
+    if (this.localStore !== undefined) ensureLakeMarker(this.localStore.root, this.catalog);
     const completed = new Set(this.catalog.listSteps(runId).filter((s) => s.status === 'succeeded').map((s) => s.stepId));
     this.catalog.updateRun(runId, { status: 'running', pid: process.pid, host: hostname(), finishedAt: null, error: null });
     this.#launch(runId, plan, options.concurrency ?? this.project.concurrency, completed, false);
@@ -594,24 +789,7 @@ export class Instance {
     heartbeat.unref();
     // One step runner per run, made when the first step starts (that is when the engine is needed).
     let stepRunner: Promise<TracedStepRunner> | undefined;
-    const runner = (): Promise<TracedStepRunner> =>
-      (stepRunner ??= this.engine().then((engine) =>
-        createStepRunner({
-          graph: this.graph,
-          catalog: this.catalog,
-          engine,
-          projectDir: this.projectDir,
-          runId,
-          owner,
-          ctx: this.partitionsContext(),
-          codeVersion: (k) => this.codeVersion(k),
-          force,
-          store: this.store,
-          alerts: this.alerts,
-          schemaChanges: this.project.schemaChanges,
-          tracing: this.#tracing,
-        }),
-      ));
+    const runner = (): Promise<TracedStepRunner> => (stepRunner ??= this.#stepRunner(runId, force));
     const handle = executePlan(plan, {
       runId,
       concurrency,
@@ -984,6 +1162,7 @@ export class Instance {
   async query(sql: string, options: { asOf?: string | Date; maxRows?: number; maskPii?: boolean } = {}): Promise<EngineQueryResult> {
     const views: InputRelation[] = [];
     const pii = options.maskPii !== true ? undefined : await this.projectPii();
+    const engine = await this.engine();
     for (const asset of this.graph.assets()) {
       if (asset.type !== 'asset') continue;
       const records =
@@ -999,18 +1178,17 @@ export class Instance {
         if (referencesRelation(sql, name)) {
           throw new QuarryError(
             'QUARRY_LAKE_FILE_MISSING',
-            `The query reads ${name}, but lake files of ${asset.key} partition${partitions.length === 1 ? '' : 's'} ${partitions.slice(0, 5).map((p) => JSON.stringify(p)).join(', ')}${partitions.length > 5 ? ` and ${partitions.length - 5} more` : ''} are missing (first: ${this.store.localPath([...lost.keys()][0]!)}). Run \`quarry verify --repair\`, then \`quarry materialize ${asset.key}\` to write them again.`,
+            `The query reads ${name}, but lake files of ${asset.key} partition${partitions.length === 1 ? '' : 's'} ${partitions.slice(0, 5).map((p) => JSON.stringify(p)).join(', ')}${partitions.length > 5 ? ` and ${partitions.length - 5} more` : ''} are missing (first: ${this.store.localPath([...lost.keys()][0]!) ?? this.store.uri([...lost.keys()][0]!)}). Run \`quarry verify --repair\`, then \`quarry materialize ${asset.key}\` to write them again.`,
             { details: { assetKey: asset.key, partitions, files: [...lost.keys()] } },
           );
         }
       }
-      const columns = asset.schema ? duckDbColumnsFromSchema(asset.schema) : [];
+      const columns = asset.schema ? engineColumnsFromSchema(asset.schema, engine.dialect ?? 'duckdb') : [];
       if (files.length === 0 && columns.length === 0) continue;
       const fileColumns = new Set(records.flatMap((r) => (schemaColumnsOf(r.outputSchema) ?? []).map((c) => c.name)));
       const masked = pii === undefined || files.length === 0 ? undefined : maskedViewColumns(piiColumnsFrom(pii, asset.key), [...fileColumns]);
       views.push({ name, assetKey: asset.key, files, ...(files.length === 0 ? { columns } : {}), ...(masked ? { masked } : {}) });
     }
-    const engine = await this.engine();
     return engine.query(sql, { views, ...(options.maxRows !== undefined ? { maxRows: options.maxRows } : {}) });
   }
 
@@ -1026,9 +1204,11 @@ export class Instance {
     bytes: number;
     prunedEvents: number;
     catalog?: { bytesBefore: number; bytesAfter: number };
+    /** What the target's engine dropped (staging and input tables), when it has its own leftovers to vacuum. */
+    engineDropped?: string[];
   }> {
     // Re-checked here, not only at open: vacuum is the one command that deletes lake files.
-    assertLakeMatchesCatalog(this.catalog, this.store.root);
+    if (this.localStore !== undefined) assertLakeMatchesCatalog(this.catalog, this.localStore.root);
     const retentionDays = options.retentionDays ?? this.project.storage.retentionDays ?? 30;
     const expiry = new Date(Date.now() - retentionDays * 86_400_000);
     // A dry run asks the catalog what retention would delete, so it lists what the real run removes.
@@ -1043,11 +1223,14 @@ export class Instance {
     // removal, in a catalog write transaction: a backfill that starts or commits while this walk runs
     // keeps every file it can reference.
     const sizes = new Map(candidates.map((c) => [c.path, c.size]));
+    const remote: string[] = [];
     const removedFiles = this.catalog.removeUnreferencedFiles(candidates, {
       runIdOf: runIdOfFile,
       graceCutoff: new Date(Date.now() - (options.graceMinutes ?? 60) * 60_000),
-      ...(options.dryRun ? { treatAsUnreferenced: new Set(retention.unreferencedFiles) } : { remove: (path: string) => removeLakeFile(this.store.localPath(path)) }),
+      ...(options.dryRun ? { treatAsUnreferenced: new Set(retention.unreferencedFiles) } : { remove: (path: string) => this.#removeLakeObject(path, remote) }),
     });
+    // A bucket's objects go after the transaction (deletes are requests): their names are of dead runs' versions, which nothing commits again.
+    for (const path of remote) await this.store.delete(path);
     let bytes = removedFiles.reduce((n, path) => n + (sizes.get(path) ?? 0), 0);
     const live = this.catalog
       .listRuns({ status: 'running', limit: 10_000 })
@@ -1056,7 +1239,8 @@ export class Instance {
     // A dry run lists them too: it shows exactly what the real run would remove.
     const cutoff = live.length === 0 ? new Date() : new Date(Date.now() - 3_600_000);
     // A run that started after `live` was read may be writing one right now: ask again per file.
-    const swept = await this.store.sweepTemporary(cutoff, {
+    // Temporary files exist only in a local lake (a bucket's uploads are atomic).
+    const swept = this.localStore === undefined ? { removed: [], bytes: 0 } : await this.localStore.sweepTemporary(cutoff, {
       dryRun: options.dryRun === true,
       keep: (path) => {
         const runId = runIdOfTemporaryFile(path);
@@ -1066,8 +1250,30 @@ export class Instance {
     });
     removedFiles.push(...swept.removed);
     bytes += swept.bytes;
-    if (options.dryRun) return { removedFiles, removedVersions, bytes, prunedEvents };
-    return { removedFiles, removedVersions, bytes, prunedEvents, catalog: this.catalog.compact() };
+    // The engine's own leftovers (BigQuery staging and input tables of killed runs), except those of live runs.
+    const engineVacuum = await this.#vacuumEngine(options.dryRun === true);
+    if (options.dryRun) return { removedFiles, removedVersions, bytes, prunedEvents, ...engineVacuum };
+    return { removedFiles, removedVersions, bytes, prunedEvents, ...engineVacuum, catalog: this.catalog.compact() };
+  }
+
+  /** Asks the target's engine to drop its leftovers, keeping the staging of live runs (named by their run ids). */
+  async #vacuumEngine(dryRun: boolean): Promise<{ engineDropped?: string[] }> {
+    const engine = await this.engine();
+    if (engine.vacuum === undefined) return {};
+    const keep = new Set(
+      this.catalog
+        .listRuns({ status: 'running', limit: 10_000 })
+        .filter((r) => r.pid === null || r.host !== hostname() || isAlive(r.pid))
+        .map((r) => r.id),
+    );
+    const report = await engine.vacuum({ keep, dryRun });
+    return { engineDropped: [...report.dropped] };
+  }
+
+  #removeLakeObject(path: string, remote: string[]): void {
+    const local = this.store.localPath(path);
+    if (local !== undefined) removeLakeFile(local);
+    else remote.push(path);
   }
 
   /**
@@ -1080,7 +1286,7 @@ export class Instance {
   async verify(options: { selection?: string; quick?: boolean; repair?: boolean } = {}): Promise<VerifyReport> {
     const keys = resolveSelection(this.graph, options.selection).filter((k) => this.graph.get(k).type === 'asset');
     // An unmounted cold store is not lost data: repairing would mark every cold version lost (storage tiers).
-    const coldRoot = this.store instanceof TieredObjectStore ? this.store.cold?.root : undefined;
+    const coldRoot = this.localStore instanceof TieredObjectStore ? this.localStore.cold?.root : undefined;
     const coldFiles = this.catalog.storageTierSummary().filter((t) => t.store === 'cold').reduce((n, t) => n + t.files, 0);
     if (coldFiles > 0 && (coldRoot === undefined || !existsSync(coldRoot))) {
       throw new QuarryError('QUARRY_COLD_STORE_MISSING', `The catalog records ${coldFiles} file${coldFiles === 1 ? '' : 's'} in the cold store, but ${coldRoot === undefined ? 'the project configures no storage.coldStore' : `its folder ${coldRoot} is missing`}: mount or restore it (or fix storage.coldStore) before verifying.`);
@@ -1091,14 +1297,16 @@ export class Instance {
       const files = this.catalog.currentFiles(key);
       const damaged: VerifyProblem[] = [];
       let unverified = 0;
-      const damage = statDamage(files, (path) => this.store.localPath(path));
+      // Engine locators (`bigquery:…`) are tables the engine keeps, not lake files: nothing to stat or hash.
+      const damage = await objectDamage(files, this.store);
       for (const file of files) {
+        if (!isLakeFile(file.path)) continue;
         let problem = damage.get(file.path);
         if (problem === undefined && file.size === null) unverified += 1;
         if (problem === undefined && options.quick !== true) {
           if (file.sha256 === null) {
             if (file.size !== null) unverified += 1;
-          } else if ((await checksumFile(this.store.localPath(file.path), file.path)).sha256 !== file.sha256) problem = 'file changed';
+          } else if ((await checksumObject(this.store, file.path))?.sha256 !== file.sha256) problem = 'file changed';
         }
         if (problem !== undefined) damaged.push({ partitionKey: file.partitionKey, materializationId: file.materializationId, path: file.path, problem });
       }
@@ -1112,7 +1320,7 @@ export class Instance {
 
   /** Writes the lake's marker naming this catalog, if the lake has none yet (`quarry init`; runs do it on start). */
   bindLake(): void {
-    ensureLakeMarker(this.store.root, this.catalog);
+    if (this.localStore !== undefined) ensureLakeMarker(this.localStore.root, this.catalog);
   }
 
   /** Cancels this process's runs and closes the engine and catalog. */
@@ -1121,7 +1329,8 @@ export class Instance {
     await Promise.allSettled([...this.#runs.values()].map((h) => h.done));
     await this.alerts.idle();
     await this.openLineage?.flush();
-    if (this.#engine) await (await this.#engine).close();
+    const engines = [this.#engine, this.#duckdb].filter((e) => e !== undefined);
+    for (const settled of await Promise.allSettled(engines)) if (settled.status === 'fulfilled') await settled.value.engine.close();
     for (const log of this.#runLogs.values()) log.close();
     await this.#tracing.flush();
     this.catalog.close();
@@ -1322,10 +1531,18 @@ export async function openInstance(config: InstanceConfig = {}): Promise<Instanc
     tracing: config.tracing ?? (await createTracing()),
     ...(config.logLevel !== undefined ? { logLevel: config.logLevel } : {}),
     ...(config.secrets !== undefined ? { secrets: config.secrets } : {}),
+    ...(config.env !== undefined ? { env: config.env } : {}),
+    ...(config.engine !== undefined ? { engine: config.engine } : {}),
   };
-  const instance = config.project ? new Instance(config.projectDir ?? process.cwd(), config.project, options) : await (async () => {
+  // The target is resolved before the instance opens its catalog; a bucket store is built here (asynchronously, by dynamic import).
+  const open = async (projectDir: string, project: ProjectDefinition): Promise<Instance> => {
+    const target = resolveProjectTarget(project, config.target, config.env ?? process.env);
+    const store = target.definition.store.kind === 'gcs' ? await createGcsStore(target.definition.store, config.env ?? process.env) : undefined;
+    return new Instance(projectDir, project, { ...options, target, ...(store !== undefined ? { store } : {}) });
+  };
+  const instance = config.project ? await open(config.projectDir ?? process.cwd(), config.project) : await (async () => {
     const loaded = await loadProject(config.projectDir ?? process.cwd());
-    return new Instance(loaded.projectDir, loaded.project, options);
+    return open(loaded.projectDir, loaded.project);
   })();
   if (config.columnLineage !== undefined) instance.columnLineageProvider = config.columnLineage;
   return instance;

@@ -4,6 +4,8 @@ import { dirname, join } from 'node:path';
 import type { Catalog, CurrentFileRecord, FileChecksum } from '../catalog/index.ts';
 import { openSqliteCatalog, resolveQuarryHome } from '../catalog/index.ts';
 import { QuarryError } from '../errors.ts';
+import { isLakeFile } from '../engines/engine.ts';
+import type { ObjectStore } from '../storage/index.ts';
 import { loadProject } from './load-project.ts';
 import { resolve } from 'node:path';
 
@@ -165,6 +167,39 @@ export async function checksumFile(path: string, objectPath: string): Promise<Fi
   return { path: objectPath, size, sha256: hash.digest('hex') };
 }
 
+/**
+ * The size and SHA-256 of a lake object: read from its local file when the store has one, else
+ * fetched through the store (a bucket). Undefined for an engine's locator (not a lake file).
+ */
+export async function checksumObject(store: ObjectStore, objectPath: string): Promise<FileChecksum | undefined> {
+  if (!isLakeFile(objectPath)) return undefined;
+  const local = store.localPath(objectPath);
+  if (local !== undefined) return checksumFile(local, objectPath);
+  const bytes = await store.get(objectPath);
+  return { path: objectPath, size: bytes.byteLength, sha256: createHash('sha256').update(bytes).digest('hex') };
+}
+
+/** The checksums of a version's lake files (its engine locators have none). */
+export async function checksumObjects(store: ObjectStore, files: readonly string[]): Promise<FileChecksum[]> {
+  const sums = await Promise.all(files.map((f) => checksumObject(store, f)));
+  return sums.filter((s): s is FileChecksum => s !== undefined);
+}
+
+/**
+ * `statDamage` through the store: local files are stat'ed on disk, objects of a store without local
+ * paths with `store.stat`; engine locators are skipped.
+ */
+export async function objectDamage(files: readonly CurrentFileRecord[], store: ObjectStore): Promise<Map<string, FileDamage>> {
+  const damaged = statDamage(files, (p) => store.localPath(p));
+  for (const file of files) {
+    if (!isLakeFile(file.path) || store.localPath(file.path) !== undefined) continue;
+    const stat = await store.stat(file.path);
+    if (stat === undefined) damaged.set(file.path, 'file lost');
+    else if (file.size !== null && stat.size !== file.size) damaged.set(file.path, 'file changed');
+  }
+  return damaged;
+}
+
 /** Why a current version's file cannot be read as committed. */
 export type FileDamage = 'file lost' | 'file changed';
 
@@ -172,12 +207,16 @@ export type FileDamage = 'file lost' | 'file changed';
  * The cheap check: stats each file (no read) and reports the ones that are gone or whose size differs
  * from the size recorded at commit. `localPath` maps an object path to its file.
  */
-export function statDamage(files: readonly CurrentFileRecord[], localPath: (path: string) => string): Map<string, FileDamage> {
+export function statDamage(files: readonly CurrentFileRecord[], localPath: (path: string) => string | undefined): Map<string, FileDamage> {
   const damaged = new Map<string, FileDamage>();
   for (const file of files) {
+    // An engine's table (`bigquery:…`) is no lake file, and a store without local paths is stat'ed by `objectDamage`.
+    if (!isLakeFile(file.path)) continue;
+    const local = localPath(file.path);
+    if (local === undefined) continue;
     let size: number;
     try {
-      size = statSync(localPath(file.path)).size;
+      size = statSync(local).size;
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code;
       if (code === 'ENOENT' || code === 'ENOTDIR') {

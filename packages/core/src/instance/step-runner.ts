@@ -1,7 +1,7 @@
 import type { AssetDefinition, AssetKey, PartitionScope, SchemaChangePolicy } from '../definitions/index.ts';
 import type { Catalog, LeaseOwner, LineageSource, MaterializationRecord } from '../catalog/index.ts';
-import { duckDbColumnsFromSchema } from '../engines/duckdb/index.ts';
-import type { ColumnSchema, Engine, InputRelation, RangeSplit } from '../engines/index.ts';
+import { isLakeFile, type ColumnSchema, type DryRunEstimate, type Engine, type EngineDialect, type EngineJob, type InputRelation, type MaterializeRequest, type RangeSplit } from '../engines/index.ts';
+import { createHash } from 'node:crypto';
 import { QuarryError } from '../errors.ts';
 import type { StepLogger, StepOutcome, StepRunner } from '../execution/index.ts';
 import type { AssetGraph } from '../graph/index.ts';
@@ -10,8 +10,9 @@ import type { PlanStep } from '../planner/index.ts';
 import { inputFingerprint, resolvedDependencies, upstreamSubset, type DependencyInputs } from '../versioning/index.ts';
 import { hostname } from 'node:os';
 import { diskFullError, isProcessAlive } from '../catalog/index.ts';
-import type { LocalObjectStore } from '../storage/index.ts';
-import { checksumFile, statDamage } from './lake-integrity.ts';
+import type { ObjectStore } from '../storage/index.ts';
+import { checksumObjects, statDamage } from './lake-integrity.ts';
+import { engineColumnsFromSchema } from './engine-columns.ts';
 import { partitionFilePath } from './lake-paths.ts';
 import { auditPartition, toCatalogCheckResult } from './partition-audit.ts';
 import type { AlertRaiser } from '../observability/alerts/index.ts';
@@ -26,7 +27,13 @@ import type { CheckResult } from '../checks/index.ts';
 export interface StepRunnerConfig {
   readonly graph: AssetGraph;
   readonly catalog: Catalog;
+  /** The target's engine: every asset runs on it unless it pins another or is a compute asset it cannot run. */
   readonly engine: Engine;
+  /**
+   * The DuckDB engine beside a target engine without `capabilities.compute` (BigQuery): compute assets
+   * and assets pinned `engine: 'duckdb'` run on it. Without it, such assets fail with a clear error.
+   */
+  readonly duckDbEngine?: () => Promise<Engine>;
   readonly projectDir: string;
   readonly runId: string;
   readonly owner: LeaseOwner;
@@ -37,7 +44,7 @@ export interface StepRunnerConfig {
   /** How long a partition lease lasts before another process may take it over (default 10 minutes). */
   readonly leaseTtlMs?: number;
   /** The lake: written files are checksummed for the catalog, and a current version whose file is gone is not "up to date". */
-  readonly store?: LocalObjectStore;
+  readonly store?: ObjectStore;
   /** Writes check results and versions together with the alerts they raise (the outbox); without it, no alerts. */
   readonly alerts?: AlertRaiser;
   /** The project's schema change policy, for assets that declare none (default `allow`). */
@@ -48,6 +55,26 @@ export interface StepRunnerConfig {
 
 /** A step runner that takes the step's span as the parent of the spans it makes. */
 export type TracedStepRunner = (step: PlanStep, attempt: number, signal: AbortSignal, log: StepLogger, parent?: Span) => Promise<StepOutcome>;
+
+/** What a dry run of one step says (`quarry plan` cost estimates). */
+export interface StepEstimate {
+  readonly stepId: string;
+  readonly assetKey: string;
+  /** The engine the step would run on. */
+  readonly engine: string;
+  /** Bytes the step would process; undefined when the engine cannot estimate it (see `note`). */
+  readonly bytesProcessed: number | undefined;
+  /** Why there is no estimate: the engine has no dry run, or an upstream is not written yet. */
+  readonly note?: string;
+}
+
+/** The step runner with the engine routing and dry runs the instance's plan uses. */
+export interface EngineStepRunner extends StepRunner, TracedStepRunner {
+  /** The engine `asset` runs on: its `engine` pin, else the target's, except compute assets on an engine without compute (DuckDB then). */
+  engineFor(asset: AssetDefinition): Promise<Engine>;
+  /** Dry-runs `step` on its engine (nothing is written, no lease is taken). */
+  estimate(step: PlanStep, signal?: AbortSignal): Promise<StepEstimate>;
+}
 
 /** What a partition reads and whether its current version already reflects that (see `resolvePartition`). */
 interface ResolvedPartition {
@@ -83,8 +110,89 @@ interface PartitionOutcome {
  * and what makes an overlapping second backfill a no-op), otherwise materializes through the engine
  * and commits the new version with its lineage in one catalog transaction.
  */
-export function createStepRunner(config: StepRunnerConfig): StepRunner & TracedStepRunner {
+export function createStepRunner(config: StepRunnerConfig): EngineStepRunner {
   const { graph, catalog, ctx } = config;
+
+  // ---- engine routing (targets): which engine runs an asset, and inputs another engine owns
+  const engineFor = async (asset: AssetDefinition): Promise<Engine> => {
+    const target = config.engine;
+    const pin = asset.engine;
+    const onDuckDb = async (why: string): Promise<Engine> => {
+      if (target.name === 'duckdb') return target;
+      if (config.duckDbEngine === undefined) {
+        throw new QuarryError('QUARRY_ENGINE_ERROR', `Asset "${asset.key}" ${why}, but this run has no DuckDB engine beside ${target.name}.`);
+      }
+      return config.duckDbEngine();
+    };
+    if (pin !== undefined && pin !== target.name) {
+      if (pin === 'duckdb') return onDuckDb("is pinned to engine: 'duckdb'");
+      throw new QuarryError('QUARRY_BAD_DEFINITION', `Asset "${asset.key}" is pinned to engine: '${pin}', but the target runs on ${target.name}: run it with --target naming a ${pin} target, or remove the pin.`);
+    }
+    if (pin === undefined && asset.compute !== undefined && target.capabilities.compute === false) return onDuckDb(`is a compute asset, which ${target.name} cannot run`);
+    return target;
+  };
+  const enginesInUse = async (): Promise<Engine[]> => {
+    const engines = [config.engine];
+    if (config.engine.name !== 'duckdb' && config.duckDbEngine !== undefined) engines.push(await config.duckDbEngine());
+    return engines;
+  };
+  // Locators one engine owns that another reads are exported to the lake once per run (same files, same export).
+  const exports = new Map<string, Promise<string[]>>();
+  const bridgeInputs = async (engine: Engine, inputs: readonly InputRelation[], signal: AbortSignal): Promise<InputRelation[]> => {
+    const bridged: InputRelation[] = [];
+    for (const input of inputs) {
+      // Lake files every engine reads (BigQuery loads them itself); an engine's own locators it reads as they are.
+      const foreign = input.files.filter((f) => !isLakeFile(f) && engine.ownsLocator?.(f) !== true);
+      if (foreign.length === 0) {
+        bridged.push(input);
+        continue;
+      }
+      const owners = await enginesInUse();
+      const byOwner = new Map<Engine, string[]>();
+      for (const file of foreign) {
+        const owner = owners.find((e) => e !== engine && e.ownsLocator?.(file) === true);
+        if (owner === undefined || owner.exportToStore === undefined) {
+          throw new QuarryError('QUARRY_ENGINE_ERROR', `"${input.assetKey}" is read by a step on ${engine.name} from ${file}, which no engine of this target can export to the lake: materialize "${input.assetKey}" on this target first.`);
+        }
+        byOwner.set(owner, [...(byOwner.get(owner) ?? []), file]);
+      }
+      const exported: string[] = [];
+      for (const [owner, files] of byOwner) {
+        const sorted = [...files].sort();
+        const hash = createHash('sha256').update(sorted.join('\n')).digest('hex').slice(0, 16);
+        let pending = exports.get(hash);
+        if (pending === undefined) {
+          pending = owner.exportToStore!(sorted, `_quarry_exports/${config.runId}/${hash}/`, signal);
+          exports.set(hash, pending);
+          pending.catch(() => exports.delete(hash));
+        }
+        exported.push(...(await pending));
+      }
+      bridged.push({ ...input, files: [...input.files.filter((f) => !foreign.includes(f)), ...exported] });
+    }
+    return bridged;
+  };
+  const discardStaged = async (engine: Engine, files: readonly string[], log: StepLogger): Promise<void> => {
+    if (engine.capabilities.stagedPublish !== true || engine.discard === undefined || files.length === 0) return;
+    try {
+      await engine.discard(files);
+    } catch (error) {
+      log.warn(`staged output ${files.join(', ')} was not dropped (quarry vacuum will): ${error instanceof Error ? error.message : String(error)}`);
+    }
+  };
+  const checksumsOf = (files: readonly string[]) => (config.store === undefined ? Promise.resolve([]) : checksumObjects(config.store, files));
+  const jobRecords = (asset: AssetDefinition, step: PlanStep, engine: Engine, keys: readonly string[], jobs: readonly EngineJob[]) =>
+    jobs.map((job) => ({
+      runId: config.runId,
+      stepId: step.id,
+      assetKey: asset.key,
+      partitions: job.partitions ?? keys,
+      jobId: job.jobId,
+      kind: job.kind,
+      engine: engine.name,
+      bytesProcessed: job.bytesProcessed ?? null,
+      bytesBilled: job.bytesBilled ?? null,
+    }));
   const leaseTtlMs = config.leaseTtlMs ?? 600_000;
   // Check results and versions go through the alert raiser when there is one: the alerts they raise share their transaction.
   const recordChecks = (results: Parameters<Catalog['recordCheckResults']>[0]) => (config.alerts ? config.alerts.recordCheckResults(results) : catalog.recordCheckResults(results));
@@ -106,8 +214,8 @@ export function createStepRunner(config: StepRunnerConfig): StepRunner & TracedS
   };
 
   const tracing = config.tracing ?? TRACING_OFF;
-  const engineQuery = <T>(parent: Span | undefined, asset: AssetDefinition, partitions: number, work: () => Promise<T>): Promise<T> =>
-    inSpan(tracing, SPAN_NAMES.engineQuery, parent, { 'db.system': config.engine.name, 'quarry.asset': asset.key, 'quarry.partitions': partitions }, work);
+  const engineQuery = <T>(parent: Span | undefined, engine: Engine, asset: AssetDefinition, partitions: number, work: () => Promise<T>): Promise<T> =>
+    inSpan(tracing, SPAN_NAMES.engineQuery, parent, { 'db.system': engine.name, 'quarry.asset': asset.key, 'quarry.partitions': partitions }, work);
   const commit = <T>(parent: Span | undefined, asset: AssetDefinition, partitions: number, work: () => T): Promise<T> =>
     inSpan(tracing, SPAN_NAMES.catalogCommit, parent, { 'quarry.asset': asset.key, 'quarry.partitions': partitions }, work);
   // A span per evaluated check, timed by the check's own duration (the audit evaluates them together).
@@ -194,14 +302,14 @@ export function createStepRunner(config: StepRunnerConfig): StepRunner & TracedS
         if (lost.size > 0) {
           const partitions = records.filter((r) => r.files.some((f) => lost.has(f))).map((r) => r.partitionKey);
           // The same on every try: not worth a retry's wait.
-          throw Object.assign(new QuarryError('QUARRY_LAKE_FILE_MISSING', `"${asset.key}" [${key}] reads "${dep.upstream}" [${partitions.join(', ')}], whose lake file is missing (${store.localPath([...lost.keys()][0]!)}). Run \`quarry verify --repair\`, then materialize "+${asset.key}" to write the upstream partition again.`, { details: { assetKey: dep.upstream, partitions } }), { retryable: false });
+          throw Object.assign(new QuarryError('QUARRY_LAKE_FILE_MISSING', `"${asset.key}" [${key}] reads "${dep.upstream}" [${partitions.join(', ')}], whose lake file is missing (${store.localPath([...lost.keys()][0]!) ?? store.uri([...lost.keys()][0]!)}). Run \`quarry verify --repair\`, then materialize "+${asset.key}" to write the upstream partition again.`, { details: { assetKey: dep.upstream, partitions } }), { retryable: false });
         }
       }
       inputs.push({
         name: dep.name,
         assetKey: dep.upstream,
         files,
-        ...(files.length === 0 ? { columns: columnsOf(upstreamAsset.type === 'asset' ? upstreamAsset : undefined, dep.upstream, catalog) } : {}),
+        ...(files.length === 0 ? { columns: columnsOf(upstreamAsset.type === 'asset' ? upstreamAsset : undefined, dep.upstream, catalog, dialectOf(await engineFor(asset))) } : {}),
       });
       fingerprintInputs.push({ name: dep.name, assetKey: dep.upstream, partitions: records.map((r) => ({ key: r.partitionKey, dataVersion: r.dataVersion })) });
       inputSeqs[dep.upstream] = Math.max(inputSeqs[dep.upstream] ?? 0, ...records.map((r) => r.dataSeq));
@@ -231,8 +339,10 @@ export function createStepRunner(config: StepRunnerConfig): StepRunner & TracedS
     const definition = asset.partitions;
     const index = definition ? definition.indexOf(key, ctx) : 0;
     const release = takeLeases(asset, [key]);
+    // What the engine staged and has not published yet: dropped when the step fails with an error.
+    let staged: { engine: Engine; files: readonly string[] } | undefined;
     try {
-      const { inputs, fingerprint, inputSeqs, lineage, sourceVersion, codeVersion, upToDate, currentId } = await resolvePartition(asset, step, key, index);
+      const { inputs: resolvedInputs, fingerprint, inputSeqs, lineage, sourceVersion, codeVersion, upToDate, currentId } = await resolvePartition(asset, step, key, index);
       if (upToDate) {
         log.info(`${asset.key} [${key}] is up to date: same code and inputs as version ${currentId}; skipped.`);
         // The latest attempt found the current version right: an earlier failed or blocked attempt no longer stands.
@@ -240,8 +350,10 @@ export function createStepRunner(config: StepRunnerConfig): StepRunner & TracedS
         return { partition: key, upToDate: true };
       }
       const scope = scopeOf(definition, [key], index, index, ctx);
-      const output = await engineQuery(span, asset, 1, () =>
-        config.engine.materialize({
+      const engine = await engineFor(asset);
+      const inputs = await bridgeInputs(engine, resolvedInputs, signal);
+      const output = await engineQuery(span, engine, asset, 1, () =>
+        engine.materialize({
           asset,
           scope,
           inputs,
@@ -252,20 +364,20 @@ export function createStepRunner(config: StepRunnerConfig): StepRunner & TracedS
           signal,
         }),
       );
+      if (engine.capabilities.stagedPublish === true) staged = { engine, files: output.files };
       if (signal.aborted) throw new QuarryError('QUARRY_RUN_CANCELLED', `Run ${config.runId} was cancelled before ${asset.key} [${key}] was committed.`);
-      // Size and checksum as written, so `quarry verify` can later tell a lost or changed file.
-      const store = config.store;
-      const fileChecksums = store === undefined ? [] : await Promise.all(output.files.map((f) => checksumFile(store.localPath(f), f)));
       // Write–audit–publish: a schema change the asset's policy refuses blocks like a blocking check.
       const schema = judgeSchema(catalog, asset, output.columns, asset.schemaChanges ?? config.schemaChanges ?? 'allow');
       if (schema.refused.length > 0) {
         const message = refusedSchemaMessage(schema);
         catalog.recordPartitionFailure(asset.key, key, config.runId, message, 'blocked');
         log.error(`${asset.key} [${key}] not published: ${message}; the previous version stays current.`);
+        // A blocked version keeps its staging for inspection (vacuum drops it later).
+        staged = undefined;
         return { partition: key, upToDate: false, blocked: message };
       }
       // Write–audit–publish: the staged version is checked before anyone can see it.
-      const audit = asset.checks.length > 0 ? await auditPartition({ asset, partitionKey: key, partitionIndex: index, scope, files: output.files, engine: config.engine, catalog, ctx }) : undefined;
+      const audit = asset.checks.length > 0 ? await auditPartition({ asset, partitionKey: key, partitionIndex: index, scope, files: output.files, engine, catalog, ctx }) : undefined;
       if (audit !== undefined) checkSpans(span, asset, key, audit.results);
       // A blocking check that could not run (the engine failed reading the staged file, bad check SQL)
       // says nothing about the data: that is an error of the step, not a failed check.
@@ -284,18 +396,32 @@ export function createStepRunner(config: StepRunnerConfig): StepRunner & TracedS
         const message = `blocking check${audit.blocking.length === 1 ? '' : 's'} failed: ${audit.blocking.map((r) => `${r.checkName} (${r.message})`).join('; ')}`;
         catalog.recordPartitionFailure(asset.key, key, config.runId, message, 'blocked');
         log.error(`${asset.key} [${key}] not published: ${message}; the previous version stays current.`);
+        staged = undefined;
         return { partition: key, upToDate: false, blocked: message };
       }
       for (const r of audit?.results ?? []) {
         if (r.status !== 'passed') log.warn(`${asset.key} [${key}] check ${r.checkName} ${r.status}: ${r.message}`);
       }
-      const [committed] = await commit(span, asset, 1, () => commitVersions([
+      // Staged publish (BigQuery): the audited staging becomes current; the catalog commits what publish returns.
+      let files = output.files;
+      const jobs: EngineJob[] = [...(output.jobs ?? [])];
+      if (engine.capabilities.stagedPublish === true && engine.publish !== undefined) {
+        const [published] = await engine.publish({ asset, runId: config.runId, partitions: [{ key, files: output.files, ...(scope.start !== undefined && scope.end !== undefined ? { start: scope.start, end: scope.end } : {}) }], signal });
+        if (published === undefined || published.key !== key) throw new QuarryError('QUARRY_ENGINE_ERROR', `${asset.key} [${key}]: ${engine.name} published no version of the partition.`);
+        staged = undefined;
+        files = published.files;
+        jobs.push(...(published.jobs ?? []));
+      }
+      // Size and checksum of the lake files as written, so `quarry verify` can later tell a lost or changed file.
+      const fileChecksums = await checksumsOf(files);
+      const [committed] = await commit(span, asset, 1, () => catalog.atomically(() => {
+        const versions = commitVersions([
         {
           assetKey: asset.key,
           partitionKey: key,
           runId: config.runId,
           stepId: step.id,
-          files: output.files,
+          files,
           rowCount: output.rowCount,
           bytes: output.bytes,
           dataVersion: output.dataVersion,
@@ -303,12 +429,15 @@ export function createStepRunner(config: StepRunnerConfig): StepRunner & TracedS
           inputFingerprint: fingerprint,
           inputSeqs,
           outputSchema: output.columns.map((c) => ({ name: c.name, type: c.type })),
-          metadata: { engine: config.engine.name, ...(sourceVersion !== undefined ? { sourceVersion } : {}) },
+          metadata: { engine: engine.name, ...(sourceVersion !== undefined ? { sourceVersion } : {}) },
           lineage,
           fileChecksums,
         },
-      ]));
-      if (audit !== undefined) recordChecks(audit.results.map((r) => toCatalogCheckResult(r, asset.key, key, config.runId, committed!.id, output.files)));
+        ]);
+        catalog.recordEngineJobs(jobRecords(asset, step, engine, [key], jobs));
+        return versions;
+      }));
+      if (audit !== undefined) recordChecks(audit.results.map((r) => toCatalogCheckResult(r, asset.key, key, config.runId, committed!.id, files)));
       await recordColumnLineage(asset, codeVersion, committed!.id, output.columns.map((c) => c.name), log);
       recordWrittenSchema(catalog, asset.key, schema, committed!, config.runId);
       const dataChanged = committed!.dataSeq === committed!.seq;
@@ -318,7 +447,8 @@ export function createStepRunner(config: StepRunnerConfig): StepRunner & TracedS
       });
       return { partition: key, upToDate: false, rowCount: output.rowCount, dataVersion: output.dataVersion, dataChanged };
     } catch (caught) {
-      const error = asDiskFull(caught, config.runId, config.store?.root);
+      if (staged !== undefined) await discardStaged(staged.engine, staged.files, log);
+      const error = asDiskFull(caught, config.runId, lakeRootOf(config.store));
       // A lease held by another run is a wait, and a cancelled step did not fail: neither marks the partition failed.
       const notAFailure = signal.aborted || (error instanceof QuarryError && (error.code === 'QUARRY_LEASE_HELD' || error.code === 'QUARRY_RUN_CANCELLED'));
       if (!notAFailure) {
@@ -367,6 +497,7 @@ export function createStepRunner(config: StepRunnerConfig): StepRunner & TracedS
     const indices = keys.map((k) => definition.indexOf(k, ctx));
     const release = takeLeases(asset, keys);
     let failing: readonly string[] = keys;
+    let staged: { engine: Engine; files: readonly string[] } | undefined;
     try {
       const resolved: ResolvedPartition[] = [];
       for (let i = 0; i < keys.length; i++) resolved.push(await resolvePartition(asset, step, keys[i]!, indices[i]!));
@@ -379,7 +510,8 @@ export function createStepRunner(config: StepRunnerConfig): StepRunner & TracedS
         log.info(`${label}: all ${keys.length} partitions are up to date (same code and inputs); skipped.`);
         return { status: 'succeeded', metadata: { partitions: keys.length, written: 0, upToDate: keys.length, rowCount: 0 } };
       }
-      const inputs = unionInputs(resolved);
+      const engine = await engineFor(asset);
+      const inputs = await bridgeInputs(engine, unionInputs(resolved), signal);
       const windowed = definition as PartitionsDefinition & { windowOf?: (i: number, c?: PartitionsContext) => { start: Date; end: Date }; timezone?: string };
       const split: RangeSplit = {
         column: asset.backfill.partitionColumn!,
@@ -389,8 +521,8 @@ export function createStepRunner(config: StepRunnerConfig): StepRunner & TracedS
         }),
         ...(windowed.timezone !== undefined ? { timeZone: windowed.timezone } : {}),
       };
-      const output = await engineQuery(parent, asset, keys.length, () =>
-        config.engine.materialize({
+      const output = await engineQuery(parent, engine, asset, keys.length, () =>
+        engine.materialize({
           asset,
           scope: scopeOf(definition, keys, indices[0]!, indices[indices.length - 1]!, ctx),
           inputs,
@@ -403,30 +535,28 @@ export function createStepRunner(config: StepRunnerConfig): StepRunner & TracedS
         }),
       );
       if (signal.aborted) throw new QuarryError('QUARRY_RUN_CANCELLED', `Run ${config.runId} was cancelled before ${label} was committed.`);
+      if (engine.capabilities.stagedPublish === true) staged = { engine, files: (output.partitions ?? []).flatMap((p) => p.files) };
       const parts = new Map((output.partitions ?? []).map((p) => [p.key, p]));
-      const store = config.store;
-      const staged = await Promise.all(
-        todo.map(async (r) => {
-          const part = parts.get(r.key);
-          if (part === undefined) throw new QuarryError('QUARRY_ENGINE_ERROR', `${label}: the engine returned no output for partition "${r.key}" of the range.`);
-          const fileChecksums = store === undefined ? [] : await Promise.all(part.files.map((f) => checksumFile(store.localPath(f), f)));
-          return { r, part, fileChecksums };
-        }),
-      );
+      const written = todo.map((r) => {
+        const part = parts.get(r.key);
+        if (part === undefined) throw new QuarryError('QUARRY_ENGINE_ERROR', `${label}: the engine returned no output for partition "${r.key}" of the range.`);
+        return { r, part };
+      });
       // Write–audit–publish: one output, one schema; a change the asset's policy refuses blocks every partition of the range.
       const schema = judgeSchema(catalog, asset, output.columns, asset.schemaChanges ?? config.schemaChanges ?? 'allow');
       if (schema.refused.length > 0) {
         const message = refusedSchemaMessage(schema);
-        for (const { r } of staged) catalog.recordPartitionFailure(asset.key, r.key, config.runId, message, 'blocked');
+        for (const { r } of written) catalog.recordPartitionFailure(asset.key, r.key, config.runId, message, 'blocked');
         failing = [];
+        staged = undefined;
         log.error(`${label} not published: ${message}; the previous versions stay current.`);
         return { status: 'blocked', message: `${label}: ${message}` };
       }
       // Write–audit–publish, per partition: each staged version is checked on its own.
       const audits = new Map<string, Awaited<ReturnType<typeof auditPartition>>>();
       if (asset.checks.length > 0) {
-        for (const { r, part } of staged) {
-          const audit = await auditPartition({ asset, partitionKey: r.key, partitionIndex: r.index, scope: scopeOf(definition, [r.key], r.index, r.index, ctx), files: part.files, engine: config.engine, catalog, ctx });
+        for (const { r, part } of written) {
+          const audit = await auditPartition({ asset, partitionKey: r.key, partitionIndex: r.index, scope: scopeOf(definition, [r.key], r.index, r.index, ctx), files: part.files, engine, catalog, ctx });
           checkSpans(partitionSpans.get(r.key) ?? parent, asset, r.key, audit.results);
           const unevaluated = audit.blocking.filter((c) => c.status === 'errored');
           if (unevaluated.length > 0 && unevaluated.length === audit.blocking.length) {
@@ -441,7 +571,7 @@ export function createStepRunner(config: StepRunnerConfig): StepRunner & TracedS
         }
       }
       const blocked: string[] = [];
-      const publish = staged.filter(({ r, part }) => {
+      const passed = written.filter(({ r, part }) => {
         const audit = audits.get(r.key);
         if (audit === undefined || audit.blocking.length === 0) return true;
         recordChecks(audit.results.map((c) => toCatalogCheckResult(c, asset.key, r.key, config.runId, null, part.files)));
@@ -451,14 +581,44 @@ export function createStepRunner(config: StepRunnerConfig): StepRunner & TracedS
         blocked.push(`${asset.key} [${r.key}]: ${message}`);
         return false;
       });
-      failing = publish.map(({ r }) => r.key);
-      const committed = await commit(parent, asset, publish.length, () => commitVersions(
-        publish.map(({ r, part, fileChecksums }) => ({
+      failing = passed.map(({ r }) => r.key);
+      // Staged publish (BigQuery): the partitions that passed become current, the blocked ones keep their staging for inspection.
+      const jobs: EngineJob[] = [...(output.jobs ?? [])];
+      let publishedFiles = new Map(passed.map(({ r, part }) => [r.key, part.files] as const));
+      if (engine.capabilities.stagedPublish === true && engine.publish !== undefined) {
+        const blockedFiles = new Set(written.filter((w) => !passed.includes(w)).flatMap((w) => w.part.files));
+        staged = { engine, files: staged?.files.filter((f) => !blockedFiles.has(f)) ?? [] };
+        const published = passed.length === 0 ? [] : await engine.publish({
+          asset,
+          runId: config.runId,
+          partitions: passed.map(({ r, part }) => {
+            const window = split.partitions.find((p) => p.key === r.key);
+            return { key: r.key, files: part.files, ...(window?.start !== undefined && window.end !== undefined ? { start: window.start, end: window.end } : {}) };
+          }),
+          signal,
+        });
+        publishedFiles = new Map();
+        for (const p of published) {
+          publishedFiles.set(p.key, p.files);
+          // A publish job serves its partition unless it says otherwise.
+          jobs.push(...(p.jobs ?? []).map((j) => (j.partitions !== undefined ? j : { ...j, partitions: [p.key] })));
+        }
+        const missing = passed.find(({ r }) => !publishedFiles.has(r.key));
+        if (missing !== undefined) throw new QuarryError('QUARRY_ENGINE_ERROR', `${label}: ${engine.name} published no version of partition "${missing.r.key}".`);
+        staged = undefined;
+      }
+      const publish = await Promise.all(passed.map(async ({ r, part }) => {
+        const files = publishedFiles.get(r.key)!;
+        return { r, part, files, fileChecksums: await checksumsOf(files) };
+      }));
+      const committed = await commit(parent, asset, publish.length, () => catalog.atomically(() => {
+        const versions = commitVersions(
+        publish.map(({ r, part, files, fileChecksums }) => ({
           assetKey: asset.key,
           partitionKey: r.key,
           runId: config.runId,
           stepId: step.id,
-          files: part.files,
+          files,
           rowCount: part.rowCount,
           bytes: part.bytes,
           dataVersion: part.dataVersion,
@@ -466,16 +626,19 @@ export function createStepRunner(config: StepRunnerConfig): StepRunner & TracedS
           inputFingerprint: r.fingerprint,
           inputSeqs: r.inputSeqs,
           outputSchema: output.columns.map((c) => ({ name: c.name, type: c.type })),
-          metadata: { engine: config.engine.name, rangeStep: step.id, ...(r.sourceVersion !== undefined ? { sourceVersion: r.sourceVersion } : {}) },
+          metadata: { engine: engine.name, rangeStep: step.id, ...(r.sourceVersion !== undefined ? { sourceVersion: r.sourceVersion } : {}) },
           lineage: r.lineage,
           fileChecksums,
         })),
-      ));
+        );
+        catalog.recordEngineJobs(jobRecords(asset, step, engine, keys, jobs));
+        return versions;
+      }));
       failing = [];
       if (committed.length > 0) recordWrittenSchema(catalog, asset.key, schema, committed[0]!, config.runId);
-      publish.forEach(({ r, part }, i) => {
+      publish.forEach(({ r, files }, i) => {
         const audit = audits.get(r.key);
-        if (audit !== undefined) recordChecks(audit.results.map((c) => toCatalogCheckResult(c, asset.key, r.key, config.runId, committed[i]!.id, part.files)));
+        if (audit !== undefined) recordChecks(audit.results.map((c) => toCatalogCheckResult(c, asset.key, r.key, config.runId, committed[i]!.id, files)));
         for (const c of audit?.results ?? []) if (c.status !== 'passed') log.warn(`${asset.key} [${r.key}] check ${c.checkName} ${c.status}: ${c.message}`);
       });
       if (publish.length > 0) await recordColumnLineage(asset, publish[0]!.r.codeVersion, committed[0]?.id ?? null, output.columns.map((c) => c.name), log);
@@ -489,7 +652,8 @@ export function createStepRunner(config: StepRunnerConfig): StepRunner & TracedS
       const only = publish.length === 1 && keys.length === 1 ? { dataVersion: publish[0]!.part.dataVersion, dataChanged: changed === 1 } : {};
       return { status: 'succeeded', metadata: { partitions: keys.length, written: publish.length, upToDate: keys.length - todo.length, rowCount, ...only } };
     } catch (caught) {
-      const error = asDiskFull(caught, config.runId, config.store?.root);
+      if (staged !== undefined) await discardStaged(staged.engine, staged.files, log);
+      const error = asDiskFull(caught, config.runId, lakeRootOf(config.store));
       const notAFailure = signal.aborted || (error instanceof QuarryError && (error.code === 'QUARRY_LEASE_HELD' || error.code === 'QUARRY_RUN_CANCELLED'));
       if (!notAFailure) {
         // The whole range failed: every partition it was to write is marked, so the next run retries exactly these.
@@ -505,12 +669,54 @@ export function createStepRunner(config: StepRunnerConfig): StepRunner & TracedS
     }
   };
 
-  return async (step, attempt, signal, log, parent?: Span): Promise<StepOutcome> => {
+  /** Dry-runs a step: the requests its run would send, estimated by its engine (nothing written, no lease). */
+  const estimate = async (step: PlanStep, signal: AbortSignal = new AbortController().signal): Promise<StepEstimate> => {
+    const asset = graph.get(step.assetKey);
+    const base = { stepId: step.id, assetKey: step.assetKey };
+    if (asset.type !== 'asset') return { ...base, engine: '-', bytesProcessed: undefined, note: 'a source asset is observed, not materialized' };
+    const engine = await engineFor(asset);
+    if (engine.dryRun === undefined) return { ...base, engine: engine.name, bytesProcessed: undefined, note: `${engine.name} has no dry run` };
+    const definition = asset.partitions;
+    const keys = step.partitionKeys;
+    const indices = keys.map((k) => (definition ? definition.indexOf(k, ctx) : 0));
+    const resolved: ResolvedPartition[] = [];
+    try {
+      for (let i = 0; i < keys.length; i++) resolved.push(await resolvePartition(asset, step, keys[i]!, indices[i]!));
+    } catch (error) {
+      return { ...base, engine: engine.name, bytesProcessed: undefined, note: `cannot estimate: ${error instanceof Error ? error.message : String(error)}` };
+    }
+    const log: StepLogger = { debug: () => undefined, info: () => undefined, warn: () => undefined, error: () => undefined } as unknown as StepLogger;
+    const requests: MaterializeRequest[] = [];
+    const common = { asset, runId: config.runId, projectDir: config.projectDir, log, signal };
+    if (asset.backfill.partitionColumn !== undefined && definition !== undefined && engine.capabilities.rangeSplit === true) {
+      const windowed = definition as PartitionsDefinition & { windowOf?: (i: number, c?: PartitionsContext) => { start: Date; end: Date }; timezone?: string };
+      const split: RangeSplit = {
+        column: asset.backfill.partitionColumn,
+        partitions: keys.map((key, i) => {
+          const window = windowed.windowOf?.(indices[i]!, ctx);
+          return { key, outputPath: partitionFilePath(asset.key, key, config.runId, 1), ...(window ? { start: window.start, end: window.end } : {}) };
+        }),
+        ...(windowed.timezone !== undefined ? { timeZone: windowed.timezone } : {}),
+      };
+      requests.push({ ...common, scope: scopeOf(definition, keys, indices[0]!, indices[indices.length - 1]!, ctx), inputs: unionInputs(resolved), outputPath: split.partitions[0]!.outputPath, split });
+    } else {
+      for (const r of resolved) requests.push({ ...common, scope: scopeOf(definition, [r.key], r.index, r.index, ctx), inputs: r.inputs, outputPath: partitionFilePath(asset.key, r.key, config.runId, 1) });
+    }
+    let bytes = 0;
+    for (const request of requests) {
+      const result: DryRunEstimate = await engine.dryRun(request);
+      if (result.bytesProcessed === undefined) return { ...base, engine: engine.name, bytesProcessed: undefined, note: result.note ?? 'the engine cannot estimate this step yet' };
+      bytes += result.bytesProcessed;
+    }
+    return { ...base, engine: engine.name, bytesProcessed: bytes };
+  };
+
+  const run = async (step: PlanStep, attempt: number, signal: AbortSignal, log: StepLogger, parent?: Span): Promise<StepOutcome> => {
     const asset = graph.get(step.assetKey);
     if (asset.type !== 'asset') throw new QuarryError('QUARRY_BAD_ARGUMENT', `"${step.assetKey}" is a source asset and cannot be materialized.`);
     // An asset that declares range steps always runs through the split, even for one partition, so
     // each partition gets the same rows (and the same checks on where they belong) however it is batched.
-    if (asset.backfill.partitionColumn !== undefined && asset.partitions !== undefined && config.engine.capabilities.rangeSplit === true) {
+    if (asset.backfill.partitionColumn !== undefined && asset.partitions !== undefined && (await engineFor(asset)).capabilities.rangeSplit === true) {
       return materializeRange(asset, step, attempt, signal, log, parent);
     }
     const outcomes: PartitionOutcome[] = [];
@@ -532,6 +738,7 @@ export function createStepRunner(config: StepRunnerConfig): StepRunner & TracedS
       },
     };
   };
+  return Object.assign(run, { engineFor, estimate });
 }
 
 function traceContext(parent: Span): import('@opentelemetry/api').Context {
@@ -603,12 +810,22 @@ function timeBoundsOf(definition: PartitionsDefinition, keys: readonly string[],
   return start === undefined || end === undefined ? undefined : { start, end };
 }
 
-function columnsOf(asset: AssetDefinition | undefined, key: AssetKey, catalog: Catalog): ColumnSchema[] {
-  if (asset?.schema) return duckDbColumnsFromSchema(asset.schema);
+function dialectOf(engine: Engine): EngineDialect {
+  return engine.dialect ?? 'duckdb';
+}
+
+function columnsOf(asset: AssetDefinition | undefined, key: AssetKey, catalog: Catalog, dialect: EngineDialect): ColumnSchema[] {
+  if (asset?.schema) return engineColumnsFromSchema(asset.schema, dialect);
   const recent = catalog.materializationHistory(key, undefined, { limit: 1 })[0];
   const schema = recent?.outputSchema;
   if (Array.isArray(schema)) return schema as unknown as ColumnSchema[];
   return [];
+}
+
+// What a disk-full error names as the lake: a local lake's folder, else the store's name.
+function lakeRootOf(store: ObjectStore | undefined): string | undefined {
+  const root = (store as { root?: unknown } | undefined)?.root;
+  return typeof root === 'string' ? root : store?.name;
 }
 
 // A write that failed for lack of space (a lake file, DuckDB's staging, the catalog) as the one

@@ -399,6 +399,24 @@ CREATE TABLE daemon_leases (
 );
 `;
 
+// targets (issue 13): the jobs an engine ran for each step (BigQuery job ids, bytes processed and billed).
+const V11_ENGINE_JOBS = `
+CREATE TABLE engine_jobs (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  run_id TEXT NOT NULL,
+  step_id TEXT NOT NULL,
+  asset_key TEXT NOT NULL,
+  partitions TEXT NOT NULL,
+  job_id TEXT NOT NULL,
+  kind TEXT NOT NULL,
+  engine TEXT NOT NULL,
+  bytes_processed INTEGER,
+  bytes_billed INTEGER,
+  created_at INTEGER NOT NULL
+);
+CREATE INDEX engine_jobs_run ON engine_jobs (run_id, step_id, id);
+`;
+
 /** The SQLite catalog's schema history, oldest first; the last entry is the version this code writes. */
 export const SQLITE_MIGRATIONS: readonly SqliteMigration[] = [
   { version: 1, name: 'core', up: (db) => db.exec(V1_CORE) },
@@ -411,6 +429,7 @@ export const SQLITE_MIGRATIONS: readonly SqliteMigration[] = [
   { version: 8, name: 'storage tiers', up: (db) => db.exec(V8_STORAGE_TIERS) },
   { version: 9, name: 'schema history', up: (db) => db.exec(V9_SCHEMA_HISTORY) },
   { version: 10, name: 'column lineage', up: (db) => db.exec(V10_COLUMN_LINEAGE) },
+  { version: 11, name: 'engine jobs', up: (db) => db.exec(V11_ENGINE_JOBS) },
 ];
 
 /** The schema version this code reads and writes. */

@@ -14,6 +14,7 @@ import type {
   AlertDeliveryOutcome, AlertDeliveryRecord, AlertRecord, CatalogPeriodStats, ClaimedAlertDelivery, ListAlertsOptions, NewAlert,
 } from '../catalog.ts';
 import type { ColumnLineageRecord, NewColumnLineageRecord } from '../catalog.ts';
+import type { EngineJobRecord, EngineJobTotals, NewEngineJob } from '../catalog.ts';
 import { EVENT_LEVELS, RUN_KINDS, RUN_STATUSES, STEP_STATUSES } from '../catalog.ts';
 import type { FileStore, FileTier, NewStorageMove, StorageFileRecord, StorageMoveRecord, StorageTierTotals } from '../catalog.ts';
 import { isProcessAlive } from '../../execution/is-process-alive.ts';
@@ -1132,6 +1133,61 @@ export class SqliteCatalog implements Catalog {
       });
       return { lastId, groups };
     });
+  }
+
+  // ---------------------------------------------------------------- targets (issue 13): engine jobs and their cost
+
+  recordEngineJobs(jobs: readonly NewEngineJob[]): void {
+    for (const job of jobs) {
+      checkString(job.runId, 'engine job run id');
+      checkString(job.stepId, 'engine job step id');
+      checkString(job.jobId, 'engine job id');
+      checkString(job.kind, 'engine job kind');
+      for (const [name, value] of [['bytesProcessed', job.bytesProcessed], ['bytesBilled', job.bytesBilled]] as const) {
+        if (value !== undefined && value !== null && !(Number.isSafeInteger(value) && value >= 0)) {
+          throw new QuarryError('QUARRY_BAD_ARGUMENT', `Engine job ${job.jobId}: ${name} must be a whole number of bytes ≥ 0, got ${safeStringify(value)}.`);
+        }
+      }
+    }
+    if (jobs.length === 0) return;
+    this.#write(() => {
+      const now = this.#nowMs();
+      const insert = this.#stmt('INSERT INTO engine_jobs (run_id, step_id, asset_key, partitions, job_id, kind, engine, bytes_processed, bytes_billed, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)');
+      for (const job of jobs) {
+        insert.run(job.runId, job.stepId, job.assetKey, JSON.stringify(job.partitions), job.jobId, job.kind, job.engine, job.bytesProcessed ?? null, job.bytesBilled ?? null, now);
+      }
+    });
+  }
+
+  engineJobs(runId: string, options: { readonly stepId?: string } = {}): EngineJobRecord[] {
+    const rows = (options.stepId === undefined
+      ? this.#stmt('SELECT * FROM engine_jobs WHERE run_id = ? ORDER BY id').all(runId)
+      : this.#stmt('SELECT * FROM engine_jobs WHERE run_id = ? AND step_id = ? ORDER BY id').all(runId, options.stepId)) as Row[];
+    return rows.map((row) => ({
+      id: row.id as number,
+      runId: row.run_id as string,
+      stepId: row.step_id as string,
+      assetKey: row.asset_key as string,
+      partitions: JSON.parse(row.partitions as string) as string[],
+      jobId: row.job_id as string,
+      kind: row.kind as string,
+      engine: row.engine as string,
+      bytesProcessed: row.bytes_processed as number | null,
+      bytesBilled: row.bytes_billed as number | null,
+      createdAt: new Date(row.created_at as number),
+    }));
+  }
+
+  engineJobTotals(runId: string): EngineJobTotals {
+    const rows = this.#stmt(`SELECT step_id, asset_key, count(*) AS jobs, coalesce(sum(bytes_processed), 0) AS processed, coalesce(sum(bytes_billed), 0) AS billed
+      FROM engine_jobs WHERE run_id = ? GROUP BY step_id, asset_key ORDER BY min(id)`).all(runId) as Row[];
+    const steps = rows.map((row) => ({ stepId: row.step_id as string, assetKey: row.asset_key as string, jobs: row.jobs as number, bytesProcessed: row.processed as number, bytesBilled: row.billed as number }));
+    return {
+      steps,
+      jobs: steps.reduce((n, st) => n + st.jobs, 0),
+      bytesProcessed: steps.reduce((n, st) => n + st.bytesProcessed, 0),
+      bytesBilled: steps.reduce((n, st) => n + st.bytesBilled, 0),
+    };
   }
 
   // ---------------------------------------------------------------- alerts (observability): the outbox

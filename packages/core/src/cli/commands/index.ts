@@ -1,6 +1,7 @@
 import type { Command } from '../command.ts';
 import { alertsCommand } from './alerts-command.ts';
 import { checksCommand } from './checks-command.ts';
+import { compileCommand } from './compile-command.ts';
 import { docsCommand } from './docs-command.ts';
 import { daemonCommand } from './daemon-command.ts';
 import { graphCommand } from './graph-command.ts';
@@ -28,6 +29,7 @@ export const commands: readonly Command[] = [
   graphCommand,
   partitionsCommand,
   planCommand,
+  compileCommand,
   materializeCommand,
   backfillCommand,
   statusCommand,

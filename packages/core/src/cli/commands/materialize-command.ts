@@ -8,6 +8,7 @@ import { flag, stringOption, type Command, type CommandArgs } from '../command.t
 import { openCliInstance } from '../open-instance.ts';
 import { concurrencyOf, PARTITION_OPTIONS, partitionSelectionOf } from '../partition-options.ts';
 import { formatBlocked, formatPlan } from './plan-command.ts';
+import { formatRunCost } from './runs-command.ts';
 
 /** Runs (or resumes) a run in this process with a progress display, and returns the exit code. */
 async function runWithProgress(instance: Instance, io: CliIo, start: () => Promise<{ runId: string; stepCount: number; resumed?: number }>): Promise<number> {
@@ -36,6 +37,7 @@ async function runWithProgress(instance: Instance, io: CliIo, start: () => Promi
     const run = await instance.waitForRun(runId);
     progress.close();
     writeLine(io.stdout, `Run ${runId} ${run.status}${run.error ? `: ${run.error}` : ''}`);
+    for (const line of formatRunCost(instance.runCost(runId))) writeLine(io.stdout, line);
     if (run.status !== 'succeeded') {
       const traceId = instance.traceIdOf(runId);
       for (const step of instance.listSteps(runId).filter((s) => s.status === 'failed')) {
@@ -72,8 +74,14 @@ async function materialize(args: CommandArgs, io: CliIo, kind: 'materialize' | '
     if (kind === 'backfill' && args.positionals[0] === undefined) {
       throw new QuarryError('QUARRY_BAD_ARGUMENT', 'quarry backfill needs a selection: quarry backfill SELECTION --from KEY --to KEY.');
     }
+    const maxText = stringOption(args, 'max-bytes-billed');
+    const maxBytesBilled = maxText === undefined ? undefined : Number(maxText);
+    if (maxBytesBilled !== undefined && !(Number.isSafeInteger(maxBytesBilled) && maxBytesBilled >= 0)) {
+      throw new QuarryError('QUARRY_BAD_ARGUMENT', `--max-bytes-billed must be a whole number of bytes ≥ 0, got "${maxText}".`);
+    }
     const options: RunOptions = {
       kind,
+      ...(maxBytesBilled !== undefined ? { maxBytesBilled } : {}),
       ...(args.positionals[0] !== undefined ? { selection: args.positionals[0] } : {}),
       ...(partitions ? { partitions } : {}),
       ...(concurrency !== undefined ? { concurrency } : {}),
@@ -102,6 +110,7 @@ const RUN_OPTIONS = {
   concurrency: { type: 'string', help: 'steps run at once', defaultText: 'the project setting concurrency, else 2' },
   force: { type: 'boolean', help: 'materialize fresh partitions too' },
   verbose: { type: 'boolean', help: 'print the plan before running' },
+  'max-bytes-billed': { type: 'string', help: "refuse the run, before any job starts, when the engine's dry runs say it would process more bytes than this", defaultText: "the target's maxBytesBilled, else no limit" },
 } as const;
 
 /** `quarry materialize [SELECTION] [--partition K | --from A --to B] [--concurrency N]`. */

@@ -1,4 +1,5 @@
 import type { BlockedStep, Plan } from '../../planner/index.ts';
+import { formatBytes, type PlanEstimate } from '../../instance/index.ts';
 import { writeLine } from '../cli-io.ts';
 import { flag, type Command } from '../command.ts';
 import { openCliInstance } from '../open-instance.ts';
@@ -88,12 +89,40 @@ export function formatPropagatedPii(columns: readonly { asset: string; column: s
   ];
 }
 
+/** The dry-run estimate as `--json` prints it (`cost`). */
+export function planEstimateToJson(estimate: PlanEstimate): Record<string, unknown> {
+  return {
+    target: estimate.target,
+    pricePerTiB: estimate.pricePerTiB,
+    totalBytes: estimate.totalBytes,
+    estimatedCost: estimate.estimatedCost,
+    steps: estimate.steps.map((s) => ({ step: s.stepId, asset: s.assetKey, engine: s.engine, bytes: s.bytesProcessed ?? null, ...(s.estimatedCost !== undefined ? { cost: s.estimatedCost } : {}), ...(s.note !== undefined ? { note: s.note } : {}) })),
+  };
+}
+
+/** USD for people: `$0.0123` below a cent, else `$1.23`. */
+export function formatUsd(amount: number): string {
+  return amount > 0 && amount < 0.01 ? `$${amount.toPrecision(3)}` : `$${amount.toFixed(2)}`;
+}
+
+/** The lines `quarry plan` prints for the dry runs: each step's bytes and cost (or why there is none), then the total. */
+export function formatPlanEstimate(estimate: PlanEstimate): string[] {
+  const unknown = estimate.steps.filter((s) => s.bytesProcessed === undefined).length;
+  return [
+    `Dry run on target ${estimate.target} (at ${formatUsd(estimate.pricePerTiB)} per TiB):`,
+    ...estimate.steps.map((s) =>
+      s.bytesProcessed === undefined ? `  ${s.stepId}  not estimated: ${s.note ?? 'no dry run'}` : `  ${s.stepId}  ${formatBytes(s.bytesProcessed)}  ${formatUsd(s.estimatedCost ?? 0)}`,
+    ),
+    `Total: ${formatBytes(estimate.totalBytes)} (${estimate.totalBytes} bytes), estimated ${formatUsd(estimate.estimatedCost)}${unknown > 0 ? `; ${unknown} step${unknown === 1 ? '' : 's'} not estimated` : ''}`,
+  ];
+}
+
 /** `quarry plan [SELECTION] [--partition K | --from A --to B] [--json]`: what would run, and why. */
 export const planCommand: Command = {
   name: 'plan',
   usage: 'quarry plan [SELECTION] [--partition KEY | --from KEY --to KEY] [--json]',
   summary: 'show the steps a materialization would run, each with its reason',
-  options: { ...PARTITION_OPTIONS, json: { type: 'boolean', help: 'print JSON: { steps: [{ asset, partition, reason }], blocked: [{ asset, partition, reason }] }' }, force: { type: 'boolean', help: 'plan fresh partitions too' } },
+  options: { ...PARTITION_OPTIONS, json: { type: 'boolean', help: 'print JSON: { steps: [{ asset, partition, reason }], blocked: [{ asset, partition, reason }], cost: { totalBytes, estimatedCost, steps } } (cost on targets with dry runs)' }, force: { type: 'boolean', help: 'plan fresh partitions too' } },
   maxPositionals: 1,
   async run(args, io) {
     const instance = await openCliInstance(args, io);
@@ -107,8 +136,10 @@ export const planCommand: Command = {
       // Columns of the planned assets that become PII by propagation (a reviewer should know before they are written).
       const planned = new Set(plan.steps.map((s) => s.assetKey));
       const propagated = (await instance.piiReport()).filter((c) => c.source === 'propagated' && planned.has(c.asset)).map(({ asset, column, class: cls, from }) => ({ asset, column, class: cls, from }));
-      if (flag(args, 'json')) writeLine(io.stdout, JSON.stringify({ ...planToJson(plan), ...(propagated.length > 0 ? { propagatedPii: propagated } : {}) }));
-      else for (const line of [...formatPlan(plan), ...formatPropagatedPii(propagated)]) writeLine(io.stdout, line);
+      // Cost before: on an engine with dry runs (BigQuery), each step's bytes and estimated cost.
+      const estimate = plan.steps.length > 0 && (await instance.hasDryRun()) ? await instance.estimatePlan(plan) : undefined;
+      if (flag(args, 'json')) writeLine(io.stdout, JSON.stringify({ ...planToJson(plan), ...(propagated.length > 0 ? { propagatedPii: propagated } : {}), ...(estimate !== undefined ? { cost: planEstimateToJson(estimate) } : {}) }));
+      else for (const line of [...formatPlan(plan), ...formatPropagatedPii(propagated), ...(estimate !== undefined ? formatPlanEstimate(estimate) : [])]) writeLine(io.stdout, line);
       return 0;
     } finally {
       await instance.close();

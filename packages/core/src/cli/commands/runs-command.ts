@@ -3,6 +3,17 @@ import { formatRunDuration } from '../../execution/index.ts';
 import { formatTable, writeLine } from '../cli-io.ts';
 import { flag, stringOption, type Command } from '../command.ts';
 import { openCliInstance } from '../open-instance.ts';
+import { formatBytes, type RunCost } from '../../instance/index.ts';
+import { formatUsd } from './plan-command.ts';
+
+/** The lines a run's engine jobs add (bytes billed and cost per step, then the total); none when the run ran no billed jobs. */
+export function formatRunCost(cost: RunCost): string[] {
+  if (cost.jobs === 0) return [];
+  return [
+    `Billed: ${formatBytes(cost.bytesBilled)} (${cost.bytesBilled} bytes) in ${cost.jobs} job${cost.jobs === 1 ? '' : 's'}, ${formatUsd(cost.cost)} at ${formatUsd(cost.pricePerTiB)} per TiB`,
+    ...cost.steps.map((s) => `  ${s.stepId}  ${formatBytes(s.bytesBilled)} billed (${formatBytes(s.bytesProcessed)} processed)  ${formatUsd(s.cost)}`),
+  ];
+}
 
 // A run still going shows its time so far; a finished (or settled dead) run its frozen duration.
 function duration(start: Date | null, end: Date | null): string {
@@ -53,7 +64,8 @@ export const runCommand: Command = {
       const steps = instance.listSteps(runId);
       const events = flag(args, 'logs') ? instance.listEvents({ runId, limit: 100_000 }) : [];
       if (flag(args, 'json')) {
-        writeLine(io.stdout, JSON.stringify({ run, steps, logFile: instance.runLogPath(run.id), ...(flag(args, 'logs') ? { events } : {}) }));
+        const cost = instance.runCost(run.id);
+        writeLine(io.stdout, JSON.stringify({ run, steps, logFile: instance.runLogPath(run.id), ...(cost.jobs > 0 ? { cost, jobs: instance.catalog.engineJobs(run.id) } : {}), ...(flag(args, 'logs') ? { events } : {}) }));
         return 0;
       }
       writeLine(io.stdout, `Run ${run.id}  ${run.kind}  ${run.status}  selection ${run.selection}  ${duration(run.startedAt, run.finishedAt)}`);
@@ -63,6 +75,7 @@ export const runCommand: Command = {
       // Engine errors span lines (SQL context, a caret); the table shows the first, --json has all.
       const rows = steps.map((s) => [s.stepId, s.status, String(s.attempt), duration(s.startedAt, s.finishedAt), (s.error ?? s.reason ?? '').split('\n')[0] ?? '']);
       writeLine(io.stdout, formatTable(['STEP', 'STATUS', 'TRIES', 'DURATION', 'NOTE'], rows));
+      for (const line of formatRunCost(instance.runCost(run.id))) writeLine(io.stdout, line);
       for (const e of events) writeLine(io.stdout, `${e.timestamp.toISOString()} ${e.level.padEnd(5)} ${e.stepId ?? '-'} ${e.message}`);
       return 0;
     } finally {

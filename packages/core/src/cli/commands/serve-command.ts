@@ -7,7 +7,7 @@ import { openCliInstance } from '../open-instance.ts';
 import { DAEMON_OPTIONS, startCliDaemon } from './daemon-command.ts';
 
 interface UiServerModule {
-  startServer(options: { projectDir: string; quarryHome?: string; host?: string; port?: number; token?: string; unmaskToken?: string; logger?: QuarryLogger }): Promise<{ url: string; close(): Promise<void> }>;
+  startServer(options: { projectDir: string; quarryHome?: string; target?: string; host?: string; port?: number; token?: string; unmaskToken?: string; logger?: QuarryLogger }): Promise<{ url: string; close(): Promise<void> }>;
 }
 
 /**
@@ -44,6 +44,7 @@ export const serveCommand: Command = {
     const server = await module.startServer({
       projectDir: stringOption(args, 'project') ?? io.cwd,
       ...(io.env.QUARRY_HOME ? { quarryHome: io.env.QUARRY_HOME } : {}),
+      ...((stringOption(args, 'target') ?? io.env.QUARRY_TARGET) ? { target: (stringOption(args, 'target') ?? io.env.QUARRY_TARGET)! } : {}),
       ...(host !== undefined ? { host } : {}),
       port,
       ...(token !== undefined ? { token } : {}),
