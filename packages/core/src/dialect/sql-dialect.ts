@@ -130,7 +130,15 @@ const NOT_IN_BIGQUERY: Readonly<Record<string, string>> = {
   list_transform: 'write ARRAY(SELECT … FROM UNNEST(list)) in per-engine SQL',
   list_filter: 'write ARRAY(SELECT e FROM UNNEST(list) AS e WHERE …) in per-engine SQL',
 };
-const TYPES_NOT_IN_BIGQUERY = new Set(['hugeint', 'ubigint', 'uinteger', 'usmallint', 'utinyint', 'uhugeint', 'int128']);
+const TYPES_NOT_IN_BIGQUERY = new Set(['hugeint', 'ubigint', 'uinteger', 'usmallint', 'utinyint', 'uhugeint', 'int128', 'uint64', 'uint32', 'uint16', 'uint8', 'uint128']);
+const DUCKDB_UNSIGNED: Readonly<Record<string, string>> = { int128: 'HUGEINT', uint64: 'UBIGINT', uint32: 'UINTEGER', uint16: 'USMALLINT', uint8: 'UTINYINT', uint128: 'UHUGEINT' };
+// Joins BigQuery does not have, by polyglot's join kind.
+const JOINS_NOT_IN_BIGQUERY: Readonly<Record<string, string>> = { Positional: 'POSITIONAL JOIN', AsOf: 'ASOF JOIN' };
+// Functions whose BigQuery form depends on a type polyglot does not know (it writes FORMAT_DATE for strftime of a timestamp).
+const TYPE_DEPENDENT: Readonly<Record<string, string>> = {
+  strftime: 'write FORMAT_TIMESTAMP / FORMAT_DATE in per-engine SQL',
+  range: 'write GENERATE_ARRAY(start, stop - 1) in per-engine SQL',
+};
 const FILTERABLE_AGGREGATES = new Set(['count', 'sum', 'avg', 'min', 'max', 'stddev_pop', 'stddev_samp', 'stddev', 'variance', 'var_pop', 'var_samp', 'aggregate_function', 'function', 'array_agg', 'any_value', 'median', 'bool_and', 'bool_or', 'string_agg', 'list']);
 
 /** Options of `transpileSql` that say the types a rewrite depends on (see docs/bigquery-sql.md). */
@@ -210,7 +218,24 @@ function compileToBigQuery(sql: string, options: TranspileSqlOptions): BigQueryC
       if ((kind === 'cast' || kind === 'try_cast') && typeof (payload.to as SqlNode | undefined)?.data_type === 'string') {
         const type = String((payload.to as SqlNode).data_type).toLowerCase();
         // polyglot reads DuckDB's HUGEINT as int128: name it as the SQL wrote it.
-        if (TYPES_NOT_IN_BIGQUERY.has(type)) add(`CAST(… AS ${type === 'int128' ? 'HUGEINT' : type.toUpperCase()})`, 'cast to BIGINT, NUMERIC or BIGNUMERIC');
+        if (TYPES_NOT_IN_BIGQUERY.has(type)) add(`CAST(… AS ${DUCKDB_UNSIGNED[type] ?? type.toUpperCase()})`, 'cast to BIGINT, NUMERIC or BIGNUMERIC');
+      }
+      const typeDependent = TYPE_DEPENDENT[name];
+      if (typeDependent !== undefined && (kind === 'function' || kind === 'aggregate_function')) add(`${name}()`, typeDependent);
+      if (kind === 'union' && payload.by_name === true) add('UNION … BY NAME', `list the columns in the same order on both sides, or ${WAY_OUT}`);
+      if (isNode(payload.sample)) add('USING SAMPLE', `sample in per-engine SQL (BigQuery: TABLESAMPLE SYSTEM (n PERCENT)), or ${WAY_OUT}`);
+      if (Array.isArray(payload.joins)) {
+        for (const join of payload.joins as SqlNode[]) {
+          const construct = JOINS_NOT_IN_BIGQUERY[String(join.kind)];
+          if (construct !== undefined) add(construct, `write the join with explicit conditions (a window function for an as-of match), or ${WAY_OUT}`);
+        }
+      }
+      if (isNode(payload.order_by) && Array.isArray(payload.order_by.expressions)) {
+        for (const key of payload.order_by.expressions as SqlNode[]) {
+          const column = (key.this as SqlNode | undefined)?.column as SqlNode | undefined;
+          const id = column?.name as SqlNode | undefined;
+          if (column !== undefined && column.table === null && id?.quoted === false && String(id.name).toLowerCase() === 'all') add('ORDER BY ALL', 'list the ORDER BY columns');
+        }
       }
     }
     for (const value of Object.values(node)) visit(value);
