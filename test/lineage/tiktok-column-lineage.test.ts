@@ -9,7 +9,7 @@
 import assert from 'node:assert/strict';
 import { before, describe, test } from 'node:test';
 import { defineTikTokPipeline } from '@quarry/assets';
-import { assetColumnLineage, isQuarryError, loadSqlDialect, schemaColumns, sqlColumnLineage, transpileSql, unsupportedConstructs, type AssetDefinition } from '@quarry/core';
+import { assetColumnLineage, loadSqlDialect, schemaColumns, sqlColumnLineage, transpileSql, unsupportedConstructs, type AssetDefinition } from '@quarry/core';
 
 interface ExpectedAsset {
   readonly rows: readonly string[];
@@ -219,26 +219,13 @@ describe('column lineage of the TikTok SQL assets', () => {
 });
 
 describe('the TikTok SQL assets on BigQuery', () => {
-  // What polyglot does not carry over (it passes these through unchanged; BigQuery would reject them at run time).
-  const UNSUPPORTED: Readonly<Record<string, readonly string[]>> = {
-    'marts/creator_daily_metrics': ['count(…) FILTER (WHERE …)'],
-    'marts/priority_creator_daily': ['arg_min()', 'arg_max()'],
-  };
-
+  // Every one transpiles: FILTER and arg_min/arg_max are rewritten to COUNTIF and ARRAY_AGG (test/dialect/transpile-all.test.ts).
   for (const asset of sqlAssets) {
-    const constructs = UNSUPPORTED[asset.key] ?? [];
-    test(`${asset.key}: ${constructs.length === 0 ? 'transpiles' : `does not transpile (${constructs.join(', ')})`}`, () => {
-      assert.deepEqual(unsupportedConstructs(asset.sql!, 'bigquery').map((u) => u.construct), constructs);
-      if (constructs.length === 0) {
-        const sql = transpileSql(asset.sql!, { to: 'bigquery', assetKey: asset.key });
-        assert.match(sql, /@partition_key/);
-        assert.doesNotMatch(sql, /\$partition/);
-      } else {
-        assert.throws(
-          () => transpileSql(asset.sql!, { to: 'bigquery', assetKey: asset.key }),
-          (error: unknown) => isQuarryError(error, 'QUARRY_SQL_UNSUPPORTED') && error.message.startsWith(`Asset "${asset.key}": ${constructs[0]} does not transpile to bigquery`),
-        );
-      }
+    test(`${asset.key}: transpiles`, () => {
+      assert.deepEqual(unsupportedConstructs(asset.sql!, 'bigquery'), []);
+      const sql = transpileSql(asset.sql!, { to: 'bigquery', assetKey: asset.key });
+      assert.match(sql, /@partition_key/);
+      assert.doesNotMatch(sql, /\$partition/);
     });
   }
 });

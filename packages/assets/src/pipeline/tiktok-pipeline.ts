@@ -233,6 +233,9 @@ export function defineTikTokPipeline(config: TikTokPipelineConfig): TikTokPipeli
       deps,
       config: rest.config ?? {},
       start,
+      // Per-engine SQL is in body (sql: { duckdb, bigquery }); an engine pin and cluster columns count when declared.
+      ...(rest.engine !== undefined ? { engine: rest.engine } : {}),
+      ...(rest.cluster !== undefined ? { cluster: rest.cluster } : {}),
     });
     const codeVersion = `tiktok-${createHash('sha256').update(fingerprint).digest('hex').slice(0, 16)}`;
     return defineAsset({ owners: ownersOf(rest.key), ...rest, columns: withTikTokTerms(rest.key, rest.columns as Record<string, ColumnDoc> | undefined) as AssetConfig<S>['columns'], codeVersion }) as AssetDefinition;

@@ -1,5 +1,5 @@
 import type { RowSchema } from '../definitions/index.ts';
-import { QuarryError } from '../errors.ts';
+import { isQuarryError, QuarryError } from '../errors.ts';
 import type {
   AcceptedRangeCheck,
   AcceptedValuesCheck,
@@ -20,7 +20,8 @@ import type {
   ZScoreAggregate,
   ZScoreCheck,
 } from './check-declaration.ts';
-import type { CheckSqlDialect } from './check-dialect.ts';
+import { checkRelationName, temporalColumnKinds, transpileSql } from '../dialect/index.ts';
+import { duckDbCheckDialect, type CheckSqlDialect } from './check-dialect.ts';
 import { CHECK_SQL_PLACEHOLDERS, type CheckSqlPlaceholderName } from './check-sql-placeholders.ts';
 import type { JsonValue } from './check-result.ts';
 import { parseDecimal, ratioOf, rationalToNumber, type Rational } from './check-threshold.ts';
@@ -52,6 +53,8 @@ export interface CheckCompileContext {
   readonly now: Date;
   /** The asset's schema, for `schemaContract()` declared without one. */
   readonly schema: RowSchema | undefined;
+  /** The audited asset, named in errors of custom SQL that does not compile for the dialect. */
+  readonly assetKey?: string;
 }
 
 /** What a check measured, before thresholds turn it into a status. */
@@ -612,8 +615,13 @@ const aggregateReconciliationHandler: CheckHandler<AggregateReconciliationCheck>
 
 const PLACEHOLDER = /\{\{\s*([A-Za-z_]+)(?::([^}\s]+))?\s*\}\}/g;
 
-/** Replaces `{{target}}`, `{{history}}`, `{{ref:key}}` and `{{partition_*}}` in user SQL. */
+/**
+ * Replaces `{{target}}`, `{{history}}`, `{{ref:key}}` and `{{partition_*}}` in user SQL. Custom SQL is
+ * written in DuckDB's dialect: for another dialect it is transpiled through the dialect layer first
+ * (its values as the DuckDB literals it was written against), then its relations are put in.
+ */
 export function expandCustomSql(sql: string, ctx: CheckCompileContext, check: string): string {
+  if (ctx.dialect.name !== 'duckdb') return expandTranspiledCustomSql(sql, ctx, check);
   return sql.replace(PLACEHOLDER, (_m, name: string, arg: string | undefined) => {
     // Typed by CHECK_SQL_PLACEHOLDERS: a case it does not list fails to compile.
     switch (name as CheckSqlPlaceholderName) {
@@ -635,6 +643,51 @@ export function expandCustomSql(sql: string, ctx: CheckCompileContext, check: st
       'QUARRY_BAD_CHECK',
       `Check "${check}": unknown placeholder {{${name}${arg ? `:${arg}` : ''}}}; use ${CHECK_SQL_PLACEHOLDERS.map((p) => p.syntax).join(', ')}.`,
     );
+  });
+}
+
+/**
+ * Custom check SQL for a dialect other than DuckDB's: `{{partition_*}}` become the DuckDB literals
+ * the SQL was written against (a local TIMESTAMP in UTC, which BigQuery reads as a DATETIME), the
+ * statement is transpiled (`QUARRY_SQL_UNSUPPORTED` naming the asset and the check when it does not
+ * carry over), then the relation placeholders are replaced by the dialect's relations.
+ */
+function expandTranspiledCustomSql(sql: string, ctx: CheckCompileContext, check: string): string {
+  const refs = new Map<string, string>();
+  const values = sql.replace(PLACEHOLDER, (all, name: string, arg: string | undefined) => {
+    if (name === 'partition_key') return duckDbCheckDialect.string(ctx.partitionKey);
+    if (name === 'partition_start' || name === 'partition_end') {
+      const value = name === 'partition_start' ? ctx.partitionStart : ctx.partitionEnd;
+      return value ? duckDbCheckDialect.timestamp(value) : 'CAST(NULL AS TIMESTAMP)';
+    }
+    if (name === 'ref' && arg) refs.set(checkRelationName(arg), arg);
+    if (name === 'target' || name === 'history' || (name === 'ref' && arg)) return all;
+    throw new QuarryError(
+      'QUARRY_BAD_CHECK',
+      `Check "${check}": unknown placeholder {{${name}${arg ? `:${arg}` : ''}}}; use ${CHECK_SQL_PLACEHOLDERS.map((p) => p.syntax).join(', ')}.`,
+    );
+  });
+  const where = `${ctx.assetKey !== undefined ? `Asset "${ctx.assetKey}", check` : 'Check'} "${check}"`;
+  let compiled: string;
+  try {
+    compiled = transpileSql(values, {
+      to: ctx.dialect.name,
+      ...(ctx.assetKey !== undefined ? { assetKey: ctx.assetKey } : {}),
+      ...(ctx.schema !== undefined ? { columnKinds: temporalColumnKinds([ctx.schema]) } : {}),
+    });
+  } catch (error) {
+    if (isQuarryError(error, 'QUARRY_SQL_UNSUPPORTED') || isQuarryError(error, 'QUARRY_SQL_PARSE')) {
+      const reason = error.message.replace(/^Asset "[^"]*": /, '');
+      throw new QuarryError(error.code, `${where}: its custom SQL does not compile for ${ctx.dialect.name}: ${reason}`, {
+        details: { ...(ctx.assetKey !== undefined ? { assetKey: ctx.assetKey } : {}), check, target: ctx.dialect.name },
+      });
+    }
+    throw error;
+  }
+  return compiled.replace(/\b__quarry_(target|history|ref__[A-Za-z0-9_]+)\b/g, (_all, name: string) => {
+    if (name === 'target') return ctx.relations.target;
+    if (name === 'history') return historyRelation(ctx, check).relation;
+    return referenceRelation(ctx, refs.get(`__quarry_${name}`) ?? name, check);
   });
 }
 

@@ -13,6 +13,7 @@ import {
   type PassValues,
 } from './check-compiler.ts';
 import { checkDialect } from './check-dialect.ts';
+import { loadSqlDialect } from '../dialect/index.ts';
 import type { CheckQueryRunner } from './check-query-runner.ts';
 import { toJsonRow, type CheckResult, type CheckStatus, type JsonValue } from './check-result.ts';
 import { formatConditions, ratioOf, rationalToNumber, thresholdBreached } from './check-threshold.ts';
@@ -172,7 +173,10 @@ export async function evaluateChecks(
     partitionEnd: options.partitionEnd,
     now: options.now ?? new Date(),
     schema: options.schema,
+    ...(options.assetKey !== undefined ? { assetKey: options.assetKey } : {}),
   };
+  // Custom SQL is DuckDB's dialect: another engine's checks compile it through the dialect layer.
+  if (ctx.dialect.name !== 'duckdb' && declarations.some((c) => c.kind === 'customSql')) await loadSqlDialect();
   const evaluatedAt = new Date().toISOString();
   const run = (sql: string): Promise<Record<string, unknown>[]> => runner.query(sql);
 

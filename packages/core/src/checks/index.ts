@@ -11,3 +11,4 @@ export * from './auto-fix.ts';
 export * from './row-validation.ts';
 export * from './quality-score.ts';
 export * from './check-sql-placeholders.ts';
+export * from './custom-sql-dialect.ts';

@@ -246,8 +246,13 @@ export interface AssetConfig<Schema extends RowSchema | undefined> {
   partitions?: PartitionsDefinition;
   /** zod object describing the output rows; row types follow via `z.infer`. */
   schema?: Schema;
-  /** DuckDB SQL; dependencies are views named as in `deps`; `$partition_key`, `$partition_start`, `$partition_end` and the rest of `PARTITION_SQL_PARAMETERS` are typed parameters. */
-  sql?: string;
+  /**
+   * DuckDB SQL; dependencies are views named as in `deps`; `$partition_key`, `$partition_start`, `$partition_end` and the rest of
+   * `PARTITION_SQL_PARAMETERS` are typed parameters. Other engines run it transpiled (docs/bigquery-sql.md); when a construct
+   * does not transpile, give per-engine SQL instead: `sql: { duckdb: '…', bigquery: '…' }` (BigQuery's text names the
+   * same dependency views and `@partition_key`-style parameters).
+   */
+  sql?: string | AssetSqlByEngine;
   compute?: ComputeFunction;
   description?: string;
   owners?: string[];
@@ -284,7 +289,29 @@ export interface AssetConfig<Schema extends RowSchema | undefined> {
   freshness?: FreshnessPolicyConfig;
   /** The daemon queue's tier for its runs: `high` goes before `normal` and `low` (default `normal`). */
   priority?: AssetPriority;
+  /**
+   * Pins the engine the asset runs on whatever the target's (mixed graphs): `'duckdb'` for an asset whose SQL
+   * only DuckDB runs, or a TypeScript step next to BigQuery SQL assets; `'bigquery'` for SQL that must run there.
+   */
+  engine?: AssetEngineName;
+  /** Columns the engine clusters the asset's table by, where it can: BigQuery takes up to 4 (`cluster: ['creator_id']`). */
+  cluster?: readonly string[];
 }
+
+/** An engine an asset can be pinned to or give SQL for. */
+export type AssetEngineName = 'duckdb' | 'bigquery';
+
+/** The engines `engine:` and `sql: { … }` accept, in the order errors list them. */
+export const ASSET_ENGINE_NAMES: readonly AssetEngineName[] = Object.freeze(['duckdb', 'bigquery'] as const);
+
+/** Per-engine SQL of an asset: `duckdb` is required (the text every other engine transpiles from when it has none). */
+export interface AssetSqlByEngine {
+  readonly duckdb: string;
+  readonly bigquery?: string;
+}
+
+/** Most clustering columns BigQuery allows on a table. */
+export const MAX_CLUSTER_COLUMNS = 4;
 
 /** Marker for a dependency of an asset on its own earlier partitions: `deps: { prev: self(mapping) }`. */
 export const SELF: unique symbol = Symbol('quarry.self');
@@ -350,9 +377,7 @@ export function defineAsset<Schema extends RowSchema | undefined = undefined>(co
   if ((config.sql === undefined) === (config.compute === undefined)) {
     throw new QuarryError('QUARRY_BAD_DEFINITION', `Asset "${key}" must have exactly one of sql or compute.`);
   }
-  if (config.sql !== undefined && (typeof config.sql !== 'string' || config.sql.trim() === '')) {
-    throw new QuarryError('QUARRY_BAD_DEFINITION', `Asset "${key}": sql must be a non-empty string.`);
-  }
+  const sql = normalizeSql(key, config.sql);
   const deps: Record<string, AssetDependency> = {};
   let selfDependency: AssetDefinition['selfDependency'];
   for (const [name, value] of Object.entries(config.deps ?? {})) {
@@ -385,7 +410,7 @@ export function defineAsset<Schema extends RowSchema | undefined = undefined>(co
     selfDependency,
     partitions: config.partitions,
     schema: config.schema as Schema,
-    sql: config.sql,
+    sql: sql?.sql,
     compute: config.compute,
     description: config.description,
     owners: Object.freeze([...(config.owners ?? [])]),
@@ -403,7 +428,83 @@ export function defineAsset<Schema extends RowSchema | undefined = undefined>(co
     ...(config.sourceFiles !== undefined ? { sourceFiles: typeof config.sourceFiles === 'function' ? config.sourceFiles : Object.freeze([...config.sourceFiles]) } : {}),
     ...(columnLineage !== undefined ? { columnLineage } : {}),
     ...automationFields(key, config),
+    ...engineFields(key, config, sql?.sqlByEngine),
   });
+}
+
+/** The DuckDB text of `sql` and its per-engine texts; throws `QUARRY_BAD_DEFINITION` naming what is wrong. */
+function normalizeSql(key: string, sql: unknown): { sql: string; sqlByEngine: AssetDefinition['sqlByEngine'] } | undefined {
+  if (sql === undefined) return undefined;
+  const text = (value: unknown, what: string): string => {
+    if (typeof value !== 'string' || value.trim() === '') {
+      throw new QuarryError('QUARRY_BAD_DEFINITION', `Asset "${key}": ${what} must be a non-empty string, got ${describeValue(value)}.`);
+    }
+    return value;
+  };
+  if (typeof sql === 'string' || typeof sql !== 'object' || sql === null || Array.isArray(sql)) return { sql: text(sql, 'sql'), sqlByEngine: undefined };
+  const byEngine: Partial<Record<AssetEngineName, string>> = {};
+  for (const [engine, value] of Object.entries(sql)) {
+    if (!(ASSET_ENGINE_NAMES as readonly string[]).includes(engine)) {
+      throw new QuarryError(
+        'QUARRY_BAD_DEFINITION',
+        `Asset "${key}": sql.${engine} names no engine; per-engine SQL takes ${ASSET_ENGINE_NAMES.map((e) => `'${e}'`).join(' and ')} (sql: { duckdb: '…', bigquery: '…' }).`,
+      );
+    }
+    byEngine[engine as AssetEngineName] = text(value, `sql.${engine}`);
+  }
+  if (byEngine.duckdb === undefined) {
+    throw new QuarryError('QUARRY_BAD_DEFINITION', `Asset "${key}": per-engine SQL needs sql.duckdb, the text DuckDB runs (and other engines transpile from when they have none).`);
+  }
+  return { sql: byEngine.duckdb, sqlByEngine: Object.freeze(byEngine) };
+}
+
+function describeValue(value: unknown): string {
+  if (value === undefined) return 'nothing';
+  if (typeof value === 'string') return JSON.stringify(value);
+  return Array.isArray(value) ? 'an array' : typeof value === 'object' && value !== null ? 'an object' : `${typeof value} ${String(value)}`;
+}
+
+const COLUMN_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+function engineFields(key: string, config: AssetConfig<RowSchema | undefined>, sqlByEngine: AssetDefinition['sqlByEngine']): Pick<AssetDefinition, 'engine' | 'cluster' | 'sqlByEngine'> {
+  const engine = config.engine as unknown;
+  if (engine !== undefined && !(ASSET_ENGINE_NAMES as readonly unknown[]).includes(engine)) {
+    throw new QuarryError('QUARRY_BAD_DEFINITION', `Asset "${key}": engine ${describeValue(engine)} is not an engine; use ${ASSET_ENGINE_NAMES.map((e) => `'${e}'`).join(' or ')}, or leave it out to run on the target's engine.`);
+  }
+  let cluster: readonly string[] | undefined;
+  if (config.cluster !== undefined) {
+    const columns = config.cluster as unknown;
+    if (!Array.isArray(columns) || columns.length === 0) {
+      throw new QuarryError('QUARRY_BAD_DEFINITION', `Asset "${key}": cluster must be a list of 1 to ${MAX_CLUSTER_COLUMNS} column names (cluster: ['creator_id']), got ${describeValue(columns)}.`);
+    }
+    if (columns.length > MAX_CLUSTER_COLUMNS) {
+      throw new QuarryError('QUARRY_BAD_DEFINITION', `Asset "${key}": cluster names ${columns.length} columns; BigQuery clusters by at most ${MAX_CLUSTER_COLUMNS}. Keep the ${MAX_CLUSTER_COLUMNS} most selective.`);
+    }
+    const outputs = config.schema !== undefined ? Object.keys(config.schema.shape) : undefined;
+    const seen = new Set<string>();
+    for (const column of columns as unknown[]) {
+      if (typeof column !== 'string' || !COLUMN_NAME.test(column)) {
+        throw new QuarryError('QUARRY_BAD_DEFINITION', `Asset "${key}": cluster column ${describeValue(column)} is not a column name (letters, digits, _).`);
+      }
+      if (seen.has(column)) throw new QuarryError('QUARRY_BAD_DEFINITION', `Asset "${key}": cluster names column "${column}" twice.`);
+      seen.add(column);
+      if (outputs !== undefined && !outputs.includes(column)) {
+        throw new QuarryError('QUARRY_BAD_DEFINITION', `Asset "${key}": cluster column "${column}" is not an output column; the schema declares ${outputs.map((c) => `"${c}"`).join(', ')}.`);
+      }
+    }
+    cluster = Object.freeze([...(columns as string[])]);
+  }
+  if (engine === 'bigquery' && config.compute !== undefined) {
+    throw new QuarryError('QUARRY_BAD_DEFINITION', `Asset "${key}": a compute asset runs on DuckDB (BigQuery cannot run TypeScript); remove engine: 'bigquery' or give the asset sql.`);
+  }
+  if (engine === 'duckdb' && sqlByEngine?.bigquery !== undefined) {
+    throw new QuarryError('QUARRY_BAD_DEFINITION', `Asset "${key}": it is pinned to engine 'duckdb', so its sql.bigquery would never run; remove one of them.`);
+  }
+  return {
+    ...(engine !== undefined ? { engine: engine as AssetEngineName } : {}),
+    ...(cluster !== undefined ? { cluster } : {}),
+    ...(sqlByEngine !== undefined ? { sqlByEngine } : {}),
+  };
 }
 
 function automationFields(key: string, config: AssetConfig<RowSchema | undefined>): Pick<AssetDefinition, 'automation' | 'freshness' | 'priority'> {

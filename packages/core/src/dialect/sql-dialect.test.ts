@@ -9,23 +9,32 @@ describe('transpileSql (DuckDB → BigQuery)', () => {
   test('partition parameters become BigQuery query parameters, types take BigQuery names', () => {
     assert.equal(
       transpileSql('select $partition_key::DATE as day, count(*)::BIGINT as n, avg(x)::DOUBLE as m from t where ts >= $partition_start', { to: 'bigquery' }),
-      'SELECT CAST(@partition_key AS DATE) AS day, CAST(count(*) AS INT64) AS n, CAST(avg(x) AS FLOAT64) AS m FROM t WHERE ts >= @partition_start',
+      'SELECT CAST(@partition_key AS DATE) AS day, CAST(COUNT(*) AS INT64) AS n, CAST(AVG(x) AS FLOAT64) AS m FROM t WHERE ts >= @partition_start',
     );
   });
 
-  test('DuckDB-only constructs polyglot would pass through are errors naming the asset, the construct and the way out', () => {
-    const sql = 'select count(*) filter (where a > 1) as n, arg_max(b, ts) as last_b, x::HUGEINT as big from t';
+  test('constructs polyglot passes through are rewritten to their BigQuery equivalents', () => {
+    assert.equal(
+      transpileSql('select count(*) filter (where a > 1) as n, sum(x) filter (where b) as s, arg_max(b, ts) as last_b from t', { to: 'bigquery' }),
+      'SELECT COUNTIF(a > 1) AS n, SUM(IF(b, x, NULL)) AS s, ARRAY_AGG(IF((ts) IS NULL, NULL, b) IGNORE NULLS ORDER BY ts DESC LIMIT 1)[SAFE_OFFSET(0)] AS last_b FROM t',
+    );
+  });
+
+  test('DuckDB-only constructs with no rewrite are errors naming the asset, the construct and the way out', () => {
+    const sql = 'select list(a) as l, x::HUGEINT as big, foo(b) as f from t';
     assert.deepEqual(
       unsupportedConstructs(sql, 'bigquery').map((u) => u.construct),
-      ['count(…) FILTER (WHERE …)', 'arg_max()', 'CAST(… AS HUGEINT)'],
+      ['list()', 'CAST(… AS HUGEINT)'],
     );
+    assert.deepEqual(unsupportedConstructs('select foo(b) from t', 'bigquery').map((u) => u.construct), ['foo()']);
     assert.throws(
       () => transpileSql(sql, { to: 'bigquery', assetKey: 'marts/x' }),
       (error: unknown) =>
         isQuarryError(error, 'QUARRY_SQL_UNSUPPORTED') &&
-        error.message.startsWith('Asset "marts/x": count(…) FILTER (WHERE …) does not transpile to bigquery (write COUNTIF(condition))') &&
-        error.message.includes('arg_max() does not transpile') &&
-        error.message.includes('per-engine SQL'),
+        error.message.startsWith('Asset "marts/x": list() does not transpile to bigquery (write ARRAY_AGG(x) where no value is NULL') &&
+        error.message.includes('CAST(… AS HUGEINT) does not transpile') &&
+        error.message.includes("sql: { duckdb, bigquery }") &&
+        error.message.includes("engine: 'duckdb'"),
     );
   });
 

@@ -14,7 +14,9 @@ export function shortHash(text: string): string {
  * its normalized SQL or function source, its config, its output schema, its partitions and the
  * names and mappings of its dependencies (changing any of them changes what the asset computes).
  * A compute asset's fingerprint also covers the project modules its defining file imports,
- * transitively (`localModulesVersion`), so editing a helper it calls makes it stale.
+ * transitively (`localModulesVersion`), so editing a helper it calls makes it stale. An asset's
+ * per-engine SQL (`sql: { duckdb, bigquery }`), engine pin and cluster columns are covered when
+ * declared: the version is one per asset, so editing the BigQuery text makes DuckDB runs stale too.
  */
 export function codeVersionOf(asset: AssetDefinition): string {
   if (asset.codeVersion !== undefined) return `v:${asset.codeVersion}`;
@@ -29,6 +31,11 @@ export function codeVersionOf(asset: AssetDefinition): string {
       .sort(),
     self: asset.selfDependency ? [asset.selfDependency.name, asset.selfDependency.mapping.id] : null,
     ...(asset.compute !== undefined && asset.sourceFile !== undefined ? { modules: localModulesVersion(asset.sourceFile) ?? null } : {}),
+    // Only when declared, so assets without them keep their versions. Every engine's SQL counts: a
+    // BigQuery text edit makes the asset stale on DuckDB targets too (one version per asset, not per engine).
+    ...(asset.sqlByEngine?.bigquery !== undefined ? { bigquery: normalizeSource(asset.sqlByEngine.bigquery, 'sql') } : {}),
+    ...(asset.engine !== undefined ? { engine: asset.engine } : {}),
+    ...(asset.cluster !== undefined ? { cluster: asset.cluster } : {}),
   });
   return shortHash(fingerprint);
 }
