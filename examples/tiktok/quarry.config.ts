@@ -5,7 +5,7 @@
 //   partitions: daily, from the landing manifest's first day to its last, so they match the generated range.
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { defineProject, local } from '@quarry/core';
+import { bigquery, defineProject, gcs, local } from '@quarry/core';
 import { defineTikTokPipelineFromLanding } from '@quarry/assets';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -31,4 +31,27 @@ export default defineProject({
   // `routes` to send warnings somewhere; without them alerts are only listed by `quarry alerts`.
   alerts: { anomalyAssets: ['quality/follower_spikes', 'quality/view_sum_mismatches'] },
   storage: { hot: '30d', warm: '365d', cold: 'after 365d', coldStore: local('.quarry/cold') },
+  // `--target prod` (or QUARRY_TARGET=prod): BigQuery + GCS (docs/bigquery.md). Set QUARRY_GCP_PROJECT,
+  // QUARRY_BQ_DATASET and QUARRY_GCS_BUCKET to yours; `npm run demo:bigquery` points the two endpoints
+  // at local stand-ins of BigQuery and GCS instead.
+  targets: {
+    prod: {
+      engine: bigquery({
+        projectId: env('QUARRY_GCP_PROJECT') ?? 'my-gcp-project',
+        dataset: env('QUARRY_BQ_DATASET') ?? 'tiktok',
+        location: env('QUARRY_BQ_LOCATION') ?? 'EU',
+        ...(env('QUARRY_BIGQUERY_ENDPOINT') !== undefined ? { apiEndpoint: env('QUARRY_BIGQUERY_ENDPOINT') } : {}),
+      }),
+      store: gcs({
+        bucket: env('QUARRY_GCS_BUCKET') ?? 'my-tiktok-lake',
+        prefix: 'lake/',
+        ...(env('QUARRY_GCS_ENDPOINT') !== undefined ? { apiEndpoint: env('QUARRY_GCS_ENDPOINT') } : {}),
+      }),
+    },
+  },
 });
+
+function env(name: string): string | undefined {
+  const value = process.env[name];
+  return value === undefined || value === '' ? undefined : value;
+}
