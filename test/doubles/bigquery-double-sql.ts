@@ -498,7 +498,7 @@ export function transpileToDuckDb(sql: string): string {
   if (!result.success || result.sql == null || result.sql.length !== 1) {
     throw new BigQuerySqlError(`Syntax error: ${result.error ?? 'the statement does not parse'}`);
   }
-  return fixUpDuckDb(result.sql[0]!);
+  return limitedArrayAggs(fixUpDuckDb(result.sql[0]!));
 }
 
 // Fix-up 8, on the BigQuery syntax tree.
@@ -551,4 +551,47 @@ export function quoteIdent(name: string): string {
 /** A DuckDB string literal. */
 export function quoteString(value: string): string {
   return `'${value.replace(/'/g, "''")}'`;
+}
+
+/**
+ * Fix-up 9: BigQuery's `ARRAY_AGG(x ORDER BY y LIMIT n)` (how the dialect layer writes DuckDB's
+ * arg_min/arg_max) comes out of polyglot with the LIMIT still inside the aggregate, which DuckDB does
+ * not parse: the LIMIT becomes a `list_slice` of the ordered aggregate (its FILTER included).
+ */
+export function limitedArrayAggs(sql: string): string {
+  const closing = (from: number): number => {
+    let depth = 0;
+    for (let i = from; i < sql.length; i++) {
+      const c = sql[i]!;
+      if (c === "'" || c === '"') {
+        i = sql.indexOf(c, i + 1);
+        if (i < 0) return -1;
+      } else if (c === '(') depth++;
+      else if (c === ')' && --depth === 0) return i;
+    }
+    return -1;
+  };
+  let out = '';
+  let last = 0;
+  const pattern = /\bARRAY_AGG\s*\(/gi;
+  for (let match = pattern.exec(sql); match !== null; match = pattern.exec(sql)) {
+    if (match.index < last) continue;
+    const open = match.index + match[0].length - 1;
+    const close = closing(open);
+    if (close < 0) break;
+    const inner = sql.slice(open + 1, close);
+    const limit = /\s+LIMIT\s+(\d+)\s*$/i.exec(inner);
+    if (limit === null) continue;
+    let end = close + 1;
+    const filter = /^\s*FILTER\s*\(/i.exec(sql.slice(end));
+    if (filter !== null) {
+      const filterClose = closing(end + filter[0].length - 1);
+      if (filterClose < 0) break;
+      end = filterClose + 1;
+    }
+    out += `${sql.slice(last, match.index)}list_slice(ARRAY_AGG(${inner.slice(0, limit.index)})${sql.slice(close + 1, end)}, 1, ${limit[1]})`;
+    last = end;
+    pattern.lastIndex = end;
+  }
+  return out + sql.slice(last);
 }

@@ -196,7 +196,8 @@ export class Instance {
             project,
             graph: this.graph,
             catalog: this.catalog,
-            lakeRoot: this.localStore?.root ?? this.store.uri(''),
+            // A store without local paths names its root as its URI (gs://bucket/prefix/).
+            lakeRoot: this.localStore?.root ?? this.store.uri('_').slice(0, -1),
             ...(project.lineage !== false && project.lineage?.namespace !== undefined ? { namespace: project.lineage.namespace } : {}),
             partitionsContext: () => this.partitionsContext(),
             // The target's engine, as started (its version is known once it runs; events come from runs, which start it).
