@@ -75,10 +75,7 @@ async function materialize(args: CommandArgs, io: CliIo, kind: 'materialize' | '
       throw new QuarryError('QUARRY_BAD_ARGUMENT', 'quarry backfill needs a selection: quarry backfill SELECTION --from KEY --to KEY.');
     }
     const maxText = stringOption(args, 'max-bytes-billed');
-    const maxBytesBilled = maxText === undefined ? undefined : Number(maxText);
-    if (maxBytesBilled !== undefined && !(Number.isSafeInteger(maxBytesBilled) && maxBytesBilled >= 0)) {
-      throw new QuarryError('QUARRY_BAD_ARGUMENT', `--max-bytes-billed must be a whole number of bytes ≥ 0, got "${maxText}".`);
-    }
+    const maxBytesBilled = maxText === undefined ? undefined : parseByteSize(maxText, '--max-bytes-billed');
     const options: RunOptions = {
       kind,
       ...(maxBytesBilled !== undefined ? { maxBytesBilled } : {}),
@@ -105,12 +102,25 @@ async function materialize(args: CommandArgs, io: CliIo, kind: 'materialize' | '
   }
 }
 
+const BYTE_UNITS: Readonly<Record<string, number>> = { '': 1, B: 1, KB: 1e3, MB: 1e6, GB: 1e9, TB: 1e12, KIB: 2 ** 10, MIB: 2 ** 20, GIB: 2 ** 30, TIB: 2 ** 40 };
+
+/** A byte count as people write it: `1000`, `500MB`, `50GB`, `1.5TiB` (KB/MB/GB/TB decimal, KiB/MiB/GiB/TiB binary). */
+export function parseByteSize(text: string, option: string): number {
+  const match = /^\s*(\d+(?:\.\d+)?)\s*([KMGT]i?B|B)?\s*$/i.exec(text);
+  const unit = BYTE_UNITS[(match?.[2] ?? '').toUpperCase()];
+  const bytes = match === null || unit === undefined ? Number.NaN : Math.floor(Number(match[1]) * unit);
+  if (!Number.isSafeInteger(bytes) || bytes < 0) {
+    throw new QuarryError('QUARRY_BAD_ARGUMENT', `${option} must be a byte count such as 1000000000, 500MB, 50GB or 1TiB, got "${text}".`);
+  }
+  return bytes;
+}
+
 const RUN_OPTIONS = {
   ...PARTITION_OPTIONS,
   concurrency: { type: 'string', help: 'steps run at once', defaultText: 'the project setting concurrency, else 2' },
   force: { type: 'boolean', help: 'materialize fresh partitions too' },
   verbose: { type: 'boolean', help: 'print the plan before running' },
-  'max-bytes-billed': { type: 'string', help: "refuse the run, before any job starts, when the engine's dry runs say it would process more bytes than this", defaultText: "the target's maxBytesBilled, else no limit" },
+  'max-bytes-billed': { type: 'string', help: "refuse the run, before any job starts, when the engine's dry runs say it would process more bytes than this (1000000, 500MB, 50GB, 1TiB)", defaultText: "the target's maxBytesBilled, else no limit" },
 } as const;
 
 /** `quarry materialize [SELECTION] [--partition K | --from A --to B] [--concurrency N]`. */
