@@ -75,13 +75,5 @@ export function computeFreshness(graph: AssetGraph, catalog: Catalog, ctx: Parti
   return out;
 }
 
-/** A lag in words: `12m`, `3h 5m`, `2d 4h`, `never materialized`. */
-export function formatLag(ms: number | null): string {
-  if (ms === null) return 'never materialized';
-  const minutes = Math.floor(ms / 60_000);
-  if (minutes < 1) return `${Math.floor(ms / 1000)}s`;
-  if (minutes < 60) return `${minutes}m`;
-  const hours = Math.floor(minutes / 60);
-  if (hours < 48) return `${hours}h${minutes % 60 ? ` ${minutes % 60}m` : ''}`;
-  return `${Math.floor(hours / 24)}d${hours % 24 ? ` ${hours % 24}h` : ''}`;
-}
+// The wording lives with the freshness policy, so that alerts (observability) use the same one.
+export { formatLag } from '../definitions/index.ts';
