@@ -1,7 +1,8 @@
 import type { Catalog } from '../catalog/index.ts';
 import type { AssetKey } from '../definitions/index.ts';
 import type { AssetGraph } from '../graph/index.ts';
-import { isTimeWindowPartitionsDefinition, type PartitionsContext } from '../partitions/index.ts';
+import type { PartitionsContext } from '../partitions/index.ts';
+import { freshnessBase } from '../versioning/index.ts';
 
 /** How fresh one asset is against its `freshness.maxLag`. */
 export interface AssetFreshness {
@@ -30,38 +31,10 @@ export function computeFreshness(graph: AssetGraph, catalog: Catalog, ctx: Parti
     const asset = graph.get(key);
     if (asset.type !== 'asset' || asset.freshness === undefined) continue;
     const { maxLagMs, maxLag } = asset.freshness;
-    const definition = asset.partitions;
-    let lagMs: number | null = null;
-    let measuredFrom: AssetFreshness['measuredFrom'] = 'never';
-    let newestPartition: string | undefined;
-    if (isTimeWindowPartitionsDefinition(definition)) {
-      const current = catalog.currentPartitions(key, { columns: ['createdAt'] });
-      let newest = -1;
-      let newestCreatedAt = Number.POSITIVE_INFINITY;
-      for (const [i, partitionKey] of current.keys.entries()) {
-        let index = -1;
-        try {
-          index = definition.indexOf(partitionKey, ctx);
-        } catch {
-          continue; // a key outside today's definition (moved start): not a window of it
-        }
-        if (index > newest) (newest = index), (newestPartition = partitionKey), (newestCreatedAt = current.createdAt?.[i] ?? Number.POSITIVE_INFINITY);
-      }
-      if (newest >= 0) {
-        // A window still in progress (an `endOffset` partition, today's) holds data up to when it was
-        // materialized, not up to its end: measure from whichever came first.
-        lagMs = Math.max(0, now - Math.min(definition.windowOf(newest).end.getTime(), newestCreatedAt));
-        measuredFrom = 'window_end';
-      }
-    } else {
-      const current = catalog.currentPartitions(key, { columns: ['createdAt'] });
-      let latest = Number.NEGATIVE_INFINITY;
-      for (const t of current.createdAt ?? []) latest = Math.max(latest, t);
-      if (latest > Number.NEGATIVE_INFINITY) {
-        lagMs = Math.max(0, now - latest);
-        measuredFrom = 'materialization';
-      }
-    }
+    const base = freshnessBase(asset.partitions, catalog.currentPartitions(key, { columns: ['createdAt'] }), ctx);
+    const lagMs = base === undefined ? null : Math.max(0, now - base.at);
+    const measuredFrom: AssetFreshness['measuredFrom'] = base?.measuredFrom ?? 'never';
+    const newestPartition = base?.newestPartition;
     out.push({
       assetKey: key,
       state: lagMs !== null && lagMs <= maxLagMs ? 'fresh' : 'overdue',
