@@ -17,6 +17,7 @@ import {
   openInstance,
   openLineageRunId,
   openLineageStepRunId,
+  FileOpenLineageTransport,
   HttpOpenLineageTransport,
   type Instance,
   type ProjectConfig,
@@ -359,6 +360,25 @@ test('with the default lineage (what the step runner records at commit), the COM
     assert.equal(raw.outputs[0]!.facets?.columnLineage, undefined);
   } finally {
     await instance.close();
+    await rm(dir, { recursive: true, force: true });
+  }
+});
+
+test('the NDJSON file transport keeps its file open between events: every line is in the file at once, flush closes it, and the next event opens it again (its folder too)', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'quarry-ol-file-'));
+  try {
+    const path = join(dir, 'ol', 'events.ndjson');
+    const transport = new FileOpenLineageTransport(path);
+    const event = (name: string) => ({ eventType: 'START', eventTime: '2026-01-01T00:00:00.000Z', producer: 'p', schemaURL: 's', run: { runId: 'r' }, job: { namespace: 'n', name }, inputs: [], outputs: [] }) as unknown as Parameters<FileOpenLineageTransport['send']>[0];
+    transport.send(event('a'));
+    transport.send(event('b'));
+    assert.deepEqual(readEvents(path).map((e) => e.job.name), ['a', 'b'], 'written before any flush: a crash loses nothing sent');
+    await transport.flush();
+    await rm(join(dir, 'ol'), { recursive: true });
+    transport.send(event('c'));
+    await transport.flush();
+    assert.deepEqual(readEvents(path).map((e) => e.job.name), ['c']);
+  } finally {
     await rm(dir, { recursive: true, force: true });
   }
 });

@@ -22,3 +22,21 @@ test('the day in progress (endOffset: 1) lags from its materialization, not from
     assert.deepEqual([at(createdAt + 45 * MINUTE).state, at(createdAt + 45 * MINUTE).lagMs], ['overdue', 45 * MINUTE]);
   });
 });
+
+test('freshness follows every commit although it is cached per asset between calls (the page polls it)', async () => {
+  const plain = defineAsset({ key: 'raw/plain', freshness: { maxLag: '30m' }, compute: () => [{ x: 1 }] });
+  await withAutomationInstance({ assets: [plain] }, new Date().toISOString(), async (instance) => {
+    const at = (t: number) => computeFreshness(instance.graph, instance.catalog, instance.partitionsContext(), t)[0]!;
+    assert.equal(at(Date.now()).lagMs, null);
+    const run = async () => assert.equal((await instance.waitForRun((await instance.startRun({ force: true })).runId)).status, 'succeeded');
+    await run();
+    const first = instance.catalog.currentPartitions('raw/plain', { columns: ['createdAt'] }).createdAt![0]!;
+    assert.equal(at(first + 40 * MINUTE).lagMs, 40 * MINUTE);
+    assert.equal(at(first + 40 * MINUTE).state, 'overdue');
+    await new Promise((r) => setTimeout(r, 5));
+    await run();
+    const second = instance.catalog.currentPartitions('raw/plain', { columns: ['createdAt'] }).createdAt![0]!;
+    assert.ok(second > first);
+    assert.equal(at(first + 40 * MINUTE).lagMs, first + 40 * MINUTE - second, 'the new commit, not the cached one');
+  });
+});

@@ -1,7 +1,8 @@
 import type { Catalog } from '../catalog/index.ts';
 import type { AssetKey } from '../definitions/index.ts';
 import type { AssetGraph } from '../graph/index.ts';
-import { isTimeWindowPartitionsDefinition, type PartitionsContext } from '../partitions/index.ts';
+import type { PartitionsContext } from '../partitions/index.ts';
+import { freshnessBase, type FreshnessBase } from '../versioning/index.ts';
 
 /** How fresh one asset is against its `freshness.maxLag`. */
 export interface AssetFreshness {
@@ -26,42 +27,25 @@ export interface AssetFreshness {
  */
 export function computeFreshness(graph: AssetGraph, catalog: Catalog, ctx: PartitionsContext, now: number, keys?: readonly AssetKey[]): AssetFreshness[] {
   const out: AssetFreshness[] = [];
+  // One summary query says which assets changed since the last call; only those read their partitions
+  // (the Automation page and the graph poll this every few seconds, while a daemon writes all the time).
+  const tokens = new Map(catalog.assetSummaries().map((s) => [s.assetKey, `${s.lastSeq}:${s.currentPartitions}`]));
+  let cache = baseCaches.get(catalog);
+  if (cache === undefined) baseCaches.set(catalog, (cache = new Map()));
   for (const key of keys ?? [...graph.keys].sort()) {
     const asset = graph.get(key);
     if (asset.type !== 'asset' || asset.freshness === undefined) continue;
     const { maxLagMs, maxLag } = asset.freshness;
-    const definition = asset.partitions;
-    let lagMs: number | null = null;
-    let measuredFrom: AssetFreshness['measuredFrom'] = 'never';
-    let newestPartition: string | undefined;
-    if (isTimeWindowPartitionsDefinition(definition)) {
-      const current = catalog.currentPartitions(key, { columns: ['createdAt'] });
-      let newest = -1;
-      let newestCreatedAt = Number.POSITIVE_INFINITY;
-      for (const [i, partitionKey] of current.keys.entries()) {
-        let index = -1;
-        try {
-          index = definition.indexOf(partitionKey, ctx);
-        } catch {
-          continue; // a key outside today's definition (moved start): not a window of it
-        }
-        if (index > newest) (newest = index), (newestPartition = partitionKey), (newestCreatedAt = current.createdAt?.[i] ?? Number.POSITIVE_INFINITY);
-      }
-      if (newest >= 0) {
-        // A window still in progress (an `endOffset` partition, today's) holds data up to when it was
-        // materialized, not up to its end: measure from whichever came first.
-        lagMs = Math.max(0, now - Math.min(definition.windowOf(newest).end.getTime(), newestCreatedAt));
-        measuredFrom = 'window_end';
-      }
-    } else {
-      const current = catalog.currentPartitions(key, { columns: ['createdAt'] });
-      let latest = Number.NEGATIVE_INFINITY;
-      for (const t of current.createdAt ?? []) latest = Math.max(latest, t);
-      if (latest > Number.NEGATIVE_INFINITY) {
-        lagMs = Math.max(0, now - latest);
-        measuredFrom = 'materialization';
-      }
+    const token = tokens.get(key) ?? 'none';
+    let entry = cache.get(key);
+    if (entry === undefined || entry.token !== token || entry.definition !== asset.partitions) {
+      const base = token === 'none' ? undefined : freshnessBase(asset.partitions, catalog.currentPartitions(key, { columns: ['createdAt'] }), ctx);
+      cache.set(key, (entry = { token, definition: asset.partitions, base }));
     }
+    const base = entry.base;
+    const lagMs = base === undefined ? null : Math.max(0, now - base.at);
+    const measuredFrom: AssetFreshness['measuredFrom'] = base?.measuredFrom ?? 'never';
+    const newestPartition = base?.newestPartition;
     out.push({
       assetKey: key,
       state: lagMs !== null && lagMs <= maxLagMs ? 'fresh' : 'overdue',
@@ -75,13 +59,8 @@ export function computeFreshness(graph: AssetGraph, catalog: Catalog, ctx: Parti
   return out;
 }
 
-/** A lag in words: `12m`, `3h 5m`, `2d 4h`, `never materialized`. */
-export function formatLag(ms: number | null): string {
-  if (ms === null) return 'never materialized';
-  const minutes = Math.floor(ms / 60_000);
-  if (minutes < 1) return `${Math.floor(ms / 1000)}s`;
-  if (minutes < 60) return `${minutes}m`;
-  const hours = Math.floor(minutes / 60);
-  if (hours < 48) return `${hours}h${minutes % 60 ? ` ${minutes % 60}m` : ''}`;
-  return `${Math.floor(hours / 24)}d${hours % 24 ? ` ${hours % 24}h` : ''}`;
-}
+// Per catalog, per asset: the freshness base as of the asset's last commit and current-partition count.
+const baseCaches = new WeakMap<Catalog, Map<string, { readonly token: string; readonly definition: unknown; readonly base: FreshnessBase | undefined }>>();
+
+// The wording lives with the freshness policy, so that alerts (observability) use the same one.
+export { formatLag } from '../definitions/index.ts';

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { isQuarryError } from '../errors.ts';
 import { defineAsset } from './asset-definition.ts';
-import { defineSensor } from './automation-policy.ts';
+import { defineSensor, formatLag } from './automation-policy.ts';
 import { defineProject } from './project-definition.ts';
 
 const bad = (fn: () => unknown, pattern: RegExp) => assert.throws(fn, (e) => isQuarryError(e, 'QUARRY_BAD_AUTOMATION') && pattern.test(e.message));
@@ -26,4 +26,14 @@ test('sensors and the queue settings are validated by defineSensor and definePro
   bad(() => defineProject({ assets: [], automation: { maxConcurrentRuns: 0 } }), /maxConcurrentRuns must be a whole number ≥ 1, got 0/);
   bad(() => defineProject({ assets: [], automation: { pools: { bigquery: 1 } } }), /pool "bigquery" must be 'tag:NAME'/);
   assert.deepEqual(defineProject({ assets: [], automation: { pools: { 'tag:bigquery': 1 } } }).automation, { maxConcurrentRuns: 1, pools: { 'tag:bigquery': 1 } });
+});
+
+test('formatLag: the one wording of a lag, truncated (never rounded up to the limit it is under)', () => {
+  assert.equal(formatLag(null), 'never materialized');
+  assert.equal(formatLag(0), '0s');
+  assert.equal(formatLag(45_000), '45s');
+  assert.equal(formatLag(29 * 60_000 + 59_000), '29m');
+  assert.equal(formatLag(89 * 60_000 + 40_000), '1h 29m');
+  assert.equal(formatLag(26 * 3_600_000), '26h');
+  assert.equal(formatLag(50 * 3_600_000), '2d 2h');
 });

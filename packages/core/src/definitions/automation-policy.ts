@@ -50,6 +50,21 @@ export function parseAutomationDuration(value: string | number, what: string): n
   return ms;
 }
 
+/**
+ * A lag (or any duration) in words, the one wording of freshness across the daemon, `quarry status`
+ * and alerts: `45s`, `12m`, `3h 5m`, `2d 4h`, `never materialized` for `null`. Units are truncated,
+ * never rounded up, so a lag just under a limit never reads as the limit.
+ */
+export function formatLag(ms: number | null): string {
+  if (ms === null) return 'never materialized';
+  const minutes = Math.floor(ms / 60_000);
+  if (minutes < 1) return `${Math.max(0, Math.floor(ms / 1000))}s`;
+  if (minutes < 60) return `${minutes}m`;
+  const hours = Math.floor(minutes / 60);
+  if (hours < 48) return `${hours}h${minutes % 60 ? ` ${minutes % 60}m` : ''}`;
+  return `${Math.floor(hours / 24)}d${hours % 24 ? ` ${hours % 24}h` : ''}`;
+}
+
 /** Validates a freshness policy; a bad `maxLag` throws `QUARRY_BAD_AUTOMATION` naming the asset. */
 export function resolveFreshnessPolicy(config: FreshnessPolicyConfig | undefined, where: string): FreshnessPolicy | undefined {
   if (config === undefined) return undefined;

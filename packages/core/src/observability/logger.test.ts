@@ -1,8 +1,13 @@
 import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { test } from 'node:test';
+import type { ExecutionEvent } from '../execution/index.ts';
 import { isQuarryError } from '../errors.ts';
 import { resolveLogSettings } from './log-settings.ts';
 import { createQuarryLogger, redactFields } from './logger.ts';
+import { logExecutionEvent, openRunLog } from './run-log.ts';
 import { createSecretScrubber, redactValue, secretValuesFromEnv } from './secret-scrubber.ts';
 
 function capture(): { text: () => string; lines: () => Record<string, unknown>[]; stream: { write(s: string): boolean } } {
@@ -105,4 +110,22 @@ test('the pretty format names the request of a server line', () => {
   log.info({ reqId: 'req-1', req: { method: 'GET', url: '/api/runs' } }, 'incoming request');
   log.info({ reqId: 'req-1', res: { statusCode: 200 }, responseTime: 3.2 }, 'request completed');
   assert.equal(out.text(), 'incoming request: GET /api/runs\nrequest completed: → 200 in 3 ms\n');
+});
+
+test('a step event at a disabled level builds no log line: its fields are never read', () => {
+  const home = mkdtempSync(join(tmpdir(), 'quarry-runlog-'));
+  try {
+    const log = openRunLog({ home, runId: 'r1', level: 'warn' });
+    let read = 0;
+    const event = { type: 'step_started', runId: 'r1', time: 0, get stepId() { read++; return 's1'; }, assetKey: 'a', partition: '', attempt: 1 } as unknown as ExecutionEvent;
+    logExecutionEvent(log.logger, event, 'a started');
+    assert.equal(read, 0, 'info is off at level warn');
+    const on = openRunLog({ home, runId: 'r2', level: 'info' });
+    logExecutionEvent(on.logger, event, 'a started');
+    assert.ok(read > 0, 'read when the level is on');
+    on.close();
+    log.close();
+  } finally {
+    rmSync(home, { recursive: true, force: true });
+  }
 });

@@ -9,25 +9,30 @@ import { openSqliteCatalog } from '../catalog/index.ts';
 import { AssetGraph } from '../graph/index.ts';
 import { createMetricsRegistry, type MetricsSource } from './metrics-registry.ts';
 import { startMetricsServer } from './metrics-server.ts';
-import { freshnessBase, freshnessLagSeconds } from './metrics-freshness.ts';
+import { freshnessBase } from '../versioning/index.ts';
+import { freshnessLagSeconds } from './metrics-freshness.ts';
 import { parsePrometheusText } from './metrics-text-parser.ts';
 
-test('freshness base: end of the newest window for time partitions, last materialization otherwise', () => {
+test('freshness base: end of the newest window for time partitions (its materialization while it is in progress), last materialization otherwise', () => {
   const daily = dailyPartitions({ start: '2026-01-01' });
   const ctx = { now: new Date('2026-03-01T00:00:00Z') };
-  const last = new Date('2026-01-20T10:00:00Z');
-  assert.deepEqual(freshnessBase(daily, ['2026-01-03', '2026-01-01', '2026-01-02'], last, ctx), new Date('2026-01-04T00:00:00Z'));
-  assert.deepEqual(freshnessBase(undefined, [], last, ctx), last);
-  assert.deepEqual(freshnessBase(staticPartitions(['a', 'b']), ['a'], last, ctx), last);
-  assert.equal(freshnessBase(undefined, [], null, ctx), undefined);
+  const at = (iso: string) => Date.parse(iso);
+  const last = at('2026-01-20T10:00:00Z');
+  assert.deepEqual(freshnessBase(daily, { keys: ['2026-01-03', '2026-01-01', '2026-01-02'], createdAt: [last, last, last] }, ctx), { at: at('2026-01-04T00:00:00Z'), measuredFrom: 'window_end', newestPartition: '2026-01-03' });
+  // Materialized before its window ended: current only up to that materialization.
+  assert.deepEqual(freshnessBase(daily, { keys: ['2026-01-03'], createdAt: [at('2026-01-03T08:00:00Z')] }, ctx)?.at, at('2026-01-03T08:00:00Z'));
+  assert.deepEqual(freshnessBase(undefined, { keys: [''], createdAt: [last] }, ctx), { at: last, measuredFrom: 'materialization' });
+  assert.deepEqual(freshnessBase(staticPartitions(['a', 'b']), { keys: ['a', 'b'], createdAt: [last - 5, last] }, ctx), { at: last, measuredFrom: 'materialization' });
+  assert.equal(freshnessBase(undefined, { keys: [], createdAt: [] }, ctx), undefined);
+  assert.equal(freshnessBase(daily, { keys: ['2025-12-31'], createdAt: [last] }, ctx), undefined, 'a key before the start is no window of it');
   // A day-first key format does not sort chronologically: every key is read (40 days, binary order ends in January).
   const dayFirst = dailyPartitions({ start: '2026-01-01', format: 'dd-MM-yyyy' });
   const keys = Array.from({ length: 40 }, (_, i) => dayFirst.keyAt(i, ctx)).sort();
   assert.equal(keys.at(-1), '31-01-2026');
-  assert.deepEqual(freshnessBase(dayFirst, keys, last, ctx), new Date('2026-02-10T00:00:00Z'));
+  assert.deepEqual(freshnessBase(dayFirst, { keys, createdAt: keys.map(() => at('2026-02-20T00:00:00Z')) }, ctx)?.at, at('2026-02-10T00:00:00Z'));
   // A year-first format reads only the tail of the sorted keys, with the same answer.
   const isoKeys = Array.from({ length: 40 }, (_, i) => daily.keyAt(i, ctx));
-  assert.deepEqual(freshnessBase(daily, isoKeys, last, ctx), new Date('2026-02-10T00:00:00Z'));
+  assert.deepEqual(freshnessBase(daily, { keys: isoKeys, createdAt: isoKeys.map(() => at('2026-02-20T00:00:00Z')) }, ctx)?.at, at('2026-02-10T00:00:00Z'));
   assert.equal(freshnessLagSeconds(new Date('2026-01-04T00:00:00Z'), new Date('2026-01-04T01:00:00Z')), 3600);
   assert.equal(freshnessLagSeconds(new Date('2026-01-04T00:00:00Z'), new Date('2026-01-03T00:00:00Z')), 0);
 });

@@ -3,7 +3,8 @@ import { RUN_STATUSES, type Catalog, type CatalogAssetSummary } from '../catalog
 import type { EngineQueryOptions, EngineQueryResult } from '../engines/index.ts';
 import type { AssetGraph } from '../graph/index.ts';
 import type { PartitionsContext } from '../partitions/index.ts';
-import { freshnessBase, freshnessLagSeconds } from './metrics-freshness.ts';
+import { freshnessBase } from '../versioning/index.ts';
+import { freshnessLagSeconds } from './metrics-freshness.ts';
 
 /**
  * What the metrics read: the structural subset of core's `Instance` (an `Instance` from `openInstance`
@@ -257,9 +258,10 @@ export function createMetricsRegistry(source: MetricsSource, options: MetricsReg
       let entry = freshness.get(summary.assetKey);
       if (entry === undefined || entry.seq !== summary.lastSeq) {
         try {
+          // The same base as the Automation page and the daemon's overdue alerts (computeFreshness).
           const definition = source.graph.get(summary.assetKey).partitions;
-          const keys = definition === undefined ? [] : catalog.currentPartitions(summary.assetKey).keys;
-          entry = { seq: summary.lastSeq, base: freshnessBase(definition, keys, summary.lastMaterializedAt, ctx) };
+          const base = freshnessBase(definition, catalog.currentPartitions(summary.assetKey, { columns: ['createdAt'] }), ctx);
+          entry = { seq: summary.lastSeq, base: base === undefined ? undefined : new Date(base.at) };
           freshness.set(summary.assetKey, entry);
         } catch (error) {
           failed('freshness', error);

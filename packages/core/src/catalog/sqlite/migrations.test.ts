@@ -133,3 +133,16 @@ test('two connections opening a fresh file at once both end up on the latest sch
   second.close();
   assert.deepEqual(appliedVersions(path), SQLITE_MIGRATIONS.map((m) => m.version));
 }));
+
+test('migrations must be numbered 1..N with no gap: a list with a hole or out of order is refused before touching the database', () => withDir(async (dir) => {
+  const path = join(dir, 'catalog.sqlite');
+  const db = new Database(path);
+  const step = (version: number) => ({ version, name: `v${version}`, up: (d: Database.Database) => d.exec(`CREATE TABLE t${version} (x INTEGER)`) });
+  assert.throws(() => migrateSqliteCatalog(db, path, [step(1), step(3)]), /entry 1 has version 3, expected 2/);
+  assert.throws(() => migrateSqliteCatalog(db, path, [step(2)]), /entry 0 has version 2, expected 1/);
+  assert.throws(() => migrateSqliteCatalog(db, path, [step(1), step(2), step(2)]), /entry 2 has version 2, expected 3/);
+  assert.deepEqual(db.prepare("SELECT name FROM sqlite_schema WHERE type = 'table'").pluck().all(), []);
+  assert.equal(migrateSqliteCatalog(db, path, [step(1), step(2)]), 2);
+  db.close();
+  assert.deepEqual(SQLITE_MIGRATIONS.map((m) => m.version), SQLITE_MIGRATIONS.map((_, i) => i + 1));
+}));

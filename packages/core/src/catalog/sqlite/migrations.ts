@@ -449,10 +449,9 @@ export function migrateSqliteCatalog(
   migrations: readonly SqliteMigration[] = SQLITE_MIGRATIONS,
   target: number = migrations[migrations.length - 1]?.version ?? 0,
 ): number {
-  // Increasing, not necessarily consecutive: work developed in parallel was assigned version numbers ahead of time.
+  // Contiguous 1..N: a gap would let a catalog claim a version whose schema it never received.
   migrations.forEach((migration, index) => {
-    const previous = index === 0 ? 0 : migrations[index - 1]!.version;
-    if (!Number.isInteger(migration.version) || migration.version <= previous) throw new Error(`SQLite catalog migrations must have increasing versions; entry ${index} has version ${migration.version} after ${previous}`);
+    if (migration.version !== index + 1) throw new Error(`SQLite catalog migrations must be numbered 1, 2, 3… with no gap; entry ${index} has version ${migration.version}, expected ${index + 1}`);
   });
   const latest = migrations[migrations.length - 1]?.version ?? 0;
   // A read first, so that opening an up-to-date catalog never takes the write lock.

@@ -1,4 +1,4 @@
-import { appendFileSync, mkdirSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, writeSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import type { OpenLineageTransportConfig, ProjectLineageConfig } from '../../definitions/index.ts';
 import { QuarryError } from '../../errors.ts';
@@ -13,10 +13,16 @@ export interface OpenLineageTransport {
   flush(): Promise<void>;
 }
 
-/** Appends one JSON line per event to an NDJSON file (created with its folder on first write). */
+/**
+ * Appends one JSON line per event to an NDJSON file (created with its folder on first write). The file
+ * stays open between events (one `write` per line, no open/close per event) until `flush`, which
+ * closes it; the next event opens it again. Lines are handed to the OS as they come, so a crashed
+ * process loses none, and nothing waits for the disk (no fsync).
+ */
 export class FileOpenLineageTransport implements OpenLineageTransport {
   readonly path: string;
   readonly description: string;
+  #fd: number | undefined;
   #warned = false;
 
   constructor(path: string) {
@@ -25,18 +31,36 @@ export class FileOpenLineageTransport implements OpenLineageTransport {
   }
 
   send(event: OpenLineageRunEvent): void {
+    const line = `${JSON.stringify(event)}\n`;
     try {
-      mkdirSync(dirname(this.path), { recursive: true });
-      // One write per line, appended: concurrent processes of one project interleave whole lines.
-      appendFileSync(this.path, `${JSON.stringify(event)}\n`);
+      if (this.#fd === undefined) {
+        mkdirSync(dirname(this.path), { recursive: true });
+        this.#fd = openSync(this.path, 'a');
+      }
+      // One write per line, appended (O_APPEND): concurrent processes of one project interleave whole lines.
+      writeSync(this.#fd, line);
     } catch (error) {
+      this.#close();
       if (!this.#warned) process.emitWarning(`OpenLineage events could not be written to ${this.path}: ${error instanceof Error ? error.message : String(error)}`);
       this.#warned = true;
     }
   }
 
+  /** Closes the file (every line was written already); a later event opens it again. */
   flush(): Promise<void> {
+    this.#close();
     return Promise.resolve();
+  }
+
+  #close(): void {
+    if (this.#fd === undefined) return;
+    const fd = this.#fd;
+    this.#fd = undefined;
+    try {
+      closeSync(fd);
+    } catch {
+      // Already closed: nothing left to release.
+    }
   }
 }
 

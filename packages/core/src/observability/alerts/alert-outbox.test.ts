@@ -8,10 +8,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { openSqliteCatalog, type Catalog } from '../../catalog/index.ts';
-import { defineAsset, defineProject, pagerDuty, type ProjectDefinition } from '../../definitions/index.ts';
+import { defineAsset, defineProject, formatLag, pagerDuty, type ProjectDefinition } from '../../definitions/index.ts';
 import { createManualClock } from '../../execution/index.ts';
 import { deliverPendingAlerts, retryDelayMs } from './alert-delivery.ts';
 import { AlertRaiser, raiseOverdueAlert } from './alert-raiser.ts';
+import { overdueAlert } from './alert-rules.ts';
 
 interface Received {
   readonly body: Record<string, unknown>;
@@ -96,6 +97,19 @@ test('two deliverers on one catalog (separate connections) racing over the outbo
     other.close();
     f.cleanup();
     endpoint.server.close();
+  }
+});
+
+test('an overdue alert words the lag as the daemon and quarry status do: 45s over a 30s limit, not "1m over 1m"', () => {
+  const f = fixture('http://127.0.0.1:9/');
+  try {
+    const raised = overdueAlert(f.project, f.catalog, { assetKey: 'marts/daily', lagMs: 45_000, maxLagMs: 30_000 });
+    assert.equal(raised?.summary, `marts/daily is overdue: its data lags ${formatLag(45_000)}, over its freshness limit of ${formatLag(30_000)}`);
+    assert.equal(raised?.summary, 'marts/daily is overdue: its data lags 45s, over its freshness limit of 30s');
+    const almost = overdueAlert(f.project, f.catalog, { assetKey: 'marts/daily', lagMs: 89 * 60_000 + 40_000, maxLagMs: 3_600_000 });
+    assert.match(almost!.summary, /lags 1h 29m, over its freshness limit of 1h$/);
+  } finally {
+    f.cleanup();
   }
 });
 

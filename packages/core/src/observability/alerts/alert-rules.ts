@@ -1,6 +1,6 @@
 import type { Catalog, CheckResultRecord, JsonValue, MaterializationRecord, NewAlert, NewCheckResult, StepRecord } from '../../catalog/index.ts';
 import { qualityScore, type CheckResult } from '../../checks/index.ts';
-import type { AnyAssetDefinition, ProjectDefinition } from '../../definitions/index.ts';
+import { formatLag, type AnyAssetDefinition, type ProjectDefinition } from '../../definitions/index.ts';
 import { routesFor } from './alert-routes.ts';
 
 /**
@@ -202,17 +202,8 @@ export function overdueAlert(project: ProjectDefinition, catalog: Catalog, info:
   if (isOpen(catalog, key)) return undefined;
   return alert(project, {
     kind: 'overdue', severity: ALERT_KINDS.overdue, action: 'trigger', dedupKey: key,
-    summary: `${info.assetKey} is overdue: its data lags ${formatAlertLag(info.lagMs)}, over its freshness limit of ${formatAlertLag(info.maxLagMs)}`,
+    summary: `${info.assetKey} is overdue: its data lags ${formatLag(info.lagMs)}, over its freshness limit of ${formatLag(info.maxLagMs)}`,
     assetKey: info.assetKey, partitionKey: info.partitionKey ?? null,
     details: { lagMs: info.lagMs, maxLagMs: info.maxLagMs },
   });
-}
-
-/** A duration as `2h 5m`. */
-export function formatAlertLag(ms: number): string {
-  const minutes = Math.round(ms / 60_000);
-  if (minutes < 60) return `${minutes}m`;
-  const hours = Math.floor(minutes / 60);
-  if (hours < 48) return `${hours}h${minutes % 60 ? ` ${minutes % 60}m` : ''}`;
-  return `${Math.floor(hours / 24)}d${hours % 24 ? ` ${hours % 24}h` : ''}`;
 }

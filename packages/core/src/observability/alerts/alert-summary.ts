@@ -2,10 +2,9 @@ import { Cron } from 'croner';
 import type { AlertRecord, CatalogPeriodStats } from '../../catalog/index.ts';
 import type { AlertSummaryConfig, SummaryEvery } from '../../definitions/index.ts';
 import { QuarryError } from '../../errors.ts';
-import { parseTimeOfDay } from '../../definitions/index.ts';
+import { formatLag, parseTimeOfDay } from '../../definitions/index.ts';
 import { deliverPendingAlerts, type AlertsHost, type DeliverAlertsResult } from './alert-delivery.ts';
 import { SUMMARY_ROUTE } from './alert-routes.ts';
-import { formatAlertLag } from './alert-rules.ts';
 
 /** One period the summary covers: `[from, to)`, `to` being the scheduled send time. */
 export interface SummaryPeriod {
@@ -113,7 +112,7 @@ export function formatSummary(summary: AlertSummary): string {
     ...(summary.qualityScores.length === 0 ? ['  (no asset has checks)'] : summary.qualityScores.map((q) => `  ${q.assetKey}: ${q.score === null ? 'n/a' : q.score}`)),
     '',
     'Freshness (last materialized, age at period end):',
-    ...summary.freshness.map((f) => `  ${f.assetKey}: ${f.lastMaterializedAt === null ? 'never' : `${f.lastMaterializedAt} (${formatAlertLag(Math.max(0, f.ageMs ?? 0))} old)`}`),
+    ...summary.freshness.map((f) => `  ${f.assetKey}: ${f.lastMaterializedAt === null ? 'never' : `${f.lastMaterializedAt} (${formatLag(Math.max(0, f.ageMs ?? 0))} old)`}`),
     ...(summary.alerts.length > 0 ? ['', 'Alerts raised:', ...summary.alerts.map((a) => `  ${a.at} ${a.severity}: ${a.summary}`)] : []),
   ];
   return lines.join('\n');
