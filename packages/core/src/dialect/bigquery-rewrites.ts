@@ -227,3 +227,77 @@ const listContains: Rule = (kind, payload) => {
 
 /** Every rule, tried in order on each node of the DuckDB tree. */
 export const BIGQUERY_REWRITES: readonly Rule[] = [aggregateFilter, argExtreme, stringAgg, decimalCast, timeZone, dateTrunc, epoch, splitPart, listContains];
+
+// BigQuery → DuckDB (the other way, for running BigQuery SQL on DuckDB: the BigQuery test double).
+
+function offsetZero(index: unknown): boolean {
+  const call = present(index) ? (index.function as SqlNode | undefined) : undefined;
+  const name = typeof call?.name === 'string' ? call.name.toUpperCase() : '';
+  const [arg] = Array.isArray(call?.args) ? (call!.args as SqlNode[]) : [];
+  const literal = (arg as { literal?: SqlNode } | undefined)?.literal;
+  if (literal?.literal_type !== 'number') return false;
+  return ((name === 'OFFSET' || name === 'SAFE_OFFSET') && literal.value === '0') || ((name === 'ORDINAL' || name === 'SAFE_ORDINAL') && literal.value === '1');
+}
+
+/**
+ * `ARRAY_AGG(x [IGNORE NULLS] ORDER BY k… LIMIT 1)[SAFE_OFFSET(0)]` (the first x in that order) →
+ * DuckDB's `first(x ORDER BY k…)`, with BigQuery's NULL order spelled out (first ascending, last
+ * descending) and IGNORE NULLS as a FILTER. polyglot writes a LIMIT inside the aggregate, which DuckDB rejects.
+ */
+const firstOfArrayAgg: Rule = (kind, payload) => {
+  if (kind !== 'subscript' || !offsetZero(payload.index)) return undefined;
+  const agg = present(payload.this) ? (payload.this.array_agg as SqlNode | undefined) : undefined;
+  const limit = (agg?.limit as { literal?: SqlNode } | undefined)?.literal;
+  if (agg === undefined || limit?.value !== '1' || agg.distinct === true || present(agg.filter) || !present(agg.this)) return undefined;
+  const order = Array.isArray(agg.order_by) ? (agg.order_by as SqlNode[]) : [];
+  const ignoreNulls = agg.ignore_nulls === true;
+  return {
+    args: [agg.this, ...order.map((o) => o.this as SqlNode)],
+    render: ([x, ...keys]) => {
+      const by = order.map((o, i) => {
+        const desc = o.desc === true;
+        const nullsFirst = o.nulls_first === true || ((o.nulls_first === null || o.nulls_first === undefined) && !desc);
+        return `${keys[i]}${desc ? ' DESC' : ''} NULLS ${nullsFirst ? 'FIRST' : 'LAST'}`;
+      });
+      return `first(${x}${by.length > 0 ? ` ORDER BY ${by.join(', ')}` : ''})${ignoreNulls ? ` FILTER (WHERE (${x}) IS NOT NULL)` : ''}`;
+    },
+  };
+};
+
+/** `CAST(x AS NUMERIC(p, s))` keeps its precision and scale (polyglot writes a bare DECIMAL, which is DECIMAL(18, 3)). */
+const numericCast: Rule = (kind, payload) => {
+  if (kind !== 'cast' && kind !== 'try_cast' && kind !== 'safe_cast') return undefined;
+  const to = payload.to as SqlNode | undefined;
+  if ((to?.data_type !== 'decimal' && to?.data_type !== 'bignumeric') || typeof to.precision !== 'number') return undefined;
+  const fn = kind === 'cast' ? 'CAST' : 'TRY_CAST';
+  return { args: [payload.this as SqlNode], render: ([x]) => `${fn}(${x} AS DECIMAL(${to.precision}, ${typeof to.scale === 'number' ? to.scale : 0}))` };
+};
+
+/** `COUNTIF(c)` → `count(*) FILTER (WHERE c)`: 0 without a true row, where DuckDB's count_if gives NULL for all-NULL input. */
+const countIf: Rule = (kind, payload) => {
+  if (kind !== 'count_if' || !present(payload.this) || payload.distinct === true) return undefined;
+  return { args: [payload.this], render: ([c]) => `count(*) FILTER (WHERE ${c})` };
+};
+
+/** `STRING_AGG(x, sep ORDER BY k…)` → DuckDB's `string_agg` with BigQuery's NULL order spelled out (polyglot writes LISTAGG). */
+const stringAggToDuckDb: Rule = (kind, payload) => {
+  if (kind !== 'string_agg' || !present(payload.this) || present(payload.filter)) return undefined;
+  const order = Array.isArray(payload.order_by) ? (payload.order_by as SqlNode[]) : [];
+  const separator = present(payload.separator) ? payload.separator : undefined;
+  return {
+    args: [payload.this, ...(separator !== undefined ? [separator] : []), ...order.map((o) => o.this as SqlNode)],
+    render: (texts) => {
+      const [x, ...rest] = texts;
+      const sep = separator !== undefined ? rest.shift()! : "','";
+      const by = order.map((o, i) => {
+        const desc = o.desc === true;
+        const nullsFirst = o.nulls_first === true || ((o.nulls_first === null || o.nulls_first === undefined) && !desc);
+        return `${rest[i]}${desc ? ' DESC' : ''} NULLS ${nullsFirst ? 'FIRST' : 'LAST'}`;
+      });
+      return `string_agg(${payload.distinct === true ? 'DISTINCT ' : ''}${x}, ${sep}${by.length > 0 ? ` ORDER BY ${by.join(', ')}` : ''})`;
+    },
+  };
+};
+
+/** Every rule of the BigQuery → DuckDB direction. */
+export const DUCKDB_REWRITES: readonly Rule[] = [firstOfArrayAgg, numericCast, countIf, stringAggToDuckDb];

@@ -2,7 +2,7 @@ import { createRequire } from 'node:module';
 import type * as Polyglot from '@polyglot-sql/sdk';
 import { QuarryError } from '../errors.ts';
 import { BIGQUERY_FUNCTIONS, NOT_BIGQUERY_NODE_KINDS } from './bigquery-functions.ts';
-import { BIGQUERY_REWRITES, type Rewrite, type RewriteContext, type TemporalKind } from './bigquery-rewrites.ts';
+import { BIGQUERY_REWRITES, DUCKDB_REWRITES, type Rewrite, type RewriteContext, type TemporalKind } from './bigquery-rewrites.ts';
 
 let polyglot: typeof Polyglot | undefined;
 let loading: Promise<typeof Polyglot> | undefined;
@@ -350,9 +350,70 @@ export function transpileSql(sql: string, options: TranspileSqlOptions): string 
     if (compiled.sql === undefined) throw unsupportedError(compiled.unsupported, options);
     return compiled.sql;
   }
+  if (from === 'bigquery' && options.to === 'duckdb') return compileBigQueryToDuckDb(sql, options);
   parseSql(sql, from, options);
   const result = sdk().transpile(prepareSqlForParse(sql), from as never, options.to as never, { unsupportedLevel: 'raise', ...(options.pretty === true ? { pretty: true } : {}) });
   return generated(result, options.to, options);
+}
+
+/**
+ * BigQuery SQL as DuckDB runs it (for tests that run BigQuery queries on DuckDB): `@name` parameters
+ * become `$name`, and the forms `transpileSql` writes for BigQuery come back as DuckDB runs them.
+ */
+function compileBigQueryToDuckDb(sql: string, options: TranspileSqlOptions): string {
+  const tree = bigQueryTree(sql, options);
+  const context: RewriteContext = { columnKinds: new Map(), parameterKinds: new Map() };
+  const rewrites: Rewrite[] = [];
+  const visit = (node: unknown): void => {
+    if (Array.isArray(node)) {
+      for (const item of node) visit(item);
+      return;
+    }
+    if (!isNode(node)) return;
+    const entries = Object.entries(node);
+    if (entries.length === 1 && isNode(entries[0]![1])) {
+      const [kind, payload] = entries[0] as [string, SqlNode];
+      // polyglot reads @name as a column "@name" and writes it for DuckDB as ABS(name).
+      const id = kind === 'column' && isNode(payload.name) ? payload.name : undefined;
+      if (id !== undefined && typeof id.name === 'string' && id.name.startsWith('@')) id.name = `__quarry_param_${id.name.slice(1)}`;
+      for (const rule of DUCKDB_REWRITES) {
+        const result = rule(kind, payload, context);
+        if (result === undefined || 'unsupported' in result) continue;
+        for (const arg of result.args) visit(arg);
+        const index = rewrites.push(result) - 1;
+        delete node[kind];
+        node.function = { name: `__quarry_rw_${index}`, args: [...result.args], distinct: false, use_bracket_syntax: false, no_parens: false, quoted: false };
+        return;
+      }
+    }
+    for (const value of Object.values(node)) visit(value);
+  };
+  visit(tree);
+  const bigquery = generated(sdk().generate([tree], 'bigquery' as never), 'bigquery', options);
+  const duck = generated(sdk().transpile(bigquery, 'bigquery' as never, 'duckdb' as never, { unsupportedLevel: 'raise' }), 'duckdb', options);
+  const out = parseSql(duck, 'duckdb', options);
+  const resolve = (node: unknown): void => {
+    if (Array.isArray(node)) {
+      for (const item of node) resolve(item);
+      return;
+    }
+    if (!isNode(node)) return;
+    const call = isNode(node.function) ? node.function : undefined;
+    const marker = call !== undefined && typeof call.name === 'string' ? MARKER.exec(call.name) : null;
+    if (call !== undefined && marker !== null) {
+      const args = (call.args as unknown[]) ?? [];
+      for (const arg of args) resolve(arg);
+      const texts = args.map((arg) => generated(sdk().generate([arg], 'duckdb' as never), 'duckdb', options));
+      const select = parseSql(`SELECT ${rewrites[Number(marker[1])]!.render(texts)}`, 'duckdb', options).select as SqlNode;
+      delete node.function;
+      Object.assign(node, (select.expressions as SqlNode[])[0]!);
+      return;
+    }
+    for (const value of Object.values(node)) resolve(value);
+  };
+  resolve(out);
+  const text = generated(sdk().generate([out], 'duckdb' as never), 'duckdb', options);
+  return text.replace(/\b__quarry_param_([A-Za-z_][A-Za-z0-9_]*)\b/g, '$$$1');
 }
 
 /**
