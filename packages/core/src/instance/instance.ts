@@ -144,11 +144,12 @@ export class Instance {
     this.#logLevel = options.logLevel ?? 'info';
     this.#secrets = options.secrets ?? secretValuesFromEnv(process.env);
     this.#env = options.env ?? process.env;
+    this.target = options.target ?? resolveProjectTarget(project, undefined, this.#env);
+    this.#processingEngine.name = this.target.definition.engine.kind;
     if (options.engine !== undefined) {
       this.#engine = Promise.resolve({ engine: options.engine, version: 'unknown' });
       this.#processingEngine.name = options.engine.name;
     }
-    this.target = options.target ?? resolveProjectTarget(project, undefined, this.#env);
     const quarryHome = resolveQuarryHome(projectDir, options.quarryHome !== undefined ? { QUARRY_HOME: options.quarryHome } : process.env);
     // `dev` keeps the home's own paths; another target keeps its catalog, logs and scratch under <home>/targets/<name>.
     const home = this.target.name === DEFAULT_TARGET ? quarryHome : { dir: targetStateDir(quarryHome.dir, this.target.name), catalogPath: join(targetStateDir(quarryHome.dir, this.target.name), 'catalog.sqlite'), lakeDir: quarryHome.lakeDir };
@@ -196,8 +197,7 @@ export class Instance {
             project,
             graph: this.graph,
             catalog: this.catalog,
-            // A store without local paths names its root as its URI (gs://bucket/prefix/).
-            lakeRoot: this.localStore?.root ?? this.store.uri('_').slice(0, -1),
+            lakeRoot: this.lakeLocation,
             ...(project.lineage !== false && project.lineage?.namespace !== undefined ? { namespace: project.lineage.namespace } : {}),
             partitionsContext: () => this.partitionsContext(),
             // The target's engine, as started (its version is known once it runs; events come from runs, which start it).
@@ -245,6 +245,13 @@ export class Instance {
       );
     }
     return users.map((i) => keys[i]!);
+  }
+
+  /** Where the target's lake is, for people and lineage: the local folder, or `gs://bucket/prefix`. */
+  get lakeLocation(): string {
+    if (this.localStore !== undefined) return this.localStore.root;
+    const store = this.target.definition.store;
+    return store.kind === 'gcs' ? `gs://${store.bucket}/${store.prefix ?? ''}` : this.store.name;
   }
 
   /** The target's engine, started on first use (DuckDB embedded, or BigQuery for a target that names it). */

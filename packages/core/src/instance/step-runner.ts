@@ -675,7 +675,10 @@ export function createStepRunner(config: StepRunnerConfig): EngineStepRunner {
     const base = { stepId: step.id, assetKey: step.assetKey };
     if (asset.type !== 'asset') return { ...base, engine: '-', bytesProcessed: undefined, note: 'a source asset is observed, not materialized' };
     const engine = await engineFor(asset);
-    if (engine.dryRun === undefined) return { ...base, engine: engine.name, bytesProcessed: undefined, note: `${engine.name} has no dry run` };
+    if (engine.dryRun === undefined) {
+      // A local engine bills nothing; another without dry runs cannot say.
+      return engine.capabilities.localFiles ? { ...base, engine: engine.name, bytesProcessed: 0, note: `runs on ${engine.name}: no bytes billed` } : { ...base, engine: engine.name, bytesProcessed: undefined, note: `${engine.name} has no dry run` };
+    }
     const definition = asset.partitions;
     const keys = step.partitionKeys;
     const indices = keys.map((k) => (definition ? definition.indexOf(k, ctx) : 0));

@@ -66,6 +66,19 @@ const BIGQUERY_MODULE = '../engines/bigquery/index.ts';
 const GCS_MODULE = '../storage/gcs/index.ts';
 const DUCKDB_MODULE = '../engines/duckdb/index.ts';
 
+// A cloud module that cannot load (its SDK not installed) is a clear error naming it, not a stack of module resolution.
+async function importCloudModule(specifier: string, what: string): Promise<unknown> {
+  try {
+    return await import(specifier);
+  } catch (error) {
+    const code = (error as { code?: unknown }).code;
+    if (code === 'ERR_MODULE_NOT_FOUND' || code === 'ERR_PACKAGE_PATH_NOT_EXPORTED') {
+      throw new QuarryError('QUARRY_BAD_CONFIG', `The ${what} this target names could not be loaded (${error instanceof Error ? error.message : String(error)}): run npm install at the repository root, or pick a DuckDB target.`, { cause: error });
+    }
+    throw error;
+  }
+}
+
 /** The GCP access token the cloud clients use instead of Application Default Credentials, when set. */
 function accessTokenFrom(env: Readonly<Record<string, string | undefined>>): string | undefined {
   const token = env.QUARRY_GCP_ACCESS_TOKEN?.trim();
@@ -74,7 +87,7 @@ function accessTokenFrom(env: Readonly<Record<string, string | undefined>>): str
 
 /** Builds a GCS object store for `store` (imports `storage/gcs` now, and only now). */
 export async function createGcsStore(store: GcsStoreTarget, env: Readonly<Record<string, string | undefined>> = process.env): Promise<ObjectStore> {
-  const module = (await import(GCS_MODULE)) as { createGcsObjectStore: (options: Record<string, unknown>) => ObjectStore | Promise<ObjectStore> };
+  const module = (await importCloudModule(GCS_MODULE, 'GCS store')) as { createGcsObjectStore: (options: Record<string, unknown>) => ObjectStore | Promise<ObjectStore> };
   const token = accessTokenFrom(env);
   return await module.createGcsObjectStore({
     bucket: store.bucket,
@@ -101,7 +114,7 @@ export async function startDuckDbEngine(store: ObjectStore, tempDir: string): Pr
 
 /** Starts a BigQuery engine for `target` over `store` (imports `engines/bigquery` now, and only now). */
 export async function startBigQueryEngine(target: BigQueryEngineTarget, store: ObjectStore, env: Readonly<Record<string, string | undefined>> = process.env): Promise<StartedEngine> {
-  const module = (await import(BIGQUERY_MODULE)) as { createBigQueryEngine: (options: Record<string, unknown>) => Engine | Promise<Engine>; BIGQUERY_CLIENT_VERSION?: string };
+  const module = (await importCloudModule(BIGQUERY_MODULE, 'BigQuery engine')) as { createBigQueryEngine: (options: Record<string, unknown>) => Engine | Promise<Engine>; BIGQUERY_CLIENT_VERSION?: string };
   const token = accessTokenFrom(env);
   const engine = await module.createBigQueryEngine({ target, store, ...(token !== undefined ? { accessToken: token } : {}) });
   const version = (engine as { version?: unknown }).version;

@@ -20,7 +20,7 @@ export const initCommand: Command = {
     const instance = await openCliInstance(args, io);
     try {
       instance.bindLake();
-      writeLine(io.stdout, `Catalog ${instance.catalog.location} (instance ${instance.catalog.instanceId()}) and lake ${instance.localStore?.root ?? instance.store.uri("")} are ready.`);
+      writeLine(io.stdout, `Catalog ${instance.catalog.location} (instance ${instance.catalog.instanceId()}) and lake ${instance.lakeLocation} are ready.`);
       return 0;
     } finally {
       await instance.close();

@@ -111,7 +111,7 @@ export function formatPlanEstimate(estimate: PlanEstimate): string[] {
   return [
     `Dry run on target ${estimate.target} (at ${formatUsd(estimate.pricePerTiB)} per TiB):`,
     ...estimate.steps.map((s) =>
-      s.bytesProcessed === undefined ? `  ${s.stepId}  not estimated: ${s.note ?? 'no dry run'}` : `  ${s.stepId}  ${formatBytes(s.bytesProcessed)}  ${formatUsd(s.estimatedCost ?? 0)}`,
+      s.bytesProcessed === undefined ? `  ${s.stepId}  not estimated: ${s.note ?? 'no dry run'}` : `  ${s.stepId}  ${formatBytes(s.bytesProcessed)}  ${formatUsd(s.estimatedCost ?? 0)}${s.note !== undefined ? `  (${s.note})` : ''}`,
     ),
     `Total: ${formatBytes(estimate.totalBytes)} (${estimate.totalBytes} bytes), estimated ${formatUsd(estimate.estimatedCost)}${unknown > 0 ? `; ${unknown} step${unknown === 1 ? '' : 's'} not estimated` : ''}`,
   ];
