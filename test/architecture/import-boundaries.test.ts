@@ -27,11 +27,8 @@ interface BoundaryException {
  */
 export const DUCKDB_IMPORT_EXCEPTIONS: readonly BoundaryException[] = [
   { file: 'packages/core/src/engines/index.ts', why: 'the engines barrel: @quarry/core exports DuckDB, the embedded default engine (createDuckDbEngine, the check runner, the Parquet rewriter)' },
-  { file: 'packages/core/src/instance/engine-factory.ts', why: "the instance's engine factory: the one place that chooses the backend for a target", planned: true },
+  { file: 'packages/core/src/instance/target-runtime.ts', why: "the target runtime: the one place that chooses a target's engine and store (DuckDB's by dynamic import, as the cloud ones)" },
   { file: 'packages/core/src/cli/commands/storage-command.ts', why: "`quarry storage apply` is where storage tiers are applied: it gives applyStorageTiers DuckDB's Parquet rewriter (storage tiers themselves know no engine)" },
-  // Pending: the `targets` branch moves the engine choice of these two into the engine factory; remove them when it merges.
-  { file: 'packages/core/src/instance/instance.ts', why: 'PENDING (targets branch): creates the DuckDB engine and reports its version; moves to engine-factory.ts' },
-  { file: 'packages/core/src/instance/step-runner.ts', why: 'PENDING (targets branch): duckDbColumnsFromSchema for compute outputs; moves behind the Engine interface' },
 ];
 
 /** Cloud SDK modules, and where each may be imported (folder prefixes, repository-relative). */

@@ -82,7 +82,7 @@ describe('targets', { skip: CLOCK_TOO_EARLY }, () => {
   test('quarry compile prints the SQL each target runs; plan on BigQuery refuses SQL that does not transpile, before any job', async () => {
     const project = createE2eProject('targets-compile');
     try {
-      withTargets(project, 'select order_id, arg_max(amount, day) as top from clean group by order_id');
+      withTargets(project, 'select order_id, struct_pack(a := amount) as top from clean');
       const dev = ok(await project.quarry(['compile', 'staging/orders_clean']));
       assert.match(dev.stdout, /^-- staging\/orders_clean on duckdb \(target dev\)$/m);
       assert.match(dev.stdout, /select order_id, any_value\(customer_id\) as customer_id, max\(amount\) as amount, \$partition_key as day/);

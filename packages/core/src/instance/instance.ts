@@ -38,7 +38,7 @@ import { createStepRunner, type EngineStepRunner, type TracedStepRunner } from '
 import { AlertRaiser } from '../observability/alerts/index.ts';
 import { readAssetColumnLineage, type AssetColumnLineage } from './column-lineage-recorder.ts';
 import { traceColumnLineage, type ColumnLineageEdge } from '../lineage/index.ts';
-import { loadSqlDialect, transpileSql } from '../dialect/index.ts';
+import { compileAssetSql, loadSqlDialect } from '../dialect/index.ts';
 import { classifyProjectPii, declaredColumnLineage, maskedViewColumns, piiColumnsFrom, piiReport, type PiiColumnReport, type ProjectPii } from './instance-pii.ts';
 import { lastRecordedSchema } from './schema-guard.ts';
 import type { ColumnLineageOf } from '../lineage/pii-propagation.ts';
@@ -549,7 +549,7 @@ export class Instance {
     if (engine === 'duckdb') return { assetKey: key, engine, sql: asset.sql, transpiled: false };
     await loadSqlDialect();
     try {
-      return { assetKey: key, engine, sql: transpileSql(asset.sql, { to: engine, assetKey: key, pretty: true }), transpiled: true };
+      return { assetKey: key, engine, sql: compileAssetSql(asset, engine, { pretty: true }).sql, transpiled: true };
     } catch (error) {
       if (isQuarryError(error, 'QUARRY_SQL_UNSUPPORTED')) {
         throw new QuarryError(

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { AssetDefinition, BigQueryEngineTarget, PartitionScope } from '../../definitions/index.ts';
-import { loadSqlDialect, parseSql, transpileSql } from '../../dialect/index.ts';
+import { compileAssetSql, loadSqlDialect, parseSql, transpileSql } from '../../dialect/index.ts';
 import { QuarryError, isQuarryError } from '../../errors.ts';
 import type { ObjectStore } from '../../storage/index.ts';
 import {
@@ -502,7 +502,8 @@ export class BigQueryEngine implements Engine {
         { details: { assetKey: asset.key } },
       );
     }
-    return transpileSql(asset.sql, { to: 'bigquery', assetKey: asset.key });
+    // The dialect layer's compile: the asset's deps' schemas type its timezone/date rewrites.
+    return compileAssetSql(asset, 'bigquery').sql;
   }
 
   /** Asset SQL is one SELECT naming only its declared inputs and its own CTEs (BigQuery would read any table the credentials reach). */
