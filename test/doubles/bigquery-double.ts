@@ -582,7 +582,8 @@ class Api {
     if (job.status.state !== 'DONE' && job.done !== undefined) {
       const wait = Math.min(Number(query.timeoutMs ?? 10_000), 10_000);
       await Promise.race([job.done, new Promise((resolve) => setTimeout(resolve, wait).unref())]);
-      if (job.status.state !== 'DONE') {
+      // (the job's state changed while waiting)
+      if ((job.status.state as string) !== 'DONE') {
         return { body: { kind: 'bigquery#getQueryResultsResponse', jobReference: { projectId: this.store.projectId, jobId: job.jobId, location: job.location }, jobComplete: false } };
       }
     }
