@@ -95,6 +95,12 @@ export class JobRunner {
     job.statistics = { creationTime: String(started), startTime: String(started), endTime: String(Date.now()), ...job.statistics };
   }
 
+  // The statement is about to run: a job cancelled while it waited stops here.
+  private startExecuting(job: JobRecord): void {
+    if (job.cancelRequested === true) throw cancelled();
+    job.onExecuting?.();
+  }
+
   private async runQuery(job: JobRecord): Promise<void> {
     const config = (job.configuration.query ?? {}) as Record<string, unknown>;
     if (config.useLegacySql === true) throw new JobFailure(new BigQueryApiError(400, 'invalid', 'Legacy SQL is not supported by the BigQuery double: set useLegacySql: false'), true);
@@ -186,7 +192,7 @@ export class JobRunner {
       const destination = config.destinationTable as TableRef | undefined;
       if (destination !== undefined) {
         this.checkWriteTarget(destination, (config.createDisposition as string | undefined) ?? 'CREATE_IF_NEEDED');
-        job.onExecuting?.();
+        this.startExecuting(job);
         const rows = await useDataset(() =>
           this.store.write({
             sourceSql: duckSql,
@@ -204,7 +210,7 @@ export class JobRunner {
         job.result = { dataset: destination.datasetId, table: tableId, schema: meta.schema, rows };
       } else {
         const temp = this.store.tempName('result');
-        job.onExecuting?.();
+        this.startExecuting(job);
         await useDataset(() => this.store.connection.run(`CREATE TABLE ${temp.sql} AS ${duckSql}`)).catch((error: unknown) => {
           throw new JobFailure(duckDbError(error), false);
         });
@@ -213,7 +219,7 @@ export class JobRunner {
       }
       return;
     }
-    job.onExecuting?.();
+    this.startExecuting(job);
     const affected = await useDataset(async () => {
       const result = await this.store.connection.run(duckSql);
       return result.rowsChanged;

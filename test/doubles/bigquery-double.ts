@@ -259,9 +259,14 @@ class Api {
       if (job === undefined) throw new BigQueryApiError(404, 'notFound', `Not found: Job ${this.store.projectId}:${query.location ?? this.location}.${id}`);
       if (sub === undefined && method === 'GET') return { body: this.jobResource(job) };
       if (sub === 'cancel' && method === 'POST') {
-        if (job.status.state !== 'DONE') {
+        if (job.status.state !== 'DONE' && job.cancelRequested !== true) {
           job.cancelRequested = true;
+          // Interrupt until the job is done: the statement may not have reached DuckDB yet.
+          const timer = setInterval(() => {
+            if (job.status.state === 'RUNNING') this.store.connection.interrupt();
+          }, 50);
           if (job.status.state === 'RUNNING') this.store.connection.interrupt();
+          void (job.done ?? Promise.resolve()).finally(() => clearInterval(timer));
         }
         return { body: { kind: 'bigquery#jobCancelResponse', job: this.jobResource(job) } };
       }
@@ -490,10 +495,10 @@ class Api {
       executing();
     };
     const finished = this.execute(job);
+    job.done = finished.then(() => undefined, () => undefined);
     let first = await Promise.race([finished, started]);
     if (first === 'executing') first = await Promise.race([finished, new Promise<'executing'>((resolve) => setTimeout(() => resolve('executing'), EXECUTING_GRACE_MS).unref())]);
     if (first === 'executing') {
-      job.done = finished.then(() => undefined);
       this.jobs.set(job.jobId, job);
       return { body: this.jobResource(job) };
     }
