@@ -271,6 +271,12 @@ test('writing to a missing dataset is 404 notFound; a missing table in a query i
     (e: { code?: number; errors?: Array<{ reason: string }>; message: string }) => e.code === 404 && e.errors?.[0]?.reason === 'notFound' && /no_such_ds/.test(e.message),
   );
   await assert.rejects(bigquery.dataset('no_such_ds').createTable('t', { schema: [{ name: 'x', type: 'STRING' }] }), (e: { code?: number }) => e.code === 404);
+  await assert.rejects(
+    bigquery.createJob({
+      configuration: { copy: { sourceTables: [{ projectId: PROJECT, datasetId: 'no_such_ds', tableId: 'a' }], destinationTable: { projectId: PROJECT, datasetId: 'no_such_ds', tableId: 'b$20240101' } } },
+    }),
+    (e: { code?: number; errors?: Array<{ reason: string }> }) => e.code === 404 && e.errors?.[0]?.reason === 'notFound',
+  );
   await bigquery.createDataset('err_ds');
   await assert.rejects(bigquery.createQueryJob({ query: 'SELECT * FROM err_ds.missing' }), (e: { code?: number; message: string }) => e.code === 404 && /err_ds\.missing/.test(e.message));
   await assert.rejects(
@@ -279,6 +285,10 @@ test('writing to a missing dataset is 404 notFound; a missing table in a query i
   );
 
   await assert.rejects(bigquery.createQueryJob({ query: 'SELEC 1' }), (e: { code?: number; errors?: Array<{ reason: string }> }) => e.code === 400 && e.errors?.[0]?.reason === 'invalidQuery');
+  await assert.rejects(
+    bigquery.createQueryJob({ query: 'SELECT 1 AS x', destination: bigquery.dataset('err_ds').table('absent'), createDisposition: 'CREATE_NEVER' }),
+    (e: { code?: number; message: string }) => e.code === 404 && /err_ds\.absent/.test(e.message),
+  );
 });
 
 test('load from and extract to gs:// Parquet through the BlobAccess', async () => {
