@@ -60,7 +60,7 @@ export interface BigQueryDouble {
   /** The `apiEndpoint` to give the client (`http://127.0.0.1:PORT`). */
   readonly url: string;
   readonly projectId: string;
-  /** Every job inserted (dry runs included, flagged), in order. */
+  /** Every job once it is done (dry runs and failed jobs included, flagged), in order of completion. */
   readonly jobs: readonly BigQueryDoubleJob[];
   /** Every request received, in order. */
   readonly requests: readonly BigQueryDoubleRequest[];
