@@ -33,7 +33,13 @@ export interface JobRecord {
   dryRun: boolean;
   configuration: Record<string, unknown>;
   statistics: Record<string, unknown>;
-  status: { state: 'DONE'; errorResult?: ErrorProto; errors?: ErrorProto[] };
+  status: { state: 'PENDING' | 'RUNNING' | 'DONE'; errorResult?: ErrorProto; errors?: ErrorProto[] };
+  /** Called when the job's statement starts to execute (jobs.insert then answers RUNNING). */
+  onExecuting?: () => void;
+  /** jobs.cancel was called. */
+  cancelRequested?: boolean;
+  /** Settles when the job is DONE. */
+  done?: Promise<void>;
   /** Bytes processed and billed (query jobs; 0 otherwise). */
   bytesProcessed: number;
   bytesBilled: number;
@@ -73,19 +79,26 @@ export class JobRunner {
     const started = Date.now();
     try {
       await this.store.exclusive(async () => {
+        if (job.cancelRequested === true) throw cancelled();
         if (job.kind === 'query') await this.runQuery(job);
         else if (job.kind === 'copy') await this.runCopy(job);
         else if (job.kind === 'load') await this.runLoad(job);
         else await this.runExtract(job);
       });
     } catch (error) {
-      const failure = asFailure(error);
+      const failure = job.cancelRequested === true ? cancelled() : asFailure(error);
       const proto: ErrorProto = { reason: failure.error.reason, message: failure.error.message, ...(failure.error.location !== undefined ? { location: failure.error.location } : {}) };
       job.status = { state: 'DONE', errorResult: proto, errors: [proto] };
       job.statistics = { ...job.statistics, creationTime: String(started), startTime: String(started), endTime: String(Date.now()) };
       throw failure;
     }
     job.statistics = { creationTime: String(started), startTime: String(started), endTime: String(Date.now()), ...job.statistics };
+  }
+
+  // The statement is about to run: a job cancelled while it waited stops here.
+  private startExecuting(job: JobRecord): void {
+    if (job.cancelRequested === true) throw cancelled();
+    job.onExecuting?.();
   }
 
   private async runQuery(job: JobRecord): Promise<void> {
@@ -179,6 +192,7 @@ export class JobRunner {
       const destination = config.destinationTable as TableRef | undefined;
       if (destination !== undefined) {
         this.checkWriteTarget(destination, (config.createDisposition as string | undefined) ?? 'CREATE_IF_NEEDED');
+        this.startExecuting(job);
         const rows = await useDataset(() =>
           this.store.write({
             sourceSql: duckSql,
@@ -196,6 +210,7 @@ export class JobRunner {
         job.result = { dataset: destination.datasetId, table: tableId, schema: meta.schema, rows };
       } else {
         const temp = this.store.tempName('result');
+        this.startExecuting(job);
         await useDataset(() => this.store.connection.run(`CREATE TABLE ${temp.sql} AS ${duckSql}`)).catch((error: unknown) => {
           throw new JobFailure(duckDbError(error), false);
         });
@@ -204,6 +219,7 @@ export class JobRunner {
       }
       return;
     }
+    this.startExecuting(job);
     const affected = await useDataset(async () => {
       const result = await this.store.connection.run(duckSql);
       return result.rowsChanged;
@@ -488,11 +504,27 @@ function sqlError(error: unknown): BigQueryApiError {
   return new BigQueryApiError(400, 'invalidQuery', error instanceof Error ? error.message : String(error), 'query');
 }
 
+/**
+ * A DuckDB error as BigQuery would word it (the common ones: unknown column, unknown table, syntax,
+ * division by zero, bad casts), with DuckDB's first line kept after it.
+ */
 function duckDbError(error: unknown): BigQueryApiError {
   if (error instanceof BigQueryApiError) return error;
-  const message = error instanceof Error ? error.message : String(error);
-  if (/^Catalog Error: Table with name .* does not exist/m.test(message)) return new BigQueryApiError(404, 'notFound', `Not found: ${message}`, 'query');
-  return new BigQueryApiError(400, 'invalidQuery', message, 'query');
+  const full = error instanceof Error ? error.message : String(error);
+  const first = full.split('\n')[0]!.trim();
+  const said = `(the BigQuery double's DuckDB: ${first})`;
+  let match: RegExpExecArray | null;
+  if ((match = /^Catalog Error: Table with name (.+?) does not exist/.exec(first)) !== null) return new BigQueryApiError(404, 'notFound', `Not found: Table ${match[1]} ${said}`, 'query');
+  if ((match = /^Binder Error: (?:Referenced column|Column) "?([^"\s]+)"? not found/.exec(first)) !== null) return new BigQueryApiError(400, 'invalidQuery', `Unrecognized name: ${match[1]} ${said}`, 'query');
+  if ((match = /^Binder Error: Referenced table "?([^"\s]+)"? not found/.exec(first)) !== null) return new BigQueryApiError(400, 'invalidQuery', `Unrecognized name: ${match[1]} ${said}`, 'query');
+  if ((match = /^Parser Error: syntax error at or near "?(.*?)"?$/.exec(first)) !== null) return new BigQueryApiError(400, 'invalidQuery', `Syntax error: Unexpected ${match[1]} ${said}`, 'query');
+  if (/Division by zero|division by zero/.test(first)) return new BigQueryApiError(400, 'invalidQuery', `division by zero ${said}`, 'query');
+  if ((match = /^Conversion Error: Could not convert string '(.*)' to (\w+)/.exec(first)) !== null) return new BigQueryApiError(400, 'invalidQuery', `Bad ${match[2]!.toLowerCase()} value: ${match[1]} ${said}`, 'query');
+  return new BigQueryApiError(400, 'invalidQuery', first, 'query');
+}
+
+function cancelled(): JobFailure {
+  return new JobFailure(new BigQueryApiError(400, 'stopped', 'Job execution was cancelled: User requested cancellation'), false);
 }
 
 function asFailure(error: unknown, atInsert = true): JobFailure {

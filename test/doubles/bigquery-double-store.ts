@@ -156,9 +156,12 @@ export class BigQueryStore {
   /** The DuckDB columns of a relation (a table or a query), with their types. */
   async describe(relationSql: string): Promise<Array<{ name: string; type: DuckDBType }>> {
     const query = /^\s*(SELECT|WITH|FROM|VALUES|\()/i.test(relationSql) ? `SELECT * FROM (${relationSql})` : `SELECT * FROM ${relationSql}`;
-    const prepared = await this.connection.prepare(`${query} LIMIT 0`);
-    const result = await prepared.run();
-    return result.columnNames().map((name, i) => ({ name, type: result.columnType(i) }));
+    // Binding is enough to know the columns: nothing runs.
+    const prepared = await this.connection.prepare(query);
+    const columns: Array<{ name: string; type: DuckDBType }> = [];
+    for (let i = 0; i < prepared.columnCount; i += 1) columns.push({ name: prepared.columnName(i), type: prepared.columnType(i) });
+    prepared.destroySync();
+    return columns;
   }
 
   /** Creates a dataset (a DuckDB schema). */

@@ -110,6 +110,7 @@ test('a query job writes a partitioned, clustered destination; jobs.get has its 
     jobId: 'quarry_run1_abc',
     labels: { quarry_run: 'run1', quarry_asset: 'raw__videos', quarry_partition: '2024-01-01' },
   });
+  await job.promise();
   const [metadata] = await job.getMetadata();
   assert.equal(metadata.status.state, 'DONE');
   assert.equal(metadata.status.errorResult, undefined);
@@ -165,6 +166,7 @@ test('dry run bytes equal the run bytes, pruned by the partition filter; totalBy
   // two rows of partition 20240101: video_id (2+2)×2 + views 8×2 (the partition column is only filtered: still read)
   assert.equal(dryBytes, 2 * 4 + 2 * 8 + 2 * 8);
   const [job] = await bigquery.createQueryJob({ query });
+  await job.promise();
   const [metadata] = await job.getMetadata();
   assert.equal(Number(metadata.statistics.query.totalBytesProcessed), dryBytes);
   assert.equal(Number(metadata.statistics.query.totalBytesBilled), 10 * 1024 * 1024);
@@ -269,10 +271,24 @@ test('writing to a missing dataset is 404 notFound; a missing table in a query i
     (e: { code?: number; errors?: Array<{ reason: string }>; message: string }) => e.code === 404 && e.errors?.[0]?.reason === 'notFound' && /no_such_ds/.test(e.message),
   );
   await assert.rejects(bigquery.dataset('no_such_ds').createTable('t', { schema: [{ name: 'x', type: 'STRING' }] }), (e: { code?: number }) => e.code === 404);
+  await assert.rejects(
+    bigquery.createJob({
+      configuration: { copy: { sourceTables: [{ projectId: PROJECT, datasetId: 'no_such_ds', tableId: 'a' }], destinationTable: { projectId: PROJECT, datasetId: 'no_such_ds', tableId: 'b$20240101' } } },
+    }),
+    (e: { code?: number; errors?: Array<{ reason: string }> }) => e.code === 404 && e.errors?.[0]?.reason === 'notFound',
+  );
   await bigquery.createDataset('err_ds');
   await assert.rejects(bigquery.createQueryJob({ query: 'SELECT * FROM err_ds.missing' }), (e: { code?: number; message: string }) => e.code === 404 && /err_ds\.missing/.test(e.message));
-  await assert.rejects(bigquery.createQueryJob({ query: 'SELECT nope FROM UNNEST([1]) AS x' }), (e: { code?: number; errors?: Array<{ reason: string }> }) => e.code === 400 && e.errors?.[0]?.reason === 'invalidQuery');
+  await assert.rejects(
+    bigquery.createQueryJob({ query: 'SELECT nope FROM UNNEST([1]) AS x' }),
+    (e: { code?: number; errors?: Array<{ reason: string }>; message: string }) => e.code === 400 && e.errors?.[0]?.reason === 'invalidQuery' && e.message.startsWith('Unrecognized name: nope'),
+  );
+
   await assert.rejects(bigquery.createQueryJob({ query: 'SELEC 1' }), (e: { code?: number; errors?: Array<{ reason: string }> }) => e.code === 400 && e.errors?.[0]?.reason === 'invalidQuery');
+  await assert.rejects(
+    bigquery.createQueryJob({ query: 'SELECT 1 AS x', destination: bigquery.dataset('err_ds').table('absent'), createDisposition: 'CREATE_NEVER' }),
+    (e: { code?: number; message: string }) => e.code === 404 && /err_ds\.absent/.test(e.message),
+  );
 });
 
 test('load from and extract to gs:// Parquet through the BlobAccess', async () => {
@@ -365,6 +381,7 @@ test('DDL: CREATE TABLE … PARTITION BY … CLUSTER BY AS SELECT, DROP TABLE IF
     { table_name: 't', partition_id: '20240102', total_rows: 1 },
   ]);
   const [inserted] = await bigquery.createQueryJob({ query: `INSERT INTO ddl_ds.t (video_id, views, _quarry_partition_time) VALUES ('v4', 1, TIMESTAMP '2024-01-03')` });
+  await inserted.promise();
   const [insertMeta] = await inserted.getMetadata();
   assert.equal(insertMeta.statistics.query.numDmlAffectedRows, '1');
   await bigquery.query('DROP TABLE IF EXISTS ddl_ds.t');
@@ -467,6 +484,18 @@ test('SQL shapes the BigQuery engine sends run: staging query, per-partition dig
   assert.deepEqual(await rowsOf(`SELECT * FROM UNNEST(ARRAY<STRUCT<\`a\` STRING, \`t\` TIMESTAMP>>[])`), []);
   const zones = await rowsOf(`SELECT TIMESTAMP('2026-01-15 00:00:00', 'Europe/Paris') AS t, DATETIME(TIMESTAMP '2026-01-15 00:00:00+00', 'Asia/Tokyo') AS dt, DATE(TIMESTAMP '2026-01-15 23:00:00+00', 'Asia/Tokyo') AS d, 'a\\\\b' AS s`);
   assert.deepEqual(zones, [[String(Date.UTC(2026, 0, 14, 23) * 1000), '2026-01-15T09:00:00.000000', '2026-01-16', 'a\\b']]);
+});
+
+test('a long query job is RUNNING after insert; jobs.cancel interrupts it (reason stopped) and the double stays usable', async () => {
+  const [job] = await bigquery.createJob({
+    configuration: { query: { query: 'select sum(a * b) as s from unnest(generate_array(1, 1000000)) a, unnest(generate_array(1, 1000000)) b', useLegacySql: false } },
+    jobId: 'slow_job_1',
+  });
+  assert.equal(job.metadata.status.state, 'RUNNING');
+  await job.cancel();
+  await assert.rejects(job.promise(), (e: { errors?: Array<{ reason: string }> }) => e.errors?.[0]?.reason === 'stopped');
+  const [rows] = await bigquery.query('SELECT 1 AS x');
+  assert.deepEqual(rows, [{ x: 1 }]);
 });
 
 test('labels are recorded on every job', () => {

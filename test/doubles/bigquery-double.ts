@@ -60,7 +60,7 @@ export interface BigQueryDouble {
   /** The `apiEndpoint` to give the client (`http://127.0.0.1:PORT`). */
   readonly url: string;
   readonly projectId: string;
-  /** Every job inserted (dry runs included, flagged), in order. */
+  /** Every job once it is done (dry runs and failed jobs included, flagged), in order of completion. */
   readonly jobs: readonly BigQueryDoubleJob[];
   /** Every request received, in order. */
   readonly requests: readonly BigQueryDoubleRequest[];
@@ -215,6 +215,7 @@ interface Answer {
 }
 
 const PAGE_SIZE_DEFAULT = 50;
+const EXECUTING_GRACE_MS = 1000;
 
 // The REST resources, one method per route.
 class Api {
@@ -257,7 +258,18 @@ class Api {
       const job = this.jobs.get(id);
       if (job === undefined) throw new BigQueryApiError(404, 'notFound', `Not found: Job ${this.store.projectId}:${query.location ?? this.location}.${id}`);
       if (sub === undefined && method === 'GET') return { body: this.jobResource(job) };
-      if (sub === 'cancel' && method === 'POST') return { body: { kind: 'bigquery#jobCancelResponse', job: this.jobResource(job) } };
+      if (sub === 'cancel' && method === 'POST') {
+        if (job.status.state !== 'DONE' && job.cancelRequested !== true) {
+          job.cancelRequested = true;
+          // Interrupt until the job is done: the statement may not have reached DuckDB yet.
+          const timer = setInterval(() => {
+            if (job.status.state === 'RUNNING') this.store.connection.interrupt();
+          }, 50);
+          if (job.status.state === 'RUNNING') this.store.connection.interrupt();
+          void (job.done ?? Promise.resolve()).finally(() => clearInterval(timer));
+        }
+        return { body: { kind: 'bigquery#jobCancelResponse', job: this.jobResource(job) } };
+      }
       if (sub === 'delete' && method === 'DELETE') {
         this.jobs.delete(id);
         return { status: 204, body: undefined };
@@ -471,8 +483,26 @@ class Api {
 
   private async insertJob(body: Record<string, unknown>): Promise<Answer> {
     const job = this.newJob(body);
-    const failure = await this.execute(job);
-    if (failure?.atInsert === true) throw failure;
+    if (!job.dryRun) this.jobs.set(job.jobId, job);
+    // The insert answers when the job is done, or RUNNING when its statement still executes a moment
+    // (EXECUTING_GRACE_MS) after it started; errors found before it executes are the insert's own HTTP errors.
+    let executing!: () => void;
+    const started = new Promise<'executing'>((resolve) => {
+      executing = () => resolve('executing');
+    });
+    job.onExecuting = () => {
+      job.status = { state: 'RUNNING' };
+      executing();
+    };
+    const finished = this.execute(job);
+    job.done = finished.then(() => undefined, () => undefined);
+    let first = await Promise.race([finished, started]);
+    if (first === 'executing') first = await Promise.race([finished, new Promise<'executing'>((resolve) => setTimeout(() => resolve('executing'), EXECUTING_GRACE_MS).unref())]);
+    if (first === 'executing') {
+      this.jobs.set(job.jobId, job);
+      return { body: this.jobResource(job) };
+    }
+    if (first?.atInsert === true) throw first;
     return { body: this.jobResource(job) };
   }
 
@@ -492,7 +522,7 @@ class Api {
         throw new BigQueryApiError(400, 'invalid', `Invalid label ${key}: ${value}. Label keys and values must be at most 63 characters of lowercase letters, digits, underscores and dashes; keys start with a letter.`);
       }
     }
-    return { jobId, kind: kinds[0]!, location, labels, dryRun, configuration, statistics: {}, status: { state: 'DONE' }, bytesProcessed: 0, bytesBilled: 0 };
+    return { jobId, kind: kinds[0]!, location, labels, dryRun, configuration, statistics: {}, status: { state: 'PENDING' }, bytesProcessed: 0, bytesBilled: 0 };
   }
 
   // Runs a job and records it; returns the failure (if any) for the caller to answer with.
@@ -504,6 +534,7 @@ class Api {
       if (!(error instanceof JobFailure)) throw error;
       failure = error;
     }
+    job.status = { ...job.status, state: 'DONE' };
     if (!job.dryRun) this.jobs.set(job.jobId, job);
     this.jobList.push({
       id: job.jobId,
@@ -553,6 +584,14 @@ class Api {
   private async getQueryResults(jobId: string, query: Record<string, string>): Promise<Answer> {
     const job = this.jobs.get(jobId);
     if (job === undefined) throw new BigQueryApiError(404, 'notFound', `Not found: Job ${this.store.projectId}:${query.location ?? this.location}.${jobId}`);
+    if (job.status.state !== 'DONE' && job.done !== undefined) {
+      const wait = Math.min(Number(query.timeoutMs ?? 10_000), 10_000);
+      await Promise.race([job.done, new Promise((resolve) => setTimeout(resolve, wait).unref())]);
+      // (the job's state changed while waiting)
+      if ((job.status.state as string) !== 'DONE') {
+        return { body: { kind: 'bigquery#getQueryResultsResponse', jobReference: { projectId: this.store.projectId, jobId: job.jobId, location: job.location }, jobComplete: false } };
+      }
+    }
     if (job.status.errorResult !== undefined) {
       const e = job.status.errorResult;
       throw new BigQueryApiError(e.reason === 'notFound' ? 404 : 400, e.reason, e.message, e.location);
