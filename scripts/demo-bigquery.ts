@@ -8,7 +8,8 @@
 //   3. re-runs the last day forced, to compare the dry runs' bytes with what the jobs processed and billed,
 //   4. prints the requests the doubles served per partition step.
 //
-// Options: those of `npm run demo` (--days, --creators, --seed, --start, --fresh, --concurrency).
+// Options: those of `npm run demo` (--days, --creators, --seed, --start, --fresh, --concurrency); the
+// defaults here are 2,000 creators × 7 days (the BigQuery double runs every job on one DuckDB connection).
 // The doubles keep their data in memory, so the prod target's catalog starts empty every time.
 import { rmSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
@@ -25,6 +26,10 @@ const DATASET = 'tiktok';
 const out = (line = '') => process.stdout.write(`${line}\n`);
 const fmt = (n: number) => n.toLocaleString('en-US');
 const mib = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(2)} MiB`;
+
+for (const [option, value] of [['--creators', '2000'], ['--days', '7']] as const) {
+  if (!process.argv.some((a) => a === option || a.startsWith(`${option}=`))) process.argv.push(option, value);
+}
 
 const started = performance.now();
 const gcs = await startGcsDouble({ buckets: [BUCKET] });
