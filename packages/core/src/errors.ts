@@ -111,6 +111,7 @@ export const QUARRY_ERROR_CODES = {
   // targets (issue 13: where a project runs, cost limits)
   QUARRY_UNKNOWN_TARGET: 'a --target or QUARRY_TARGET names a target the project does not declare',
   QUARRY_BYTES_LIMIT_EXCEEDED: "a run's dry-run bytes exceed --max-bytes-billed or the target's maxBytesBilled, so it was refused before any job started",
+  QUARRY_AS_OF_UNAVAILABLE: "--as-of asks for an older version of a partition whose engine keeps only the current one (a BigQuery table partition)",
 } as const;
 
 /** A stable Quarry error code, such as `QUARRY_ASSET_CYCLE`. */

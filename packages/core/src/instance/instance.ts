@@ -1191,6 +1191,7 @@ export class Instance {
           );
         }
       }
+      if (options.asOf !== undefined && referencesRelation(sql, name)) this.#assertAsOfReadable(asset.key, records, options.asOf);
       const columns = asset.schema ? engineColumnsFromSchema(asset.schema, engine.dialect ?? 'duckdb') : [];
       if (files.length === 0 && columns.length === 0) continue;
       const fileColumns = new Set(records.flatMap((r) => (schemaColumnsOf(r.outputSchema) ?? []).map((c) => c.name)));
@@ -1198,6 +1199,24 @@ export class Instance {
       views.push({ name, assetKey: asset.key, files, ...(files.length === 0 ? { columns } : {}), ...(masked ? { masked } : {}) });
     }
     return engine.query(sql, { views, ...(options.maxRows !== undefined ? { maxRows: options.maxRows } : {}) });
+  }
+
+  /**
+   * `--as-of` on a partition held by an engine's table (a BigQuery partition) can only read what the
+   * table holds now: an older version is readable when its data equals the current version's, and
+   * refused (`QUARRY_AS_OF_UNAVAILABLE`, naming the partitions and the earliest time that works) when not.
+   */
+  #assertAsOfReadable(assetKey: AssetKey, records: readonly MaterializationRecord[], asOf: string | Date): void {
+    const stale = records.filter((r) => !r.current && r.files.some((f) => !isLakeFile(f)) && this.catalog.currentMaterialization(assetKey, r.partitionKey)?.dataVersion !== r.dataVersion);
+    if (stale.length === 0) return;
+    const since = stale.map((r) => this.catalog.currentMaterialization(assetKey, r.partitionKey)?.createdAt).filter((d): d is Date => d !== undefined).sort((a, b) => b.getTime() - a.getTime())[0];
+    const keys = stale.map((r) => JSON.stringify(r.partitionKey));
+    throw new QuarryError(
+      'QUARRY_AS_OF_UNAVAILABLE',
+      `--as-of ${asOf instanceof Date ? asOf.toISOString() : asOf} asks for older data of "${assetKey}" partition${keys.length === 1 ? '' : 's'} ${keys.slice(0, 5).join(', ')}${keys.length > 5 ? ` and ${keys.length - 5} more` : ''} than its table holds (${stale[0]!.files.find((f) => !isLakeFile(f))}): BigQuery keeps only each partition's current version. ` +
+        `Ask for a time at or after ${since?.toISOString() ?? 'the current version'}, or read history from an asset that keeps it (an SCD2 history such as core/creator_history).`,
+      { details: { assetKey, partitions: stale.map((r) => r.partitionKey) } },
+    );
   }
 
   /**
