@@ -153,8 +153,10 @@ test('bigquery: a partition step stages, publishes into table$YYYYMMDD, labels e
     }
     // A second step over the same lake files reuses the loaded input table: no load job.
     const jobsBeforeSecond = d.bq.jobs.length;
+    const requestsBeforeSecond = d.bq.requests.length;
     const second = await materialize(d.engine, asset, dayScope('2026-01-01'), [input]);
     await publish(d, asset, '2026-01-01', second.files);
+    t.diagnostic(`BigQuery requests for the next partition step (input table reused, asset table exists): ${d.bq.requests.length - requestsBeforeSecond}: ${d.bq.requests.slice(requestsBeforeSecond).map((r) => `${r.method} ${r.path.split('/').slice(5).join('/')}`).join(', ')}`);
     assert.deepEqual(d.bq.jobs.slice(jobsBeforeSecond).map((j) => j.kind), ['query', 'query', 'copy']);
     // Downstream reads the published partitions through their locators.
     const rows = await d.engine.query('select category, n from mart order by category', { views: [{ name: 'mart', assetKey: 'marts/by_category', files: ['bigquery:quarry-test.quarry.marts__by_category$20260102'] }] });
