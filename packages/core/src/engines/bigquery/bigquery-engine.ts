@@ -224,7 +224,11 @@ export class BigQueryEngine implements Engine {
     } catch (error) {
       throw stepError(error, where, signal, this.#target);
     } finally {
-      if (!succeeded && staging !== undefined) await this.#dropTable(staging).catch(() => {});
+      if (!succeeded && staging !== undefined) {
+        const dropping = this.#dropTable(staging).catch(() => {});
+        // A cancelled step does not wait: its job may still hold the table (vacuum removes what remains).
+        if (!signal.aborted) await dropping;
+      }
     }
   }
 
@@ -691,7 +695,8 @@ export class BigQueryEngine implements Engine {
       // An insert can take as long as the job (BigQuery waits a little; some emulators run the job inside it): an abort stops waiting and cancels the job by its id.
       const [created, response] = spec.signal === undefined ? await inserted : await untilAborted(inserted, spec.signal, async () => {
         inserted.catch(() => {});
-        await this.#client.job(jobId, location !== undefined ? { location } : {}).cancel().catch(() => {});
+        // Not awaited: the service may answer the cancel only once the insert returns.
+        this.#client.job(jobId, location !== undefined ? { location } : {}).cancel().catch(() => {});
         throw cancelled(spec.where, spec.signal!.reason);
       });
       job = created;
@@ -711,7 +716,7 @@ export class BigQueryEngine implements Engine {
     for (;;) {
       if (metadata?.status?.state === 'DONE') break;
       if (spec.signal?.aborted) {
-        await job.cancel().catch(() => {});
+        job.cancel().catch(() => {});
         throw cancelled(spec.where, spec.signal.reason);
       }
       await sleep(wait, spec.signal);
