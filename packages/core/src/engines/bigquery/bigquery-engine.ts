@@ -40,6 +40,7 @@ import {
   qualifiedName,
   quoteIdentifier,
   quoteTable,
+  shortHash,
   splitPlacementSql,
   stagingQuerySql,
   stagingSummarySql,
@@ -377,13 +378,34 @@ export class BigQueryEngine implements Engine {
       for (const file of files) {
         const locator = parseLocator(file);
         const stem = `${prefix}${locator.table}${locator.partition !== undefined ? `-${locator.partition}` : ''}-`;
+        // The asset's own columns only: a query copies the partition without _quarry_partition_time
+        // into a scratch table (vacuumed like staging if a crash leaves it), which is extracted and dropped.
+        const scratch: BigQueryLocator = { ...this.tableOf(''), table: `${STAGING_PREFIX}export_${shortHash(file)}` };
         await this.#runJob({
-          kind: 'extract',
-          config: { sourceTable: tableReference(locator), destinationUris: [this.#gcsUri(`${stem}*.parquet`, where)], destinationFormat: 'PARQUET' },
+          kind: 'query',
+          config: {
+            query: locatorRelationSql([locator]),
+            useLegacySql: false,
+            destinationTable: { projectId: scratch.project, datasetId: scratch.dataset, tableId: scratch.table },
+            writeDisposition: 'WRITE_TRUNCATE',
+            createDisposition: 'CREATE_IF_NEEDED',
+            ...this.#maxBytes(),
+          },
           runId: 'export',
           where,
           ...(signal !== undefined ? { signal } : {}),
         });
+        try {
+          await this.#runJob({
+            kind: 'extract',
+            config: { sourceTable: tableReference(scratch), destinationUris: [this.#gcsUri(`${stem}*.parquet`, where)], destinationFormat: 'PARQUET' },
+            runId: 'export',
+            where,
+            ...(signal !== undefined ? { signal } : {}),
+          });
+        } finally {
+          await this.#dropTable(scratch);
+        }
         for await (const entry of this.#store.list(stem)) if (entry.path.endsWith('.parquet')) written.push(entry.path);
       }
       return written;
