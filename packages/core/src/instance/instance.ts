@@ -751,7 +751,7 @@ export class Instance {
    * Resumes a run that was killed or failed: its plan runs again under the same id, skipping the
    * steps it already committed (and, inside steps, partitions that are up to date).
    */
-  async resumeRun(runId: string, options: { concurrency?: number } = {}): Promise<{ runId: string; plan: Plan; completed: number }> {
+  async resumeRun(runId: string, options: { concurrency?: number; maxBytesBilled?: number } = {}): Promise<{ runId: string; plan: Plan; completed: number }> {
     const run = this.getRun(runId);
     if (this.#runs.has(runId)) throw new QuarryError('QUARRY_RUN_NOT_RESUMABLE', `Run ${runId} is still running in this process.`);
     if (run.status === 'running' && run.pid !== null && run.pid !== process.pid && (run.host !== hostname() || isAlive(run.pid))) {
@@ -762,6 +762,8 @@ export class Instance {
     if (plan === null) throw new QuarryError('QUARRY_RUN_NOT_RESUMABLE', `Run ${runId} has no stored plan, so it cannot be resumed: start a new backfill.`);
     if (this.localStore !== undefined) ensureLakeMarker(this.localStore.root, this.catalog);
     const completed = new Set(this.catalog.listSteps(runId).filter((s) => s.status === 'succeeded').map((s) => s.stepId));
+    // The steps still to run answer to the byte limit as a new run's do, before any job.
+    await this.assertWithinBytesLimit({ ...plan, steps: plan.steps.filter((s) => !completed.has(s.id)) }, options.maxBytesBilled);
     this.catalog.updateRun(runId, { status: 'running', pid: process.pid, host: hostname(), finishedAt: null, error: null });
     this.#launch(runId, plan, options.concurrency ?? this.project.concurrency, completed, false);
     return { runId, plan, completed: completed.size };

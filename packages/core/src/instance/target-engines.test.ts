@@ -13,6 +13,7 @@ import { defineAsset, defineProject, type AnyAssetDefinition } from '../definiti
 import { createDuckDbEngine } from '../engines/duckdb/index.ts';
 import type { DryRunEstimate, Engine, EngineCapabilities, EngineQueryOptions, EngineVacuumReport, InputRelation, MaterializeOutput, MaterializeRequest, PublishRequest } from '../engines/index.ts';
 import { isQuarryError, QuarryError } from '../errors.ts';
+import type { JsonValue } from '../catalog/index.ts';
 import { dailyPartitions } from '../partitions/index.ts';
 import type { ObjectStore } from '../storage/index.ts';
 import { openInstance, type Instance } from './instance.ts';
@@ -237,6 +238,11 @@ test('cost before: plan estimates per step (unwritten upstreams say so) and a ru
     });
     assert.deepEqual(fake.materialized, [], 'no job started');
     assert.equal(instance.listRuns().length, 0, 'no run was created');
+    // A resumed run answers to the limit too: its steps still to run, before any job.
+    const stopped = instance.catalog.createRun({ kind: 'materialize', selection: '*', status: 'failed', plan: plan as unknown as JsonValue });
+    await assert.rejects(instance.resumeRun(stopped.id, { maxBytesBilled: GiB - 1 }), (error: unknown) => isQuarryError(error, 'QUARRY_BYTES_LIMIT_EXCEEDED'));
+    assert.deepEqual(fake.materialized, [], 'no job started on resume');
+    assert.equal(instance.getRun(stopped.id).status, 'failed', 'the refused resume left the run as it was');
     // At the limit, the run goes.
     const { run: finished } = await run(instance, { maxBytesBilled: GiB });
     assert.equal(finished.status, 'succeeded', finished.error ?? '');

@@ -66,7 +66,11 @@ async function materialize(args: CommandArgs, io: CliIo, kind: 'materialize' | '
         throw new QuarryError('QUARRY_BAD_ARGUMENT', '--resume RUN_ID takes no selection or partitions: the run keeps its own plan.');
       }
       return await runWithProgress(instance, io, async () => {
-        const r = await instance.resumeRun(resume, concurrency !== undefined ? { concurrency } : {});
+        const maxText = stringOption(args, 'max-bytes-billed');
+        const r = await instance.resumeRun(resume, {
+          ...(concurrency !== undefined ? { concurrency } : {}),
+          ...(maxText !== undefined ? { maxBytesBilled: parseByteSize(maxText, '--max-bytes-billed') } : {}),
+        });
         return { runId: r.runId, stepCount: r.plan.steps.length, resumed: r.completed };
       });
     }
