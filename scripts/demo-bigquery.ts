@@ -15,8 +15,7 @@ import { rmSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { openInstance } from '@quarry/core';
-import { startBigQueryDouble } from '../test/doubles/bigquery-double.ts';
-import { startGcsDouble } from '../test/doubles/gcs-double.ts';
+import { startCloudDoubles } from '../test/doubles/cloud-doubles.ts';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const projectDir = join(root, 'examples', 'tiktok');
@@ -32,16 +31,10 @@ for (const [option, value] of [['--creators', '2000'], ['--days', '7']] as const
 }
 
 const started = performance.now();
-const gcs = await startGcsDouble({ buckets: [BUCKET] });
-const bq = await startBigQueryDouble({ projectId: PROJECT, objects: gcs.objects, location: 'EU' });
+const cloud = await startCloudDoubles({ projectId: PROJECT, datasets: [DATASET], buckets: [BUCKET] });
+const { bq, gcs } = cloud;
 try {
   const token = 'demo-token';
-  const made = await fetch(`${bq.url}/bigquery/v2/projects/${PROJECT}/datasets`, {
-    method: 'POST',
-    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
-    body: JSON.stringify({ datasetReference: { projectId: PROJECT, datasetId: DATASET }, location: 'EU' }),
-  });
-  if (!made.ok) throw new Error(`creating the dataset on the BigQuery double failed: ${made.status} ${await made.text()}`);
   Object.assign(process.env, {
     QUARRY_TARGET: 'prod',
     QUARRY_GCP_PROJECT: PROJECT,
@@ -92,6 +85,5 @@ try {
   }
   out(`demo:bigquery: ${((performance.now() - started) / 1000).toFixed(1)} s in all`);
 } finally {
-  await bq.close();
-  await gcs.close();
+  await cloud.close();
 }

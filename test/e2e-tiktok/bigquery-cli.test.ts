@@ -11,8 +11,7 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { openInstance, type Instance } from '@quarry/core';
 import { generate } from '@quarry/assets';
-import { startBigQueryDouble, type BigQueryDouble } from '../doubles/bigquery-double.ts';
-import { startGcsDouble, type GcsDouble } from '../doubles/gcs-double.ts';
+import { canonicalRows, startCloudDoubles, type CloudDoubles } from '../doubles/cloud-doubles.ts';
 
 const repoRoot = resolve(fileURLToPath(new URL('../..', import.meta.url)));
 const QUARRY_BIN = join(repoRoot, 'packages/core/bin/quarry.mjs');
@@ -31,24 +30,11 @@ function describeResult(r: CliResult): string {
   return `exit ${r.code} ${r.signal ?? ''}\n--- stdout\n${r.stdout.slice(-4000)}\n--- stderr\n${r.stderr.slice(-4000)}`;
 }
 
-function canonical(value: unknown): unknown {
-  if (value === null || value === undefined) return null;
-  if (typeof value === 'bigint') return Number(value);
-  if (typeof value === 'number') return Number.isInteger(value) ? value : Number(value.toPrecision(12));
-  if (value instanceof Date) return value.toISOString();
-  if (Array.isArray(value)) return value.map(canonical);
-  if (typeof value === 'object') return Object.fromEntries(Object.entries(value as Record<string, unknown>).sort(([a], [b]) => a.localeCompare(b)).map(([k, v]) => [k, canonical(v)]));
-  return value;
-}
-
-const rowSet = (rows: readonly Record<string, unknown>[]) => rows.map((r) => JSON.stringify(canonical(r))).sort();
-
 describe('quarry --target prod on examples/tiktok (BigQuery and GCS doubles)', { timeout: 1_200_000 }, () => {
   const root = join(repoRoot, 'test-output', `tiktok-bigquery-cli-${process.pid}-${Date.now().toString(36)}`);
   const landing = join(root, 'landing');
   const home = join(root, 'home');
-  let gcsDouble: GcsDouble;
-  let bq: BigQueryDouble;
+  let cloud: CloudDoubles;
   let env: Record<string, string>;
   const saved = { ...process.env };
 
@@ -78,14 +64,7 @@ describe('quarry --target prod on examples/tiktok (BigQuery and GCS doubles)', {
     rmSync(root, { recursive: true, force: true });
     mkdirSync(root, { recursive: true });
     await generate({ creators: 120, days: 4, start: '2026-01-01', seed: 11, out: landing });
-    gcsDouble = await startGcsDouble({ buckets: [BUCKET] });
-    bq = await startBigQueryDouble({ projectId: PROJECT, objects: gcsDouble.objects, location: 'EU' });
-    const made = await fetch(`${bq.url}/bigquery/v2/projects/${PROJECT}/datasets`, {
-      method: 'POST',
-      headers: { authorization: 'Bearer t', 'content-type': 'application/json' },
-      body: JSON.stringify({ datasetReference: { projectId: PROJECT, datasetId: 'tiktok' }, location: 'EU' }),
-    });
-    assert.equal(made.status, 200, await made.text());
+    cloud = await startCloudDoubles({ projectId: PROJECT, datasets: ['tiktok'], buckets: [BUCKET] });
     env = {
       TIKTOK_LANDING: landing,
       QUARRY_HOME: home,
@@ -93,8 +72,8 @@ describe('quarry --target prod on examples/tiktok (BigQuery and GCS doubles)', {
       QUARRY_BQ_DATASET: 'tiktok',
       QUARRY_BQ_LOCATION: 'EU',
       QUARRY_GCS_BUCKET: BUCKET,
-      QUARRY_BIGQUERY_ENDPOINT: bq.url,
-      QUARRY_GCS_ENDPOINT: gcsDouble.url,
+      QUARRY_BIGQUERY_ENDPOINT: cloud.bq.url,
+      QUARRY_GCS_ENDPOINT: cloud.gcs.url,
       QUARRY_GCP_ACCESS_TOKEN: 'test-token',
       NO_COLOR: '1',
     };
@@ -103,15 +82,14 @@ describe('quarry --target prod on examples/tiktok (BigQuery and GCS doubles)', {
   });
 
   after(async () => {
-    await bq?.close();
-    await gcsDouble?.close();
+    await cloud?.close();
     for (const key of Object.keys(process.env)) if (!(key in saved)) delete process.env[key];
     Object.assign(process.env, saved);
     if (process.env.KEEP_TEST_OUTPUT !== '1') rmSync(root, { recursive: true, force: true });
   });
 
   test('kill -9 during a BigQuery backfill, then --resume: no partition half-published, the rows of DuckDB, no staging table after vacuum', async () => {
-    const copies = () => bq.jobs.filter((j) => j.kind === 'copy').length;
+    const copies = () => cloud.bq.jobs.filter((j) => j.kind === 'copy').length;
     const killed = await quarry(['backfill', '*', '--from', '2026-01-01', '--to', '2026-01-04', '--target', 'prod', '--concurrency', '2'], () => copies() >= 10);
     assert.equal(killed.signal, 'SIGKILL', describeResult(killed));
     const runId = /\br_\d{8}T\d{6}_[0-9a-f]{6}\b/.exec(killed.stdout + killed.stderr)?.[0];
@@ -152,7 +130,7 @@ describe('quarry --target prod on examples/tiktok (BigQuery and GCS doubles)', {
         for (const key of dev.partitionKeys(asset.key, { limit: 100 }).keys) {
           const devRows = (await dev.partitionRows(asset.key, key, { limit: 1_000_000 })).rows;
           const prodRows = (await prod.partitionRows(asset.key, key, { limit: 1_000_000 })).rows;
-          assert.deepEqual(rowSet(prodRows), rowSet(devRows), `${asset.key} [${key}] after the resume`);
+          assert.deepEqual(canonicalRows(prodRows), canonicalRows(devRows), `${asset.key} [${key}] after the resume`);
           compared++;
         }
       }
@@ -164,7 +142,7 @@ describe('quarry --target prod on examples/tiktok (BigQuery and GCS doubles)', {
 
     const vacuumed = await quarry(['vacuum', '--target', 'prod']);
     assert.equal(vacuumed.code, 0, describeResult(vacuumed));
-    const left = bq.tables('tiktok').filter((t) => t.startsWith('_quarry_staging'));
+    const left = cloud.bq.tables('tiktok').filter((t) => t.startsWith('_quarry_staging'));
     assert.deepEqual(left, [], `staging tables left after vacuum:\n${describeResult(vacuumed)}`);
   });
 
@@ -174,10 +152,10 @@ describe('quarry --target prod on examples/tiktok (BigQuery and GCS doubles)', {
     assert.match(plan.stdout, /marts\/creator_daily_metrics.*\d+(\.\d+)? ?(B|KiB|MiB|GiB).*\$\d/, describeResult(plan));
     assert.match(plan.stdout, /total.*\d+(\.\d+)? ?(B|KiB|MiB|GiB).*\$\d/i, describeResult(plan));
 
-    const jobsBefore = bq.jobs.filter((j) => !j.dryRun).length;
+    const jobsBefore = cloud.bq.jobs.filter((j) => !j.dryRun).length;
     const refused = await quarry(['materialize', '*', '--partition', '2026-01-04', '--force', '--target', 'prod', '--max-bytes-billed', '1000']);
     assert.notEqual(refused.code, 0, describeResult(refused));
     assert.match(refused.stderr + refused.stdout, /over the limit of .*1000 bytes/, describeResult(refused));
-    assert.equal(bq.jobs.filter((j) => !j.dryRun).length, jobsBefore, 'no job ran');
+    assert.equal(cloud.bq.jobs.filter((j) => !j.dryRun).length, jobsBefore, 'no job ran');
   });
 });

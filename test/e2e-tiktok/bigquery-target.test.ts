@@ -7,34 +7,16 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { bigquery, defineProject, gcs, openInstance, type Instance } from '@quarry/core';
 import { defineTikTokPipelineFromLanding, generate } from '@quarry/assets';
-import { startBigQueryDouble, type BigQueryDouble } from '../doubles/bigquery-double.ts';
-import { startGcsDouble, type GcsDouble } from '../doubles/gcs-double.ts';
+import { canonicalRows, startCloudDoubles, type CloudDoubles } from '../doubles/cloud-doubles.ts';
 
 const repoRoot = resolve(fileURLToPath(new URL('../..', import.meta.url)));
 const PROJECT = 'quarry-e2e';
 const BUCKET = 'quarry-e2e-lake';
 
-/** A value as the two engines' rows can be compared: numbers by value (12 significant digits), times as ISO text. */
-function canonical(value: unknown): unknown {
-  if (value === null || value === undefined) return null;
-  if (typeof value === 'bigint') return Number(value);
-  if (typeof value === 'number') return Number.isInteger(value) ? value : Number(value.toPrecision(12));
-  if (value instanceof Date) return value.toISOString();
-  if (typeof value === 'string' && /^-?\d+(\.\d+)?$/.test(value) && value.length < 20) return Number(Number(value).toPrecision(12));
-  if (Array.isArray(value)) return value.map(canonical);
-  if (typeof value === 'object') return Object.fromEntries(Object.entries(value as Record<string, unknown>).sort(([a], [b]) => a.localeCompare(b)).map(([k, v]) => [k, canonical(v)]));
-  return value;
-}
-
-function rowSet(rows: readonly Record<string, unknown>[]): string[] {
-  return rows.map((r) => JSON.stringify(canonical(r))).sort();
-}
-
 describe('the TikTok pipeline on BigQuery + GCS (loopback doubles)', { timeout: 900_000 }, () => {
   const root = join(repoRoot, 'test-output', `tiktok-bigquery-${process.pid}-${Date.now().toString(36)}`);
   const landing = join(root, 'landing');
-  let gcsDouble: GcsDouble;
-  let bqDouble: BigQueryDouble;
+  let cloud: CloudDoubles;
   let dev: Instance;
   let prod: Instance;
   const savedToken = process.env.QUARRY_GCP_ACCESS_TOKEN;
@@ -43,26 +25,18 @@ describe('the TikTok pipeline on BigQuery + GCS (loopback doubles)', { timeout: 
     rmSync(root, { recursive: true, force: true });
     mkdirSync(root, { recursive: true });
     await generate({ creators: 150, days: 4, start: '2026-01-01', seed: 7, out: landing });
-    gcsDouble = await startGcsDouble({ buckets: [BUCKET] });
-    bqDouble = await startBigQueryDouble({ projectId: PROJECT, objects: gcsDouble.objects });
+    cloud = await startCloudDoubles({ projectId: PROJECT, datasets: ['tiktok'], buckets: [BUCKET] });
     process.env.QUARRY_GCP_ACCESS_TOKEN = 'test-token';
     const project = defineProject({
       name: 'tiktok-bq-e2e',
       assets: defineTikTokPipelineFromLanding(landing).assets,
       targets: {
         prod: {
-          engine: bigquery({ projectId: PROJECT, dataset: 'tiktok', location: 'EU', apiEndpoint: bqDouble.url }),
-          store: gcs({ bucket: BUCKET, prefix: 'lake/', apiEndpoint: gcsDouble.url }),
+          engine: bigquery({ projectId: PROJECT, dataset: 'tiktok', location: 'EU', apiEndpoint: cloud.bq.url }),
+          store: gcs({ bucket: BUCKET, prefix: 'lake/', apiEndpoint: cloud.gcs.url }),
         },
       },
     });
-    // The dataset exists before Quarry runs (Quarry does not create datasets): `bq mk` in real life.
-    const made = await fetch(`${bqDouble.url}/bigquery/v2/projects/${PROJECT}/datasets`, {
-      method: 'POST',
-      headers: { authorization: 'Bearer test-token', 'content-type': 'application/json' },
-      body: JSON.stringify({ datasetReference: { projectId: PROJECT, datasetId: 'tiktok' }, location: 'EU' }),
-    });
-    assert.equal(made.status, 200, await made.text());
     dev = await openInstance({ project, projectDir: root, quarryHome: join(root, '.quarry') });
     prod = await openInstance({ project, projectDir: root, quarryHome: join(root, '.quarry'), target: 'prod' });
   });
@@ -70,8 +44,7 @@ describe('the TikTok pipeline on BigQuery + GCS (loopback doubles)', { timeout: 
   after(async () => {
     await dev?.close();
     await prod?.close();
-    await bqDouble?.close();
-    await gcsDouble?.close();
+    await cloud?.close();
     if (savedToken === undefined) delete process.env.QUARRY_GCP_ACCESS_TOKEN;
     else process.env.QUARRY_GCP_ACCESS_TOKEN = savedToken;
     if (process.env.KEEP_TEST_OUTPUT !== '1') rmSync(root, { recursive: true, force: true });
@@ -92,7 +65,7 @@ describe('the TikTok pipeline on BigQuery + GCS (loopback doubles)', { timeout: 
       for (const key of keys.length > 0 ? keys : ['']) {
         const devRows = (await dev.partitionRows(asset.key, key, { limit: 1_000_000 })).rows;
         const prodRows = (await prod.partitionRows(asset.key, key, { limit: 1_000_000 })).rows;
-        assert.deepEqual(rowSet(prodRows), rowSet(devRows), `${asset.key} [${key}]: rows differ between BigQuery and DuckDB`);
+        assert.deepEqual(canonicalRows(prodRows), canonicalRows(devRows), `${asset.key} [${key}]: rows differ between BigQuery and DuckDB`);
         const current = prod.materializations(asset.key, { partition: key, limit: 1 })[0];
         if (current !== undefined) engines.add(`${String(current.metadata?.engine ?? '?')}:${current.files[0]?.startsWith('bigquery:') ? 'table' : 'file'}`);
         compared++;
@@ -103,7 +76,7 @@ describe('the TikTok pipeline on BigQuery + GCS (loopback doubles)', { timeout: 
     assert.ok(engines.has('bigquery:table'), [...engines].join(', '));
     assert.ok(engines.has('duckdb:file'), [...engines].join(', '));
     // Every BigQuery job carried Quarry's labels.
-    assert.ok(bqDouble.jobs.length > 0);
-    for (const job of bqDouble.jobs) assert.ok(job.labels?.quarry_run, `job ${job.id} has no quarry_run label`);
+    assert.ok(cloud.bq.jobs.length > 0);
+    for (const job of cloud.bq.jobs) assert.ok(job.labels?.quarry_run, `job ${job.id} has no quarry_run label`);
   });
 });

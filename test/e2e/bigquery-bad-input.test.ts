@@ -9,8 +9,9 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { bigquery, dailyPartitions, defineAsset, defineProject, gcs, openInstance, type Instance, type ProjectDefinition } from '@quarry/core';
-import { startBigQueryDouble, type BigQueryDouble } from '../doubles/bigquery-double.ts';
-import { startGcsDouble, type GcsDouble } from '../doubles/gcs-double.ts';
+import { startCloudDoubles, type CloudDoubles } from '../doubles/cloud-doubles.ts';
+import type { BigQueryDouble } from '../doubles/bigquery-double.ts';
+import type { GcsDouble } from '../doubles/gcs-double.ts';
 
 const repoRoot = resolve(fileURLToPath(new URL('../..', import.meta.url)));
 const PROJECT = 'quarry-bad-input';
@@ -49,15 +50,14 @@ function projectOn(options: { dataset: string; bucket: string; bq: BigQueryDoubl
 
 describe('bad input on the BigQuery + GCS target', { timeout: 600_000 }, () => {
   const root = join(repoRoot, 'test-output', `bigquery-bad-input-${process.pid}-${Date.now().toString(36)}`);
-  let gcsDouble: GcsDouble;
-  let bq: BigQueryDouble;
+  let cloud: CloudDoubles;
   const saved = { ...process.env };
   let n = 0;
 
   const open = async (dataset: string, bucket: string): Promise<Instance> => {
     const dir = join(root, `p${n++}`);
     mkdirSync(dir, { recursive: true });
-    return openInstance({ project: projectOn({ dataset, bucket, bq, gcs: gcsDouble }), projectDir: dir, quarryHome: join(dir, '.quarry'), target: 'prod' });
+    return openInstance({ project: projectOn({ dataset, bucket, bq: cloud.bq, gcs: cloud.gcs }), projectDir: dir, quarryHome: join(dir, '.quarry'), target: 'prod' });
   };
 
   /** Runs `selection` for 2026-01-02 and returns the failed steps' errors. */
@@ -79,20 +79,12 @@ describe('bad input on the BigQuery + GCS target', { timeout: 600_000 }, () => {
   before(async () => {
     rmSync(root, { recursive: true, force: true });
     mkdirSync(root, { recursive: true });
-    gcsDouble = await startGcsDouble({ buckets: ['lake'], forbiddenBuckets: ['locked'] });
-    bq = await startBigQueryDouble({ projectId: PROJECT, objects: gcsDouble.objects, location: 'EU' });
-    const made = await fetch(`${bq.url}/bigquery/v2/projects/${PROJECT}/datasets`, {
-      method: 'POST',
-      headers: { authorization: 'Bearer t', 'content-type': 'application/json' },
-      body: JSON.stringify({ datasetReference: { projectId: PROJECT, datasetId: 'shop' }, location: 'EU' }),
-    });
-    assert.equal(made.status, 200, await made.text());
+    cloud = await startCloudDoubles({ projectId: PROJECT, datasets: ['shop'], buckets: ['lake'], forbiddenBuckets: ['locked'] });
     process.env.QUARRY_GCP_ACCESS_TOKEN = 'test-token';
   });
 
   after(async () => {
-    await bq?.close();
-    await gcsDouble?.close();
+    await cloud?.close();
     for (const key of Object.keys(process.env)) if (!(key in saved)) delete process.env[key];
     Object.assign(process.env, saved);
     if (process.env.KEEP_TEST_OUTPUT !== '1') rmSync(root, { recursive: true, force: true });
@@ -106,13 +98,13 @@ describe('bad input on the BigQuery + GCS target', { timeout: 600_000 }, () => {
       assert.match(errors, /2026-01-02/);
       const jobId = /job (quarry_[A-Za-z0-9_]+)/.exec(errors)?.[1];
       assert.ok(jobId, `the error names the job id:\n${errors}`);
-      const job = bq.jobs.find((j) => j.id === jobId);
+      const job = cloud.bq.jobs.find((j) => j.id === jobId);
       assert.equal(job?.error, 'invalidQuery', `the double ran job ${jobId} and it failed`);
       // BigQuery's own message (the double's, here: the engine under it refused the cast).
       assert.match(errors, /failed: .*Could not convert string 'not a number'/);
       nothingCommitted(instance, ['marts/broken']);
-      assert.equal(bq.tables('shop').includes('marts__broken'), false, 'nothing published for marts/broken');
-      assert.deepEqual(bq.tables('shop').filter((t) => t.startsWith('_quarry_staging_marts__broken')), [], 'the failed staging table is dropped');
+      assert.equal(cloud.bq.tables('shop').includes('marts__broken'), false, 'nothing published for marts/broken');
+      assert.deepEqual(cloud.bq.tables('shop').filter((t) => t.startsWith('_quarry_staging_marts__broken')), [], 'the failed staging table is dropped');
       // The upstream (DuckDB, in the bucket) did commit: the failure is the job's, not the run's.
       assert.equal(instance.materializations('raw/orders', { partition: '2026-01-02' }).length, 1);
     } finally {

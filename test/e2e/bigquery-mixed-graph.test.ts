@@ -9,8 +9,9 @@ import { mkdirSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { bigquery, dailyPartitions, defineAsset, defineProject, gcs, openInstance, type Instance, type ProjectDefinition } from '@quarry/core';
-import { startBigQueryDouble, type BigQueryDouble } from '../doubles/bigquery-double.ts';
-import { startGcsDouble, type GcsDouble } from '../doubles/gcs-double.ts';
+import { startCloudDoubles, type CloudDoubles } from '../doubles/cloud-doubles.ts';
+import type { BigQueryDouble } from '../doubles/bigquery-double.ts';
+import type { GcsDouble } from '../doubles/gcs-double.ts';
 
 const repoRoot = resolve(fileURLToPath(new URL('../..', import.meta.url)));
 const PROJECT = 'quarry-mixed';
@@ -41,12 +42,11 @@ function mixedProject(bq: BigQueryDouble, store: GcsDouble, multiplier: number):
 
 describe('a mixed graph on BigQuery + GCS', { timeout: 600_000 }, () => {
   const root = join(repoRoot, 'test-output', `bigquery-mixed-${process.pid}-${Date.now().toString(36)}`);
-  let gcsDouble: GcsDouble;
-  let bq: BigQueryDouble;
+  let cloud: CloudDoubles;
   const saved = process.env.QUARRY_GCP_ACCESS_TOKEN;
 
   const open = (multiplier: number, target?: string): Promise<Instance> =>
-    openInstance({ project: mixedProject(bq, gcsDouble, multiplier), projectDir: root, quarryHome: join(root, '.quarry'), ...(target ? { target } : {}) });
+    openInstance({ project: mixedProject(cloud.bq, cloud.gcs, multiplier), projectDir: root, quarryHome: join(root, '.quarry'), ...(target ? { target } : {}) });
 
   const run = async (instance: Instance) => {
     const { runId } = await instance.startRun({ concurrency: 2 });
@@ -61,20 +61,12 @@ describe('a mixed graph on BigQuery + GCS', { timeout: 600_000 }, () => {
   before(async () => {
     rmSync(root, { recursive: true, force: true });
     mkdirSync(root, { recursive: true });
-    gcsDouble = await startGcsDouble({ buckets: ['lake'] });
-    bq = await startBigQueryDouble({ projectId: PROJECT, objects: gcsDouble.objects, location: 'EU' });
-    const made = await fetch(`${bq.url}/bigquery/v2/projects/${PROJECT}/datasets`, {
-      method: 'POST',
-      headers: { authorization: 'Bearer t', 'content-type': 'application/json' },
-      body: JSON.stringify({ datasetReference: { projectId: PROJECT, datasetId: 'mixed' }, location: 'EU' }),
-    });
-    assert.equal(made.status, 200, await made.text());
+    cloud = await startCloudDoubles({ projectId: PROJECT, datasets: ['mixed'], buckets: ['lake'] });
     process.env.QUARRY_GCP_ACCESS_TOKEN = 'test-token';
   });
 
   after(async () => {
-    await bq?.close();
-    await gcsDouble?.close();
+    await cloud?.close();
     if (saved === undefined) delete process.env.QUARRY_GCP_ACCESS_TOKEN;
     else process.env.QUARRY_GCP_ACCESS_TOKEN = saved;
     if (process.env.KEEP_TEST_OUTPUT !== '1') rmSync(root, { recursive: true, force: true });
