@@ -196,7 +196,16 @@ export function createStepRunner(config: StepRunnerConfig): EngineStepRunner {
   const leaseTtlMs = config.leaseTtlMs ?? 600_000;
   // Check results and versions go through the alert raiser when there is one: the alerts they raise share their transaction.
   const recordChecks = (results: Parameters<Catalog['recordCheckResults']>[0]) => (config.alerts ? config.alerts.recordCheckResults(results) : catalog.recordCheckResults(results));
-  const commitVersions = (versions: Parameters<Catalog['commitMaterializations']>[0]) => (config.alerts ? config.alerts.commitMaterializations(versions) : catalog.commitMaterializations(versions));
+  // Versions commit with their engine jobs in one transaction; the alert raiser, when there is one, owns
+  // it (an alert is in the outbox exactly when the version it is about is committed).
+  const commitVersions = (versions: Parameters<Catalog['commitMaterializations']>[0], alongside: () => void) =>
+    config.alerts
+      ? config.alerts.commitMaterializations(versions, alongside)
+      : catalog.atomically(() => {
+          const records = catalog.commitMaterializations(versions);
+          alongside();
+          return records;
+        });
 
   // Column lineage: recorded when a version commits, once per asset, code version and output columns in a run
   // (a backfill derives it once). A lineage that cannot be derived is a warning, never a failed step.
@@ -414,8 +423,8 @@ export function createStepRunner(config: StepRunnerConfig): EngineStepRunner {
       }
       // Size and checksum of the lake files as written, so `quarry verify` can later tell a lost or changed file.
       const fileChecksums = await checksumsOf(files);
-      const [committed] = await commit(span, asset, 1, () => catalog.atomically(() => {
-        const versions = commitVersions([
+      const [committed] = await commit(span, asset, 1, () =>
+        commitVersions([
         {
           assetKey: asset.key,
           partitionKey: key,
@@ -433,10 +442,8 @@ export function createStepRunner(config: StepRunnerConfig): EngineStepRunner {
           lineage,
           fileChecksums,
         },
-        ]);
-        catalog.recordEngineJobs(jobRecords(asset, step, engine, [key], jobs));
-        return versions;
-      }));
+        ], () => catalog.recordEngineJobs(jobRecords(asset, step, engine, [key], jobs))),
+      );
       if (audit !== undefined) recordChecks(audit.results.map((r) => toCatalogCheckResult(r, asset.key, key, config.runId, committed!.id, files)));
       await recordColumnLineage(asset, codeVersion, committed!.id, output.columns.map((c) => c.name), log);
       recordWrittenSchema(catalog, asset.key, schema, committed!, config.runId);
@@ -611,8 +618,8 @@ export function createStepRunner(config: StepRunnerConfig): EngineStepRunner {
         const files = publishedFiles.get(r.key)!;
         return { r, part, files, fileChecksums: await checksumsOf(files) };
       }));
-      const committed = await commit(parent, asset, publish.length, () => catalog.atomically(() => {
-        const versions = commitVersions(
+      const committed = await commit(parent, asset, publish.length, () =>
+        commitVersions(
         publish.map(({ r, part, files, fileChecksums }) => ({
           assetKey: asset.key,
           partitionKey: r.key,
@@ -630,10 +637,9 @@ export function createStepRunner(config: StepRunnerConfig): EngineStepRunner {
           lineage: r.lineage,
           fileChecksums,
         })),
-        );
-        catalog.recordEngineJobs(jobRecords(asset, step, engine, keys, jobs));
-        return versions;
-      }));
+        () => catalog.recordEngineJobs(jobRecords(asset, step, engine, keys, jobs)),
+        ),
+      );
       failing = [];
       if (committed.length > 0) recordWrittenSchema(catalog, asset.key, schema, committed[0]!, config.runId);
       publish.forEach(({ r, files }, i) => {

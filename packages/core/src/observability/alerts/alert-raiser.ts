@@ -36,10 +36,12 @@ export class AlertRaiser {
   }
 
   /** Commits versions and the alerts they raise (an anomaly asset with rows) in one transaction. */
-  commitMaterializations(materializations: readonly NewMaterialization[]): MaterializationRecord[] {
+  commitMaterializations(materializations: readonly NewMaterialization[], alongside?: (records: MaterializationRecord[]) => void): MaterializationRecord[] {
     const { catalog, project } = this.#host;
     return this.#withAlerts(() => {
       const records = catalog.commitMaterializations(materializations);
+      // What must commit with the versions (their engine jobs) shares the transaction.
+      alongside?.(records);
       return [records, commitAlerts(project, records)];
     });
   }
