@@ -235,7 +235,7 @@ test('a run whose step fails (no retry helps) pages once per asset and incident;
   }
 });
 
-test('quarry killed (kill -9) between the outbox write and the delivery: the restarted (resumed) run delivers the alert exactly once; quarry alerts lists, tests and delivers without printing secrets', async () => {
+test('quarry killed (kill -9) between the outbox write and the delivery: the next process delivers the alert exactly once, the killed run pages and its resume resolves it; quarry alerts lists, tests and delivers without printing secrets', async () => {
   const peer = await httpPeer();
   const summaryAt = `${String((new Date().getUTCHours() + 12) % 24).padStart(2, '0')}:00`;
   const project = createE2eProject('alerts-kill');
@@ -262,19 +262,33 @@ test('quarry killed (kill -9) between the outbox write and the delivery: the res
     const listed = parseJson<{ alerts: { kind: string; severity: string; deliveries: { route: string; state: string }[] }[] }>(await project.quarry(['alerts', '--json']));
     assert.deepEqual(listed.alerts.map((a) => [a.kind, a.severity, a.deliveries.map((d) => [d.route, d.state])]), [['anomaly_rows', 'warning', [['routes[1]:webhook', 'pending']]]]);
 
-    // Restarted: resuming the run commits nothing new (the version was committed with its alert) and, at
-    // its end, delivers what the killed process left in the outbox.
+    // The next process to open the catalog (here `quarry runs`) settles the killed run as failed: its interrupted
+    // step raises run_failed (critical), as a failed run does, and what the killed process left in the outbox goes out.
     const [killedRun] = parseJson<{ runs: { id: string; status: string }[] }>(await project.quarry(['runs', '--json'])).runs;
+    assert.equal(killedRun!.status, 'failed');
+    const webhookPosts = () => peer.posted.filter((p) => p.path === '/hooks/secret-webhook-path');
+    const pagerDutyPosts = () => peer.posted.filter((p) => p.path === '/v2/enqueue');
+    assert.equal(webhookPosts().length, 1, 'delivered by the next process');
+    assert.deepEqual(pagerDutyPosts().map((p) => p.body.event_action), ['trigger']);
+    const settled = parseJson<{ alerts: { kind: string; severity: string; deliveries: { route: string; state: string }[] }[] }>(await project.quarry(['alerts', '--json']));
+    assert.deepEqual(settled.alerts.map((a) => [a.kind, a.severity, a.deliveries.map((d) => [d.route, d.state])]).sort(), [
+      ['anomaly_rows', 'warning', [['routes[1]:webhook', 'delivered']]],
+      ['run_failed', 'critical', [['routes[0]:pagerduty', 'delivered']]],
+    ]);
+    // Resuming the run commits nothing new (the version was committed with its alert); the step it finishes resolves the page.
     const resumed = await project.quarry(['materialize', '--resume', killedRun!.id]);
     assert.equal(resumed.code, 0, describeResult(resumed));
-    assert.equal(peer.posted.length, 1, 'delivered by the restarted process');
+    assert.equal(webhookPosts().length, 1, 'the warning is not sent again');
+    assert.deepEqual(pagerDutyPosts().map((p) => p.body.event_action), ['trigger', 'resolve']);
+    assert.equal(pagerDutyPosts()[0]!.body.dedup_key, pagerDutyPosts()[1]!.body.dedup_key);
     const delivered = await project.quarry(['alerts', 'deliver']);
     assert.equal(delivered.code, 0, describeResult(delivered));
     assert.match(delivered.stdout, /Nothing due to deliver\./);
     const again = await project.quarry(['alerts', 'deliver', '--now', new Date(Date.now() + 3_600_000).toISOString()]);
     assert.match(again.stdout, /Nothing due to deliver\./);
-    assert.equal(peer.posted.length, 1, 'exactly once');
-    const slack = peer.posted[0]!;
+    assert.equal(webhookPosts().length, 1, 'exactly once');
+    assert.equal(peer.posted.length, 3, 'nothing else was sent');
+    const slack = webhookPosts()[0]!;
     assert.equal(slack.path, '/hooks/secret-webhook-path');
     assert.match(String(slack.body.text), /^\[WARNING\] \d+ anomal(y|ies) in staging\/orders_clean \[2026-01-05\]$/);
     assert.ok(Array.isArray(slack.body.blocks) && (slack.body.blocks as unknown[]).length > 0);
@@ -307,7 +321,7 @@ test('quarry killed (kill -9) between the outbox write and the delivery: the res
     assert.equal(tested.code, 0, describeResult(tested));
     assert.match(tested.stdout, /Test alert \d+ sent to 3 routes/);
     assert.match(tested.stdout, /routes\[0\]:pagerduty: PagerDuty via http:\/\/127\.0\.0\.1:\d+ \(routing key hidden\)/);
-    assert.deepEqual(peer.posted.slice(2).map((p) => p.path).sort(), ['/hooks/secret-webhook-path', '/hooks/summary', '/v2/enqueue']);
+    assert.deepEqual(peer.posted.slice(4).map((p) => p.path).sort(), ['/hooks/secret-webhook-path', '/hooks/summary', '/v2/enqueue']);
     for (const result of [killed, resumed, delivered, again, computedResult, summarySent, summaryAgain, text, tested]) {
       for (const secret of ['pd-secret-in-config', 'secret-webhook-path']) {
         assert.ok(!result.stdout.includes(secret) && !result.stderr.includes(secret), `${secret} printed by quarry`);

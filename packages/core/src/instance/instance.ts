@@ -976,7 +976,7 @@ export class Instance {
     if (run.status !== 'running' || run.pid === null || run.host !== hostname() || this.#runs.has(run.id)) return run;
     if (run.pid === process.pid || isAlive(run.pid)) return run;
     try {
-      return settleDeadRun(this.catalog, run);
+      return settleDeadRun(this.catalog, run, (id, update) => this.alerts.finishRun(id, update));
     } catch (writeError) {
       // A full disk or read-only catalog: still answer (the listing is read-only), just without recording it.
       if (!isQuarryError(writeError, 'QUARRY_DISK_FULL') && !isQuarryError(writeError, 'QUARRY_CATALOG_BUSY')) throw writeError;

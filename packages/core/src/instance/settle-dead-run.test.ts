@@ -103,3 +103,21 @@ test('a run whose process died reads as failed on every read path, ended at its 
   assert.equal(rows.length, 3);
   for (const row of rows) assert.match(row, /\bfailed\b.*\s4\.0s\s*$/, `quarry runs shows the frozen 4 s duration: ${row}`);
 });
+
+test('a killed run settled later raises run_failed for the assets whose steps it interrupted, as a run that failed by itself does', async (t) => {
+  const home = await mkdtemp(join(tmpdir(), 'quarry-dead-run-alert-'));
+  t.after(() => rm(home, { recursive: true, force: true }));
+  const runId = writeKilledRun(join(home, 'catalog.sqlite'), await deadPid());
+  const instance = await openInstance({ projectDir: HELLO, quarryHome: home });
+  try {
+    assert.equal(instance.getRun(runId).status, 'failed');
+    const raised = instance.catalog.listAlerts().filter((a) => a.kind === 'run_failed');
+    assert.deepEqual(raised.map((a) => [a.assetKey, a.severity, a.action]), [['raw/orders', 'critical', 'trigger']]);
+    assert.match(raised[0]!.summary, new RegExp(`^Run ${runId}: raw/orders failed after 1 attempt: interrupted: process \\d+ on .* died during attempt 1`));
+    // Read again: settled once, raised once.
+    instance.listRuns();
+    assert.equal(instance.catalog.listAlerts().filter((a) => a.kind === 'run_failed').length, 1);
+  } finally {
+    await instance.close();
+  }
+});

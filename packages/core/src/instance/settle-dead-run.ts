@@ -1,4 +1,4 @@
-import type { Catalog, RunRecord, StepUpsert } from '../catalog/index.ts';
+import type { Catalog, RunRecord, RunUpdate, StepUpsert } from '../catalog/index.ts';
 
 /**
  * How often a live run touches its started steps in the catalog, so a reader that later finds the
@@ -12,8 +12,10 @@ export const RUN_HEARTBEAT_MS = 15_000;
  * heartbeat), not at the time someone looked, so its duration stops growing. Its steps stop being
  * `running`: a step that had started is `failed` at its own last update; one that never started is
  * `cancelled`. `quarry backfill --resume` still continues the run. The caller has checked the process.
+ * `finish` records the run's end (the instance passes its alert raiser's, so the failed steps raise
+ * their `run_failed` alerts as a run that ended by itself does); default: the catalog's `updateRun`.
  */
-export function settleDeadRun(catalog: Catalog, run: RunRecord): RunRecord {
+export function settleDeadRun(catalog: Catalog, run: RunRecord, finish: (runId: string, update: RunUpdate) => RunRecord = (id, update) => catalog.updateRun(id, update)): RunRecord {
   const started = run.startedAt ?? run.createdAt;
   const seen = catalog.lastRunActivity(run.id);
   const end = seen !== null && seen.getTime() > started.getTime() ? seen : started;
@@ -35,7 +37,7 @@ export function settleDeadRun(catalog: Catalog, run: RunRecord): RunRecord {
   }
   // Steps first: should this process die in between, the run still reads as running and is settled again.
   catalog.upsertSteps(updates);
-  return catalog.updateRun(run.id, {
+  return finish(run.id, {
     status: 'failed',
     finishedAt: end,
     error: `interrupted: ${process} died; last activity at ${end.toISOString()}. Resume it with quarry backfill --resume ${run.id}`,
