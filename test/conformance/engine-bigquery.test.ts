@@ -18,7 +18,7 @@ import { createGcsObjectStore } from '../../packages/core/src/storage/gcs/index.
 import type { ObjectStore } from '../../packages/core/src/storage/index.ts';
 import { startBigQueryDouble, type BigQueryDouble } from '../doubles/bigquery-double.ts';
 import { startGcsDouble, type GcsDouble } from '../doubles/gcs-double.ts';
-import { engineSuite } from './engine-suite.ts';
+import { dayScope, engineSuite } from './engine-suite.ts';
 
 const PROJECT = 'quarry-test';
 const DATASET = 'quarry';
@@ -79,14 +79,6 @@ engineSuite('bigquery (REST double, GCS double)', async () => {
 const quiet = { debug() {}, info() {}, warn() {}, error() {} };
 const rawEvents = defineSourceAsset({ key: 'raw/events' });
 const daily = dailyPartitions({ start: '2026-01-01' });
-
-function dayScope(first: string, last = first): PartitionScope {
-  const start = new Date(`${first}T00:00:00Z`);
-  const end = new Date(new Date(`${last}T00:00:00Z`).getTime() + 86_400_000);
-  const keys: string[] = [];
-  for (let t = start.getTime(); t < end.getTime(); t += 86_400_000) keys.push(new Date(t).toISOString().slice(0, 10));
-  return { keys, firstKey: first, lastKey: last, start, end };
-}
 
 function events(day: string, count: number, firstId: number) {
   return Array.from({ length: count }, (_, i) => ({ id: firstId + i, category: i % 2 === 0 ? 'a' : 'b', amount: i + 0.5, happened_at: `${day}T${String(i % 24).padStart(2, '0')}:00:00.000Z` }));

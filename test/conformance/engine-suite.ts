@@ -139,7 +139,8 @@ type EventRow = z.infer<typeof EVENT_SCHEMA>;
 
 const rawEvents = defineSourceAsset({ key: 'raw/events' });
 
-function dayScope(first: string, last = first): PartitionScope {
+/** The scope of the UTC days `first`..`last` (keys `YYYY-MM-DD`, window start and end). */
+export function dayScope(first: string, last = first): PartitionScope {
   const start = new Date(`${first}T00:00:00Z`);
   const end = new Date(new Date(`${last}T00:00:00Z`).getTime() + 86_400_000);
   const keys: string[] = [];
