@@ -1,4 +1,5 @@
 import { stat as statFile, unlink } from 'node:fs/promises';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { Storage } from '@google-cloud/storage';
 import type { Bucket, File, StorageOptions } from '@google-cloud/storage';
 import { QuarryError } from '../../errors.ts';
@@ -60,6 +61,9 @@ export class GcsObjectStore implements ObjectStore {
   /** The object name prefix, `''` or ending in `/`. */
   readonly prefix: string;
   readonly #bucket: Bucket;
+  // The same bucket through a client that never retries by itself: downloads retry in `get` instead.
+  readonly #readBucket: Bucket;
+  readonly #retry: Storage['retryOptions'];
   readonly #resumableThreshold: number;
   readonly #listPageSize: number;
   readonly #tokenFromEnv: boolean;
@@ -91,7 +95,10 @@ export class GcsObjectStore implements ObjectStore {
       ...(config.apiEndpoint !== undefined ? { apiEndpoint: config.apiEndpoint, useAuthWithCustomEndpoint: true } : {}),
       ...(authClient !== undefined ? { authClient: authClient as StorageOptions['authClient'] } : {}),
     };
-    this.#bucket = new Storage(options).bucket(config.bucket);
+    const storage = new Storage(options);
+    this.#bucket = storage.bucket(config.bucket);
+    this.#retry = storage.retryOptions;
+    this.#readBucket = new Storage({ ...options, retryOptions: { autoRetry: false } }).bucket(config.bucket);
   }
 
   async put(path: string, data: Uint8Array | string): Promise<void> {
@@ -121,17 +128,39 @@ export class GcsObjectStore implements ObjectStore {
     await unlink(localFile);
   }
 
+  /**
+   * Downloads the object. Transient failures (the client library's retryable ones: 408, 429, 5xx,
+   * dropped connections) are retried here with the library's own backoff and limits, not by the
+   * library: its streaming download retry pipes into the aborted first response, which Node 24 throws
+   * as an uncaught ERR_STREAM_UNABLE_TO_PIPE that would end the process.
+   */
   async get(path: string): Promise<Uint8Array> {
-    const file = this.#file(path);
-    try {
-      const [buffer] = await file.download();
-      return new Uint8Array(buffer.buffer, buffer.byteOffset, buffer.byteLength);
-    } catch (error) {
-      if (isObjectNotFound(error)) {
-        throw new QuarryError('QUARRY_OBJECT_NOT_FOUND', `Object ${JSON.stringify(path)} does not exist in the gcs object store (${this.uri(path)}). Check the path, or re-materialize the partition that should have written it.`, { details: { path } });
+    const file = this.#readBucket.file(this.prefix + validateObjectPath(path));
+    const started = Date.now();
+    for (let retries = 0; ; retries++) {
+      try {
+        const [buffer] = await file.download();
+        return new Uint8Array(buffer.buffer, buffer.byteOffset, buffer.byteLength);
+      } catch (error) {
+        if (isObjectNotFound(error)) {
+          throw new QuarryError('QUARRY_OBJECT_NOT_FOUND', `Object ${JSON.stringify(path)} does not exist in the gcs object store (${this.uri(path)}). Check the path, or re-materialize the partition that should have written it.`, { details: { path } });
+        }
+        const delay = this.#retryDelay(error, retries, started);
+        if (delay === undefined) throw this.#error(error, 'read', path);
+        await sleep(delay);
       }
-      throw this.#error(error, 'read', path);
     }
+  }
+
+  // The wait before retrying a failed idempotent request, as the client library computes it
+  // (multiplier^retries seconds plus up to 1 s of jitter, capped), or undefined when the error is not
+  // transient or the retries or the total time are spent.
+  #retryDelay(error: unknown, retries: number, started: number): number | undefined {
+    const { autoRetry, maxRetries, retryDelayMultiplier, maxRetryDelay, totalTimeout, retryableErrorFn } = this.#retry;
+    if (autoRetry === false || retries >= (maxRetries ?? 3)) return undefined;
+    if (!(retryableErrorFn ?? (() => false))(error as Parameters<NonNullable<typeof retryableErrorFn>>[0])) return undefined;
+    const delay = Math.min(Math.pow(retryDelayMultiplier ?? 2, retries) * 1000 + Math.floor(Math.random() * 1000), (maxRetryDelay ?? 64) * 1000);
+    return Date.now() - started + delay > (totalTimeout ?? 600) * 1000 ? undefined : delay;
   }
 
   async exists(path: string): Promise<boolean> {
