@@ -246,6 +246,27 @@ function compileToBigQuery(sql: string, options: TranspileSqlOptions): BigQueryC
   const duck = generated(sdk().generate([tree], 'duckdb' as never), 'duckdb', options);
   const bigquery = generated(sdk().transpile(duck, 'duckdb' as never, 'bigquery' as never, { unsupportedLevel: 'raise' }), 'bigquery', options);
   const out = bigQueryTree(bigquery, options);
+  resolveRewrites(out, rewrites, 'bigquery', (sql) => bigQueryTree(sql, options), options, (kind, value) => {
+    if ((kind === 'function' || kind === 'aggregate_function') && isNode(value) && typeof value.name === 'string') {
+      const name = value.name.toUpperCase().replace(/^SAFE\./, '');
+      if (!BIGQUERY_FUNCTIONS.has(name)) add(`${value.name.toLowerCase()}()`, `BigQuery has no function ${value.name.toUpperCase()}: ${WAY_OUT}`);
+    }
+    const construct = NOT_BIGQUERY_NODE_KINDS[kind];
+    if (construct !== undefined && isNode(value)) add(construct, WAY_OUT);
+  });
+  if (found.size > 0) return { sql: undefined, unsupported: unsupported(), parameters };
+  let text = generated(sdk().generate([out], 'bigquery' as never), 'bigquery', options);
+  if (options.pretty === true) text = generated(sdk().transpile(text, 'bigquery' as never, 'bigquery' as never, { pretty: true }), 'bigquery', options);
+  return { sql: text, unsupported: [], parameters };
+}
+
+/**
+ * Replaces, in `tree` (generated for `dialect`), each marker call `__quarry_rw_N(args)` left by a
+ * rewrite pass with rewrite N rendered in that dialect from its arguments' text (markers nested in
+ * the arguments first); `parse` reads the rendered expression back. `inspect`, when given, sees every
+ * other entry of every node, to flag what the dialect lacks.
+ */
+function resolveRewrites(tree: SqlNode, rewrites: readonly Rewrite[], dialect: SqlDialect, parse: (sql: string) => SqlNode, options: SqlDialectOptions, inspect?: (kind: string, value: unknown) => void): void {
   const resolve = (node: unknown): void => {
     if (Array.isArray(node)) {
       for (const item of node) resolve(item);
@@ -257,29 +278,18 @@ function compileToBigQuery(sql: string, options: TranspileSqlOptions): BigQueryC
     if (call !== undefined && marker !== null) {
       const args = (call.args as unknown[]) ?? [];
       for (const arg of args) resolve(arg);
-      const texts = args.map((arg) => generated(sdk().generate([arg], 'bigquery' as never), 'bigquery', options));
-      const text = rewrites[Number(marker[1])]!.render(texts);
-      const select = bigQueryTree(`SELECT ${text}`, options).select as SqlNode;
-      const replacement = (select.expressions as SqlNode[])[0]!;
+      const texts = args.map((arg) => generated(sdk().generate([arg], dialect as never), dialect, options));
+      const select = parse(`SELECT ${rewrites[Number(marker[1])]!.render(texts)}`).select as SqlNode;
       delete node.function;
-      Object.assign(node, replacement);
+      Object.assign(node, (select.expressions as SqlNode[])[0]!);
       return;
     }
     for (const [kind, value] of Object.entries(node)) {
-      if ((kind === 'function' || kind === 'aggregate_function') && isNode(value) && typeof value.name === 'string') {
-        const name = value.name.toUpperCase().replace(/^SAFE\./, '');
-        if (!BIGQUERY_FUNCTIONS.has(name)) add(`${value.name.toLowerCase()}()`, `BigQuery has no function ${value.name.toUpperCase()}: ${WAY_OUT}`);
-      }
-      const construct = NOT_BIGQUERY_NODE_KINDS[kind];
-      if (construct !== undefined && isNode(value)) add(construct, WAY_OUT);
+      inspect?.(kind, value);
       resolve(value);
     }
   };
-  resolve(out);
-  if (found.size > 0) return { sql: undefined, unsupported: unsupported(), parameters };
-  let text = generated(sdk().generate([out], 'bigquery' as never), 'bigquery', options);
-  if (options.pretty === true) text = generated(sdk().transpile(text, 'bigquery' as never, 'bigquery' as never, { pretty: true }), 'bigquery', options);
-  return { sql: text, unsupported: [], parameters };
+  resolve(tree);
 }
 
 /**
@@ -392,26 +402,7 @@ function compileBigQueryToDuckDb(sql: string, options: TranspileSqlOptions): str
   const bigquery = generated(sdk().generate([tree], 'bigquery' as never), 'bigquery', options);
   const duck = generated(sdk().transpile(bigquery, 'bigquery' as never, 'duckdb' as never, { unsupportedLevel: 'raise' }), 'duckdb', options);
   const out = parseSql(duck, 'duckdb', options);
-  const resolve = (node: unknown): void => {
-    if (Array.isArray(node)) {
-      for (const item of node) resolve(item);
-      return;
-    }
-    if (!isNode(node)) return;
-    const call = isNode(node.function) ? node.function : undefined;
-    const marker = call !== undefined && typeof call.name === 'string' ? MARKER.exec(call.name) : null;
-    if (call !== undefined && marker !== null) {
-      const args = (call.args as unknown[]) ?? [];
-      for (const arg of args) resolve(arg);
-      const texts = args.map((arg) => generated(sdk().generate([arg], 'duckdb' as never), 'duckdb', options));
-      const select = parseSql(`SELECT ${rewrites[Number(marker[1])]!.render(texts)}`, 'duckdb', options).select as SqlNode;
-      delete node.function;
-      Object.assign(node, (select.expressions as SqlNode[])[0]!);
-      return;
-    }
-    for (const value of Object.values(node)) resolve(value);
-  };
-  resolve(out);
+  resolveRewrites(out, rewrites, 'duckdb', (sql) => parseSql(sql, 'duckdb', options), options);
   const text = generated(sdk().generate([out], 'duckdb' as never), 'duckdb', options);
   return text.replace(/\b__quarry_param_([A-Za-z_][A-Za-z0-9_]*)\b/g, '$$$1');
 }
