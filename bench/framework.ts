@@ -35,6 +35,7 @@ import {
   type NewMaterialization,
   type ProjectDefinition,
 } from '../packages/core/src/index.ts';
+import { seededRandom } from '../packages/assets/src/generator/prng.ts';
 
 /** One line of the benchmark table. */
 export interface BenchRow {
@@ -69,17 +70,6 @@ export function median(values: readonly number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
   const mid = sorted.length >> 1;
   return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
-}
-
-/** A seeded PRNG (mulberry32), so the stale partitions are the same on every run. */
-function random(seed: number): () => number {
-  let a = seed;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
 }
 
 const fmtMs = (ms: number): string => (ms >= 100 ? `${Math.round(ms).toLocaleString('en')} ms` : `${ms.toFixed(ms >= 10 ? 1 : 2)} ms`);
@@ -531,7 +521,7 @@ export async function millionBench(options: FrameworkBenchOptions): Promise<Benc
     await copyFile(cacheFile, catalogPath);
   }
 
-  const next = random(42);
+  const next = seededRandom(42);
   const picked = new Set<number>();
   while (picked.size < staleCount) picked.add(Math.floor(next() * size));
   const stale = [...picked];

@@ -18,24 +18,14 @@ import {
   timeWindowMapping,
   type PartitionsContext,
 } from '../packages/core/src/partitions/index.ts';
+import { seededRandom } from '../packages/assets/src/generator/prng.ts';
 
 const { values: args } = parseArgs({ options: { repeats: { type: 'string', default: '15' } } });
 const repeats = Math.max(1, Number(args.repeats));
 const TARGET_MS = 50;
 
-/** A small seeded PRNG (mulberry32), so the holes are the same on every run. */
-function random(seed: number): () => number {
-  let a = seed;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
-
 function holes(count: number, size: number, seed: number): PartitionSubset {
-  const next = random(seed);
+  const next = seededRandom(seed);
   const picked = new Set<number>();
   while (picked.size < count) picked.add(Math.floor(next() * size));
   return PartitionSubset.fromIndices(picked);

@@ -21,6 +21,7 @@ import type { Page, Route } from 'playwright-core';
 import { REPO_ROOT, copyExampleProject } from '../packages/ui-server/src/example-project-fixture.ts';
 import { startServer } from '../packages/ui-server/src/index.ts';
 import { CHROMIUM_MISSING, launchChromium } from '../packages/ui-server/src/chromium-browser.ts';
+import { seededRandom } from '../packages/assets/src/generator/prng.ts';
 
 const { values: args } = parseArgs({ options: { repeats: { type: 'string', default: '5' } } });
 const repeats = Math.max(1, Number(args.repeats));
@@ -28,17 +29,6 @@ const TARGET_MS = 1000;
 const ASSETS = 1000;
 const PARTITIONS = 1_000_000;
 const BIG_ASSET = 'bench/events';
-
-/** A small seeded PRNG (mulberry32), so the generated graph and ranges are the same on every run. */
-function random(seed: number): () => number {
-  let a = seed;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
 
 function median(values: number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
@@ -50,7 +40,7 @@ type State = 'fresh' | 'stale' | 'missing' | 'failed';
 
 /** 1,000 assets in 10 groups, each reading 1–3 assets among the ~150 before it (a deep, wide DAG). */
 function bigGraph() {
-  const next = random(42);
+  const next = seededRandom(42);
   const states: State[] = ['fresh', 'fresh', 'fresh', 'stale', 'missing', 'failed'];
   const nodes = Array.from({ length: ASSETS }, (_, i) => {
     const state = states[Math.floor(next() * states.length)]!;
@@ -78,7 +68,7 @@ function bigGraph() {
 
 /** The status of 1,000,000 partitions as ~20,000 ranges of mixed states (runs of 1–100 partitions). */
 function bigStatus() {
-  const next = random(7);
+  const next = seededRandom(7);
   const ranges: Record<State, [number, number][]> = { fresh: [], stale: [], missing: [], failed: [] };
   const counts: Record<State, number> = { fresh: 0, stale: 0, missing: 0, failed: 0 };
   for (let start = 0; start < PARTITIONS; ) {

@@ -7,20 +7,10 @@ import { after, before, describe, test } from 'node:test';
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import { compileAssetSql, loadSqlDialect, schemaColumns, transpileSql, type AnyAssetDefinition, type AssetDefinition, type SchemaColumn } from '@quarry/core';
 import { defineTikTokPipeline } from '@quarry/assets';
+import { seededRandom } from '../../packages/assets/src/generator/prng.ts';
 
 const root = resolve(import.meta.dirname, '../..');
 const DUCKDB_TYPES: Record<string, string> = { string: 'VARCHAR', integer: 'BIGINT', number: 'DOUBLE', boolean: 'BOOLEAN', date: 'DATE', timestamp: 'TIMESTAMPTZ', json: 'JSON' };
-
-/** A small deterministic generator (mulberry32). */
-function random(seed: number): () => number {
-  let a = seed;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function value(column: SchemaColumn, next: () => number, row: number): string {
   if (column.nullable && next() < 0.15) return 'NULL';
@@ -76,7 +66,7 @@ async function rows(sql: string): Promise<string[]> {
 async function loadInputs(asset: AssetDefinition, seed: number): Promise<void> {
   const inputs: [string, AssetDefinition][] = Object.entries(asset.deps).map(([name, dep]) => [name, dep.asset as AssetDefinition]);
   if (asset.selfDependency !== undefined) inputs.push([asset.selfDependency.name, asset]);
-  const next = random(seed);
+  const next = seededRandom(seed);
   for (const [name, input] of inputs) {
     const columns = schemaColumns(input.schema!);
     const types = columns.map((c) => `${c.name} ${c.type === 'decimal' ? `DECIMAL(${c.precision}, ${c.scale})` : DUCKDB_TYPES[c.type]}`);

@@ -27,6 +27,12 @@ export function hashUnit(seed: number, tag: number, a: number, b = 0, c = 0): nu
   return hash32(seed, tag, a, b, c) / 4294967296;
 }
 
+/** A seeded stream of floats in [0, 1) (the `Rng` sequence), for code that wants a plain function. */
+export function seededRandom(seed: number): () => number {
+  const rng = new Rng(seed);
+  return () => rng.next();
+}
+
 /**
  * A mulberry32 pseudo-random generator that can be reseeded in place, so hot loops reuse one
  * object instead of allocating a generator per row.
