@@ -21,7 +21,7 @@ export const orders = defineAsset({
     status: z.enum(['paid', 'cancelled']),
     ordered_at: z.string(),
   }),
-  columns: { customer_id: { description: 'Shop customer id', pii: 'indirect' } },
+  columns: { customer_id: { description: 'Shop customer id', pii: 'user_id' } },
   observe: ({ projectDir, partitionKey }) => ordersSourceVersion(projectDir, partitionKey),
   compute: (ctx) => ordersOfDay(ctx.projectDir, ctx.partition.firstKey),
 });

@@ -64,7 +64,7 @@ export const orders = defineAsset({
     status: z.string().nullable(),
     ordered_at: z.iso.datetime(),
   }),
-  columns: { customer_id: { description: 'Shop customer id', pii: 'indirect' }, amount: { unit: 'currency of the region' } },
+  columns: { customer_id: { description: 'Shop customer id', pii: 'user_id' }, amount: { unit: 'currency of the region' } },
   // The file's content hash: a re-exported hour makes the partition stale (`source_changed`).
   observe: ({ partitionKey }) => landingFileVersion(ordersFileOf(landingDir, partitionKey)),
   sourceFiles: ({ partition }) => [ordersFileOf(landingDir, partition.firstKey)],
@@ -131,7 +131,7 @@ export const ordersClean = defineAsset({
     ordered_at: z.iso.datetime(),
     ny_day: z.iso.date(),
   }),
-  columns: { customer_id: { description: 'Shop customer id', pii: 'indirect' }, ny_day: { description: 'Calendar day in America/New_York' } },
+  columns: { customer_id: { description: 'Shop customer id', pii: 'user_id' }, ny_day: { description: 'Calendar day in America/New_York' } },
   sql: `
     select distinct order_id, merchant_id, region, customer_id, amount, ordered_at,
            timezone('America/New_York', ordered_at)::DATE as ny_day

@@ -66,7 +66,7 @@ test('a user opens the graph, opens an asset, backfills 3 partitions from the di
     await page.waitForSelector('h1.asset-title:text("raw/orders")');
     await page.waitForSelector('.health-bar[data-total]');
     assert.equal(await page.locator('.health-bar').getAttribute('data-fresh'), '0');
-    await page.waitForSelector('tr[data-column="customer_id"] .pii-indirect');
+    await page.waitForSelector('tr[data-column="customer_id"] .pii-user_id');
     await waitForAxisLabels(page);
     await page.screenshot({ path: join(OUT, '2-asset-page.png'), fullPage: true });
 

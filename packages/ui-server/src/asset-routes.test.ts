@@ -31,7 +31,7 @@ describe('GET /api/assets', () => {
     assert.equal(orders.partitions.firstKey, '2026-01-01');
     assert.deepEqual(
       orders.columns.find((c: { name: string }) => c.name === 'customer_id'),
-      { name: 'customer_id', type: 'string', nullable: false, description: 'Shop customer id', pii: 'indirect' },
+      { name: 'customer_id', type: 'string', nullable: false, description: 'Shop customer id', pii: 'user_id' },
     );
   });
 

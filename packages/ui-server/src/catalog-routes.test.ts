@@ -20,7 +20,7 @@ test('GET /api/catalog answers the data dictionary: definitions, owners, columns
   const orders = catalog.assets[0]!;
   assert.deepEqual(orders.owners, ['team:shop']);
   assert.equal(orders.hasPii, true);
-  assert.equal(orders.columns.find((c) => c.name === 'customer_id')!.pii, 'indirect');
+  assert.equal(orders.columns.find((c) => c.name === 'customer_id')!.pii, 'user_id');
   assert.equal(orders.updateFrequency.declared?.label, 'daily');
   assert.ok(orders.lastMaterializedAt !== undefined);
   assert.equal(catalog.assets[2]!.freshness, 'never');
