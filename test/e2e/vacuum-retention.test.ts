@@ -2,6 +2,8 @@
 // version superseded inside the retention window is kept, so `query --as-of` inside the window still
 // reads it (architecture: "old versions kept for time travel until retention removes them").
 import assert from 'node:assert/strict';
+import { readdirSync } from 'node:fs';
+import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, test } from 'node:test';
 import { lakeFiles, readCatalogSnapshot } from './catalog-snapshot.ts';
@@ -16,6 +18,8 @@ interface VacuumJson {
   removedFiles: string[];
   removedVersions: number;
   bytes: number;
+  prunedLogs: { files: number; bytes: number };
+  prunedAlerts: number;
 }
 
 function ok(result: CliResult): CliResult {
@@ -49,9 +53,16 @@ describe('quarry vacuum and retention', { skip: CLOCK_TOO_EARLY, concurrency: 2 
     const before = readCatalogSnapshot(project.catalogPath);
     assert.equal(before.materializations.length, 39, '30 first versions + 9 new ones');
 
+    const logs = () => readdirSync(join(project.home, 'logs')).sort();
+    assert.equal(logs().length, 2, 'a log file per run');
     const dryRun = parseJson<VacuumJson>(ok(await project.quarry(['vacuum', '--retention-days', '0', '--dry-run', '--json'])));
     assert.equal(readCatalogSnapshot(project.catalogPath).materializations.length, 39, 'a dry run deletes no version');
+    assert.equal(dryRun.prunedLogs.files, 2, 'both finished runs are older than 0 days of retention');
+    assert.equal(logs().length, 2, 'a dry run deletes no log file');
     const vacuum = parseJson<VacuumJson>(ok(await project.quarry(['vacuum', '--retention-days', '0', '--json'])));
+    assert.deepEqual(vacuum.prunedLogs, dryRun.prunedLogs, 'the dry run announces the log files the real run removes');
+    assert.ok(vacuum.prunedLogs.bytes > 0);
+    assert.deepEqual(logs(), [], "the finished runs' log files are gone");
     assert.equal(vacuum.removedVersions, 9, 'the 9 superseded versions expire with 0 days of retention');
     assert.equal(vacuum.removedFiles.length, 9);
     assert.deepEqual(

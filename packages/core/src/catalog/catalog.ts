@@ -841,6 +841,12 @@ export interface Catalog {
    * Returns how many were (with `dryRun`: would be) deleted.
    */
   pruneRunEvents(cutoff: Date, options?: { readonly dryRun?: boolean }): number;
+  /**
+   * Deletes the alerts created before `cutoff`, with their deliveries, except the newest alert of
+   * each dedup key (it tells whether its incident is open, and which summary was sent) and any alert
+   * with a delivery still pending. Returns how many alerts were (with `dryRun`: would be) deleted.
+   */
+  pruneAlerts(cutoff: Date, options?: { readonly dryRun?: boolean }): number;
   /** Rewrites the catalog packed (SQLite `VACUUM`), giving the space of deleted rows back to the file system. */
   compact(): CatalogCompaction;
 

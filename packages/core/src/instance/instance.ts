@@ -51,7 +51,7 @@ import { DEFAULT_TARGET } from '../definitions/index.ts';
 import type { ColumnLineage } from '../lineage/column-lineage-types.ts';
 import { buildDataDictionary, type DataDictionary } from '../lineage/dictionary/index.ts';
 import { createOpenLineageTransport, OpenLineageEmitter, type OpenLineageTransportEnvironment } from '../lineage/openlineage/index.ts';
-import { createSecretScrubber, redactValue, SECRET_FIELD_NAMES, logExecutionEvent, openRunLog, recordSpanError, runLogPath, secretValuesFromEnv, SPAN_NAMES, startSpan, traceIdOf, TRACING_OFF, createTracing, type LogLevel, type RunLog, type Tracing } from '../observability/index.ts';
+import { createSecretScrubber, redactValue, SECRET_FIELD_NAMES, logExecutionEvent, openRunLog, pruneRunLogs, recordSpanError, runLogPath, secretValuesFromEnv, SPAN_NAMES, startSpan, traceIdOf, TRACING_OFF, createTracing, type LogLevel, type RunLog, type Tracing } from '../observability/index.ts';
 
 /** Options of `openInstance`. */
 export interface InstanceConfig {
@@ -1224,7 +1224,8 @@ export class Instance {
   /**
    * Removes lake files no kept version references (orphans of killed runs), versions superseded
    * more than `retentionDays` ago (with their check results and lineage), the step progress events
-   * of runs that finished before then, and gives the catalog's freed space back to the disk.
+   * and log files of runs that finished before then, alerts older than that (but the newest of each
+   * incident and any still being delivered), and gives the catalog's freed space back to the disk.
    * Files of runs still running are kept.
    */
   async vacuum(options: { dryRun?: boolean; retentionDays?: number; graceMinutes?: number } = {}): Promise<{
@@ -1232,6 +1233,10 @@ export class Instance {
     removedVersions: number;
     bytes: number;
     prunedEvents: number;
+    /** Alerts older than the retention whose incident has a newer alert and whose deliveries are done. */
+    prunedAlerts: number;
+    /** Run log files (`<home>/logs/<run id>.jsonl`) of runs that finished before the retention, and their bytes. */
+    prunedLogs: { files: number; bytes: number };
     catalog?: { bytesBefore: number; bytesAfter: number };
     /** What the target's engine dropped (staging and input tables), when it has its own leftovers to vacuum. */
     engineDropped?: string[];
@@ -1243,6 +1248,11 @@ export class Instance {
     // A dry run asks the catalog what retention would delete, so it lists what the real run removes.
     const retention = this.catalog.deleteMaterializationsOlderThan(expiry, { dryRun: options.dryRun === true });
     const prunedEvents = this.catalog.pruneRunEvents(expiry, { dryRun: options.dryRun === true });
+    const prunedAlerts = this.catalog.pruneAlerts(expiry, { dryRun: options.dryRun === true });
+    const prunedLogs = pruneRunLogs(this.home, expiry, (runId) => {
+      const run = this.catalog.getRun(runId);
+      return run === undefined ? undefined : run.finishedAt;
+    }, { dryRun: options.dryRun === true });
     const removedVersions = retention.deletedCount;
     const candidates: { path: string; modifiedAt: Date; size: number }[] = [];
     for await (const entry of this.store.list('')) {
@@ -1281,8 +1291,8 @@ export class Instance {
     bytes += swept.bytes;
     // The engine's own leftovers (BigQuery staging and input tables of killed runs), except those of live runs.
     const engineVacuum = await this.#vacuumEngine(options.dryRun === true);
-    if (options.dryRun) return { removedFiles, removedVersions, bytes, prunedEvents, ...engineVacuum };
-    return { removedFiles, removedVersions, bytes, prunedEvents, ...engineVacuum, catalog: this.catalog.compact() };
+    if (options.dryRun) return { removedFiles, removedVersions, bytes, prunedEvents, prunedAlerts, prunedLogs, ...engineVacuum };
+    return { removedFiles, removedVersions, bytes, prunedEvents, prunedAlerts, prunedLogs, ...engineVacuum, catalog: this.catalog.compact() };
   }
 
   /** Asks the target's engine to drop its leftovers, keeping the staging of live runs (named by their run ids). */

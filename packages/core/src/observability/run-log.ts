@@ -1,4 +1,4 @@
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readdirSync, statSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { pino } from 'pino';
 import type { ExecutionEvent } from '../execution/index.ts';
@@ -8,6 +8,37 @@ import { quarryPinoOptions, type QuarryLogger } from './logger.ts';
 /** The JSON-lines log file of a run: `<home>/logs/<runId>.jsonl`. */
 export function runLogPath(home: string, runId: string): string {
   return join(home, 'logs', `${runId}.jsonl`);
+}
+
+/**
+ * Deletes (with `dryRun`, only counts) the run log files under `<home>/logs/` that retention no
+ * longer needs: those of runs that finished at or before `cutoff`, and those of runs the catalog
+ * does not know (`finishedAt` answers undefined) last written before it. Files of running runs stay.
+ */
+export function pruneRunLogs(home: string, cutoff: Date, finishedAt: (runId: string) => Date | null | undefined, options: { readonly dryRun?: boolean } = {}): { files: number; bytes: number } {
+  const dir = join(home, 'logs');
+  let names: string[];
+  try {
+    names = readdirSync(dir);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return { files: 0, bytes: 0 };
+    throw error;
+  }
+  let files = 0;
+  let bytes = 0;
+  for (const name of names) {
+    if (!name.endsWith('.jsonl')) continue;
+    const path = join(dir, name);
+    const stat = statSync(path, { throwIfNoEntry: false });
+    if (stat === undefined || !stat.isFile()) continue;
+    const finished = finishedAt(name.slice(0, -'.jsonl'.length));
+    const expired = finished === undefined ? stat.mtimeMs < cutoff.getTime() : finished !== null && finished.getTime() <= cutoff.getTime();
+    if (!expired) continue;
+    if (options.dryRun !== true) unlinkSync(path);
+    files += 1;
+    bytes += stat.size;
+  }
+  return { files, bytes };
 }
 
 /** A run's file logger and how to close its file. */

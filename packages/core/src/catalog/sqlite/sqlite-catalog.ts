@@ -662,6 +662,24 @@ export class SqliteCatalog implements Catalog {
     return this.#write(() => this.#stmt(`DELETE ${where}`).run(cutoffMs).changes);
   }
 
+  pruneAlerts(cutoff: Date, options: { readonly dryRun?: boolean } = {}): number {
+    const cutoffMs = toMs(cutoff, 'alert retention cutoff');
+    const prunable = `SELECT a.id FROM alerts a WHERE a.created_at < ?
+      AND a.id <> (SELECT max(n.id) FROM alerts n WHERE n.dedup_key = a.dedup_key)
+      AND NOT EXISTS (SELECT 1 FROM alert_deliveries d WHERE d.alert_id = a.id AND d.state = 'pending')`;
+    if (options.dryRun === true) return this.#stmt(`SELECT count(*) FROM (${prunable})`).pluck().get(cutoffMs) as number;
+    return this.#write(() => {
+      const ids = this.#stmt(prunable).pluck().all(cutoffMs) as number[];
+      const deleteDeliveries = this.#stmt('DELETE FROM alert_deliveries WHERE alert_id = ?');
+      const deleteAlert = this.#stmt('DELETE FROM alerts WHERE id = ?');
+      for (const id of ids) {
+        deleteDeliveries.run(id);
+        deleteAlert.run(id);
+      }
+      return ids.length;
+    });
+  }
+
   compact(): CatalogCompaction {
     const bytes = () => (this.#db.pragma('page_count', { simple: true }) as number) * (this.#db.pragma('page_size', { simple: true }) as number);
     const bytesBefore = bytes();

@@ -3,11 +3,11 @@ import { writeLine } from '../cli-io.ts';
 import { flag, stringOption, type Command } from '../command.ts';
 import { openCliInstance } from '../open-instance.ts';
 
-/** `quarry vacuum [--dry-run] [--retention-days N] [--grace-minutes N] [--json]`: remove orphan files, expired versions and old step events; compact the catalog. */
+/** `quarry vacuum [--dry-run] [--retention-days N] [--grace-minutes N] [--json]`: remove orphan files, expired versions, old step events, run logs and alerts; compact the catalog. */
 export const vacuumCommand: Command = {
   name: 'vacuum',
   usage: 'quarry vacuum [--dry-run] [--retention-days N] [--grace-minutes N] [--json]',
-  summary: "remove lake files no version references, expired versions, old step events and the engine's leftover staging tables; compact the catalog",
+  summary: "remove lake files no version references, expired versions, old step events, run log files and alerts, and the engine's leftover staging tables; compact the catalog",
   options: {
     'dry-run': { type: 'boolean', help: 'list what would be removed, remove nothing' },
     'retention-days': { type: 'string', help: 'keep superseded versions this many days', defaultText: 'the project setting storage.retentionDays, else 30' },
@@ -40,6 +40,10 @@ export const vacuumCommand: Command = {
         `${dryRun ? 'Would remove' : 'Removed'} ${result.removedFiles.length} file${result.removedFiles.length === 1 ? '' : 's'} (${result.bytes} bytes)${dryRun ? '' : ` and ${result.removedVersions} expired version${result.removedVersions === 1 ? '' : 's'}`}.`,
       );
       writeLine(io.stdout, `${dryRun ? 'Would prune' : 'Pruned'} ${result.prunedEvents} step event${result.prunedEvents === 1 ? '' : 's'} of finished runs older than the retention.`);
+      writeLine(
+        io.stdout,
+        `${dryRun ? 'Would prune' : 'Pruned'} ${result.prunedLogs.files} run log file${result.prunedLogs.files === 1 ? '' : 's'} (${result.prunedLogs.bytes} bytes) and ${result.prunedAlerts} alert${result.prunedAlerts === 1 ? '' : 's'} older than the retention (the newest alert of each incident and undelivered ones stay).`,
+      );
       if (result.engineDropped !== undefined) {
         for (const table of result.engineDropped) writeLine(io.stdout, `${dryRun ? 'would drop' : 'dropped'} ${table}`);
         writeLine(io.stdout, `${dryRun ? 'Would drop' : 'Dropped'} ${result.engineDropped.length} staging or input table${result.engineDropped.length === 1 ? '' : 's'} of the target's engine (those of live runs kept).`);

@@ -7,6 +7,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
+import Database from 'better-sqlite3';
 import { openSqliteCatalog, type Catalog } from '../../catalog/index.ts';
 import { defineAsset, defineProject, formatLag, pagerDuty, type ProjectDefinition } from '../../definitions/index.ts';
 import { createManualClock } from '../../execution/index.ts';
@@ -171,5 +172,42 @@ test('a version of an anomaly asset (declared in anomalyAssets or tagged anomaly
     catalog.close();
     rmSync(dir, { recursive: true, force: true });
     endpoint.server.close();
+  }
+});
+
+test('pruneAlerts removes old alerts with their deliveries, but keeps the newest of each incident and any still being delivered', () => {
+  const f = fixture('http://127.0.0.1:9/never');
+  const alert = (dedupKey: string, action: 'trigger' | 'resolve', routes: string[] = []) =>
+    f.catalog.enqueueAlerts([{ kind: 'overdue', severity: 'critical', action, dedupKey, summary: `${action} ${dedupKey}`, routes }])[0]!;
+  try {
+    const triggered = alert('k1', 'trigger', ['routes[0]:pagerduty']);
+    const resolved = alert('k1', 'resolve', ['routes[0]:pagerduty']);
+    for (const { delivery } of f.catalog.claimAlertDeliveries('test', new Date(), 60_000)) {
+      assert.ok(f.catalog.finishAlertDelivery(delivery.id, 'test', { delivered: true, at: new Date() }));
+    }
+    const undelivered = alert('k2', 'trigger', ['routes[0]:pagerduty']);
+    const newestOfK2 = alert('k2', 'trigger');
+    const unrouted = alert('k3', 'trigger');
+    const newestOfK3 = alert('k3', 'resolve');
+
+    assert.equal(f.catalog.pruneAlerts(new Date(Date.now() - 3_600_000)), 0, 'nothing is older than an hour ago');
+    const later = new Date(Date.now() + 1_000);
+    assert.equal(f.catalog.pruneAlerts(later, { dryRun: true }), 2);
+    assert.equal(f.catalog.listAlerts().length, 6, 'a dry run deletes nothing');
+    assert.equal(f.catalog.pruneAlerts(later), 2);
+    assert.deepEqual(
+      f.catalog.listAlerts().map((a) => a.id).sort((a, b) => a - b),
+      [resolved.id, undelivered.id, newestOfK2.id, newestOfK3.id],
+      'gone: the delivered trigger of a resolved incident and an unrouted superseded alert',
+    );
+    assert.ok(!f.catalog.listAlerts().some((a) => a.id === triggered.id || a.id === unrouted.id));
+    assert.equal(f.catalog.latestAlert('k1')?.action, 'resolve', 'the incident still reads as resolved');
+    assert.equal(f.catalog.claimAlertDeliveries('test', new Date(), 60_000).length, 1, 'the pending delivery is still there to send');
+    const db = new Database(f.catalogPath, { readonly: true });
+    const deliveries = db.prepare('SELECT count(*) AS n FROM alert_deliveries').get() as { n: number };
+    db.close();
+    assert.equal(deliveries.n, 2, "the pruned trigger's delivery went with it");
+  } finally {
+    f.cleanup();
   }
 });
