@@ -115,7 +115,7 @@ test('put replaces an object only at the generation it read: create-only first, 
   assert.equal(typeof second.md5Hash, 'string');
 }));
 
-test('a transient 503 is retried: an upload by the client, as each carries a generation precondition; a download by the store, with no uncaught error on Node 24', () => withDouble(async (gcs) => {
+test('a transient 503 is retried: an upload by the client, as each carries a generation precondition; a download and a delete by the store, with no uncaught error on Node 24', () => withDouble(async (gcs) => {
   const store = storeOn(gcs);
   gcs.failNext(1);
   await store.put('a.txt', 'one');
@@ -143,6 +143,12 @@ test('a transient 503 is retried: an upload by the client, as each carries a gen
   gcs.failNext(100, 400);
   await assert.rejects(store.get('a.txt'), (error: unknown) => isQuarryError(error, 'QUARRY_STORE_ERROR') && error.message.startsWith('Cannot read gs://lake/a.txt: GCS failed with HTTP 400 (We encountered an internal error. Please try again.)'));
   gcs.failNext(0);
+  // A delete too: the client library retries one only under a generation precondition.
+  const before = gcs.requests.length;
+  gcs.failNext(1);
+  await store.delete('a.txt');
+  assert.deepEqual(gcs.requests.slice(before).map((r) => r.method), ['DELETE', 'DELETE']);
+  assert.equal(await store.exists('a.txt'), false);
 }));
 
 test('an unfinished resumable upload is never visible: the object appears only when its session completes', () => withDouble(async (gcs) => {

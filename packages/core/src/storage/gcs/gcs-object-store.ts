@@ -61,8 +61,9 @@ export class GcsObjectStore implements ObjectStore {
   /** The object name prefix, `''` or ending in `/`. */
   readonly prefix: string;
   readonly #bucket: Bucket;
-  // The same bucket through a client that never retries by itself: downloads retry in `get` instead.
-  readonly #readBucket: Bucket;
+  // The same bucket through a client that never retries by itself: downloads and deletes retry in
+  // `#retrying` instead.
+  readonly #plainBucket: Bucket;
   readonly #retry: Storage['retryOptions'];
   readonly #resumableThreshold: number;
   readonly #listPageSize: number;
@@ -98,7 +99,7 @@ export class GcsObjectStore implements ObjectStore {
     const storage = new Storage(options);
     this.#bucket = storage.bucket(config.bucket);
     this.#retry = storage.retryOptions;
-    this.#readBucket = new Storage({ ...options, retryOptions: { autoRetry: false } }).bucket(config.bucket);
+    this.#plainBucket = new Storage({ ...options, retryOptions: { autoRetry: false } }).bucket(config.bucket);
   }
 
   async put(path: string, data: Uint8Array | string): Promise<void> {
@@ -129,38 +130,21 @@ export class GcsObjectStore implements ObjectStore {
   }
 
   /**
-   * Downloads the object. Transient failures (the client library's retryable ones: 408, 429, 5xx,
-   * dropped connections) are retried here with the library's own backoff and limits, not by the
-   * library: its streaming download retry pipes into the aborted first response, which Node 24 throws
-   * as an uncaught ERR_STREAM_UNABLE_TO_PIPE that would end the process.
+   * Downloads the object. Transient failures are retried by the store (`#retrying`), not by the
+   * client library: its streaming download retry pipes into the aborted first response, which Node 24
+   * throws as an uncaught ERR_STREAM_UNABLE_TO_PIPE that would end the process.
    */
   async get(path: string): Promise<Uint8Array> {
-    const file = this.#readBucket.file(this.prefix + validateObjectPath(path));
-    const started = Date.now();
-    for (let retries = 0; ; retries++) {
-      try {
-        const [buffer] = await file.download();
-        return new Uint8Array(buffer.buffer, buffer.byteOffset, buffer.byteLength);
-      } catch (error) {
-        if (isObjectNotFound(error)) {
-          throw new QuarryError('QUARRY_OBJECT_NOT_FOUND', `Object ${JSON.stringify(path)} does not exist in the gcs object store (${this.uri(path)}). Check the path, or re-materialize the partition that should have written it.`, { details: { path } });
-        }
-        const delay = this.#retryDelay(error, retries, started);
-        if (delay === undefined) throw this.#error(error, 'read', path);
-        await sleep(delay);
+    const file = this.#plainBucket.file(this.prefix + validateObjectPath(path));
+    try {
+      const [buffer] = await this.#retrying(() => file.download());
+      return new Uint8Array(buffer.buffer, buffer.byteOffset, buffer.byteLength);
+    } catch (error) {
+      if (isObjectNotFound(error)) {
+        throw new QuarryError('QUARRY_OBJECT_NOT_FOUND', `Object ${JSON.stringify(path)} does not exist in the gcs object store (${this.uri(path)}). Check the path, or re-materialize the partition that should have written it.`, { details: { path } });
       }
+      throw this.#error(error, 'read', path);
     }
-  }
-
-  // The wait before retrying a failed idempotent request, as the client library computes it
-  // (multiplier^retries seconds plus up to 1 s of jitter, capped), or undefined when the error is not
-  // transient or the retries or the total time are spent.
-  #retryDelay(error: unknown, retries: number, started: number): number | undefined {
-    const { autoRetry, maxRetries, retryDelayMultiplier, maxRetryDelay, totalTimeout, retryableErrorFn } = this.#retry;
-    if (autoRetry === false || retries >= (maxRetries ?? 3)) return undefined;
-    if (!(retryableErrorFn ?? (() => false))(error as Parameters<NonNullable<typeof retryableErrorFn>>[0])) return undefined;
-    const delay = Math.min(Math.pow(retryDelayMultiplier ?? 2, retries) * 1000 + Math.floor(Math.random() * 1000), (maxRetryDelay ?? 64) * 1000);
-    return Date.now() - started + delay > (totalTimeout ?? 600) * 1000 ? undefined : delay;
   }
 
   async exists(path: string): Promise<boolean> {
@@ -172,10 +156,15 @@ export class GcsObjectStore implements ObjectStore {
     return metadata === undefined ? undefined : toStat(metadata);
   }
 
+  /**
+   * Deletes the object; an absent one is already deleted. Transient failures are retried by the store:
+   * the client library retries a delete only under a generation precondition, and deleting twice is
+   * harmless here.
+   */
   async delete(path: string): Promise<void> {
-    const file = this.#file(path);
+    const file = this.#plainBucket.file(this.prefix + validateObjectPath(path));
     try {
-      await file.delete();
+      await this.#retrying(() => file.delete());
     } catch (error) {
       if (isObjectNotFound(error)) return;
       throw this.#error(error, 'delete', path);
@@ -244,6 +233,24 @@ export class GcsObjectStore implements ObjectStore {
 
   uri(path: string): string {
     return `gs://${this.bucketName}/${this.prefix}${validateObjectPath(path)}`;
+  }
+
+  // Runs an idempotent request, retrying what the client library deems transient (408, 429, 5xx,
+  // dropped connections) with its limits and backoff: multiplier^n seconds plus up to 1 s of jitter,
+  // capped, within the total timeout.
+  async #retrying<T>(request: () => Promise<T>): Promise<T> {
+    const { autoRetry, maxRetries, retryDelayMultiplier, maxRetryDelay, totalTimeout, retryableErrorFn } = this.#retry;
+    const started = Date.now();
+    for (let retries = 0; ; retries++) {
+      try {
+        return await request();
+      } catch (error) {
+        const transient = autoRetry !== false && retries < (maxRetries ?? 3) && (retryableErrorFn?.(error as Parameters<NonNullable<typeof retryableErrorFn>>[0]) ?? false);
+        const delay = Math.min(Math.pow(retryDelayMultiplier ?? 2, retries) * 1000 + Math.floor(Math.random() * 1000), (maxRetryDelay ?? 64) * 1000);
+        if (!transient || Date.now() - started + delay > (totalTimeout ?? 600) * 1000) throw error;
+        await sleep(delay);
+      }
+    }
   }
 
   // Uploads with a generation precondition: create-only first, then "replace exactly the generation
