@@ -76,7 +76,21 @@ export interface BigQueryDouble {
   partitions(tableRef: string): Promise<Record<string, number>>;
   /** Runs DuckDB SQL on the double's database (for tests that need to look underneath). */
   duckdb(sql: string): Promise<Array<Record<string, unknown>>>;
+  /**
+   * The next `count` requests that `match` (by method and path, such as `POST /bigquery/v2/projects/p/jobs`;
+   * default every request) fail with `status` (default 503, a transient error clients retry).
+   * With `afterExecuting`, the request is carried out first and only its answer is lost, as when a
+   * connection drops after BigQuery accepted a job.
+   */
+  failNext(count: number, options?: BigQueryDoubleFailure): void;
   close(): Promise<void>;
+}
+
+/** What `BigQueryDouble.failNext` fails, and how. */
+export interface BigQueryDoubleFailure {
+  readonly status?: number;
+  readonly match?: (method: string, path: string) => boolean;
+  readonly afterExecuting?: boolean;
 }
 
 /** Starts a BigQuery double on 127.0.0.1 (a free port). */
@@ -90,6 +104,7 @@ export async function startBigQueryDouble(options: BigQueryDoubleOptions): Promi
   const jobList: BigQueryDoubleJob[] = [];
   const requests: BigQueryDoubleRequest[] = [];
   const api = new Api(store, runner, jobs, jobList, location);
+  let failures: { count: number; status: number; match: (method: string, path: string) => boolean; afterExecuting: boolean } | undefined;
 
   const server = createServer((req, res) => {
     void handle(req, res);
@@ -137,7 +152,13 @@ export async function startBigQueryDouble(options: BigQueryDoubleOptions): Promi
         throw new BigQueryApiError(404, 'notFound', `Not found: ${url.pathname}`);
       }
       if (segments[3] !== options.projectId) throw new BigQueryApiError(404, 'notFound', `Not found: Project ${segments[3]}`);
+      // An injected failure (failNext), before or after the request is carried out.
+      const failure = failures !== undefined && failures.count > 0 && failures.match(req.method ?? 'GET', path) ? failures : undefined;
+      if (failure !== undefined) failure.count -= 1;
+      const injected = (status: number) => new BigQueryApiError(status, status === 503 ? 'backendError' : 'internalError', 'The double failed this request on purpose (failNext).');
+      if (failure !== undefined && !failure.afterExecuting) throw injected(failure.status);
       const answer = await api.route(req.method ?? 'GET', segments.slice(4), query, (body ?? {}) as Record<string, unknown>);
+      if (failure !== undefined) throw injected(failure.status);
       send(answer.status ?? 200, answer.body);
     } catch (error) {
       const apiError = error instanceof JobFailure ? error.error : error instanceof BigQueryApiError ? error : new BigQueryApiError(500, 'internalError', error instanceof Error ? error.stack ?? error.message : String(error));
@@ -188,6 +209,9 @@ export async function startBigQueryDouble(options: BigQueryDoubleOptions): Promi
     },
     duckdb(sql) {
       return store.exclusive(() => store.query(sql));
+    },
+    failNext(count, failure = {}) {
+      failures = { count, status: failure.status ?? 503, match: failure.match ?? (() => true), afterExecuting: failure.afterExecuting === true };
     },
     async close() {
       server.closeAllConnections();
