@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
@@ -7,7 +7,7 @@ import type { ExecutionEvent } from '../execution/index.ts';
 import { isQuarryError } from '../errors.ts';
 import { resolveLogSettings } from './log-settings.ts';
 import { createQuarryLogger, redactFields } from './logger.ts';
-import { logExecutionEvent, openRunLog } from './run-log.ts';
+import { logExecutionEvent, openRunLog, pruneRunLogs } from './run-log.ts';
 import { createSecretScrubber, redactValue, secretValuesFromEnv } from './secret-scrubber.ts';
 
 function capture(): { text: () => string; lines: () => Record<string, unknown>[]; stream: { write(s: string): boolean } } {
@@ -125,6 +125,33 @@ test('a step event at a disabled level builds no log line: its fields are never 
     assert.ok(read > 0, 'read when the level is on');
     on.close();
     log.close();
+  } finally {
+    rmSync(home, { recursive: true, force: true });
+  }
+});
+
+test('pruneRunLogs deletes the logs of runs finished by the cutoff and of unknown runs last written before it; running runs keep theirs', () => {
+  const home = mkdtempSync(join(tmpdir(), 'quarry-prune-logs-'));
+  try {
+    const cutoff = new Date('2026-06-01T00:00:00Z');
+    const before = new Date(cutoff.getTime() - 86_400_000);
+    const after = new Date(cutoff.getTime() + 86_400_000);
+    mkdirSync(join(home, 'logs'));
+    const runs: Record<string, Date | null> = { r_old: before, r_at_cutoff: cutoff, r_recent: after, r_running: null };
+    for (const runId of [...Object.keys(runs), 'r_unknown_old', 'r_unknown_new']) writeFileSync(join(home, 'logs', `${runId}.jsonl`), `{"run_id":"${runId}"}\n`);
+    utimesSync(join(home, 'logs', 'r_unknown_old.jsonl'), before, before);
+    utimesSync(join(home, 'logs', 'r_unknown_new.jsonl'), after, after);
+    // Not a run log: left alone whatever its age.
+    writeFileSync(join(home, 'logs', 'notes.txt'), 'x');
+    utimesSync(join(home, 'logs', 'notes.txt'), before, before);
+    const finishedAt = (runId: string) => (runId in runs ? runs[runId] : undefined);
+
+    const dryRun = pruneRunLogs(home, cutoff, finishedAt, { dryRun: true });
+    assert.equal(dryRun.files, 3);
+    assert.equal(readdirSync(join(home, 'logs')).length, 7, 'a dry run deletes nothing');
+    assert.deepEqual(pruneRunLogs(home, cutoff, finishedAt), dryRun);
+    assert.deepEqual(readdirSync(join(home, 'logs')).sort(), ['notes.txt', 'r_recent.jsonl', 'r_running.jsonl', 'r_unknown_new.jsonl']);
+    assert.deepEqual(pruneRunLogs(join(home, 'nowhere'), cutoff, finishedAt), { files: 0, bytes: 0 }, 'no logs folder: nothing to do');
   } finally {
     rmSync(home, { recursive: true, force: true });
   }
