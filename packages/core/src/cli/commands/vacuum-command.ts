@@ -10,7 +10,7 @@ export const vacuumCommand: Command = {
   summary: "remove lake files no version references, expired versions, old step events, run log files and alerts, and the engine's leftover staging tables; compact the catalog",
   options: {
     'dry-run': { type: 'boolean', help: 'list what would be removed, remove nothing' },
-    'retention-days': { type: 'string', help: 'keep superseded versions this many days', defaultText: 'the project setting storage.retentionDays, else 30' },
+    'retention-days': { type: 'string', help: "keep superseded versions, finished runs' step events and log files, and alerts this many days", defaultText: 'the project setting storage.retentionDays, else 30' },
     'grace-minutes': { type: 'string', help: 'keep files of no recorded run (foreign, or a writer the catalog does not know) younger than this', default: '60' },
     json: { type: 'boolean', help: 'print JSON' },
   },
