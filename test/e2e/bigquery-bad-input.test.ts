@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { bigquery, dailyPartitions, defineAsset, defineProject, gcs, openInstance, type Instance, type ProjectDefinition } from '@quarry/core';
+import { ordersAndDailyMart } from './bigquery-orders-fixture.ts';
 import { startCloudDoubles, type CloudDoubles } from '../doubles/cloud-doubles.ts';
 import type { BigQueryDouble } from '../doubles/bigquery-double.ts';
 import type { GcsDouble } from '../doubles/gcs-double.ts';
@@ -18,17 +19,7 @@ const PROJECT = 'quarry-bad-input';
 
 function projectOn(options: { dataset: string; bucket: string; bq: BigQueryDouble; gcs: GcsDouble }): ProjectDefinition {
   const days = dailyPartitions({ start: '2026-01-01', end: '2026-01-03' });
-  const orders = defineAsset({
-    key: 'raw/orders',
-    partitions: days,
-    compute: ({ partition }) => [1, 2, 3].map((i) => ({ order_id: `${partition.firstKey}-${i}`, day: partition.firstKey, amount: i * 10 })),
-  });
-  const daily = defineAsset({
-    key: 'marts/daily',
-    partitions: days,
-    deps: { orders },
-    sql: 'SELECT day, count(*) AS orders, sum(amount) AS amount FROM orders GROUP BY day',
-  });
+  const { orders, daily } = ordersAndDailyMart(days);
   const broken = defineAsset({
     key: 'marts/broken',
     partitions: days,

@@ -8,7 +8,8 @@ import assert from 'node:assert/strict';
 import { mkdirSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { bigquery, dailyPartitions, defineAsset, defineProject, gcs, openInstance, type Instance, type ProjectDefinition } from '@quarry/core';
+import { bigquery, dailyPartitions, defineProject, gcs, openInstance, type Instance, type ProjectDefinition } from '@quarry/core';
+import { ordersAndDailyMart } from './bigquery-orders-fixture.ts';
 import { startCloudDoubles, type CloudDoubles } from '../doubles/cloud-doubles.ts';
 import type { BigQueryDoubleFailure } from '../doubles/bigquery-double.ts';
 
@@ -22,17 +23,7 @@ const JOB_READ = (method: string, path: string) => method === 'GET' && (path.sta
 
 function projectOn(scenario: Scenario, cloud: CloudDoubles): ProjectDefinition {
   const days = dailyPartitions({ start: '2026-01-01', end: '2026-01-04' }); // three days: the end is exclusive
-  const orders = defineAsset({
-    key: 'raw/orders',
-    partitions: days,
-    compute: ({ partition }) => [1, 2, 3].map((i) => ({ order_id: `${partition.firstKey}-${i}`, day: partition.firstKey, amount: i * 10 })),
-  });
-  const daily = defineAsset({
-    key: 'marts/daily',
-    partitions: days,
-    deps: { orders },
-    sql: 'SELECT day, count(*) AS orders, sum(amount) AS amount FROM orders GROUP BY day',
-  });
+  const { orders, daily } = ordersAndDailyMart(days);
   return defineProject({
     name: `transient-${scenario}`,
     assets: [orders, daily],
