@@ -1249,10 +1249,7 @@ export class Instance {
     const retention = this.catalog.deleteMaterializationsOlderThan(expiry, { dryRun: options.dryRun === true });
     const prunedEvents = this.catalog.pruneRunEvents(expiry, { dryRun: options.dryRun === true });
     const prunedAlerts = this.catalog.pruneAlerts(expiry, { dryRun: options.dryRun === true });
-    const prunedLogs = pruneRunLogs(this.home, expiry, (runId) => {
-      const run = this.catalog.getRun(runId);
-      return run === undefined ? undefined : run.finishedAt;
-    }, { dryRun: options.dryRun === true });
+    const prunedLogs = pruneRunLogs(this.home, expiry, (runId) => this.catalog.getRun(runId)?.finishedAt, { dryRun: options.dryRun === true });
     const removedVersions = retention.deletedCount;
     const candidates: { path: string; modifiedAt: Date; size: number }[] = [];
     for await (const entry of this.store.list('')) {
